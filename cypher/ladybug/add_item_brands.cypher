@@ -1,0 +1,1 @@
+COPY MADE_BY FROM $new;

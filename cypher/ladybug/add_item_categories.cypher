@@ -1,0 +1,1 @@
+COPY IN_CATEGORY FROM $new;

@@ -1,0 +1,2 @@
+MATCH (c:Category)
+RETURN c.id AS id, c.name AS name;

@@ -1,0 +1,2 @@
+MATCH (u:User {id: $user_id})
+RETURN u.id AS id;

@@ -1,0 +1,3 @@
+MATCH (i:Item {id: $item_id})-[:IN_CATEGORY]->(c:Category)
+RETURN c.id AS id, c.name AS name
+ORDER BY id;

@@ -1,0 +1,2 @@
+MATCH (:Item)-[r:BOUGHT_WITH]->(:Item) DELETE r;
+COPY BOUGHT_WITH FROM $new;

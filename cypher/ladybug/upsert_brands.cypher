@@ -1,0 +1,4 @@
+COPY Brand FROM $new;
+LOAD FROM $changed
+MATCH (n:Brand {id: id})
+SET n.name = name;

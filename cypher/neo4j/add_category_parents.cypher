@@ -1,0 +1,4 @@
+UNWIND $rows AS row
+MATCH (c:Category {id: row.category_id}), (p:Category {id: row.parent_id})
+MERGE (c)-[:SUBCATEGORY_OF]->(p)
+RETURN count(*) AS matched;

@@ -1,0 +1,4 @@
+UNWIND $rows AS row
+MATCH (i:Item {id: row.item_id}), (b:Brand {id: row.brand_id})
+MERGE (i)-[:MADE_BY]->(b)
+RETURN count(*) AS matched;

@@ -1,0 +1,2 @@
+MATCH (b:Brand)
+RETURN b.id AS id, b.name AS name;

@@ -1,0 +1,2 @@
+MATCH (u:User)
+RETURN u.id AS id;

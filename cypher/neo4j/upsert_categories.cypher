@@ -1,0 +1,3 @@
+UNWIND $rows AS row
+MERGE (n:Category {id: row.id})
+SET n.name = row.name;

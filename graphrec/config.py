@@ -1,0 +1,70 @@
+"""Typed settings: defaults in code, ``GRAPHREC_*`` environment overrides, checked at start."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graphrec.errors import ConfigError
+
+#: Weight given to an interaction whose row names no weight, by kind.
+DEFAULT_KIND_WEIGHTS: dict[str, float] = {
+    "view": 1.0,
+    "click": 1.0,
+    "checkin": 1.0,
+    "review": 1.0,
+    "rating": 1.0,
+    "wishlist": 2.0,
+    "cart": 3.0,
+    "purchase": 5.0,
+}
+
+
+class Settings(BaseSettings):
+    """Everything graphrec can be told without code; each field reads ``GRAPHREC_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="GRAPHREC_", extra="ignore")
+
+    store: str = Field(
+        default="",
+        description="Store URL: neo4j://, bolt:// (and +s/+ssc forms), ladybug://PATH or a path. "
+        "Empty means the embedded store under data_dir.",
+    )
+    data_dir: Path = Field(default=Path(".graphrec"), description="Where local state lives.")
+    ladybug_buffer_pool_mb: int = Field(default=1024, ge=64, description="Embedded page cache.")
+    ladybug_threads: int = Field(default=0, ge=0, description="Embedded query threads (0: all).")
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = ""
+    neo4j_database: str | None = None
+    write_batch_size: int = Field(default=10_000, ge=1, description="Rows per UNWIND batch.")
+    kind_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))
+    co_interaction_kinds_excluded: list[str] = Field(
+        default_factory=lambda: ["view", "click"],
+        description="Kinds that do not count towards BOUGHT_WITH (too weak a signal).",
+    )
+    bought_with_top_k: int = Field(default=50, ge=1, description="BOUGHT_WITH edges kept per item.")
+    bought_with_min_shoppers: int = Field(default=2, ge=1)
+
+    @field_validator("kind_weights")
+    @classmethod
+    def _weights_positive(cls, weights: dict[str, float]) -> dict[str, float]:
+        bad = {k: w for k, w in weights.items() if not w > 0}
+        if bad:
+            raise ValueError(f"kind weights must be > 0, got {bad}")
+        return weights
+
+    @property
+    def store_url(self) -> str:
+        return self.store or str(self.data_dir / "store")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once; a bad environment value fails here, by name."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        raise ConfigError(f"invalid GRAPHREC_* setting: {e}") from e

@@ -1,0 +1,48 @@
+"""Cypher lives in ``cypher/<backend>/<name>.cypher``; this module finds and splits it.
+
+A file holds one or more statements, each ended by ``;``. Lines starting with ``//`` are comments.
+Values only ever reach a query through parameters.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from graphrec.errors import GraphRecError
+
+BACKENDS = ("ladybug", "neo4j")
+
+
+def cypher_root() -> Path:
+    """The source tree's ``cypher/`` (editable installs), else the copy packed into the wheel."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here.parent / "cypher", here / "_cypher"):
+        if candidate.is_dir():
+            return candidate
+    raise GraphRecError(f"no cypher/ folder found beside {here}")
+
+
+def split_statements(text: str) -> list[str]:
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
+    return [s.strip() for s in body.split(";") if s.strip()]
+
+
+@cache
+def statements(backend: str, name: str) -> tuple[str, ...]:
+    """The statements of ``cypher/<backend>/<name>.cypher``, in order."""
+    path = cypher_root() / backend / f"{name}.cypher"
+    if not path.is_file():
+        raise GraphRecError(f"missing query file {path}")
+    found = split_statements(path.read_text(encoding="utf-8"))
+    if not found:
+        raise GraphRecError(f"query file {path} holds no statement")
+    return tuple(found)
+
+
+def query(backend: str, name: str) -> str:
+    """The single statement of a one-statement file."""
+    found = statements(backend, name)
+    if len(found) != 1:
+        raise GraphRecError(f"cypher/{backend}/{name}.cypher holds {len(found)} statements, not 1")
+    return found[0]

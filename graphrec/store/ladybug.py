@@ -1,0 +1,238 @@
+"""The embedded default: LadybugDB (the maintained fork of Kùzu), on disk, no server.
+
+Bulk writes go through COPY from Arrow inside one transaction: the Python side anti-joins each
+table against what the store holds, so a reload adds nothing, and a failure rolls everything back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import ladybug
+import pyarrow as pa
+
+from graphrec.errors import InvalidInput, StoreError, StoreUnavailable
+from graphrec.store._tables import (
+    NODE_TABLES,
+    REL_TABLES,
+    anti_join,
+    require_endpoints,
+    require_unique,
+    split_new_and_changed,
+)
+from graphrec.store.base import (
+    NODE_LABELS,
+    REL_TYPES,
+    SCHEMAS,
+    Counts,
+    GraphBatch,
+    Interaction,
+    Link,
+    WriteSummary,
+)
+from graphrec.store.cypher import query, statements
+
+BACKEND = "ladybug"
+
+_NODE_QUERY = {"users": "upsert_users", "items": "upsert_items", "categories": "upsert_categories",
+               "brands": "upsert_brands"}
+_REL_QUERY = {"category_parents": "add_category_parents", "item_categories": "add_item_categories",
+              "item_brands": "add_item_brands", "interactions": "add_interactions"}
+_LINK_QUERIES = {"BOUGHT_WITH": "links_bought_with", "MADE_BY": "links_same_brand",
+                 "IN_CATEGORY": "links_same_category"}
+
+
+def _as_copy_source(name: str, rows: pa.Table) -> pa.Table:
+    """COPY into a relationship table reads (from, to, properties...) by position."""
+    _, source_col, _, target_col, _ = REL_TABLES[name]
+    props = [c for c in rows.schema.names if c not in (source_col, target_col)]
+    return rows.select([source_col, target_col, *props]).rename_columns(["from", "to", *props])
+
+
+class LadybugStore:
+    """A :class:`~graphrec.store.base.GraphStore` on an embedded LadybugDB directory."""
+
+    def __init__(self, path: str | Path, buffer_pool_mb: int = 1024, threads: int = 0,
+                 read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.url = str(self.path)
+        try:
+            if not read_only:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = ladybug.Database(
+                str(self.path), buffer_pool_size=buffer_pool_mb * 1024 * 1024,
+                max_num_threads=threads, read_only=read_only,
+            )
+            self._conn = ladybug.Connection(self._db)
+        except RuntimeError as e:
+            raise StoreUnavailable(f"cannot open the embedded store at {self.path}: {e}") from e
+        if not read_only:
+            for statement in statements(BACKEND, "schema"):
+                self._execute(statement)
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _execute(self, statement: str, params: dict[str, Any] | None = None) -> Any:
+        try:
+            return self._conn.execute(statement, params or {})
+        except RuntimeError as e:
+            raise StoreError(f"embedded store query failed: {e}\n  query: {statement[:200]}") from e
+
+    def _rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        result = self._execute(query(BACKEND, name), params)
+        columns = result.get_column_names()
+        return [dict(zip(columns, row, strict=True)) for row in result.get_all()]
+
+    def _table(self, name: str) -> pa.Table:
+        result = self._execute(query(BACKEND, f"export_{name}"))
+        table = result.get_as_arrow()
+        schema = SCHEMAS[name]
+        if table.num_rows == 0:
+            return schema.empty_table()
+        return table.rename_columns(schema.names).cast(schema)
+
+    def _run_file(self, name: str, **tables: pa.Table) -> None:
+        """Run every statement of a file whose table parameter has rows."""
+        for statement in statements(BACKEND, name):
+            used = {k: v for k, v in tables.items() if f"${k}" in statement}
+            if any(v.num_rows == 0 for v in used.values()):
+                continue
+            self._execute(statement, used)
+
+    def _in_transaction(self, work: Any) -> Any:
+        self._execute("BEGIN TRANSACTION")
+        try:
+            outcome = work()
+        except BaseException:
+            self._execute("ROLLBACK")
+            raise
+        self._execute("COMMIT")
+        return outcome
+
+    # -- writes ---------------------------------------------------------------------------
+    def write(self, batch: GraphBatch) -> WriteSummary:
+        for name in NODE_TABLES:
+            require_unique(getattr(batch, name), ("id",), name)
+        for name, (keys, *_rest) in REL_TABLES.items():
+            if name != "bought_with":
+                require_unique(getattr(batch, name), keys, name)
+        return self._in_transaction(lambda: self._write(batch))
+
+    def _write(self, batch: GraphBatch) -> WriteSummary:
+        created: dict[str, int] = {}
+        updated: dict[str, int] = {}
+        known: dict[str, pa.Array] = {}
+        for name in NODE_TABLES:
+            rows: pa.Table = getattr(batch, name)
+            existing = self._table(name)
+            new, changed = split_new_and_changed(rows, existing)
+            self._run_file(_NODE_QUERY[name], new=new, changed=changed)
+            created[name], updated[name] = new.num_rows, changed.num_rows
+            known[name] = pa.concat_arrays(
+                [existing.column("id").combine_chunks(), new.column("id").combine_chunks()]
+            )
+        for name, query_name in _REL_QUERY.items():
+            rows = getattr(batch, name)
+            if rows.num_rows == 0:
+                created[name] = 0
+                continue
+            require_endpoints(name, rows, known)
+            keys = REL_TABLES[name][0]
+            existing = self._table(name) if self._has_any(name) else rows.slice(0, 0)
+            new = anti_join(rows, existing, keys)
+            self._run_file(query_name, new=_as_copy_source(name, new))
+            created[name] = new.num_rows
+        return WriteSummary(created=created, updated=updated)
+
+    def _has_any(self, name: str) -> bool:
+        rel = {"category_parents": "SUBCATEGORY_OF", "item_categories": "IN_CATEGORY",
+               "item_brands": "MADE_BY", "interactions": "INTERACTED"}[name]
+        return self.counts().relationships[rel] > 0
+
+    def replace_bought_with(self, edges: pa.Table) -> int:
+        edges = edges.select(SCHEMAS["bought_with"].names).cast(SCHEMAS["bought_with"])
+        require_unique(edges, REL_TABLES["bought_with"][0], "bought_with")
+        require_endpoints("bought_with", edges, {"items": self._table("items").column("id")})
+
+        def work() -> int:
+            for statement in statements(BACKEND, "replace_bought_with"):
+                if "$new" not in statement:
+                    self._execute(statement)
+                elif edges.num_rows:
+                    self._execute(statement, {"new": _as_copy_source("bought_with", edges)})
+            return edges.num_rows
+
+        return self._in_transaction(work)
+
+    def delete_user(self, user_id: str) -> bool:
+        def work() -> bool:
+            if not self._rows("get_user", user_id=user_id):
+                return False
+            self._execute(query(BACKEND, "delete_user"), {"user_id": user_id})
+            return True
+
+        return self._in_transaction(work)
+
+    def clear(self) -> None:
+        self._in_transaction(lambda: self._execute(query(BACKEND, "clear")))
+
+    # -- reads ----------------------------------------------------------------------------
+    def get_user(self, user_id: str) -> dict[str, Any] | None:
+        rows = self._rows("get_user", user_id=user_id)
+        return rows[0] if rows else None
+
+    def get_item(self, item_id: str) -> dict[str, Any] | None:
+        rows = self._rows("get_item", item_id=item_id)
+        if not rows:
+            return None
+        item = rows[0]
+        brand_id, brand_name = item.pop("brand_id"), item.pop("brand_name")
+        item["brand"] = {"id": brand_id, "name": brand_name} if brand_id is not None else None
+        item["categories"] = self._rows("item_categories", item_id=item_id)
+        return item
+
+    def recent_interactions(self, user_id: str, limit: int = 50) -> list[Interaction]:
+        return [Interaction(**row) for row in
+                self._rows("recent_interactions", user_id=user_id, limit=limit)]
+
+    def bought_with(self, item_id: str, limit: int = 20) -> list[tuple[str, float]]:
+        rows = self._rows("bought_with", item_id=item_id, limit=limit)
+        return [(row["item_id"], row["weight"]) for row in rows]
+
+    def co_interactions(self, item_id: str, limit: int = 20) -> list[tuple[str, int]]:
+        rows = self._rows("co_interactions", item_id=item_id, limit=limit)
+        return [(row["item_id"], row["shoppers"]) for row in rows]
+
+    def links(self, user_id: str, item_ids: list[str]) -> list[Link]:
+        if not item_ids:
+            return []
+        found: list[Link] = []
+        for relation, name in _LINK_QUERIES.items():
+            for row in self._rows(name, user_id=user_id, item_ids=list(item_ids)):
+                found.append(Link(relation=relation, **row))
+        return found
+
+    def stream(self, table: str, batch_size: int = 250_000) -> Iterator[pa.RecordBatch]:
+        if table not in SCHEMAS:
+            raise InvalidInput(f"unknown table {table!r}; expected one of {sorted(SCHEMAS)}")
+        yield from self._table(table).to_batches(max_chunksize=batch_size)
+
+    def counts(self) -> Counts:
+        nodes = dict.fromkeys(NODE_LABELS, 0)
+        rels = dict.fromkeys(REL_TYPES, 0)
+        node_stmt, rel_stmt = statements(BACKEND, "counts")
+        for target, statement in ((nodes, node_stmt), (rels, rel_stmt)):
+            for name, n in self._execute(statement).get_all():
+                target[name] = int(n)
+        return Counts(nodes=nodes, relationships=rels)
+
+    def close(self) -> None:
+        self._conn.close()
+        self._db.close()
+
+    def __enter__(self) -> LadybugStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,231 @@
+"""Neo4j 5 through the official driver: constraints, batched UNWIND writes, routed reads.
+
+A write of a :class:`GraphBatch` runs in one managed write transaction (the driver retries it on
+transient errors), so a failed load leaves nothing behind. Reads go through
+``execute_query(..., routing_=READ)``. Driver errors come back as :class:`StoreError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import neo4j
+import pyarrow as pa
+from neo4j import exceptions as neo4j_errors
+
+from graphrec.errors import InvalidInput, StoreError, StoreUnavailable
+from graphrec.store._tables import NODE_TABLES, REL_TABLES, require_unique
+from graphrec.store.base import (
+    NODE_LABELS,
+    REL_TYPES,
+    SCHEMAS,
+    Counts,
+    GraphBatch,
+    Interaction,
+    Link,
+    WriteSummary,
+)
+from graphrec.store.cypher import query, statements
+
+BACKEND = "neo4j"
+T = TypeVar("T")
+
+_NODE_QUERY = {"users": "upsert_users", "items": "upsert_items", "categories": "upsert_categories",
+               "brands": "upsert_brands"}
+_REL_QUERY = {"category_parents": "add_category_parents", "item_categories": "add_item_categories",
+              "item_brands": "add_item_brands", "interactions": "add_interactions"}
+_LINK_QUERIES = {"BOUGHT_WITH": "links_bought_with", "MADE_BY": "links_same_brand",
+                 "IN_CATEGORY": "links_same_category"}
+
+
+class Neo4jStore:
+    """A :class:`~graphrec.store.base.GraphStore` on a Neo4j 5 server."""
+
+    def __init__(self, url: str, user: str, password: str, database: str | None = None,
+                 batch_size: int = 10_000) -> None:
+        self.url = url
+        self._database = database
+        self._batch_size = batch_size
+        self._driver = neo4j.GraphDatabase.driver(url, auth=(user, password))
+        self._schema_ready = False
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _guard(self, work: Callable[[], T]) -> T:
+        try:
+            return work()
+        except neo4j_errors.ServiceUnavailable as e:
+            raise StoreUnavailable(f"Neo4j at {self.url} is unreachable: {e}") from e
+        except neo4j_errors.AuthError as e:
+            raise StoreUnavailable(f"Neo4j at {self.url} refused the credentials: {e}") from e
+        except neo4j_errors.Neo4jError as e:
+            raise StoreError(f"Neo4j query failed ({e.code}): {e.message}") from e
+        except neo4j_errors.DriverError as e:
+            raise StoreError(f"Neo4j driver error: {e}") from e
+
+    def _ensure_schema(self) -> None:
+        """Constraints and indexes, created on first use (no network in the constructor)."""
+        if self._schema_ready:
+            return
+        for statement in statements(BACKEND, "schema"):
+            self._guard(lambda s=statement: self._driver.execute_query(
+                s, database_=self._database))
+        self._schema_ready = True
+
+    def _rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        self._ensure_schema()
+        records, _, _ = self._guard(lambda: self._driver.execute_query(
+            query(BACKEND, name), params, database_=self._database,
+            routing_=neo4j.RoutingControl.READ))
+        return [record.data() for record in records]
+
+    def _write_tx(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        self._ensure_schema()
+
+        def run() -> T:
+            with self._driver.session(database=self._database) as session:
+                return session.execute_write(work)
+
+        return self._guard(run)
+
+    def _unwind(self, tx: neo4j.ManagedTransaction, name: str, rows: pa.Table,
+                check: str | None = None) -> None:
+        """Run a file's statements, ``$rows`` in batches.
+
+        With ``check``, each batch's ``matched`` count must equal its size: MATCH silently drops
+        a row whose endpoint is missing, and raising here rolls the whole transaction back.
+        """
+        for statement in statements(BACKEND, name):
+            if "$rows" not in statement:
+                tx.run(statement).consume()
+                continue
+            for chunk in rows.to_batches(max_chunksize=self._batch_size):
+                record = tx.run(statement, rows=chunk.to_pylist()).single()
+                if check and (record is None or record["matched"] != chunk.num_rows):
+                    missing = chunk.num_rows - (record["matched"] if record else 0)
+                    raise InvalidInput(
+                        f"{check}: {missing} row(s) name a node that does not exist "
+                        "(dangling reference); nothing was written"
+                    )
+
+    # -- writes ---------------------------------------------------------------------------
+    def write(self, batch: GraphBatch) -> WriteSummary:
+        for name in NODE_TABLES:
+            require_unique(getattr(batch, name), ("id",), name)
+        for name, (keys, *_rest) in REL_TABLES.items():
+            if name != "bought_with":
+                require_unique(getattr(batch, name), keys, name)
+        before = self.counts()
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            for name in NODE_TABLES:
+                self._unwind(tx, _NODE_QUERY[name], getattr(batch, name))
+            for name, query_name in _REL_QUERY.items():
+                rows: pa.Table = getattr(batch, name)
+                self._unwind(tx, query_name, rows, check=name)
+
+        self._write_tx(work)
+        after = self.counts()
+        created = {
+            "users": after.nodes["User"] - before.nodes["User"],
+            "items": after.nodes["Item"] - before.nodes["Item"],
+            "categories": after.nodes["Category"] - before.nodes["Category"],
+            "brands": after.nodes["Brand"] - before.nodes["Brand"],
+        }
+        rel_of = {"category_parents": "SUBCATEGORY_OF", "item_categories": "IN_CATEGORY",
+                  "item_brands": "MADE_BY", "interactions": "INTERACTED"}
+        for name, rel in rel_of.items():
+            created[name] = after.relationships[rel] - before.relationships[rel]
+        return WriteSummary(created=created, updated={})
+
+    def replace_bought_with(self, edges: pa.Table) -> int:
+        edges = edges.select(SCHEMAS["bought_with"].names).cast(SCHEMAS["bought_with"])
+        require_unique(edges, REL_TABLES["bought_with"][0], "bought_with")
+
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            self._unwind(tx, "replace_bought_with", edges, check="bought_with")
+            return edges.num_rows
+
+        return self._write_tx(work)
+
+    def delete_user(self, user_id: str) -> bool:
+        def work(tx: neo4j.ManagedTransaction) -> bool:
+            if tx.run(query(BACKEND, "get_user"), user_id=user_id).single() is None:
+                return False
+            tx.run(query(BACKEND, "delete_user"), user_id=user_id).consume()
+            return True
+
+        return self._write_tx(work)
+
+    def clear(self) -> None:
+        self._write_tx(lambda tx: tx.run(query(BACKEND, "clear")).consume())
+
+    # -- reads ----------------------------------------------------------------------------
+    def get_user(self, user_id: str) -> dict[str, Any] | None:
+        rows = self._rows("get_user", user_id=user_id)
+        return rows[0] if rows else None
+
+    def get_item(self, item_id: str) -> dict[str, Any] | None:
+        rows = self._rows("get_item", item_id=item_id)
+        if not rows:
+            return None
+        item = rows[0]
+        brand_id, brand_name = item.pop("brand_id"), item.pop("brand_name")
+        item["brand"] = {"id": brand_id, "name": brand_name} if brand_id is not None else None
+        item["categories"] = self._rows("item_categories", item_id=item_id)
+        return item
+
+    def recent_interactions(self, user_id: str, limit: int = 50) -> list[Interaction]:
+        return [Interaction(**row) for row in
+                self._rows("recent_interactions", user_id=user_id, limit=limit)]
+
+    def bought_with(self, item_id: str, limit: int = 20) -> list[tuple[str, float]]:
+        rows = self._rows("bought_with", item_id=item_id, limit=limit)
+        return [(row["item_id"], row["weight"]) for row in rows]
+
+    def co_interactions(self, item_id: str, limit: int = 20) -> list[tuple[str, int]]:
+        rows = self._rows("co_interactions", item_id=item_id, limit=limit)
+        return [(row["item_id"], row["shoppers"]) for row in rows]
+
+    def links(self, user_id: str, item_ids: list[str]) -> list[Link]:
+        if not item_ids:
+            return []
+        found: list[Link] = []
+        for relation, name in _LINK_QUERIES.items():
+            for row in self._rows(name, user_id=user_id, item_ids=list(item_ids)):
+                found.append(Link(relation=relation, **row))
+        return found
+
+    def stream(self, table: str, batch_size: int = 250_000) -> Iterator[pa.RecordBatch]:
+        if table not in SCHEMAS:
+            raise InvalidInput(f"unknown table {table!r}; expected one of {sorted(SCHEMAS)}")
+        self._ensure_schema()
+        schema = SCHEMAS[table]
+        with self._driver.session(database=self._database,
+                                  default_access_mode=neo4j.READ_ACCESS,
+                                  fetch_size=batch_size) as session:
+            result = self._guard(lambda: session.run(query(BACKEND, f"export_{table}")))
+            buffer: list[dict[str, Any]] = []
+            for record in result:
+                buffer.append(record.data())
+                if len(buffer) == batch_size:
+                    yield pa.RecordBatch.from_pylist(buffer, schema=schema)
+                    buffer = []
+            if buffer:
+                yield pa.RecordBatch.from_pylist(buffer, schema=schema)
+
+    def counts(self) -> Counts:
+        nodes = dict.fromkeys(NODE_LABELS, 0)
+        rels = dict.fromkeys(REL_TYPES, 0)
+        for row in self._rows("counts"):
+            (nodes if row["name"] in nodes else rels)[row["name"]] = int(row["n"])
+        return Counts(nodes=nodes, relationships=rels)
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def __enter__(self) -> Neo4jStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
