@@ -1,0 +1,182 @@
+"""The ``graphrec`` command line: load, stats, export, derive, delete-user, reset."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from graphrec.config import get_settings
+from graphrec.errors import GraphRecError, InvalidInput
+from graphrec.store import GraphStore, open_store
+
+app = typer.Typer(help="graphrec: a graph-based product recommender.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+console = Console()
+errors = Console(stderr=True)
+T = TypeVar("T")
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option("--store", envvar="GRAPHREC_STORE", show_envvar=True,
+                 help="neo4j://HOST, bolt://HOST or an embedded store folder "
+                      "(default: .graphrec/store)."),
+]
+
+
+def _fail(e: GraphRecError) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {e}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code=2 if isinstance(e, InvalidInput) else 1)
+
+
+@contextmanager
+def _store(url: str | None) -> Iterator[GraphStore]:
+    try:
+        store = open_store(url)
+    except GraphRecError as e:
+        raise _fail(e) from None
+    try:
+        yield store
+    except GraphRecError as e:
+        raise _fail(e) from None
+    finally:
+        store.close()
+
+
+@contextmanager
+def _steps() -> Iterator[Callable[[str, Callable[[], T]], T]]:
+    """A progress display of named steps, each timed as it runs."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=errors, transient=False, disable=not errors.is_terminal) as progress:
+
+        def step(name: str, work: Callable[[], T]) -> T:
+            task = progress.add_task(name, total=1)
+            outcome = work()
+            progress.update(task, completed=1, description=f"[green]✓[/] {name}")
+            return outcome
+
+        yield step
+
+
+def _derive(store: GraphStore) -> int:
+    from graphrec.graph.derive import bought_with_edges
+    from graphrec.graph.snapshot import export_snapshot
+
+    settings = get_settings()
+    edges = bought_with_edges(export_snapshot(store), settings.co_interaction_kinds_excluded,
+                              settings.bought_with_top_k, settings.bought_with_min_shoppers)
+    return store.replace_bought_with(edges)
+
+
+@app.command()
+def load(
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT",
+                                       help="lightgcn, amazon, movielens or csv.")],
+    path: Annotated[Path, typer.Argument(help="The dataset's folder.")],
+    store: StoreOption = None,
+    skip_invalid: Annotated[bool, typer.Option(
+        "--skip-invalid", help="Load the good rows and report every bad one.")] = False,
+    derive: Annotated[bool, typer.Option(
+        help="Recompute BOUGHT_WITH edges after loading.")] = True,
+) -> None:
+    """Load a dataset into the store. All or nothing; loading it twice changes nothing."""
+    from graphrec.data import load as load_source
+
+    with _store(store) as graph, _steps() as step:
+        report = step(f"load {fmt} from {path}",
+                      lambda: load_source(graph, fmt, path, skip_invalid=skip_invalid))
+        derived = step("derive BOUGHT_WITH", lambda: _derive(graph)) if derive else None
+    table = Table(title=f"{fmt} -> {graph.url} in {report.seconds:.1f} s")
+    for column in ("table", "rows read", "created", "updated"):
+        table.add_column(column, justify="left" if column == "table" else "right")
+    for name, rows in report.rows.items():
+        table.add_row(name, f"{rows:,}", f"{report.written.created.get(name, 0):,}",
+                      f"{report.written.updated.get(name, 0):,}")
+    console.print(table)
+    if derived is not None:
+        console.print(f"BOUGHT_WITH edges: {derived:,}")
+    if report.skipped:
+        errors.print(f"[yellow]skipped {len(report.skipped)} invalid row(s):[/]")
+        for problem in report.skipped:
+            errors.print(f"  {problem}", highlight=False, markup=False)
+
+
+@app.command()
+def stats(
+    store: StoreOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print counts as JSON.")] = False,
+) -> None:
+    """Counts per node label and relationship type."""
+    with _store(store) as graph:
+        counts = graph.counts()
+    if as_json:
+        sys.stdout.write(json.dumps(counts.as_dict(), indent=2) + "\n")
+        return
+    table = Table(title=f"graph at {graph.url}")
+    table.add_column("kind")
+    table.add_column("name")
+    table.add_column("count", justify="right")
+    for label, n in counts.nodes.items():
+        table.add_row("node", label, f"{n:,}")
+    for rel, n in counts.relationships.items():
+        table.add_row("relationship", rel, f"{n:,}")
+    console.print(table)
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option(help="Folder for the snapshot.")] = Path(
+        ".graphrec/snapshot"),
+    store: StoreOption = None,
+) -> None:
+    """Write a training snapshot: contiguous ids, interaction arrays, item features."""
+    from graphrec.graph.snapshot import export_snapshot
+
+    with _store(store) as graph, _steps() as step:
+        snapshot = step("export snapshot", lambda: export_snapshot(graph))
+        step(f"write {out}", lambda: snapshot.save(out))
+    counts = ", ".join(f"{k} {v:,}" for k, v in snapshot.meta["counts"].items())
+    console.print(f"snapshot {snapshot.meta['fingerprint']} -> {out} ({counts}) in "
+                  f"{snapshot.meta['export_seconds']:.2f} s")
+
+
+@app.command()
+def derive(store: StoreOption = None) -> None:
+    """Recompute the BOUGHT_WITH co-interaction edges."""
+    with _store(store) as graph, _steps() as step:
+        n = step("derive BOUGHT_WITH", lambda: _derive(graph))
+    console.print(f"BOUGHT_WITH edges: {n:,}")
+
+
+@app.command("delete-user")
+def delete_user(user_id: str, store: StoreOption = None) -> None:
+    """Delete a user with every interaction (privacy request)."""
+    with _store(store) as graph:
+        if not graph.delete_user(user_id):
+            raise _fail(InvalidInput(f"no user {user_id!r} in {graph.url}"))
+    console.print(f"deleted user {user_id!r} and everything attached")
+
+
+@app.command()
+def reset(
+    store: StoreOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm deleting everything.")] = False,
+) -> None:
+    """Delete every node and relationship of the store."""
+    if not yes:
+        raise _fail(InvalidInput("reset deletes the whole graph: add --yes to confirm"))
+    with _store(store) as graph:
+        graph.clear()
+    console.print(f"cleared {graph.url}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""From the store to what training needs: snapshots with contiguous ids, and derived edges."""
