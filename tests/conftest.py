@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graphrec.config import get_settings
+from graphrec.store import GraphStore, open_store
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+BACKENDS = ["ladybug", "neo4j"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Each test sees default settings with its own data folder, whatever the shell has set."""
+    for name in list(os.environ):
+        if name.startswith("GRAPHREC_") and not name.startswith("GRAPHREC_NEO4J_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("GRAPHREC_DATA_DIR", str(tmp_path / "graphrec"))
+    monkeypatch.setenv("GRAPHREC_LADYBUG_BUFFER_POOL_MB", "128")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _open(backend: str, tmp_path: Path) -> GraphStore:
+    if backend == "ladybug":
+        return open_store(str(tmp_path / "store"))
+    uri = os.environ.get("GRAPHREC_NEO4J_URI")
+    if not uri:
+        pytest.skip("GRAPHREC_NEO4J_URI is not set (no Neo4j server here)")
+    store = open_store(uri)  # credentials: GRAPHREC_NEO4J_USER / GRAPHREC_NEO4J_PASSWORD
+    store.clear()  # the suite owns the database it is pointed at
+    return store
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+    """An empty store of every backend; the behaviour suite runs once per backend."""
+    opened = _open(request.param, tmp_path)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def embedded(tmp_path: Path) -> Iterator[GraphStore]:
+    """An empty embedded store, for tests that are about something other than the backend."""
+    opened = open_store(str(tmp_path / "embedded"))
+    yield opened
+    opened.close()
+
+
+def shared_data(name: str) -> Path:
+    path = SHARED_DATA / name
+    if not path.exists():
+        pytest.skip(f"{path} is not present")
+    return path

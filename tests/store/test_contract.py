@@ -1,0 +1,179 @@
+"""The behaviour suite: every backend passes it unchanged (Neo4j when GRAPHREC_NEO4J_URI is set)."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from graphrec.errors import InvalidInput
+from graphrec.store import GraphBatch, GraphStore, Interaction
+from tests.graphs import INTERACTIONS, bought_with_table, interactions_table, shop_batch
+
+SHOP_NODES = {"User": 4, "Item": 6, "Category": 9, "Brand": 3}
+SHOP_RELS = {"INTERACTED": 11, "IN_CATEGORY": 6, "SUBCATEGORY_OF": 6, "MADE_BY": 5,
+             "BOUGHT_WITH": 0}
+
+
+@pytest.fixture
+def shop(store: GraphStore) -> GraphStore:
+    store.write(shop_batch())
+    return store
+
+
+def test_empty_store_counts_zero(store: GraphStore) -> None:
+    counts = store.counts()
+    assert set(counts.nodes.values()) == {0}
+    assert set(counts.relationships.values()) == {0}
+
+
+def test_write_creates_the_known_graph(store: GraphStore) -> None:
+    summary = store.write(shop_batch())
+    assert summary.created["users"] == 4
+    assert summary.created["interactions"] == 11
+    counts = store.counts()
+    assert counts.nodes == SHOP_NODES
+    assert counts.relationships == SHOP_RELS
+
+
+def test_writing_the_same_batch_twice_changes_nothing(shop: GraphStore) -> None:
+    summary = shop.write(shop_batch())
+    assert not summary.changed
+    assert shop.counts().nodes == SHOP_NODES
+    assert shop.counts().relationships == SHOP_RELS
+
+
+def test_upsert_updates_known_items_and_adds_new_ones(shop: GraphStore) -> None:
+    items = pa.table({"id": ["serum", "balm"], "title": ["Serum v2", "Lip Balm"],
+                      "price": [26.0, 4.0], "in_stock": [False, True],
+                      "created_at": pa.array([1000, 1500], pa.int64())})
+    shop.write(GraphBatch(items=items))
+    serum = shop.get_item("serum")
+    assert serum is not None
+    assert (serum["title"], serum["price"], serum["in_stock"]) == ("Serum v2", 26.0, False)
+    assert serum["brand"] == {"id": "glow", "name": "Glow"}  # relationships untouched
+    assert shop.get_item("balm")["title"] == "Lip Balm"  # type: ignore[index]
+    assert shop.counts().nodes["Item"] == 7
+
+
+def test_get_item_has_properties_brand_and_categories(shop: GraphStore) -> None:
+    item = shop.get_item("toner")
+    assert item == {
+        "id": "toner", "title": "Rose Toner", "price": 12.0, "in_stock": False,
+        "created_at": 1100, "brand": {"id": "pure", "name": "Pure"},
+        "categories": [{"id": "Skin Care > Face > Toners", "name": "Toners"}],
+    }
+    brush = shop.get_item("brush")
+    assert brush is not None and brush["brand"] is None and brush["price"] is None
+
+
+def test_unknown_ids_read_as_none_or_empty(shop: GraphStore) -> None:
+    assert shop.get_user("nobody") is None
+    assert shop.get_item("nothing") is None
+    assert shop.recent_interactions("nobody") == []
+    assert shop.bought_with("nothing") == []
+    assert shop.co_interactions("nothing") == []
+    assert shop.links("nobody", ["serum"]) == []
+    assert shop.get_user("alice") == {"id": "alice"}
+
+
+def test_recent_interactions_newest_first_with_limit(shop: GraphStore) -> None:
+    assert shop.recent_interactions("carol", limit=2) == [
+        Interaction("mascara", "rating", 4.0, 4.0, 320),
+        Interaction("toner", "purchase", 5.0, None, 220),
+    ]
+    assert len(shop.recent_interactions("carol")) == 3
+
+
+def test_co_interactions_count_distinct_shoppers(shop: GraphStore) -> None:
+    # serum's shoppers are alice, bob, carol: cream (alice, bob), toner (bob, carol),
+    # lipstick (alice), mascara (carol); ties in id order.
+    assert shop.co_interactions("serum") == [
+        ("cream", 2), ("toner", 2), ("lipstick", 1), ("mascara", 1)]
+    assert shop.co_interactions("serum", limit=1) == [("cream", 2)]
+
+
+def test_replace_bought_with_swaps_all_edges(shop: GraphStore) -> None:
+    assert shop.replace_bought_with(bought_with_table(
+        [("serum", "cream", 2.0), ("serum", "toner", 1.0), ("cream", "serum", 2.0)])) == 3
+    assert shop.bought_with("serum") == [("cream", 2.0), ("toner", 1.0)]
+    shop.replace_bought_with(bought_with_table([("lipstick", "mascara", 1.0)]))
+    assert shop.bought_with("serum") == []
+    assert shop.bought_with("lipstick") == [("mascara", 1.0)]
+    assert shop.counts().relationships["BOUGHT_WITH"] == 1
+
+
+def test_links_are_paths_from_the_users_items(shop: GraphStore) -> None:
+    shop.replace_bought_with(bought_with_table([("serum", "toner", 2.0)]))
+    found = {(link.item_id, link.user_item_id, link.relation, link.via_id, link.via_name,
+              link.weight) for link in shop.links("alice", ["toner", "mascara", "brush"])}
+    # alice has serum, cream (Glow, Skin Care > Face) and lipstick (Rouge, Makeup > Lips).
+    assert found == {
+        ("toner", "serum", "BOUGHT_WITH", "toner", "Rose Toner", 2.0),
+        ("mascara", "lipstick", "MADE_BY", "rouge", "Rouge", 1.0),
+    }
+    same_leaf = {(link.item_id, link.user_item_id, link.relation)
+                 for link in shop.links("bob", ["cream"])}
+    assert ("cream", "serum", "MADE_BY") in same_leaf
+    assert not any(link.user_item_id == "cream" for link in shop.links("bob", ["cream"]))
+    assert shop.links("alice", []) == []
+
+
+def test_links_by_same_category(store: GraphStore) -> None:
+    batch = shop_batch()
+    extra_item = pa.table({"id": ["clay"], "title": ["Clay Mask"], "price": [9.0],
+                           "in_stock": [True], "created_at": pa.array([5], pa.int64())})
+    store.write(batch)
+    store.write(GraphBatch(items=extra_item, item_categories=pa.table(
+        {"item_id": ["clay"], "category_id": ["Skin Care > Face > Serums"]})))
+    links = store.links("alice", ["clay"])
+    assert [(lk.user_item_id, lk.relation, lk.via_id, lk.via_name) for lk in links] == [
+        ("serum", "IN_CATEGORY", "Skin Care > Face > Serums", "Serums")]
+
+
+def test_stream_returns_every_row_of_every_table(shop: GraphStore) -> None:
+    batch = shop_batch()
+    for name, table in batch.tables():
+        streamed = pa.Table.from_batches(list(shop.stream(name, batch_size=4)),
+                                         schema=table.schema)
+        key = table.schema.names[:2] if name != "interactions" else \
+            ["user_id", "item_id", "kind", "ts"]
+        assert streamed.sort_by([(k, "ascending") for k in key]).equals(
+            table.sort_by([(k, "ascending") for k in key])), name
+    with pytest.raises(InvalidInput, match="unknown table 'orders'"):
+        list(shop.stream("orders"))
+
+
+def test_delete_user_removes_user_and_interactions(shop: GraphStore) -> None:
+    assert shop.delete_user("alice") is True
+    assert shop.get_user("alice") is None
+    assert shop.recent_interactions("alice") == []
+    assert shop.counts().relationships["INTERACTED"] == 8
+    assert shop.co_interactions("serum") == [("toner", 2), ("cream", 1), ("mascara", 1)]
+    assert shop.delete_user("alice") is False
+    assert shop.counts().nodes["Item"] == 6
+
+
+def test_dangling_interaction_fails_and_changes_nothing(shop: GraphStore) -> None:
+    bad = GraphBatch(users=pa.table({"id": ["erin"]}),
+                     interactions=interactions_table([("erin", "ghost", "view", 1.0, None, 5)]))
+    with pytest.raises(InvalidInput, match="dangling"):
+        shop.write(bad)
+    assert shop.get_user("erin") is None
+    assert shop.counts().nodes == SHOP_NODES
+
+
+def test_duplicate_keys_in_a_batch_are_refused(store: GraphStore) -> None:
+    with pytest.raises(InvalidInput, match="duplicate key"):
+        store.write(GraphBatch(users=pa.table({"id": ["a", "a"]})))
+    twice = interactions_table([INTERACTIONS[0], INTERACTIONS[0]])
+    batch = shop_batch()
+    with pytest.raises(InvalidInput, match="interactions: duplicate key"):
+        store.write(GraphBatch(users=batch.users, items=batch.items, interactions=twice))
+    assert store.counts().nodes["User"] == 0
+
+
+def test_clear_deletes_everything(shop: GraphStore) -> None:
+    shop.clear()
+    assert set(shop.counts().nodes.values()) == {0}
+    shop.write(shop_batch())  # and the schema is still there
+    assert shop.counts().nodes == SHOP_NODES
