@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from graphrec.cli import app
+from tests.data.test_loaders import csv_dir
+
+runner = CliRunner()
+
+
+def test_load_stats_export_derive(tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    loaded = runner.invoke(app, ["load", "csv", str(csv_dir(tmp_path)), "--store", store])
+    assert loaded.exit_code == 0, loaded.output
+    assert "BOUGHT_WITH edges: 0" in loaded.output
+    stats = runner.invoke(app, ["stats", "--json", "--store", store])
+    assert json.loads(stats.stdout) == {
+        "nodes": {"User": 2, "Item": 2, "Category": 5, "Brand": 1},
+        "relationships": {"INTERACTED": 4, "IN_CATEGORY": 3, "SUBCATEGORY_OF": 3, "MADE_BY": 2,
+                          "BOUGHT_WITH": 0},
+    }
+    out = tmp_path / "snap"
+    exported = runner.invoke(app, ["export", "--out", str(out), "--store", store])
+    assert exported.exit_code == 0 and (out / "interactions.parquet").is_file()
+    assert runner.invoke(app, ["delete-user", "u1", "--store", store]).exit_code == 0
+    gone = runner.invoke(app, ["delete-user", "u1", "--store", store])
+    assert gone.exit_code == 2 and "no user 'u1'" in gone.output
+
+
+def test_store_from_environment(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("GRAPHREC_STORE", str(tmp_path / "env-store"))
+    assert runner.invoke(app, ["load", "csv", str(csv_dir(tmp_path))]).exit_code == 0
+    assert (tmp_path / "env-store").exists()
+
+
+def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["load", "xml", str(tmp_path), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 2
+    assert "unknown format 'xml'" in result.output and "Traceback" not in result.output
+    bad = csv_dir(tmp_path, interactions="user_id,item_id,kind,ts\nu1,serum,view,soon\n")
+    result = runner.invoke(app, ["load", "csv", str(bad), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 2 and "line 2, field 'ts'" in result.output
+    assert runner.invoke(app, ["reset", "--store", str(tmp_path / "s")]).exit_code == 2
+
+
+def test_unknown_store_scheme(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["stats", "--store", "redis://localhost"])
+    assert result.exit_code == 1 and "unknown store URL scheme 'redis'" in result.output
