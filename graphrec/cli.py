@@ -18,17 +18,24 @@ from graphrec.config import get_settings
 from graphrec.errors import GraphRecError, InvalidInput
 from graphrec.store import GraphStore, open_store
 
-app = typer.Typer(help="graphrec: a graph-based product recommender.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="graphrec: a graph-based product recommender.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 console = Console()
 errors = Console(stderr=True)
 T = TypeVar("T")
 
 StoreOption = Annotated[
     str | None,
-    typer.Option("--store", envvar="GRAPHREC_STORE", show_envvar=True,
-                 help="neo4j://HOST, bolt://HOST or an embedded store folder "
-                      "(default: .graphrec/store)."),
+    typer.Option(
+        "--store",
+        envvar="GRAPHREC_STORE",
+        show_envvar=True,
+        help="neo4j://HOST, bolt://HOST or an embedded store folder (default: .graphrec/store).",
+    ),
 ]
 
 
@@ -54,8 +61,14 @@ def _store(url: str | None) -> Iterator[GraphStore]:
 @contextmanager
 def _steps() -> Iterator[Callable[[str, Callable[[], T]], T]]:
     """A progress display of named steps, each timed as it runs."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=errors, transient=False, disable=not errors.is_terminal) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=False,
+        disable=not errors.is_terminal,
+    ) as progress:
 
         def step(name: str, work: Callable[[], T]) -> T:
             task = progress.add_task(name, total=1)
@@ -71,35 +84,46 @@ def _derive(store: GraphStore) -> int:
     from graphrec.graph.snapshot import export_snapshot
 
     settings = get_settings()
-    edges = bought_with_edges(export_snapshot(store), settings.co_interaction_kinds_excluded,
-                              settings.bought_with_top_k, settings.bought_with_min_shoppers)
+    edges = bought_with_edges(
+        export_snapshot(store),
+        settings.co_interaction_kinds_excluded,
+        settings.bought_with_top_k,
+        settings.bought_with_min_shoppers,
+    )
     return store.replace_bought_with(edges)
 
 
 @app.command()
 def load(
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT",
-                                       help="lightgcn, amazon, movielens or csv.")],
+    fmt: Annotated[
+        str, typer.Argument(metavar="FORMAT", help="lightgcn, amazon, movielens or csv.")
+    ],
     path: Annotated[Path, typer.Argument(help="The dataset's folder.")],
     store: StoreOption = None,
-    skip_invalid: Annotated[bool, typer.Option(
-        "--skip-invalid", help="Load the good rows and report every bad one.")] = False,
-    derive: Annotated[bool, typer.Option(
-        help="Recompute BOUGHT_WITH edges after loading.")] = True,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Load the good rows and report every bad one.")
+    ] = False,
+    derive: Annotated[bool, typer.Option(help="Recompute BOUGHT_WITH edges after loading.")] = True,
 ) -> None:
     """Load a dataset into the store. All or nothing; loading it twice changes nothing."""
     from graphrec.data import load as load_source
 
     with _store(store) as graph, _steps() as step:
-        report = step(f"load {fmt} from {path}",
-                      lambda: load_source(graph, fmt, path, skip_invalid=skip_invalid))
+        report = step(
+            f"load {fmt} from {path}",
+            lambda: load_source(graph, fmt, path, skip_invalid=skip_invalid),
+        )
         derived = step("derive BOUGHT_WITH", lambda: _derive(graph)) if derive else None
     table = Table(title=f"{fmt} -> {graph.url} in {report.seconds:.1f} s")
     for column in ("table", "rows read", "created", "updated"):
         table.add_column(column, justify="left" if column == "table" else "right")
     for name, rows in report.rows.items():
-        table.add_row(name, f"{rows:,}", f"{report.written.created.get(name, 0):,}",
-                      f"{report.written.updated.get(name, 0):,}")
+        table.add_row(
+            name,
+            f"{rows:,}",
+            f"{report.written.created.get(name, 0):,}",
+            f"{report.written.updated.get(name, 0):,}",
+        )
     console.print(table)
     if derived is not None:
         console.print(f"BOUGHT_WITH edges: {derived:,}")
@@ -134,7 +158,8 @@ def stats(
 @app.command()
 def export(
     out: Annotated[Path, typer.Option(help="Folder for the snapshot.")] = Path(
-        ".graphrec/snapshot"),
+        ".graphrec/snapshot"
+    ),
     store: StoreOption = None,
 ) -> None:
     """Write a training snapshot: contiguous ids, interaction arrays, item features."""
@@ -144,8 +169,10 @@ def export(
         snapshot = step("export snapshot", lambda: export_snapshot(graph))
         step(f"write {out}", lambda: snapshot.save(out))
     counts = ", ".join(f"{k} {v:,}" for k, v in snapshot.meta["counts"].items())
-    console.print(f"snapshot {snapshot.meta['fingerprint']} -> {out} ({counts}) in "
-                  f"{snapshot.meta['export_seconds']:.2f} s")
+    console.print(
+        f"snapshot {snapshot.meta['fingerprint']} -> {out} ({counts}) in "
+        f"{snapshot.meta['export_seconds']:.2f} s"
+    )
 
 
 @app.command()

@@ -49,33 +49,52 @@ def shop_batch() -> GraphBatch:
     brands = sorted({row[5] for row in ITEMS if row[5]})
     return GraphBatch(
         users=pa.table({"id": USERS}),
-        items=pa.table({
-            "id": [r[0] for r in ITEMS], "title": [r[1] for r in ITEMS],
-            "price": [r[2] for r in ITEMS], "in_stock": [r[3] for r in ITEMS],
-            "created_at": pa.array([r[4] for r in ITEMS], pa.int64()),
-        }),
+        items=pa.table(
+            {
+                "id": [r[0] for r in ITEMS],
+                "title": [r[1] for r in ITEMS],
+                "price": [r[2] for r in ITEMS],
+                "in_stock": [r[3] for r in ITEMS],
+                "created_at": pa.array([r[4] for r in ITEMS], pa.int64()),
+            }
+        ),
         categories=pa.table({"id": list(categories), "name": list(categories.values())}),
         brands=pa.table({"id": [b.lower() for b in brands], "name": brands}),
-        category_parents=pa.table({"category_id": list(parents),
-                                   "parent_id": list(parents.values())}),
-        item_categories=pa.table({"item_id": [r[0] for r in ITEMS],
-                                  "category_id": [path_ids(r[6])[-1] for r in ITEMS]}),
-        item_brands=pa.table({"item_id": [r[0] for r in ITEMS if r[5]],
-                              "brand_id": [r[5].lower() for r in ITEMS if r[5]]}),
+        category_parents=pa.table(
+            {"category_id": list(parents), "parent_id": list(parents.values())}
+        ),
+        item_categories=pa.table(
+            {"item_id": [r[0] for r in ITEMS], "category_id": [path_ids(r[6])[-1] for r in ITEMS]}
+        ),
+        item_brands=pa.table(
+            {
+                "item_id": [r[0] for r in ITEMS if r[5]],
+                "brand_id": [r[5].lower() for r in ITEMS if r[5]],
+            }
+        ),
         interactions=interactions_table(INTERACTIONS),
     )
 
 
 def interactions_table(rows: list[tuple]) -> pa.Table:
-    return pa.table({
-        "user_id": [r[0] for r in rows], "item_id": [r[1] for r in rows],
-        "kind": [r[2] for r in rows], "weight": [r[3] for r in rows],
-        "rating": pa.array([r[4] for r in rows], pa.float64()),
-        "ts": pa.array([r[5] for r in rows], pa.int64()),
-        "split": pa.nulls(len(rows), pa.string()),
-    })
+    return pa.table(
+        {
+            "user_id": [r[0] for r in rows],
+            "item_id": [r[1] for r in rows],
+            "kind": [r[2] for r in rows],
+            "weight": [r[3] for r in rows],
+            "rating": pa.array([r[4] for r in rows], pa.float64()),
+            "ts": pa.array([r[5] for r in rows], pa.int64()),
+            "split": pa.nulls(len(rows), pa.string()),
+        }
+    )
 
 
 def bought_with_table(rows: list[tuple[str, str, float]]) -> pa.Table:
-    return pa.table({"item_id": [r[0] for r in rows], "other_id": [r[1] for r in rows],
-                     "weight": [r[2] for r in rows]})
+    return pa.table(
+        {
+            "item_id": [r[0] for r in rows],
+            "other_id": [r[1] for r in rows],
+            "weight": [r[2] for r in rows],
+        }
+    )

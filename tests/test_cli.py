@@ -19,8 +19,13 @@ def test_load_stats_export_derive(tmp_path: Path) -> None:
     stats = runner.invoke(app, ["stats", "--json", "--store", store])
     assert json.loads(stats.stdout) == {
         "nodes": {"User": 2, "Item": 2, "Category": 5, "Brand": 1},
-        "relationships": {"INTERACTED": 4, "IN_CATEGORY": 3, "SUBCATEGORY_OF": 3, "MADE_BY": 2,
-                          "BOUGHT_WITH": 0},
+        "relationships": {
+            "INTERACTED": 4,
+            "IN_CATEGORY": 3,
+            "SUBCATEGORY_OF": 3,
+            "MADE_BY": 2,
+            "BOUGHT_WITH": 0,
+        },
     }
     out = tmp_path / "snap"
     exported = runner.invoke(app, ["export", "--out", str(out), "--store", store])

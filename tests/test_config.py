@@ -26,14 +26,17 @@ def test_environment_overrides_and_validation(monkeypatch: pytest.MonkeyPatch) -
         get_settings()
 
 
-def test_default_store_is_under_the_data_dir(monkeypatch: pytest.MonkeyPatch,
-                                             tmp_path: Path) -> None:
+def test_default_store_is_under_the_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     assert get_settings().store_url == str(tmp_path / "graphrec" / "store")
 
 
 def test_every_backend_has_the_same_query_files() -> None:
-    names = {backend: sorted(p.stem for p in (cypher_root() / backend).glob("*.cypher"))
-             for backend in BACKENDS}
+    names = {
+        backend: sorted(p.stem for p in (cypher_root() / backend).glob("*.cypher"))
+        for backend in BACKENDS
+    }
     assert names["ladybug"] == names["neo4j"]
     for backend in BACKENDS:
         for name in names[backend]:

@@ -1,5 +1,6 @@
 MATCH (:Item)-[r:BOUGHT_WITH]->(:Item) DELETE r;
 UNWIND $rows AS row
-MATCH (a:Item {id: row.item_id}), (b:Item {id: row.other_id})
+MATCH (a:Item {id: row.item_id})
+MATCH (b:Item {id: row.other_id})
 CREATE (a)-[:BOUGHT_WITH {weight: row.weight}]->(b)
 RETURN count(*) AS matched;

@@ -64,9 +64,12 @@ def _drop_dangling(parsed: Parsed, store_items: pa.Array) -> Parsed:
         return parsed
     files, lines = parsed.sources
     for index in pc.indices_nonzero(dangling).to_pylist():
-        parsed.problems.add(files[index], lines[index], "item_id",
-                            f"unknown item {item_ids[index].as_py()!r} "
-                            "(not in the items file nor in the store)")
+        parsed.problems.add(
+            files[index],
+            lines[index],
+            "item_id",
+            f"unknown item {item_ids[index].as_py()!r} (not in the items file nor in the store)",
+        )
     keep = pc.invert(dangling)
     kept_rows = pc.indices_nonzero(keep).to_pylist()
     return replace(
@@ -76,8 +79,14 @@ def _drop_dangling(parsed: Parsed, store_items: pa.Array) -> Parsed:
     )
 
 
-def load(store: GraphStore, fmt: str, path: Path, *, skip_invalid: bool = False,
-         settings: Settings | None = None) -> LoadReport:
+def load(
+    store: GraphStore,
+    fmt: str,
+    path: Path,
+    *,
+    skip_invalid: bool = False,
+    settings: Settings | None = None,
+) -> LoadReport:
     """Load a source into the store: all or nothing, unless ``skip_invalid`` keeps good rows.
 
     Loading the same source twice leaves the store as the first load left it.
@@ -98,14 +107,20 @@ def load(store: GraphStore, fmt: str, path: Path, *, skip_invalid: bool = False,
         # Items known only from interactions: create the missing ones, never blank known ones.
         seen = pc.unique(interactions.column("item_id"))
         items = pa.table({"id": seen.filter(pc.invert(pc.is_in(seen, value_set=store_items)))})
-        items = items.append_column("title", pa.nulls(items.num_rows, pa.string())) \
-            .append_column("price", pa.nulls(items.num_rows, pa.float64())) \
-            .append_column("in_stock", pa.nulls(items.num_rows, pa.bool_())) \
+        items = (
+            items.append_column("title", pa.nulls(items.num_rows, pa.string()))
+            .append_column("price", pa.nulls(items.num_rows, pa.float64()))
+            .append_column("in_stock", pa.nulls(items.num_rows, pa.bool_()))
             .append_column("created_at", pa.nulls(items.num_rows, pa.int64()))
+        )
     batch = replace(batch, users=users, items=items)
     batch.__post_init__()
     written = store.write(batch)
     return LoadReport(
-        format=fmt, path=str(path), rows=batch.sizes(), written=written,
-        skipped=list(parsed.problems.found), seconds=time.perf_counter() - started,
+        format=fmt,
+        path=str(path),
+        rows=batch.sizes(),
+        written=written,
+        skipped=list(parsed.problems.found),
+        seconds=time.perf_counter() - started,
     )

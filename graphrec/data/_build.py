@@ -28,15 +28,25 @@ class InteractionsBuilder:
         self.lines: list[int] = []
         self._seen: dict[tuple[str, str, str, int], tuple[str, int]] = {}
 
-    def add(self, file: Path, line: int, user_id: str, item_id: str, kind: str, ts: int,
-            weight: float | None = None, rating: float | None = None,
-            split: str | None = None) -> None:
+    def add(
+        self,
+        file: Path,
+        line: int,
+        user_id: str,
+        item_id: str,
+        kind: str,
+        ts: int,
+        weight: float | None = None,
+        rating: float | None = None,
+        split: str | None = None,
+    ) -> None:
         key = (user_id, item_id, kind, ts)
         first = self._seen.get(key)
         if first is not None:
             where = f"line {first[1]}" if first[0] == str(file) else f"{first[0]}, line {first[1]}"
-            self.problems.add(file, line, None,
-                              f"duplicate interaction {key} (first seen at {where})")
+            self.problems.add(
+                file, line, None, f"duplicate interaction {key} (first seen at {where})"
+            )
             return
         self._seen[key] = (str(file), line)
         self.user_ids.append(user_id)
@@ -50,15 +60,17 @@ class InteractionsBuilder:
         self.lines.append(line)
 
     def table(self) -> pa.Table:
-        return pa.table({
-            "user_id": pa.array(self.user_ids, pa.string()),
-            "item_id": pa.array(self.item_ids, pa.string()),
-            "kind": pa.array(self.kinds, pa.string()),
-            "weight": pa.array(self.weights, pa.float64()),
-            "rating": pa.array(self.ratings, pa.float64()),
-            "ts": pa.array(self.timestamps, pa.int64()),
-            "split": pa.array(self.splits, pa.string()),
-        })
+        return pa.table(
+            {
+                "user_id": pa.array(self.user_ids, pa.string()),
+                "item_id": pa.array(self.item_ids, pa.string()),
+                "kind": pa.array(self.kinds, pa.string()),
+                "weight": pa.array(self.weights, pa.float64()),
+                "rating": pa.array(self.ratings, pa.float64()),
+                "ts": pa.array(self.timestamps, pa.int64()),
+                "split": pa.array(self.splits, pa.string()),
+            }
+        )
 
 
 class ItemsBuilder:
@@ -70,15 +82,24 @@ class ItemsBuilder:
         self._where: dict[str, tuple[str, int]] = {}
         self.catalogue = CatalogueBuilder()
 
-    def add(self, file: Path, line: int, item_id: str, title: str | None = None,
-            price: float | None = None, in_stock: bool | None = None,
-            created_at: int | None = None) -> bool:
+    def add(
+        self,
+        file: Path,
+        line: int,
+        item_id: str,
+        title: str | None = None,
+        price: float | None = None,
+        in_stock: bool | None = None,
+        created_at: int | None = None,
+    ) -> bool:
         if item_id in self.rows:
             first_file, first_line = self._where[item_id]
-            where = f"line {first_line}" if first_file == str(file) else \
-                f"{first_file}, line {first_line}"
-            self.problems.add(file, line, "id", f"duplicate item id {item_id!r} "
-                              f"(first at {where})")
+            where = (
+                f"line {first_line}"
+                if first_file == str(file)
+                else f"{first_file}, line {first_line}"
+            )
+            self.problems.add(file, line, "id", f"duplicate item id {item_id!r} (first at {where})")
             return False
         self.rows[item_id] = (title or None, price, in_stock, created_at)
         self._where[item_id] = (str(file), line)
@@ -86,13 +107,15 @@ class ItemsBuilder:
 
     def table(self) -> pa.Table:
         values = list(self.rows.values())
-        return pa.table({
-            "id": pa.array(list(self.rows), pa.string()),
-            "title": pa.array([v[0] for v in values], pa.string()),
-            "price": pa.array([v[1] for v in values], pa.float64()),
-            "in_stock": pa.array([v[2] for v in values], pa.bool_()),
-            "created_at": pa.array([v[3] for v in values], pa.int64()),
-        })
+        return pa.table(
+            {
+                "id": pa.array(list(self.rows), pa.string()),
+                "title": pa.array([v[0] for v in values], pa.string()),
+                "price": pa.array([v[1] for v in values], pa.float64()),
+                "in_stock": pa.array([v[2] for v in values], pa.bool_()),
+                "created_at": pa.array([v[3] for v in values], pa.int64()),
+            }
+        )
 
 
 @dataclass
@@ -110,8 +133,12 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
 
 
-def assemble(items: ItemsBuilder | None, interactions: InteractionsBuilder,
-             catalogue_complete: bool, notes: list[str] | None = None) -> Parsed:
+def assemble(
+    items: ItemsBuilder | None,
+    interactions: InteractionsBuilder,
+    catalogue_complete: bool,
+    notes: list[str] | None = None,
+) -> Parsed:
     tables = items.catalogue.tables() if items else {}
     return Parsed(
         batch=GraphBatch(

@@ -41,16 +41,22 @@ def require_file(path: Path, what: str) -> Path:
     return path
 
 
-def read_lines(path: Path, problems: Problems, encoding: str = "utf-8") -> Iterator[tuple[int, str]]:
+def read_lines(
+    path: Path, problems: Problems, encoding: str = "utf-8"
+) -> Iterator[tuple[int, str]]:
     """Non-blank lines with their 1-based numbers; a line that does not decode is a problem."""
     with path.open("rb") as raw:
         for number, data in enumerate(raw, start=1):
             try:
                 line = data.decode(encoding)
             except UnicodeDecodeError as e:
-                problems.add(path, number, None,
-                             f"not valid {encoding}: byte 0x{data[e.start]:02x} at column "
-                             f"{e.start + 1} (is the file in another encoding?)")
+                problems.add(
+                    path,
+                    number,
+                    None,
+                    f"not valid {encoding}: byte 0x{data[e.start]:02x} at column "
+                    f"{e.start + 1} (is the file in another encoding?)",
+                )
                 continue
             line = line.rstrip("\r\n")
             if line.strip():
@@ -58,8 +64,12 @@ def read_lines(path: Path, problems: Problems, encoding: str = "utf-8") -> Itera
 
 
 def read_records(
-    path: Path, problems: Problems, required: tuple[str, ...], optional: tuple[str, ...] = (),
-    delimiter: str | None = None, encoding: str = "utf-8",
+    path: Path,
+    problems: Problems,
+    required: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows of a delimited file with a header, as dicts of the known columns.
 
@@ -75,16 +85,18 @@ def read_records(
     header = [name.strip().lower() for name in next(csv.reader([first[1]], delimiter=delimiter))]
     missing = [name for name in required if name not in header]
     if missing:
-        raise InvalidInput(
-            f"{path}: header line lacks column(s) {missing}; it has {header}"
-        )
+        raise InvalidInput(f"{path}: header line lacks column(s) {missing}; it has {header}")
     wanted = [(header.index(name), name) for name in (*required, *optional) if name in header]
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    tab = delimiter == "\t"
     for number, line in lines:
-        fields = next(csv.reader([line], delimiter=delimiter, quoting=quoting))
+        if tab:  # TSV as the datasets write it: no quoting at all
+            fields = next(csv.reader([line], delimiter=delimiter, quoting=csv.QUOTE_NONE))
+        else:
+            fields = next(csv.reader([line], delimiter=delimiter))
         if len(fields) != len(header):
-            problems.add(path, number, None,
-                         f"has {len(fields)} field(s), the header has {len(header)}")
+            problems.add(
+                path, number, None, f"has {len(fields)} field(s), the header has {len(header)}"
+            )
             continue
         yield number, {name: fields[index].strip() for index, name in wanted}
 
@@ -216,14 +228,23 @@ class CatalogueBuilder:
 
     def tables(self) -> dict[str, pa.Table]:
         return {
-            "categories": pa.table({"id": list(self.categories),
-                                    "name": list(self.categories.values())}),
-            "category_parents": pa.table({"category_id": list(self.parents),
-                                          "parent_id": list(self.parents.values())}),
+            "categories": pa.table(
+                {"id": list(self.categories), "name": list(self.categories.values())}
+            ),
+            "category_parents": pa.table(
+                {"category_id": list(self.parents), "parent_id": list(self.parents.values())}
+            ),
             "brands": pa.table({"id": list(self.brands), "name": list(self.brands.values())}),
-            "item_categories": pa.table({
-                "item_id": [p[0] for p in self.item_categories],
-                "category_id": [p[1] for p in self.item_categories]}),
-            "item_brands": pa.table({"item_id": [p[0] for p in self.item_brands],
-                                     "brand_id": [p[1] for p in self.item_brands]}),
+            "item_categories": pa.table(
+                {
+                    "item_id": [p[0] for p in self.item_categories],
+                    "category_id": [p[1] for p in self.item_categories],
+                }
+            ),
+            "item_brands": pa.table(
+                {
+                    "item_id": [p[0] for p in self.item_brands],
+                    "brand_id": [p[1] for p in self.item_brands],
+                }
+            ),
         }

@@ -42,8 +42,9 @@ def read(path: Path, kind_weights: dict[str, float], root: str = ROOT) -> Parsed
     items = ItemsBuilder(problems)
     asin_of: dict[str, str] = {}
     category_lists: list[tuple[str, list[str]]] = []
-    for number, row in read_records(items_file, problems,
-                                    ("item_id", "asin", "title", "brand_inferred", "categories")):
+    for number, row in read_records(
+        items_file, problems, ("item_id", "asin", "title", "brand_inferred", "categories")
+    ):
         if not row["item_id"].isdigit():
             problems.add(items_file, number, "item_id", f"{row['item_id']!r} is not an integer")
             continue
@@ -78,18 +79,21 @@ def read(path: Path, kind_weights: dict[str, float], root: str = ROOT) -> Parsed
         user = reviewer_of.get(row["user_id"])
         item = asin_of.get(row["item_id"])
         if user is None:
-            problems.add(inter_file, number, "user_id",
-                         f"unknown user {row['user_id']!r} (not in users.tsv)")
+            problems.add(
+                inter_file, number, "user_id", f"unknown user {row['user_id']!r} (not in users.tsv)"
+            )
             continue
         if item is None:
-            problems.add(inter_file, number, "item_id",
-                         f"unknown item {row['item_id']!r} (not in items.tsv)")
+            problems.add(
+                inter_file, number, "item_id", f"unknown item {row['item_id']!r} (not in items.tsv)"
+            )
             continue
         try:
             ts = int(row["timestamp"])
         except ValueError:
-            problems.add(inter_file, number, "timestamp",
-                         f"{row['timestamp']!r} is not Unix seconds")
+            problems.add(
+                inter_file, number, "timestamp", f"{row['timestamp']!r} is not Unix seconds"
+            )
             continue
         interactions.add(inter_file, number, user, item, KIND, ts)
     return assemble(items, interactions, catalogue_complete=True)

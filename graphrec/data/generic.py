@@ -43,8 +43,9 @@ def _find(folder: Path, stem: str) -> Path | None:
     return found[0] if found else None
 
 
-def _records(path: Path, problems: Problems, required: tuple[str, ...],
-             optional: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def _records(
+    path: Path, problems: Problems, required: tuple[str, ...], optional: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, str]]]:
     require_file(path, f"csv {path.stem} file")
     if path.suffix.lower() == ".parquet":
         return read_parquet_records(path, required, optional)
@@ -58,26 +59,26 @@ def _parse_items(path: Path, problems: Problems) -> ItemsBuilder:
         if not item_id:
             problems.add(path, number, "item_id", "empty")
             continue
-        parsed: dict[str, object] = {}
-        for name, parse in (("price", parse_float), ("in_stock", parse_bool)):
-            try:
-                parsed[name] = parse(row.get(name, ""))
-            except ValueError as e:
-                problems.add(path, number, name, f"{row[name]!r}: {e}")
+        try:
+            price = parse_float(row.get("price", ""))
+            if price is not None and price < 0:
+                raise ValueError("is negative")
+        except ValueError as e:
+            problems.add(path, number, "price", f"{row['price']!r}: {e}")
+            continue
+        try:
+            in_stock = parse_bool(row.get("in_stock", ""))
+        except ValueError as e:
+            problems.add(path, number, "in_stock", f"{row['in_stock']!r}: {e}")
+            continue
         created = row.get("created_at", "")
         try:
-            parsed["created_at"] = parse_timestamp(created) if created else None
+            created_at = parse_timestamp(created) if created else None
         except ValueError as e:
             problems.add(path, number, "created_at", f"{created!r}: {e}")
-        if len(parsed) != 3:
             continue
-        price = parsed["price"]
-        if isinstance(price, float) and price < 0:
-            problems.add(path, number, "price", f"{price} is negative")
-            continue
-        if not items.add(path, number, item_id, title=row.get("title") or None,
-                         price=price, in_stock=parsed["in_stock"],  # type: ignore[arg-type]
-                         created_at=parsed["created_at"]):  # type: ignore[arg-type]
+        title = row.get("title") or None
+        if not items.add(path, number, item_id, title, price, in_stock, created_at):
             continue
         if row.get("brand"):
             items.catalogue.add_brand(item_id, row["brand"])
@@ -127,6 +128,7 @@ def read(path: Path, kind_weights: dict[str, float]) -> Parsed:
         if weight is not None and weight <= 0:
             problems.add(inter_file, number, "weight", f"{weight} is not > 0")
             continue
-        interactions.add(inter_file, number, row["user_id"], row["item_id"], kind, ts,
-                         weight, values["rating"])
+        interactions.add(
+            inter_file, number, row["user_id"], row["item_id"], kind, ts, weight, values["rating"]
+        )
     return assemble(items, interactions, catalogue_complete=items is not None)

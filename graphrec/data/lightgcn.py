@@ -30,8 +30,9 @@ def read(path: Path, kind_weights: dict[str, float]) -> Parsed:
             if not all(field.isdigit() for field in fields):
                 bad = next(f for f in fields if not f.isdigit())
                 position = fields.index(bad) + 1
-                problems.add(file, number, f"field {position}",
-                             f"{bad!r} is not a non-negative integer id")
+                problems.add(
+                    file, number, f"field {position}", f"{bad!r} is not a non-negative integer id"
+                )
                 continue
             user = fields[0]
             for item in fields[1:]:

@@ -45,8 +45,9 @@ def read(path: Path, kind_weights: dict[str, float]) -> Parsed:
     for number, line in read_lines(item_file, problems, "latin-1"):
         fields = line.split("|")
         if len(fields) != 5 + len(genres):
-            problems.add(item_file, number, None,
-                         f"has {len(fields)} fields, expected {5 + len(genres)}")
+            problems.add(
+                item_file, number, None, f"has {len(fields)} fields, expected {5 + len(genres)}"
+            )
             continue
         movie_id, title, released = fields[0], fields[1], fields[2]
         if not movie_id.isdigit():
@@ -59,9 +60,9 @@ def read(path: Path, kind_weights: dict[str, float]) -> Parsed:
             continue
         if not items.add(item_file, number, movie_id, title=title, created_at=created_at):
             continue
-        for index, flag in enumerate(fields[5:]):
+        for genre, flag in enumerate(fields[5:]):
             if flag == "1":
-                items.catalogue.add_path(movie_id, [ROOT, genres[index]])
+                items.catalogue.add_path(movie_id, [ROOT, genres[genre]])
 
     interactions = InteractionsBuilder(problems, kind_weights)
     for number, line in read_lines(data_file, problems):

@@ -35,8 +35,9 @@ def co_interaction_matrix(snapshot: Snapshot, excluded_kinds: list[str]) -> sp.c
     return together
 
 
-def bought_with_edges(snapshot: Snapshot, excluded_kinds: list[str], top_k: int,
-                      min_shoppers: int) -> pa.Table:
+def bought_with_edges(
+    snapshot: Snapshot, excluded_kinds: list[str], top_k: int, min_shoppers: int
+) -> pa.Table:
     """The strongest ``top_k`` partners of every item, ties broken by item index."""
     together = co_interaction_matrix(snapshot, excluded_kinds)
     sources: list[np.ndarray] = []
@@ -56,11 +57,17 @@ def bought_with_edges(snapshot: Snapshot, excluded_kinds: list[str], top_k: int,
         weights.append(counts[order])
     item_ids = snapshot.items.column("id").combine_chunks()
     if not sources:
-        return pa.table({"item_id": pa.array([], pa.string()),
-                         "other_id": pa.array([], pa.string()),
-                         "weight": pa.array([], pa.float64())})
-    return pa.table({
-        "item_id": item_ids.take(pa.array(np.concatenate(sources))),
-        "other_id": item_ids.take(pa.array(np.concatenate(targets))),
-        "weight": pa.array(np.concatenate(weights).astype(np.float64)),
-    })
+        return pa.table(
+            {
+                "item_id": pa.array([], pa.string()),
+                "other_id": pa.array([], pa.string()),
+                "weight": pa.array([], pa.float64()),
+            }
+        )
+    return pa.table(
+        {
+            "item_id": item_ids.take(pa.array(np.concatenate(sources))),
+            "other_id": item_ids.take(pa.array(np.concatenate(targets))),
+            "weight": pa.array(np.concatenate(weights).astype(np.float64)),
+        }
+    )

@@ -118,14 +118,25 @@ def _fingerprint(tables: dict[str, pa.Table]) -> str:
 def export_snapshot(store: GraphStore) -> Snapshot:
     """Read the whole store once and renumber it; a Gowalla-sized graph takes about a second."""
     started = time.perf_counter()
-    raw = {name: _read_all(store, name) for name in
-           ("users", "items", "interactions", "categories", "brands", "category_parents",
-            "item_categories", "item_brands")}
+    raw = {
+        name: _read_all(store, name)
+        for name in (
+            "users",
+            "items",
+            "interactions",
+            "categories",
+            "brands",
+            "category_parents",
+            "item_categories",
+            "item_brands",
+        )
+    }
 
     user_ids = _ordered_ids(raw["users"].column("id").combine_chunks())
     items_raw = raw["items"]
-    order = pc.index_in(_ordered_ids(items_raw.column("id").combine_chunks()),
-                        value_set=items_raw.column("id"))
+    order = pc.index_in(
+        _ordered_ids(items_raw.column("id").combine_chunks()), value_set=items_raw.column("id")
+    )
     items_raw = items_raw.take(order)
     item_ids = items_raw.column("id").combine_chunks()
     categories = raw["categories"].sort_by("id")
@@ -136,18 +147,21 @@ def export_snapshot(store: GraphStore) -> Snapshot:
     inter = raw["interactions"]
     kind, kinds = _codes(inter.column("kind"))
     split, splits = _codes(inter.column("split"))
-    interactions = pa.table({
-        "user": _index(inter.column("user_id"), user_ids, pa.int32()),
-        "item": _index(inter.column("item_id"), item_ids, pa.int32()),
-        "ts": inter.column("ts"),
-        "kind": kind,
-        "weight": inter.column("weight").cast(pa.float32()),
-        "rating": inter.column("rating").cast(pa.float32()),
-        "split": split,
-    })
+    interactions = pa.table(
+        {
+            "user": _index(inter.column("user_id"), user_ids, pa.int32()),
+            "item": _index(inter.column("item_id"), item_ids, pa.int32()),
+            "ts": inter.column("ts"),
+            "kind": kind,
+            "weight": inter.column("weight").cast(pa.float32()),
+            "rating": inter.column("rating").cast(pa.float32()),
+            "split": split,
+        }
+    )
     # Deterministic order whatever order the store returned: by user, then time, then item.
-    interactions = interactions.sort_by([("user", "ascending"), ("ts", "ascending"),
-                                         ("item", "ascending"), ("kind", "ascending")])
+    interactions = interactions.sort_by(
+        [("user", "ascending"), ("ts", "ascending"), ("item", "ascending"), ("kind", "ascending")]
+    )
 
     # One brand per item (the first by id if a source gave several).
     item_brands = raw["item_brands"].sort_by("brand_id")
@@ -161,11 +175,14 @@ def export_snapshot(store: GraphStore) -> Snapshot:
     child = _index(parents.column("category_id"), category_ids, pa.int32()).to_numpy()
     parent_of[child] = _index(parents.column("parent_id"), category_ids, pa.int32()).to_numpy()
 
-    item_categories = pa.table({
-        "item": _index(raw["item_categories"].column("item_id"), item_ids, pa.int32()),
-        "category": _index(raw["item_categories"].column("category_id"), category_ids,
-                           pa.int32()),
-    }).sort_by([("item", "ascending"), ("category", "ascending")])
+    item_categories = pa.table(
+        {
+            "item": _index(raw["item_categories"].column("item_id"), item_ids, pa.int32()),
+            "category": _index(
+                raw["item_categories"].column("category_id"), category_ids, pa.int32()
+            ),
+        }
+    ).sort_by([("item", "ascending"), ("category", "ascending")])
 
     tables = {
         "users": pa.table({"id": user_ids}),

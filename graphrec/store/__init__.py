@@ -25,13 +25,21 @@ from graphrec.store.base import (
 NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 
 __all__ = [
-    "INTERACTION_KEY", "SCHEMAS", "Counts", "GraphBatch", "GraphStore", "Interaction", "Link",
-    "WriteSummary", "open_store",
+    "INTERACTION_KEY",
+    "SCHEMAS",
+    "Counts",
+    "GraphBatch",
+    "GraphStore",
+    "Interaction",
+    "Link",
+    "WriteSummary",
+    "open_store",
 ]
 
 
-def open_store(url: str | None = None, settings: Settings | None = None,
-               read_only: bool = False) -> GraphStore:
+def open_store(
+    url: str | None = None, settings: Settings | None = None, read_only: bool = False
+) -> GraphStore:
     """Open the store a URL names: ``neo4j://``/``bolt://`` (and ``+s``/``+ssc``) for Neo4j,
     ``ladybug://PATH`` or a plain path for the embedded store. ``None`` means the settings'
     store (``GRAPHREC_STORE``, else the embedded store under ``GRAPHREC_DATA_DIR``)."""
@@ -48,15 +56,22 @@ def open_store(url: str | None = None, settings: Settings | None = None,
         if parts.port:
             netloc += f":{parts.port}"
         clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
-        return Neo4jStore(clean, user, password, settings.neo4j_database,
-                          batch_size=settings.write_batch_size)
+        return Neo4jStore(
+            clean, user, password, settings.neo4j_database, batch_size=settings.write_batch_size
+        )
     if scheme in ("", "ladybug", "file") or (len(scheme) == 1 and url[1:3] in (":\\", ":/")):
         from graphrec.store.ladybug import LadybugStore
 
-        path = Path(url[len("ladybug://"):] if scheme == "ladybug" else
-                    url[len("file://"):] if scheme == "file" else url)
-        return LadybugStore(path, settings.ladybug_buffer_pool_mb, settings.ladybug_threads,
-                            read_only=read_only)
+        path = Path(
+            url[len("ladybug://") :]
+            if scheme == "ladybug"
+            else url[len("file://") :]
+            if scheme == "file"
+            else url
+        )
+        return LadybugStore(
+            path, settings.ladybug_buffer_pool_mb, settings.ladybug_threads, read_only=read_only
+        )
     raise ConfigError(
         f"unknown store URL scheme {parts.scheme!r} in {url!r}; use one of "
         f"{', '.join(s + '://' for s in NEO4J_SCHEMES)}, ladybug://PATH or a directory path"

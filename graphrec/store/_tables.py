@@ -10,10 +10,20 @@ from graphrec.errors import InvalidInput
 #: Relationship tables of a GraphBatch: (key columns, source id column, its node table,
 #: target id column, its node table).
 REL_TABLES: dict[str, tuple[tuple[str, ...], str, str, str, str]] = {
-    "category_parents": (("category_id", "parent_id"), "category_id", "categories", "parent_id",
-                         "categories"),
-    "item_categories": (("item_id", "category_id"), "item_id", "items", "category_id",
-                        "categories"),
+    "category_parents": (
+        ("category_id", "parent_id"),
+        "category_id",
+        "categories",
+        "parent_id",
+        "categories",
+    ),
+    "item_categories": (
+        ("item_id", "category_id"),
+        "item_id",
+        "items",
+        "category_id",
+        "categories",
+    ),
     "item_brands": (("item_id", "brand_id"), "item_id", "items", "brand_id", "brands"),
     "interactions": (("user_id", "item_id", "kind", "ts"), "user_id", "users", "item_id", "items"),
     "bought_with": (("item_id", "other_id"), "item_id", "items", "other_id", "items"),
@@ -46,9 +56,7 @@ def anti_join(table: pa.Table, existing: pa.Table, keys: tuple[str, ...]) -> pa.
     return kept.take(order).drop_columns(["__row"])
 
 
-def split_new_and_changed(
-    table: pa.Table, existing: pa.Table
-) -> tuple[pa.Table, pa.Table]:
+def split_new_and_changed(table: pa.Table, existing: pa.Table) -> tuple[pa.Table, pa.Table]:
     """Node rows whose id is new, and rows whose id exists with some other property value."""
     new = anti_join(table, existing, ("id",))
     if table.num_rows == new.num_rows:
@@ -71,9 +79,7 @@ def split_new_and_changed(
     return new, changed.cast(table.schema)
 
 
-def require_endpoints(
-    name: str, rows: pa.Table, known: dict[str, pa.Array]
-) -> None:
+def require_endpoints(name: str, rows: pa.Table, known: dict[str, pa.Array]) -> None:
     """Refuse relationship rows whose endpoints are neither in the batch nor in the store."""
     _, source_col, source_table, target_col, target_table = REL_TABLES[name]
     for col, node_table in ((source_col, source_table), (target_col, target_table)):

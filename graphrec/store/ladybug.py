@@ -36,12 +36,23 @@ from graphrec.store.cypher import query, statements
 
 BACKEND = "ladybug"
 
-_NODE_QUERY = {"users": "upsert_users", "items": "upsert_items", "categories": "upsert_categories",
-               "brands": "upsert_brands"}
-_REL_QUERY = {"category_parents": "add_category_parents", "item_categories": "add_item_categories",
-              "item_brands": "add_item_brands", "interactions": "add_interactions"}
-_LINK_QUERIES = {"BOUGHT_WITH": "links_bought_with", "MADE_BY": "links_same_brand",
-                 "IN_CATEGORY": "links_same_category"}
+_NODE_QUERY = {
+    "users": "upsert_users",
+    "items": "upsert_items",
+    "categories": "upsert_categories",
+    "brands": "upsert_brands",
+}
+_REL_QUERY = {
+    "category_parents": "add_category_parents",
+    "item_categories": "add_item_categories",
+    "item_brands": "add_item_brands",
+    "interactions": "add_interactions",
+}
+_LINK_QUERIES = {
+    "BOUGHT_WITH": "links_bought_with",
+    "MADE_BY": "links_same_brand",
+    "IN_CATEGORY": "links_same_category",
+}
 
 
 def _as_copy_source(name: str, rows: pa.Table) -> pa.Table:
@@ -54,16 +65,23 @@ def _as_copy_source(name: str, rows: pa.Table) -> pa.Table:
 class LadybugStore:
     """A :class:`~graphrec.store.base.GraphStore` on an embedded LadybugDB directory."""
 
-    def __init__(self, path: str | Path, buffer_pool_mb: int = 1024, threads: int = 0,
-                 read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        buffer_pool_mb: int = 1024,
+        threads: int = 0,
+        read_only: bool = False,
+    ) -> None:
         self.path = Path(path)
         self.url = str(self.path)
         try:
             if not read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = ladybug.Database(
-                str(self.path), buffer_pool_size=buffer_pool_mb * 1024 * 1024,
-                max_num_threads=threads, read_only=read_only,
+                str(self.path),
+                buffer_pool_size=buffer_pool_mb * 1024 * 1024,
+                max_num_threads=threads,
+                read_only=read_only,
             )
             self._conn = ladybug.Connection(self._db)
         except RuntimeError as e:
@@ -146,8 +164,12 @@ class LadybugStore:
         return WriteSummary(created=created, updated=updated)
 
     def _has_any(self, name: str) -> bool:
-        rel = {"category_parents": "SUBCATEGORY_OF", "item_categories": "IN_CATEGORY",
-               "item_brands": "MADE_BY", "interactions": "INTERACTED"}[name]
+        rel = {
+            "category_parents": "SUBCATEGORY_OF",
+            "item_categories": "IN_CATEGORY",
+            "item_brands": "MADE_BY",
+            "interactions": "INTERACTED",
+        }[name]
         return self.counts().relationships[rel] > 0
 
     def replace_bought_with(self, edges: pa.Table) -> int:
@@ -193,8 +215,10 @@ class LadybugStore:
         return item
 
     def recent_interactions(self, user_id: str, limit: int = 50) -> list[Interaction]:
-        return [Interaction(**row) for row in
-                self._rows("recent_interactions", user_id=user_id, limit=limit)]
+        return [
+            Interaction(**row)
+            for row in self._rows("recent_interactions", user_id=user_id, limit=limit)
+        ]
 
     def bought_with(self, item_id: str, limit: int = 20) -> list[tuple[str, float]]:
         rows = self._rows("bought_with", item_id=item_id, limit=limit)

@@ -31,19 +31,36 @@ from graphrec.store.cypher import query, statements
 BACKEND = "neo4j"
 T = TypeVar("T")
 
-_NODE_QUERY = {"users": "upsert_users", "items": "upsert_items", "categories": "upsert_categories",
-               "brands": "upsert_brands"}
-_REL_QUERY = {"category_parents": "add_category_parents", "item_categories": "add_item_categories",
-              "item_brands": "add_item_brands", "interactions": "add_interactions"}
-_LINK_QUERIES = {"BOUGHT_WITH": "links_bought_with", "MADE_BY": "links_same_brand",
-                 "IN_CATEGORY": "links_same_category"}
+_NODE_QUERY = {
+    "users": "upsert_users",
+    "items": "upsert_items",
+    "categories": "upsert_categories",
+    "brands": "upsert_brands",
+}
+_REL_QUERY = {
+    "category_parents": "add_category_parents",
+    "item_categories": "add_item_categories",
+    "item_brands": "add_item_brands",
+    "interactions": "add_interactions",
+}
+_LINK_QUERIES = {
+    "BOUGHT_WITH": "links_bought_with",
+    "MADE_BY": "links_same_brand",
+    "IN_CATEGORY": "links_same_category",
+}
 
 
 class Neo4jStore:
     """A :class:`~graphrec.store.base.GraphStore` on a Neo4j 5 server."""
 
-    def __init__(self, url: str, user: str, password: str, database: str | None = None,
-                 batch_size: int = 10_000) -> None:
+    def __init__(
+        self,
+        url: str,
+        user: str,
+        password: str,
+        database: str | None = None,
+        batch_size: int = 10_000,
+    ) -> None:
         self.url = url
         self._database = database
         self._batch_size = batch_size
@@ -68,15 +85,22 @@ class Neo4jStore:
         if self._schema_ready:
             return
         for statement in statements(BACKEND, "schema"):
-            self._guard(lambda s=statement: self._driver.execute_query(
-                s, database_=self._database))
+            self._run_schema(statement)
         self._schema_ready = True
+
+    def _run_schema(self, statement: str) -> None:
+        self._guard(lambda: self._driver.execute_query(statement, database_=self._database))
 
     def _rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
         self._ensure_schema()
-        records, _, _ = self._guard(lambda: self._driver.execute_query(
-            query(BACKEND, name), params, database_=self._database,
-            routing_=neo4j.RoutingControl.READ))
+        records, _, _ = self._guard(
+            lambda: self._driver.execute_query(
+                query(BACKEND, name),
+                params,
+                database_=self._database,
+                routing_=neo4j.RoutingControl.READ,
+            )
+        )
         return [record.data() for record in records]
 
     def _write_tx(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
@@ -88,8 +112,9 @@ class Neo4jStore:
 
         return self._guard(run)
 
-    def _unwind(self, tx: neo4j.ManagedTransaction, name: str, rows: pa.Table,
-                check: str | None = None) -> None:
+    def _unwind(
+        self, tx: neo4j.ManagedTransaction, name: str, rows: pa.Table, check: str | None = None
+    ) -> None:
         """Run a file's statements, ``$rows`` in batches.
 
         With ``check``, each batch's ``matched`` count must equal its size: MATCH silently drops
@@ -132,8 +157,12 @@ class Neo4jStore:
             "categories": after.nodes["Category"] - before.nodes["Category"],
             "brands": after.nodes["Brand"] - before.nodes["Brand"],
         }
-        rel_of = {"category_parents": "SUBCATEGORY_OF", "item_categories": "IN_CATEGORY",
-                  "item_brands": "MADE_BY", "interactions": "INTERACTED"}
+        rel_of = {
+            "category_parents": "SUBCATEGORY_OF",
+            "item_categories": "IN_CATEGORY",
+            "item_brands": "MADE_BY",
+            "interactions": "INTERACTED",
+        }
         for name, rel in rel_of.items():
             created[name] = after.relationships[rel] - before.relationships[rel]
         return WriteSummary(created=created, updated={})
@@ -176,8 +205,10 @@ class Neo4jStore:
         return item
 
     def recent_interactions(self, user_id: str, limit: int = 50) -> list[Interaction]:
-        return [Interaction(**row) for row in
-                self._rows("recent_interactions", user_id=user_id, limit=limit)]
+        return [
+            Interaction(**row)
+            for row in self._rows("recent_interactions", user_id=user_id, limit=limit)
+        ]
 
     def bought_with(self, item_id: str, limit: int = 20) -> list[tuple[str, float]]:
         rows = self._rows("bought_with", item_id=item_id, limit=limit)
@@ -201,9 +232,9 @@ class Neo4jStore:
             raise InvalidInput(f"unknown table {table!r}; expected one of {sorted(SCHEMAS)}")
         self._ensure_schema()
         schema = SCHEMAS[table]
-        with self._driver.session(database=self._database,
-                                  default_access_mode=neo4j.READ_ACCESS,
-                                  fetch_size=batch_size) as session:
+        with self._driver.session(
+            database=self._database, default_access_mode=neo4j.READ_ACCESS, fetch_size=batch_size
+        ) as session:
             result = self._guard(lambda: session.run(query(BACKEND, f"export_{table}")))
             buffer: list[dict[str, Any]] = []
             for record in result:

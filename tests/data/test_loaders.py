@@ -28,40 +28,57 @@ def lightgcn_dir(tmp_path: Path) -> Path:
 
 def amazon_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "amazon" / "derived"
-    write(folder / "items.tsv",
-          "item_id\tasin\ttitle\tbrand_inferred\tcategories\tattr_ids\n"
-          "1\tA1\tOPI Nail Lacquer\tOPI\tMakeup|Nails|Nail Polish\t1 2\n"
-          "2\tA2\tShampoo\tL&#39;Oreal Paris\tHair Care|Shampoos|Skin Care|Face\t3\n"
-          "3\tA3\tComb\tUnknown\tTools & Accessories\t4\n"
-          "4\tA4\tLotion\t\tSkin Care|Body\t5\n")
+    write(
+        folder / "items.tsv",
+        "item_id\tasin\ttitle\tbrand_inferred\tcategories\tattr_ids\n"
+        "1\tA1\tOPI Nail Lacquer\tOPI\tMakeup|Nails|Nail Polish\t1 2\n"
+        "2\tA2\tShampoo\tL&#39;Oreal Paris\tHair Care|Shampoos|Skin Care|Face\t3\n"
+        "3\tA3\tComb\tUnknown\tTools & Accessories\t4\n"
+        "4\tA4\tLotion\t\tSkin Care|Body\t5\n",
+    )
     write(folder / "users.tsv", "user_id\treviewer_id\n1\tR1\n2\tR2\n")
-    write(folder / "interactions.tsv",
-          "user_id\titem_id\ttimestamp\n1\t1\t100\n1\t2\t200\n2\t2\t150\n2\t3\t160\n")
+    write(
+        folder / "interactions.tsv",
+        "user_id\titem_id\ttimestamp\n1\t1\t100\n1\t2\t200\n2\t2\t150\n2\t3\t160\n",
+    )
     return folder.parent
 
 
 def movielens_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "ml" / "ml-100k"
     write(folder / "u.genre", "unknown|0\nAction|1\nComedy|2\n\n")
-    write(folder / "u.item",
-          "1|Toy Story (1995)|01-Jan-1995||http://x|0|0|1\n"
-          "2|Café Noir (1996)|15-Mar-1996||http://y|0|1|1\n", encoding="latin-1")
+    write(
+        folder / "u.item",
+        "1|Toy Story (1995)|01-Jan-1995||http://x|0|0|1\n"
+        "2|Café Noir (1996)|15-Mar-1996||http://y|0|1|1\n",
+        encoding="latin-1",
+    )
     write(folder / "u.data", "10\t1\t5\t881250949\n10\t2\t3\t881250950\n11\t1\t4\t881250951\n")
     return folder.parent
 
 
 def csv_dir(tmp_path: Path, interactions: str | None = None, items: str | None = None) -> Path:
     folder = tmp_path / "shop"
-    write(folder / "interactions.csv", interactions or (
-        "user_id,item_id,kind,ts,weight,rating\n"
-        "u1,serum,view,2024-05-01T10:00:00Z,,\n"
-        "u1,serum,purchase,1714557600,,\n"
-        "u2,serum,rating,1714557700,,4.5\n"
-        "u2,cream,cart,1714557800,2.5,\n"))
-    write(folder / "items.csv", items or (
-        "item_id,title,brand,category,price,in_stock\n"
-        'serum,"Serum, hydrating",Glow,Skin Care > Face > Serums,24.0,true\n'
-        "cream,Night Cream,Glow,Skin Care > Face > Moisturizers|Gifts,31.5,no\n"))
+    write(
+        folder / "interactions.csv",
+        interactions
+        or (
+            "user_id,item_id,kind,ts,weight,rating\n"
+            "u1,serum,view,2024-05-01T10:00:00Z,,\n"
+            "u1,serum,purchase,1714557600,,\n"
+            "u2,serum,rating,1714557700,,4.5\n"
+            "u2,cream,cart,1714557800,2.5,\n"
+        ),
+    )
+    write(
+        folder / "items.csv",
+        items
+        or (
+            "item_id,title,brand,category,price,in_stock\n"
+            'serum,"Serum, hydrating",Glow,Skin Care > Face > Serums,24.0,true\n'
+            "cream,Night Cream,Glow,Skin Care > Face > Moisturizers|Gifts,31.5,no\n"
+        ),
+    )
     return folder
 
 
@@ -80,12 +97,15 @@ def test_amazon_builds_a_category_tree_and_brands(embedded: GraphStore, tmp_path
     assert shampoo is not None
     assert shampoo["brand"] == {"id": "l'oreal paris", "name": "L'Oreal Paris"}
     assert [c["id"] for c in shampoo["categories"]] == [
-        "Beauty > Hair Care > Shampoos", "Beauty > Skin Care > Face"]
+        "Beauty > Hair Care > Shampoos",
+        "Beauty > Skin Care > Face",
+    ]
     assert embedded.get_item("A3")["brand"] is None  # type: ignore[index]  # "Unknown" dropped
     assert embedded.recent_interactions("R1")[0].item_id == "A2"
     parents = pa.Table.from_batches(list(embedded.stream("category_parents")))
     assert ("Beauty > Makeup > Nails", "Beauty > Makeup") in set(
-        zip(*parents.to_pydict().values(), strict=True))
+        zip(*parents.to_pydict().values(), strict=True)
+    )
     assert embedded.counts().nodes == {"User": 2, "Item": 4, "Category": 10, "Brand": 2}
 
 
@@ -97,18 +117,21 @@ def test_movielens_ratings_genres_and_latin1(embedded: GraphStore, tmp_path: Pat
     assert [c["name"] for c in cafe["categories"]] == ["Action", "Comedy"]
     ratings = embedded.recent_interactions("10")
     assert [(r.item_id, r.kind, r.rating, r.weight) for r in ratings] == [
-        ("2", "rating", 3.0, 3.0), ("1", "rating", 5.0, 5.0)]
+        ("2", "rating", 3.0, 3.0),
+        ("1", "rating", 5.0, 5.0),
+    ]
 
 
 def test_csv_reads_kinds_weights_times_and_paths(embedded: GraphStore, tmp_path: Path) -> None:
     load(embedded, "csv", csv_dir(tmp_path))
     events = embedded.recent_interactions("u1")
     assert [(e.kind, e.ts, e.weight) for e in events] == [
-        ("purchase", 1714557600, 5.0), ("view", 1714557600, 1.0)]
+        ("purchase", 1714557600, 5.0),
+        ("view", 1714557600, 1.0),
+    ]
     cream = embedded.get_item("cream")
     assert cream is not None and cream["in_stock"] is False and cream["price"] == 31.5
-    assert {c["id"] for c in cream["categories"]} == {"Skin Care > Face > Moisturizers",
-                                                      "Gifts"}
+    assert {c["id"] for c in cream["categories"]} == {"Skin Care > Face > Moisturizers", "Gifts"}
     assert embedded.get_item("serum")["title"] == "Serum, hydrating"  # type: ignore[index]
     assert embedded.recent_interactions("u2")[0].weight == 2.5
 
@@ -116,17 +139,33 @@ def test_csv_reads_kinds_weights_times_and_paths(embedded: GraphStore, tmp_path:
 def test_parquet_is_read_like_csv(embedded: GraphStore, tmp_path: Path) -> None:
     folder = tmp_path / "pq"
     folder.mkdir()
-    pq.write_table(pa.table({"user_id": ["a", "b"], "item_id": ["x", "x"],
-                             "kind": ["purchase", "view"], "ts": [1, 2]}),
-                   folder / "interactions.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "user_id": ["a", "b"],
+                "item_id": ["x", "x"],
+                "kind": ["purchase", "view"],
+                "ts": [1, 2],
+            }
+        ),
+        folder / "interactions.parquet",
+    )
     load(embedded, "csv", folder)
     assert embedded.counts().nodes == {"User": 2, "Item": 1, "Category": 0, "Brand": 0}
 
 
-@pytest.mark.parametrize("fmt,maker", [("lightgcn", lightgcn_dir), ("amazon", amazon_dir),
-                                       ("movielens", movielens_dir), ("csv", csv_dir)])
-def test_loading_twice_changes_nothing(embedded: GraphStore, tmp_path: Path, fmt: str,
-                                       maker) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "fmt,maker",
+    [
+        ("lightgcn", lightgcn_dir),
+        ("amazon", amazon_dir),
+        ("movielens", movielens_dir),
+        ("csv", csv_dir),
+    ],
+)
+def test_loading_twice_changes_nothing(
+    embedded: GraphStore, tmp_path: Path, fmt: str, maker
+) -> None:  # type: ignore[no-untyped-def]
     folder = maker(tmp_path)
     first = load(embedded, fmt, folder)
     before = embedded.counts()
@@ -163,10 +202,12 @@ def test_missing_column_is_named(tmp_path: Path) -> None:
 
 
 def test_wrong_encoding_names_file_and_line(embedded: GraphStore, tmp_path: Path) -> None:
-    folder = csv_dir(tmp_path, interactions="user_id,item_id,kind,ts\nu1,serum,view,1\n"
-                                            "u\xe9,serum,view,2\n")
+    folder = csv_dir(
+        tmp_path, interactions="user_id,item_id,kind,ts\nu1,serum,view,1\nu\xe9,serum,view,2\n"
+    )
     (folder / "interactions.csv").write_bytes(
-        (folder / "interactions.csv").read_text().encode("latin-1"))
+        (folder / "interactions.csv").read_text().encode("latin-1")
+    )
     with pytest.raises(InvalidData) as caught:
         load(embedded, "csv", folder)
     [problem] = caught.value.problems
@@ -174,15 +215,20 @@ def test_wrong_encoding_names_file_and_line(embedded: GraphStore, tmp_path: Path
     assert "not valid utf-8: byte 0xe9 at column 2" in problem.message
 
 
-def test_bad_rows_are_all_reported_with_line_and_field(embedded: GraphStore,
-                                                       tmp_path: Path) -> None:
-    folder = csv_dir(tmp_path, interactions=(
-        "user_id,item_id,kind,ts,weight\n"
-        "u1,serum,purchase,100,\n"
-        "u1,serum,Buy Now,101,\n"
-        "u2,serum,view,yesterday,\n"
-        "u3,cream,view,102,-1\n"
-        "u4,cream,view\n"))
+def test_bad_rows_are_all_reported_with_line_and_field(
+    embedded: GraphStore, tmp_path: Path
+) -> None:
+    folder = csv_dir(
+        tmp_path,
+        interactions=(
+            "user_id,item_id,kind,ts,weight\n"
+            "u1,serum,purchase,100,\n"
+            "u1,serum,Buy Now,101,\n"
+            "u2,serum,view,yesterday,\n"
+            "u3,cream,view,102,-1\n"
+            "u4,cream,view\n"
+        ),
+    )
     with pytest.raises(InvalidData) as caught:
         load(embedded, "csv", folder)
     located = [(p.line, p.field) for p in caught.value.problems]
@@ -192,11 +238,14 @@ def test_bad_rows_are_all_reported_with_line_and_field(embedded: GraphStore,
     assert embedded.counts().nodes["User"] == 0  # a failed load changes nothing
 
 
-def test_skip_invalid_loads_good_rows_and_reports_bad(embedded: GraphStore,
-                                                      tmp_path: Path) -> None:
-    folder = csv_dir(tmp_path, interactions=(
-        "user_id,item_id,kind,ts\nu1,serum,purchase,100\nu1,serum,Buy Now,101\n"
-        "u2,ghost,view,5\n"))
+def test_skip_invalid_loads_good_rows_and_reports_bad(embedded: GraphStore, tmp_path: Path) -> None:
+    folder = csv_dir(
+        tmp_path,
+        interactions=(
+            "user_id,item_id,kind,ts\nu1,serum,purchase,100\nu1,serum,Buy Now,101\n"
+            "u2,ghost,view,5\n"
+        ),
+    )
     report = load(embedded, "csv", folder, skip_invalid=True)
     assert [(p.line, p.field) for p in report.skipped] == [(3, "kind"), (4, "item_id")]
     assert report.rows["interactions"] == 1
@@ -206,8 +255,11 @@ def test_skip_invalid_loads_good_rows_and_reports_bad(embedded: GraphStore,
 
 def test_duplicate_item_ids_name_both_lines(embedded: GraphStore, tmp_path: Path) -> None:
     folder = csv_dir(tmp_path, items="item_id,title\nserum,A\ncream,B\nserum,C\n")
-    with pytest.raises(InvalidData, match=r"items.csv, line 4, field 'id': duplicate item id "
-                                          r"'serum' \(first at line 2\)"):
+    with pytest.raises(
+        InvalidData,
+        match=r"items.csv, line 4, field 'id': duplicate item id "
+        r"'serum' \(first at line 2\)",
+    ):
         load(embedded, "csv", folder)
 
 
@@ -227,16 +279,19 @@ def test_dangling_references_are_refused(embedded: GraphStore, tmp_path: Path) -
     with pytest.raises(InvalidData) as caught:
         load(embedded, "amazon", folder)
     messages = [(p.line, p.field, p.message) for p in caught.value.problems]
-    assert messages == [(6, "item_id", "unknown item '9' (not in items.tsv)"),
-                        (7, "user_id", "unknown user '3' (not in users.tsv)")]
+    assert messages == [
+        (6, "item_id", "unknown item '9' (not in items.tsv)"),
+        (7, "user_id", "unknown user '3' (not in users.tsv)"),
+    ]
     csv_folder = csv_dir(tmp_path, interactions="user_id,item_id,kind,ts\nu1,ghost,view,1\n")
     with pytest.raises(InvalidData, match="unknown item 'ghost' \\(not in the items file nor"):
         load(embedded, "csv", csv_folder)
     assert embedded.counts().nodes["Item"] == 0
 
 
-def test_interactions_may_name_items_already_in_the_store(embedded: GraphStore,
-                                                          tmp_path: Path) -> None:
+def test_interactions_may_name_items_already_in_the_store(
+    embedded: GraphStore, tmp_path: Path
+) -> None:
     load(embedded, "csv", csv_dir(tmp_path))
     later = tmp_path / "later"
     write(later / "interactions.csv", "user_id,item_id,kind,ts\nu9,cream,purchase,7\n")

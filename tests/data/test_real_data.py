@@ -23,6 +23,7 @@ def test_amazon_beauty(embedded: GraphStore) -> None:
     # 7,474 items name a brand; the 20 whose brand is "Unknown" get none.
     assert counts.relationships["MADE_BY"] == 7_454
     item = embedded.get_item("B004756YJA")
-    assert item is not None and item["title"] == "OPI Nail Lacquer, Simmer and Shimmer, 0.5-Fluid Ounce"
+    assert item is not None
+    assert item["title"] == "OPI Nail Lacquer, Simmer and Shimmer, 0.5-Fluid Ounce"
     assert item["brand"] == {"id": "opi", "name": "OPI"}
     assert [c["id"] for c in item["categories"]] == ["Beauty > Makeup > Nails > Nail Polish"]

@@ -20,15 +20,23 @@ def test_snapshot_numbers_users_and_items_in_id_order(embedded: GraphStore) -> N
     items = snap.items.column("id").to_pylist()
     assert items == ["brush", "cream", "lipstick", "mascara", "serum", "toner"]
     users, item_index = snap.column("user"), snap.column("item")
-    pairs = [(snap.users.column("id")[u].as_py(), items[i]) for u, i in zip(users, item_index,
-                                                                             strict=True)]
+    pairs = [
+        (snap.users.column("id")[u].as_py(), items[i])
+        for u, i in zip(users, item_index, strict=True)
+    ]
     assert pairs[:3] == [("alice", "serum"), ("alice", "cream"), ("alice", "lipstick")]
     assert snap.meta["kinds"] == ["cart", "purchase", "rating", "view"]
     assert snap.column("kind")[:3].tolist() == [1, 1, 3]
     assert snap.column("ts")[:3].tolist() == [100, 200, 300]
     brands = snap.brands.column("id").to_pylist()
     assert [brands[b] if b >= 0 else None for b in snap.items.column("brand").to_pylist()] == [
-        None, "glow", "rouge", "rouge", "glow", "pure"]
+        None,
+        "glow",
+        "rouge",
+        "rouge",
+        "glow",
+        "pure",
+    ]
     categories = snap.categories.column("id").to_pylist()
     parent = snap.categories.column("parent").to_pylist()
     serums = categories.index("Skin Care > Face > Serums")
@@ -42,8 +50,9 @@ def test_numeric_ids_sort_as_numbers(embedded: GraphStore) -> None:
     assert export_snapshot(embedded).users.column("id").to_pylist() == ["0", "9", "10", "100"]
 
 
-def test_save_load_round_trip_keeps_tables_and_fingerprint(embedded: GraphStore,
-                                                          tmp_path: Path) -> None:
+def test_save_load_round_trip_keeps_tables_and_fingerprint(
+    embedded: GraphStore, tmp_path: Path
+) -> None:
     embedded.write(shop_batch())
     snap = export_snapshot(embedded)
     loaded = Snapshot.load(snap.save(tmp_path / "snap"))
@@ -69,13 +78,18 @@ def test_co_interaction_counts_and_top_k(embedded: GraphStore) -> None:
     assert np.all(np.diag(matrix) == 0)
     edges = bought_with_edges(snap, ["view"], top_k=1, min_shoppers=2)
     assert sorted(zip(*edges.to_pydict().values(), strict=True)) == [
-        ("cream", "serum", 2.0), ("serum", "cream", 2.0), ("toner", "serum", 2.0)]
+        ("cream", "serum", 2.0),
+        ("serum", "cream", 2.0),
+        ("toner", "serum", 2.0),
+    ]
 
 
 def test_test_split_does_not_leak_into_bought_with(embedded: GraphStore) -> None:
     batch = shop_batch()
-    split = ["test" if user == "bob" else "train"
-             for user in batch.interactions.column("user_id").to_pylist()]
+    split = [
+        "test" if user == "bob" else "train"
+        for user in batch.interactions.column("user_id").to_pylist()
+    ]
     interactions = batch.interactions.set_column(6, "split", pa.array(split))
     embedded.write(GraphBatch(users=batch.users, items=batch.items, interactions=interactions))
     snap = export_snapshot(embedded)

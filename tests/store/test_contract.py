@@ -10,8 +10,13 @@ from graphrec.store import GraphBatch, GraphStore, Interaction
 from tests.graphs import INTERACTIONS, bought_with_table, interactions_table, shop_batch
 
 SHOP_NODES = {"User": 4, "Item": 6, "Category": 9, "Brand": 3}
-SHOP_RELS = {"INTERACTED": 11, "IN_CATEGORY": 6, "SUBCATEGORY_OF": 6, "MADE_BY": 5,
-             "BOUGHT_WITH": 0}
+SHOP_RELS = {
+    "INTERACTED": 11,
+    "IN_CATEGORY": 6,
+    "SUBCATEGORY_OF": 6,
+    "MADE_BY": 5,
+    "BOUGHT_WITH": 0,
+}
 
 
 @pytest.fixture
@@ -43,9 +48,15 @@ def test_writing_the_same_batch_twice_changes_nothing(shop: GraphStore) -> None:
 
 
 def test_upsert_updates_known_items_and_adds_new_ones(shop: GraphStore) -> None:
-    items = pa.table({"id": ["serum", "balm"], "title": ["Serum v2", "Lip Balm"],
-                      "price": [26.0, 4.0], "in_stock": [False, True],
-                      "created_at": pa.array([1000, 1500], pa.int64())})
+    items = pa.table(
+        {
+            "id": ["serum", "balm"],
+            "title": ["Serum v2", "Lip Balm"],
+            "price": [26.0, 4.0],
+            "in_stock": [False, True],
+            "created_at": pa.array([1000, 1500], pa.int64()),
+        }
+    )
     shop.write(GraphBatch(items=items))
     serum = shop.get_item("serum")
     assert serum is not None
@@ -58,8 +69,12 @@ def test_upsert_updates_known_items_and_adds_new_ones(shop: GraphStore) -> None:
 def test_get_item_has_properties_brand_and_categories(shop: GraphStore) -> None:
     item = shop.get_item("toner")
     assert item == {
-        "id": "toner", "title": "Rose Toner", "price": 12.0, "in_stock": False,
-        "created_at": 1100, "brand": {"id": "pure", "name": "Pure"},
+        "id": "toner",
+        "title": "Rose Toner",
+        "price": 12.0,
+        "in_stock": False,
+        "created_at": 1100,
+        "brand": {"id": "pure", "name": "Pure"},
         "categories": [{"id": "Skin Care > Face > Toners", "name": "Toners"}],
     }
     brush = shop.get_item("brush")
@@ -88,13 +103,23 @@ def test_co_interactions_count_distinct_shoppers(shop: GraphStore) -> None:
     # serum's shoppers are alice, bob, carol: cream (alice, bob), toner (bob, carol),
     # lipstick (alice), mascara (carol); ties in id order.
     assert shop.co_interactions("serum") == [
-        ("cream", 2), ("toner", 2), ("lipstick", 1), ("mascara", 1)]
+        ("cream", 2),
+        ("toner", 2),
+        ("lipstick", 1),
+        ("mascara", 1),
+    ]
     assert shop.co_interactions("serum", limit=1) == [("cream", 2)]
 
 
 def test_replace_bought_with_swaps_all_edges(shop: GraphStore) -> None:
-    assert shop.replace_bought_with(bought_with_table(
-        [("serum", "cream", 2.0), ("serum", "toner", 1.0), ("cream", "serum", 2.0)])) == 3
+    assert (
+        shop.replace_bought_with(
+            bought_with_table(
+                [("serum", "cream", 2.0), ("serum", "toner", 1.0), ("cream", "serum", 2.0)]
+            )
+        )
+        == 3
+    )
     assert shop.bought_with("serum") == [("cream", 2.0), ("toner", 1.0)]
     shop.replace_bought_with(bought_with_table([("lipstick", "mascara", 1.0)]))
     assert shop.bought_with("serum") == []
@@ -104,15 +129,18 @@ def test_replace_bought_with_swaps_all_edges(shop: GraphStore) -> None:
 
 def test_links_are_paths_from_the_users_items(shop: GraphStore) -> None:
     shop.replace_bought_with(bought_with_table([("serum", "toner", 2.0)]))
-    found = {(link.item_id, link.user_item_id, link.relation, link.via_id, link.via_name,
-              link.weight) for link in shop.links("alice", ["toner", "mascara", "brush"])}
+    found = {
+        (link.item_id, link.user_item_id, link.relation, link.via_id, link.via_name, link.weight)
+        for link in shop.links("alice", ["toner", "mascara", "brush"])
+    }
     # alice has serum, cream (Glow, Skin Care > Face) and lipstick (Rouge, Makeup > Lips).
     assert found == {
         ("toner", "serum", "BOUGHT_WITH", "toner", "Rose Toner", 2.0),
         ("mascara", "lipstick", "MADE_BY", "rouge", "Rouge", 1.0),
     }
-    same_leaf = {(link.item_id, link.user_item_id, link.relation)
-                 for link in shop.links("bob", ["cream"])}
+    same_leaf = {
+        (link.item_id, link.user_item_id, link.relation) for link in shop.links("bob", ["cream"])
+    }
     assert ("cream", "serum", "MADE_BY") in same_leaf
     assert not any(link.user_item_id == "cream" for link in shop.links("bob", ["cream"]))
     assert shop.links("alice", []) == []
@@ -120,25 +148,42 @@ def test_links_are_paths_from_the_users_items(shop: GraphStore) -> None:
 
 def test_links_by_same_category(store: GraphStore) -> None:
     batch = shop_batch()
-    extra_item = pa.table({"id": ["clay"], "title": ["Clay Mask"], "price": [9.0],
-                           "in_stock": [True], "created_at": pa.array([5], pa.int64())})
+    extra_item = pa.table(
+        {
+            "id": ["clay"],
+            "title": ["Clay Mask"],
+            "price": [9.0],
+            "in_stock": [True],
+            "created_at": pa.array([5], pa.int64()),
+        }
+    )
     store.write(batch)
-    store.write(GraphBatch(items=extra_item, item_categories=pa.table(
-        {"item_id": ["clay"], "category_id": ["Skin Care > Face > Serums"]})))
+    store.write(
+        GraphBatch(
+            items=extra_item,
+            item_categories=pa.table(
+                {"item_id": ["clay"], "category_id": ["Skin Care > Face > Serums"]}
+            ),
+        )
+    )
     links = store.links("alice", ["clay"])
     assert [(lk.user_item_id, lk.relation, lk.via_id, lk.via_name) for lk in links] == [
-        ("serum", "IN_CATEGORY", "Skin Care > Face > Serums", "Serums")]
+        ("serum", "IN_CATEGORY", "Skin Care > Face > Serums", "Serums")
+    ]
 
 
 def test_stream_returns_every_row_of_every_table(shop: GraphStore) -> None:
     batch = shop_batch()
     for name, table in batch.tables():
-        streamed = pa.Table.from_batches(list(shop.stream(name, batch_size=4)),
-                                         schema=table.schema)
-        key = table.schema.names[:2] if name != "interactions" else \
-            ["user_id", "item_id", "kind", "ts"]
+        streamed = pa.Table.from_batches(list(shop.stream(name, batch_size=4)), schema=table.schema)
+        key = (
+            table.schema.names[:2]
+            if name != "interactions"
+            else ["user_id", "item_id", "kind", "ts"]
+        )
         assert streamed.sort_by([(k, "ascending") for k in key]).equals(
-            table.sort_by([(k, "ascending") for k in key])), name
+            table.sort_by([(k, "ascending") for k in key])
+        ), name
     with pytest.raises(InvalidInput, match="unknown table 'orders'"):
         list(shop.stream("orders"))
 
@@ -154,8 +199,10 @@ def test_delete_user_removes_user_and_interactions(shop: GraphStore) -> None:
 
 
 def test_dangling_interaction_fails_and_changes_nothing(shop: GraphStore) -> None:
-    bad = GraphBatch(users=pa.table({"id": ["erin"]}),
-                     interactions=interactions_table([("erin", "ghost", "view", 1.0, None, 5)]))
+    bad = GraphBatch(
+        users=pa.table({"id": ["erin"]}),
+        interactions=interactions_table([("erin", "ghost", "view", 1.0, None, 5)]),
+    )
     with pytest.raises(InvalidInput, match="dangling"):
         shop.write(bad)
     assert shop.get_user("erin") is None
