@@ -1,0 +1,1 @@
+"""Entry points of the offline pipeline: export (here), train and evaluate (issue 3)."""
