@@ -14,6 +14,12 @@ import ladybug
 import pyarrow as pa
 
 from graphrec.errors import InvalidInput, StoreError, StoreUnavailable
+from graphrec.store._cypher_store import (
+    NODE_QUERY,
+    REL_QUERY,
+    CypherReads,
+    check_batch,
+)
 from graphrec.store._tables import (
     NODE_TABLES,
     REL_TABLES,
@@ -28,31 +34,11 @@ from graphrec.store.base import (
     SCHEMAS,
     Counts,
     GraphBatch,
-    Interaction,
-    Link,
     WriteSummary,
 )
 from graphrec.store.cypher import query, statements
 
 BACKEND = "ladybug"
-
-_NODE_QUERY = {
-    "users": "upsert_users",
-    "items": "upsert_items",
-    "categories": "upsert_categories",
-    "brands": "upsert_brands",
-}
-_REL_QUERY = {
-    "category_parents": "add_category_parents",
-    "item_categories": "add_item_categories",
-    "item_brands": "add_item_brands",
-    "interactions": "add_interactions",
-}
-_LINK_QUERIES = {
-    "BOUGHT_WITH": "links_bought_with",
-    "MADE_BY": "links_same_brand",
-    "IN_CATEGORY": "links_same_category",
-}
 
 
 def _as_copy_source(name: str, rows: pa.Table) -> pa.Table:
@@ -62,7 +48,7 @@ def _as_copy_source(name: str, rows: pa.Table) -> pa.Table:
     return rows.select([source_col, target_col, *props]).rename_columns(["from", "to", *props])
 
 
-class LadybugStore:
+class LadybugStore(CypherReads):
     """A :class:`~graphrec.store.base.GraphStore` on an embedded LadybugDB directory."""
 
     def __init__(
@@ -130,11 +116,7 @@ class LadybugStore:
 
     # -- writes ---------------------------------------------------------------------------
     def write(self, batch: GraphBatch) -> WriteSummary:
-        for name in NODE_TABLES:
-            require_unique(getattr(batch, name), ("id",), name)
-        for name, (keys, *_rest) in REL_TABLES.items():
-            if name != "bought_with":
-                require_unique(getattr(batch, name), keys, name)
+        check_batch(batch)
         return self._in_transaction(lambda: self._write(batch))
 
     def _write(self, batch: GraphBatch) -> WriteSummary:
@@ -145,12 +127,12 @@ class LadybugStore:
             rows: pa.Table = getattr(batch, name)
             existing = self._table(name)
             new, changed = split_new_and_changed(rows, existing)
-            self._run_file(_NODE_QUERY[name], new=new, changed=changed)
+            self._run_file(NODE_QUERY[name], new=new, changed=changed)
             created[name], updated[name] = new.num_rows, changed.num_rows
             known[name] = pa.concat_arrays(
                 [existing.column("id").combine_chunks(), new.column("id").combine_chunks()]
             )
-        for name, query_name in _REL_QUERY.items():
+        for name, query_name in REL_QUERY.items():
             rows = getattr(batch, name)
             if rows.num_rows == 0:
                 created[name] = 0
@@ -200,43 +182,6 @@ class LadybugStore:
         self._in_transaction(lambda: self._execute(query(BACKEND, "clear")))
 
     # -- reads ----------------------------------------------------------------------------
-    def get_user(self, user_id: str) -> dict[str, Any] | None:
-        rows = self._rows("get_user", user_id=user_id)
-        return rows[0] if rows else None
-
-    def get_item(self, item_id: str) -> dict[str, Any] | None:
-        rows = self._rows("get_item", item_id=item_id)
-        if not rows:
-            return None
-        item = rows[0]
-        brand_id, brand_name = item.pop("brand_id"), item.pop("brand_name")
-        item["brand"] = {"id": brand_id, "name": brand_name} if brand_id is not None else None
-        item["categories"] = self._rows("item_categories", item_id=item_id)
-        return item
-
-    def recent_interactions(self, user_id: str, limit: int = 50) -> list[Interaction]:
-        return [
-            Interaction(**row)
-            for row in self._rows("recent_interactions", user_id=user_id, limit=limit)
-        ]
-
-    def bought_with(self, item_id: str, limit: int = 20) -> list[tuple[str, float]]:
-        rows = self._rows("bought_with", item_id=item_id, limit=limit)
-        return [(row["item_id"], row["weight"]) for row in rows]
-
-    def co_interactions(self, item_id: str, limit: int = 20) -> list[tuple[str, int]]:
-        rows = self._rows("co_interactions", item_id=item_id, limit=limit)
-        return [(row["item_id"], row["shoppers"]) for row in rows]
-
-    def links(self, user_id: str, item_ids: list[str]) -> list[Link]:
-        if not item_ids:
-            return []
-        found: list[Link] = []
-        for relation, name in _LINK_QUERIES.items():
-            for row in self._rows(name, user_id=user_id, item_ids=list(item_ids)):
-                found.append(Link(relation=relation, **row))
-        return found
-
     def stream(self, table: str, batch_size: int = 250_000) -> Iterator[pa.RecordBatch]:
         if table not in SCHEMAS:
             raise InvalidInput(f"unknown table {table!r}; expected one of {sorted(SCHEMAS)}")
@@ -254,9 +199,3 @@ class LadybugStore:
     def close(self) -> None:
         self._conn.close()
         self._db.close()
-
-    def __enter__(self) -> LadybugStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -15,6 +15,12 @@ import pyarrow as pa
 from neo4j import exceptions as neo4j_errors
 
 from graphrec.errors import InvalidInput, StoreError, StoreUnavailable
+from graphrec.store._cypher_store import (
+    NODE_QUERY,
+    REL_QUERY,
+    CypherReads,
+    check_batch,
+)
 from graphrec.store._tables import NODE_TABLES, REL_TABLES, require_unique
 from graphrec.store.base import (
     NODE_LABELS,
@@ -22,8 +28,6 @@ from graphrec.store.base import (
     SCHEMAS,
     Counts,
     GraphBatch,
-    Interaction,
-    Link,
     WriteSummary,
 )
 from graphrec.store.cypher import query, statements
@@ -31,26 +35,8 @@ from graphrec.store.cypher import query, statements
 BACKEND = "neo4j"
 T = TypeVar("T")
 
-_NODE_QUERY = {
-    "users": "upsert_users",
-    "items": "upsert_items",
-    "categories": "upsert_categories",
-    "brands": "upsert_brands",
-}
-_REL_QUERY = {
-    "category_parents": "add_category_parents",
-    "item_categories": "add_item_categories",
-    "item_brands": "add_item_brands",
-    "interactions": "add_interactions",
-}
-_LINK_QUERIES = {
-    "BOUGHT_WITH": "links_bought_with",
-    "MADE_BY": "links_same_brand",
-    "IN_CATEGORY": "links_same_category",
-}
 
-
-class Neo4jStore:
+class Neo4jStore(CypherReads):
     """A :class:`~graphrec.store.base.GraphStore` on a Neo4j 5 server."""
 
     def __init__(
@@ -135,17 +121,13 @@ class Neo4jStore:
 
     # -- writes ---------------------------------------------------------------------------
     def write(self, batch: GraphBatch) -> WriteSummary:
-        for name in NODE_TABLES:
-            require_unique(getattr(batch, name), ("id",), name)
-        for name, (keys, *_rest) in REL_TABLES.items():
-            if name != "bought_with":
-                require_unique(getattr(batch, name), keys, name)
+        check_batch(batch)
         before = self.counts()
 
         def work(tx: neo4j.ManagedTransaction) -> None:
             for name in NODE_TABLES:
-                self._unwind(tx, _NODE_QUERY[name], getattr(batch, name))
-            for name, query_name in _REL_QUERY.items():
+                self._unwind(tx, NODE_QUERY[name], getattr(batch, name))
+            for name, query_name in REL_QUERY.items():
                 rows: pa.Table = getattr(batch, name)
                 self._unwind(tx, query_name, rows, check=name)
 
@@ -190,43 +172,6 @@ class Neo4jStore:
         self._write_tx(lambda tx: tx.run(query(BACKEND, "clear")).consume())
 
     # -- reads ----------------------------------------------------------------------------
-    def get_user(self, user_id: str) -> dict[str, Any] | None:
-        rows = self._rows("get_user", user_id=user_id)
-        return rows[0] if rows else None
-
-    def get_item(self, item_id: str) -> dict[str, Any] | None:
-        rows = self._rows("get_item", item_id=item_id)
-        if not rows:
-            return None
-        item = rows[0]
-        brand_id, brand_name = item.pop("brand_id"), item.pop("brand_name")
-        item["brand"] = {"id": brand_id, "name": brand_name} if brand_id is not None else None
-        item["categories"] = self._rows("item_categories", item_id=item_id)
-        return item
-
-    def recent_interactions(self, user_id: str, limit: int = 50) -> list[Interaction]:
-        return [
-            Interaction(**row)
-            for row in self._rows("recent_interactions", user_id=user_id, limit=limit)
-        ]
-
-    def bought_with(self, item_id: str, limit: int = 20) -> list[tuple[str, float]]:
-        rows = self._rows("bought_with", item_id=item_id, limit=limit)
-        return [(row["item_id"], row["weight"]) for row in rows]
-
-    def co_interactions(self, item_id: str, limit: int = 20) -> list[tuple[str, int]]:
-        rows = self._rows("co_interactions", item_id=item_id, limit=limit)
-        return [(row["item_id"], row["shoppers"]) for row in rows]
-
-    def links(self, user_id: str, item_ids: list[str]) -> list[Link]:
-        if not item_ids:
-            return []
-        found: list[Link] = []
-        for relation, name in _LINK_QUERIES.items():
-            for row in self._rows(name, user_id=user_id, item_ids=list(item_ids)):
-                found.append(Link(relation=relation, **row))
-        return found
-
     def stream(self, table: str, batch_size: int = 250_000) -> Iterator[pa.RecordBatch]:
         if table not in SCHEMAS:
             raise InvalidInput(f"unknown table {table!r}; expected one of {sorted(SCHEMAS)}")
@@ -254,9 +199,3 @@ class Neo4jStore:
 
     def close(self) -> None:
         self._driver.close()
-
-    def __enter__(self) -> Neo4jStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

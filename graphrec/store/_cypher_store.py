@@ -1,0 +1,88 @@
+"""What the Cypher backends share: query names, batch checks, and reads built on ``_rows``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphrec.store._tables import NODE_TABLES, REL_TABLES, require_unique
+from graphrec.store.base import GraphBatch, Interaction, Link
+
+NODE_QUERY = {
+    "users": "upsert_users",
+    "items": "upsert_items",
+    "categories": "upsert_categories",
+    "brands": "upsert_brands",
+}
+REL_QUERY = {
+    "category_parents": "add_category_parents",
+    "item_categories": "add_item_categories",
+    "item_brands": "add_item_brands",
+    "interactions": "add_interactions",
+}
+LINK_QUERIES = {
+    "BOUGHT_WITH": "links_bought_with",
+    "MADE_BY": "links_same_brand",
+    "IN_CATEGORY": "links_same_category",
+}
+
+
+def check_batch(batch: GraphBatch) -> None:
+    """Refuse a batch whose ids or relationship keys repeat, before anything is written."""
+    for name in NODE_TABLES:
+        require_unique(getattr(batch, name), ("id",), name)
+    for name, (keys, *_rest) in REL_TABLES.items():
+        if name != "bought_with":
+            require_unique(getattr(batch, name), keys, name)
+
+
+class CypherReads:
+    """The reads of :class:`~graphrec.store.base.GraphStore`, each one query file by name."""
+
+    def _rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def get_user(self, user_id: str) -> dict[str, Any] | None:
+        rows = self._rows("get_user", user_id=user_id)
+        return rows[0] if rows else None
+
+    def get_item(self, item_id: str) -> dict[str, Any] | None:
+        rows = self._rows("get_item", item_id=item_id)
+        if not rows:
+            return None
+        item = rows[0]
+        brand_id, brand_name = item.pop("brand_id"), item.pop("brand_name")
+        item["brand"] = {"id": brand_id, "name": brand_name} if brand_id is not None else None
+        item["categories"] = self._rows("item_categories", item_id=item_id)
+        return item
+
+    def recent_interactions(self, user_id: str, limit: int = 50) -> list[Interaction]:
+        return [
+            Interaction(**row)
+            for row in self._rows("recent_interactions", user_id=user_id, limit=limit)
+        ]
+
+    def bought_with(self, item_id: str, limit: int = 20) -> list[tuple[str, float]]:
+        rows = self._rows("bought_with", item_id=item_id, limit=limit)
+        return [(row["item_id"], row["weight"]) for row in rows]
+
+    def co_interactions(self, item_id: str, limit: int = 20) -> list[tuple[str, int]]:
+        rows = self._rows("co_interactions", item_id=item_id, limit=limit)
+        return [(row["item_id"], row["shoppers"]) for row in rows]
+
+    def links(self, user_id: str, item_ids: list[str]) -> list[Link]:
+        if not item_ids:
+            return []
+        found: list[Link] = []
+        for relation, name in LINK_QUERIES.items():
+            for row in self._rows(name, user_id=user_id, item_ids=list(item_ids)):
+                found.append(Link(relation=relation, **row))
+        return found
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
