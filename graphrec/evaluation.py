@@ -1,0 +1,104 @@
+"""Offline evaluation: full ranking over all items, each user's seen items masked.
+
+Accuracy at each k (recall, precision, NDCG, hit rate, MAP) comes from
+``torch_geometric.metrics``; beyond accuracy at k = 20: catalogue coverage, intra-list diversity
+by category, novelty (mean self-information of recommended items, -log2 of the share of users who
+had them) and the mean popularity of recommended items.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch_geometric.metrics import (
+    LinkPredAveragePopularity,
+    LinkPredCoverage,
+    LinkPredDiversity,
+    LinkPredHitRatio,
+    LinkPredMAP,
+    LinkPredMetricCollection,
+    LinkPredNDCG,
+    LinkPredPrecision,
+    LinkPredRecall,
+)
+
+from graphrec.graph.splits import Split
+from graphrec.models.base import Recommender
+
+KS = (10, 20, 50)
+BEYOND_K = 20
+MAX_VALID_USERS = 10_000
+
+
+def _collection(ks: tuple[int, ...], num_items: int, popularity: torch.Tensor,
+                category: torch.Tensor | None) -> LinkPredMetricCollection:
+    metrics: dict[str, Any] = {}
+    for k in ks:
+        metrics[f"recall@{k}"] = LinkPredRecall(k)
+        metrics[f"precision@{k}"] = LinkPredPrecision(k)
+        metrics[f"ndcg@{k}"] = LinkPredNDCG(k)
+        metrics[f"hit@{k}"] = LinkPredHitRatio(k)
+        metrics[f"map@{k}"] = LinkPredMAP(k)
+    metrics[f"coverage@{BEYOND_K}"] = LinkPredCoverage(BEYOND_K, num_items)
+    metrics[f"popularity@{BEYOND_K}"] = LinkPredAveragePopularity(BEYOND_K, popularity)
+    if category is not None:
+        metrics[f"diversity@{BEYOND_K}"] = LinkPredDiversity(BEYOND_K, category)
+    return LinkPredMetricCollection(metrics)
+
+
+def evaluate(model: Recommender, split: Split, target: str = "test", ks: tuple[int, ...] = KS,
+             item_category: np.ndarray | None = None, batch_size: int = 2048,
+             max_users: int | None = None, seed: int = 0) -> dict[str, float]:
+    """Metrics of ``model`` on ``split.<target>``, masking what the user had before it.
+
+    ``item_category``: one category index per item (-1 for none) for intra-list diversity.
+    """
+    truth: sp.csr_matrix = getattr(split, target)
+    seen = split.seen() if target == "test" else split.train
+    users = np.flatnonzero(np.diff(truth.indptr) > 0)
+    if max_users is not None and len(users) > max_users:
+        users = np.sort(np.random.default_rng(seed).choice(users, max_users, replace=False))
+    train_counts = np.asarray(split.train.sum(axis=0)).ravel()
+    popularity = torch.from_numpy(train_counts.astype(np.float32))
+    category = None
+    if item_category is not None and (item_category >= 0).any():
+        category = torch.from_numpy(np.asarray(item_category, dtype=np.int64))
+    metrics = _collection(ks, split.num_items, popularity, category)
+    k_max = max(*ks, BEYOND_K)
+    started = time.perf_counter()
+    self_information = -np.log2(np.maximum(train_counts, 1) / split.num_users)
+    novelty_sum = 0.0
+    for start in range(0, len(users), batch_size):
+        chunk = users[start : start + batch_size]
+        top, _ = model.recommend(chunk, k_max, exclude=seen, batch_size=batch_size)
+        rows = truth[chunk].tocoo()
+        label_index = torch.from_numpy(np.stack([rows.row, rows.col]).astype(np.int64))
+        metrics.update(torch.from_numpy(top.astype(np.int64)), label_index)
+        novelty_sum += float(self_information[top[:, :BEYOND_K]].mean(axis=1).sum())
+    results = {name: float(value) for name, value in metrics.compute().items()}
+    results[f"novelty@{BEYOND_K}"] = novelty_sum / max(len(users), 1)
+    results["users"] = float(len(users))
+    results["seconds"] = time.perf_counter() - started
+    return results
+
+
+def validation_recall(model: Recommender, split: Split) -> float:
+    """recall@20 on the validation set (at most 10,000 users, fixed sample), for early stopping."""
+    if split.valid.nnz == 0:
+        return 0.0
+    truth = split.valid
+    users = np.flatnonzero(np.diff(truth.indptr) > 0)
+    if len(users) > MAX_VALID_USERS:
+        users = np.sort(np.random.default_rng(0).choice(users, MAX_VALID_USERS, replace=False))
+    metric = LinkPredRecall(20)
+    for start in range(0, len(users), 2048):
+        chunk = users[start : start + 2048]
+        top, _ = model.recommend(chunk, 20, exclude=split.train)
+        rows = truth[chunk].tocoo()
+        metric.update(torch.from_numpy(top.astype(np.int64)),
+                      torch.from_numpy(np.stack([rows.row, rows.col]).astype(np.int64)))
+    return float(metric.compute())

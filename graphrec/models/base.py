@@ -1,0 +1,113 @@
+"""One interface for every recommender: fit, recommend(user_ids, k), similar_items, state.
+
+Batch-first as in ``implicit``: ``recommend`` takes many users and returns ``[n, k]`` item indices
+and scores. Indices are the snapshot's contiguous ids; the artifact keeps the maps to real ids.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch import Tensor
+
+from graphrec.errors import InvalidInput
+from graphrec.graph.splits import Split
+
+
+def pick_device(device: str = "auto") -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise InvalidInput(f"device {device!r} asked for, but torch sees no CUDA GPU")
+    return torch.device(device)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def mask_rows(scores: Tensor, users: np.ndarray, exclude: sp.csr_matrix | None) -> Tensor:
+    """Set the scores of each user's excluded items to -inf (in place)."""
+    if exclude is None:
+        return scores
+    rows = exclude[users].tocoo()
+    if rows.nnz:
+        index = torch.from_numpy(np.stack([rows.row, rows.col]).astype(np.int64))
+        scores[index[0].to(scores.device), index[1].to(scores.device)] = float("-inf")
+    return scores
+
+
+@dataclass
+class History:
+    """What training went through: one row per evaluation, for the curve and the artifact."""
+
+    rows: list[dict[str, float]] = field(default_factory=list)
+    best_epoch: int | None = None
+    seconds: float = 0.0
+
+
+class Recommender(ABC):
+    """A trained model over ``num_users`` x ``num_items`` contiguous indices."""
+
+    name: ClassVar[str]
+
+    def __init__(self, **config: Any) -> None:
+        self.config: dict[str, Any] = config
+        self.device = pick_device(str(config.get("device", "auto")))
+        self.num_users = 0
+        self.num_items = 0
+
+    @abstractmethod
+    def fit(self, split: Split) -> History:
+        """Learn from ``split.train``; models that train iteratively stop early on ``valid``."""
+
+    @abstractmethod
+    def user_scores(self, users: np.ndarray) -> Tensor:
+        """Scores of every item for these users, ``[len(users), num_items]``."""
+
+    @abstractmethod
+    def state(self) -> dict[str, np.ndarray]:
+        """Everything needed to answer again after :meth:`set_state`."""
+
+    @abstractmethod
+    def set_state(self, state: dict[str, np.ndarray]) -> None: ...
+
+    def item_vectors(self) -> Tensor | None:
+        """Item embeddings, for models that have them."""
+        return None
+
+    @torch.no_grad()
+    def recommend(self, users: np.ndarray, k: int, exclude: sp.csr_matrix | None = None,
+                  batch_size: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` items and scores per user, best first, without the excluded items."""
+        if k < 1 or k > self.num_items:
+            raise InvalidInput(f"k must be in 1..{self.num_items}, got {k}")
+        items, scores = [], []
+        for start in range(0, len(users), batch_size):
+            chunk = users[start : start + batch_size]
+            batch_scores = mask_rows(self.user_scores(chunk), chunk, exclude)
+            top = batch_scores.topk(k, dim=1)
+            items.append(top.indices.cpu().numpy())
+            scores.append(top.values.cpu().numpy())
+        return np.concatenate(items), np.concatenate(scores)
+
+    @torch.no_grad()
+    def similar_items(self, items: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` items most similar to each (cosine of item vectors), itself left out."""
+        vectors = self.item_vectors()
+        if vectors is None:
+            raise InvalidInput(f"{self.name} has no item vectors for similar_items")
+        unit = torch.nn.functional.normalize(vectors, dim=1)
+        query = unit[torch.from_numpy(items).to(unit.device)]
+        sims = query @ unit.T
+        sims[torch.arange(len(items)), torch.from_numpy(items).to(unit.device)] = float("-inf")
+        top = sims.topk(min(k, self.num_items - 1), dim=1)
+        return top.indices.cpu().numpy(), top.values.cpu().numpy()

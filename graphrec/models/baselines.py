@@ -1,0 +1,105 @@
+"""Baselines in the same harness: popularity and ItemKNN (co-occurrence cosine)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch import Tensor
+
+from graphrec.graph.splits import Split
+from graphrec.models.base import History, Recommender
+
+
+class Popularity(Recommender):
+    """Every user gets the items with the most training interactions: the control to beat."""
+
+    name = "pop"
+
+    def fit(self, split: Split) -> History:
+        started = time.perf_counter()
+        self.num_users, self.num_items = split.num_users, split.num_items
+        self.popularity = torch.from_numpy(
+            np.asarray(split.train.sum(axis=0)).ravel().astype(np.float32)).to(self.device)
+        return History(seconds=time.perf_counter() - started)
+
+    def user_scores(self, users: np.ndarray) -> Tensor:
+        return self.popularity.expand(len(users), -1).clone()
+
+    def state(self) -> dict[str, np.ndarray]:
+        return {"popularity": self.popularity.cpu().numpy()}
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        self.popularity = torch.from_numpy(state["popularity"]).to(self.device)
+        self.num_items = len(self.popularity)
+
+
+class ItemKNN(Recommender):
+    """Item-based neighbours (Sarwar et al., 2001): score(u, i) = sum over u's items j of
+    cos(i, j), keeping each item's ``neighbours`` most similar items (cosine of co-occurrence)."""
+
+    name = "itemknn"
+
+    def __init__(self, neighbours: int = 100, shrink: float = 10.0, **config: Any) -> None:
+        super().__init__(neighbours=neighbours, shrink=shrink, **config)
+
+    def fit(self, split: Split) -> History:
+        started = time.perf_counter()
+        self.num_users, self.num_items = split.num_users, split.num_items
+        train = split.train
+        counts = np.asarray(train.sum(axis=0)).ravel()
+        together = (train.T @ train).tocsr()
+        together.setdiag(0)
+        together.eliminate_zeros()
+        coo = together.tocoo()
+        norm = np.sqrt(counts[coo.row] * counts[coo.col]) + self.config["shrink"]
+        sims = sp.csr_matrix((coo.data / norm, (coo.row, coo.col)), shape=together.shape)
+        self.similarity = _keep_top(sims, int(self.config["neighbours"]))
+        self.train = train
+        return History(seconds=time.perf_counter() - started)
+
+    def user_scores(self, users: np.ndarray) -> Tensor:
+        scores = (self.train[users] @ self.similarity).toarray().astype(np.float32)
+        return torch.from_numpy(scores).to(self.device)
+
+    def similar_items(self, items: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        dense = self.similarity[items].toarray()
+        dense[np.arange(len(items)), items] = -np.inf
+        top = np.argsort(-dense, axis=1, kind="stable")[:, :k]
+        return top, np.take_along_axis(dense, top, axis=1)
+
+    def state(self) -> dict[str, np.ndarray]:
+        s, t = self.similarity, self.train
+        return {"sim_indptr": s.indptr, "sim_indices": s.indices, "sim_data": s.data,
+                "train_indptr": t.indptr, "train_indices": t.indices,
+                "shape": np.array([t.shape[0], t.shape[1]])}
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        users, items = (int(v) for v in state["shape"])
+        self.num_users, self.num_items = users, items
+        self.similarity = sp.csr_matrix(
+            (state["sim_data"], state["sim_indices"], state["sim_indptr"]), shape=(items, items))
+        self.train = sp.csr_matrix(
+            (np.ones(len(state["train_indices"]), np.float32), state["train_indices"],
+             state["train_indptr"]), shape=(users, items))
+
+
+def _keep_top(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Keep the ``k`` largest entries of each row."""
+    rows, cols, vals = [], [], []
+    for row in range(matrix.shape[0]):
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        if end == start:
+            continue
+        data, index = matrix.data[start:end], matrix.indices[start:end]
+        keep = np.argpartition(-data, k)[:k] if len(data) > k else slice(None)
+        rows.append(np.full(len(data[keep]), row))
+        cols.append(index[keep])
+        vals.append(data[keep])
+    if not rows:
+        return sp.csr_matrix(matrix.shape, dtype=np.float32)
+    return sp.csr_matrix((np.concatenate(vals).astype(np.float32),
+                          (np.concatenate(rows), np.concatenate(cols))), shape=matrix.shape)
