@@ -34,8 +34,9 @@ BEYOND_K = 20
 MAX_VALID_USERS = 10_000
 
 
-def _collection(ks: tuple[int, ...], num_items: int, popularity: torch.Tensor,
-                category: torch.Tensor | None) -> LinkPredMetricCollection:
+def _collection(
+    ks: tuple[int, ...], num_items: int, popularity: torch.Tensor, category: torch.Tensor | None
+) -> LinkPredMetricCollection:
     metrics: dict[str, Any] = {}
     for k in ks:
         metrics[f"recall@{k}"] = LinkPredRecall(k)
@@ -50,9 +51,16 @@ def _collection(ks: tuple[int, ...], num_items: int, popularity: torch.Tensor,
     return LinkPredMetricCollection(metrics)
 
 
-def evaluate(model: Recommender, split: Split, target: str = "test", ks: tuple[int, ...] = KS,
-             item_category: np.ndarray | None = None, batch_size: int = 2048,
-             max_users: int | None = None, seed: int = 0) -> dict[str, float]:
+def evaluate(
+    model: Recommender,
+    split: Split,
+    target: str = "test",
+    ks: tuple[int, ...] = KS,
+    item_category: np.ndarray | None = None,
+    batch_size: int = 2048,
+    max_users: int | None = None,
+    seed: int = 0,
+) -> dict[str, float]:
     """Metrics of ``model`` on ``split.<target>``, masking what the user had before it.
 
     ``item_category``: one category index per item (-1 for none) for intra-list diversity.
@@ -99,6 +107,8 @@ def validation_recall(model: Recommender, split: Split) -> float:
         chunk = users[start : start + 2048]
         top, _ = model.recommend(chunk, 20, exclude=split.train)
         rows = truth[chunk].tocoo()
-        metric.update(torch.from_numpy(top.astype(np.int64)),
-                      torch.from_numpy(np.stack([rows.row, rows.col]).astype(np.int64)))
+        metric.update(
+            torch.from_numpy(top.astype(np.int64)),
+            torch.from_numpy(np.stack([rows.row, rows.col]).astype(np.int64)),
+        )
     return float(metric.compute())

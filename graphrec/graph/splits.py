@@ -43,8 +43,13 @@ class Split:
         return _binary(self.train + self.valid)
 
     def describe(self) -> dict[str, int]:
-        return {"users": self.num_users, "items": self.num_items, "train": self.train.nnz,
-                "valid": self.valid.nnz, "test": self.test.nnz}
+        return {
+            "users": self.num_users,
+            "items": self.num_items,
+            "train": self.train.nnz,
+            "valid": self.valid.nnz,
+            "test": self.test.nnz,
+        }
 
 
 def _binary(matrix: sp.spmatrix) -> sp.csr_matrix:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -18,6 +19,8 @@ from torch import Tensor
 
 from graphrec.errors import InvalidInput
 from graphrec.graph.splits import Split
+
+OnEval = Callable[[dict[str, float]], None]
 
 
 def pick_device(device: str = "auto") -> torch.device:
@@ -66,8 +69,9 @@ class Recommender(ABC):
         self.num_items = 0
 
     @abstractmethod
-    def fit(self, split: Split) -> History:
-        """Learn from ``split.train``; models that train iteratively stop early on ``valid``."""
+    def fit(self, split: Split, on_eval: OnEval | None = None) -> History:
+        """Learn from ``split.train``; models that train iteratively stop early on ``valid``
+        and call ``on_eval`` with each evaluation's row."""
 
     @abstractmethod
     def user_scores(self, users: np.ndarray) -> Tensor:
@@ -85,8 +89,13 @@ class Recommender(ABC):
         return None
 
     @torch.no_grad()
-    def recommend(self, users: np.ndarray, k: int, exclude: sp.csr_matrix | None = None,
-                  batch_size: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    def recommend(
+        self,
+        users: np.ndarray,
+        k: int,
+        exclude: sp.csr_matrix | None = None,
+        batch_size: int = 2048,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` items and scores per user, best first, without the excluded items."""
         if k < 1 or k > self.num_items:
             raise InvalidInput(f"k must be in 1..{self.num_items}, got {k}")

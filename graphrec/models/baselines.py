@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from graphrec.graph.splits import Split
-from graphrec.models.base import History, Recommender
+from graphrec.models.base import History, OnEval, Recommender
 
 
 class Popularity(Recommender):
@@ -19,11 +19,12 @@ class Popularity(Recommender):
 
     name = "pop"
 
-    def fit(self, split: Split) -> History:
+    def fit(self, split: Split, on_eval: OnEval | None = None) -> History:
         started = time.perf_counter()
         self.num_users, self.num_items = split.num_users, split.num_items
         self.popularity = torch.from_numpy(
-            np.asarray(split.train.sum(axis=0)).ravel().astype(np.float32)).to(self.device)
+            np.asarray(split.train.sum(axis=0)).ravel().astype(np.float32)
+        ).to(self.device)
         return History(seconds=time.perf_counter() - started)
 
     def user_scores(self, users: np.ndarray) -> Tensor:
@@ -46,7 +47,7 @@ class ItemKNN(Recommender):
     def __init__(self, neighbours: int = 100, shrink: float = 10.0, **config: Any) -> None:
         super().__init__(neighbours=neighbours, shrink=shrink, **config)
 
-    def fit(self, split: Split) -> History:
+    def fit(self, split: Split, on_eval: OnEval | None = None) -> History:
         started = time.perf_counter()
         self.num_users, self.num_items = split.num_users, split.num_items
         train = split.train
@@ -73,18 +74,29 @@ class ItemKNN(Recommender):
 
     def state(self) -> dict[str, np.ndarray]:
         s, t = self.similarity, self.train
-        return {"sim_indptr": s.indptr, "sim_indices": s.indices, "sim_data": s.data,
-                "train_indptr": t.indptr, "train_indices": t.indices,
-                "shape": np.array([t.shape[0], t.shape[1]])}
+        return {
+            "sim_indptr": s.indptr,
+            "sim_indices": s.indices,
+            "sim_data": s.data,
+            "train_indptr": t.indptr,
+            "train_indices": t.indices,
+            "shape": np.array([t.shape[0], t.shape[1]]),
+        }
 
     def set_state(self, state: dict[str, np.ndarray]) -> None:
         users, items = (int(v) for v in state["shape"])
         self.num_users, self.num_items = users, items
         self.similarity = sp.csr_matrix(
-            (state["sim_data"], state["sim_indices"], state["sim_indptr"]), shape=(items, items))
+            (state["sim_data"], state["sim_indices"], state["sim_indptr"]), shape=(items, items)
+        )
         self.train = sp.csr_matrix(
-            (np.ones(len(state["train_indices"]), np.float32), state["train_indices"],
-             state["train_indptr"]), shape=(users, items))
+            (
+                np.ones(len(state["train_indices"]), np.float32),
+                state["train_indices"],
+                state["train_indptr"],
+            ),
+            shape=(users, items),
+        )
 
 
 def _keep_top(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
@@ -101,5 +113,7 @@ def _keep_top(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
         vals.append(data[keep])
     if not rows:
         return sp.csr_matrix(matrix.shape, dtype=np.float32)
-    return sp.csr_matrix((np.concatenate(vals).astype(np.float32),
-                          (np.concatenate(rows), np.concatenate(cols))), shape=matrix.shape)
+    return sp.csr_matrix(
+        (np.concatenate(vals).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))),
+        shape=matrix.shape,
+    )

@@ -18,7 +18,6 @@ over cosine similarities with temperature ``tau``, the batch's other positives p
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -29,7 +28,7 @@ from torch import Tensor
 
 from graphrec.errors import InvalidInput
 from graphrec.graph.splits import Split
-from graphrec.models.base import History, Recommender, seed_everything
+from graphrec.models.base import History, OnEval, Recommender, seed_everything
 
 LOSSES = ("bpr", "softmax")
 
@@ -49,7 +48,10 @@ def to_torch_csr(matrix: sp.csr_matrix, device: torch.device) -> Tensor:
     return torch.sparse_csr_tensor(
         torch.from_numpy(matrix.indptr.astype(np.int64)),
         torch.from_numpy(matrix.indices.astype(np.int64)),
-        torch.from_numpy(matrix.data), size=matrix.shape).to(device)
+        torch.from_numpy(matrix.data),
+        size=matrix.shape,
+        check_invariants=False,
+    ).to(device)
 
 
 class _SymmetricSpMM(torch.autograd.Function):
@@ -80,26 +82,52 @@ class LightGCN(Recommender):
 
     name = "lightgcn"
 
-    def __init__(self, embedding_dim: int = 64, num_layers: int = 3, loss: str = "bpr",
-                 lr: float = 1e-3, batch_size: int = 2048, weight_decay: float = 1e-4,
-                 epochs: int = 1000, eval_every: int = 5, patience: int = 10,
-                 tau: float = 0.2, num_negatives: int = 1024, seed: int = 0,
-                 device: str = "auto", time_budget_s: float | None = None) -> None:
+    def __init__(
+        self,
+        embedding_dim: int = 64,
+        num_layers: int = 3,
+        loss: str = "bpr",
+        lr: float = 1e-3,
+        batch_size: int = 2048,
+        weight_decay: float = 1e-4,
+        epochs: int = 1000,
+        eval_every: int = 5,
+        patience: int = 10,
+        tau: float = 0.2,
+        num_negatives: int = 1024,
+        in_batch: int = 2048,
+        seed: int = 0,
+        device: str = "auto",
+        time_budget_s: float | None = None,
+    ) -> None:
         if loss not in LOSSES:
             raise InvalidInput(f"{self.name}: unknown loss {loss!r}; expected one of {LOSSES}")
         if num_layers < 0 or embedding_dim < 1 or batch_size < 1 or epochs < 1:
-            raise InvalidInput(f"{self.name}: num_layers >= 0, embedding_dim, batch_size and "
-                               "epochs >= 1 are required")
-        super().__init__(embedding_dim=embedding_dim, num_layers=num_layers, loss=loss, lr=lr,
-                         batch_size=batch_size, weight_decay=weight_decay, epochs=epochs,
-                         eval_every=eval_every, patience=patience, tau=tau,
-                         num_negatives=num_negatives, seed=seed, device=device,
-                         time_budget_s=time_budget_s)
+            raise InvalidInput(
+                f"{self.name}: num_layers >= 0, embedding_dim, batch_size and "
+                "epochs >= 1 are required"
+            )
+        super().__init__(
+            embedding_dim=embedding_dim,
+            num_layers=num_layers,
+            loss=loss,
+            lr=lr,
+            batch_size=batch_size,
+            weight_decay=weight_decay,
+            epochs=epochs,
+            eval_every=eval_every,
+            patience=patience,
+            tau=tau,
+            num_negatives=num_negatives,
+            in_batch=in_batch,
+            seed=seed,
+            device=device,
+            time_budget_s=time_budget_s,
+        )
         self.final: Tensor | None = None
 
     # -- training -------------------------------------------------------------------------
-    def fit(self, split: Split, on_eval: Callable[[dict[str, float]], None] | None = None
-            ) -> History:
+    def fit(self, split: Split, on_eval: OnEval | None = None) -> History:
         cfg = self.config
         seed_everything(int(cfg["seed"]))
         self.num_users, self.num_items = split.num_users, split.num_items
@@ -107,8 +135,10 @@ class LightGCN(Recommender):
         self.adjacency = to_torch_csr(normalized_adjacency(split.train), self.device)
         generator = torch.Generator().manual_seed(int(cfg["seed"]))
         self.embedding = torch.nn.Parameter(
-            torch.empty(nodes, int(cfg["embedding_dim"])).normal_(0, 0.1, generator=generator)
-            .to(self.device))
+            torch.empty(nodes, int(cfg["embedding_dim"]))
+            .normal_(0, 0.1, generator=generator)
+            .to(self.device)
+        )
         optimizer = torch.optim.Adam([self.embedding], lr=float(cfg["lr"]))
         coo = split.train.tocoo()
         pos_users = torch.from_numpy(coo.row.astype(np.int64))
@@ -125,8 +155,12 @@ class LightGCN(Recommender):
                 continue
             self.final = None
             recall = validation_recall(self, split)
-            row = {"epoch": epoch, "loss": loss, "valid_recall@20": recall,
-                   "seconds": time.perf_counter() - started}
+            row = {
+                "epoch": epoch,
+                "loss": loss,
+                "valid_recall@20": recall,
+                "seconds": time.perf_counter() - started,
+            }
             history.rows.append(row)
             if on_eval:
                 on_eval(row)
@@ -145,8 +179,13 @@ class LightGCN(Recommender):
         self.final = None
         return history
 
-    def _epoch(self, optimizer: torch.optim.Optimizer, pos_users: Tensor, pos_items: Tensor,
-               generator: torch.Generator) -> float:
+    def _epoch(
+        self,
+        optimizer: torch.optim.Optimizer,
+        pos_users: Tensor,
+        pos_items: Tensor,
+        generator: torch.Generator,
+    ) -> float:
         cfg = self.config
         order = torch.randperm(len(pos_users), generator=generator)
         batch_size = int(cfg["batch_size"])
@@ -167,35 +206,47 @@ class LightGCN(Recommender):
             batches += 1
         return total / max(batches, 1)
 
-    def _bpr(self, final: Tensor, users: Tensor, items: Tensor, generator: torch.Generator
-             ) -> Tensor:
+    def _bpr(
+        self, final: Tensor, users: Tensor, items: Tensor, generator: torch.Generator
+    ) -> Tensor:
         negatives = torch.randint(0, self.num_items, (len(users),), generator=generator)
         negatives = negatives.to(self.device)
         offset = self.num_users
         u, p, n = final[users], final[offset + items], final[offset + negatives]
         scores = (u * p).sum(1) - (u * n).sum(1)
         e = self.embedding
-        reg = (e[users].square().sum() + e[offset + items].square().sum()
-               + e[offset + negatives].square().sum()) / 2 / len(users)
+        reg = (
+            (
+                e[users].square().sum()
+                + e[offset + items].square().sum()
+                + e[offset + negatives].square().sum()
+            )
+            / 2
+            / len(users)
+        )
         return F.softplus(-scores).mean() + float(self.config["weight_decay"]) * reg
 
-    def _softmax(self, final: Tensor, users: Tensor, items: Tensor,
-                 generator: torch.Generator) -> Tensor:
-        extra = torch.randint(0, self.num_items, (int(self.config["num_negatives"]),),
-                              generator=generator).to(self.device)
-        candidates = torch.cat([items, extra])
+    def _softmax(
+        self, final: Tensor, users: Tensor, items: Tensor, generator: torch.Generator
+    ) -> Tensor:
+        """Sampled softmax: each row's positive against a shared pool of negatives, namely
+        the batch's first ``in_batch`` positives and ``num_negatives`` uniform items."""
+        cfg = self.config
+        extra = torch.randint(
+            0, self.num_items, (int(cfg["num_negatives"]),), generator=generator
+        ).to(self.device)
+        pool = torch.cat([items[: int(cfg["in_batch"])], extra])
         offset = self.num_users
-        u = F.normalize(final[users], dim=1)
-        v = F.normalize(final[offset + candidates], dim=1)
-        logits = u @ v.T / float(self.config["tau"])
-        # Another copy of a row's own positive is not a negative.
-        same = items.unsqueeze(1) == candidates.unsqueeze(0)
-        same[torch.arange(len(items)), torch.arange(len(items))] = False
-        logits = logits.masked_fill(same, float("-inf"))
-        labels = torch.arange(len(items), device=self.device)
+        u = F.normalize(final[users], dim=1) / float(cfg["tau"])
+        v = F.normalize(final[offset + items], dim=1)
+        w = F.normalize(final[offset + pool], dim=1)
+        positive = (u * v).sum(1)
+        negative = (u @ w.T).masked_fill_(items.unsqueeze(1) == pool.unsqueeze(0), float("-inf"))
+        # -log softmax of the positive among [positive, negatives], without building the row.
+        loss = (torch.logaddexp(positive, torch.logsumexp(negative, dim=1)) - positive).mean()
         e = self.embedding
         reg = (e[users].square().sum() + e[offset + items].square().sum()) / 2 / len(users)
-        return F.cross_entropy(logits, labels) + float(self.config["weight_decay"]) * reg
+        return loss + float(cfg["weight_decay"]) * reg
 
     # -- serving --------------------------------------------------------------------------
     def _final(self) -> Tensor:
@@ -237,4 +288,3 @@ class MF(LightGCN):
     def __init__(self, **config: Any) -> None:
         config["num_layers"] = 0
         super().__init__(**config)
-

@@ -7,9 +7,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-from graphrec.config import Settings, get_settings
 from graphrec.errors import ConfigError
 from graphrec.store.base import (
     INTERACTION_KEY,
@@ -21,6 +21,9 @@ from graphrec.store.base import (
     Link,
     WriteSummary,
 )
+
+if TYPE_CHECKING:
+    from graphrec.config import Settings
 
 NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 
@@ -43,6 +46,8 @@ def open_store(
     """Open the store a URL names: ``neo4j://``/``bolt://`` (and ``+s``/``+ssc``) for Neo4j,
     ``ladybug://PATH`` or a plain path for the embedded store. ``None`` means the settings'
     store (``GRAPHREC_STORE``, else the embedded store under ``GRAPHREC_DATA_DIR``)."""
+    from graphrec.config import get_settings  # settings are read only when a store is opened
+
     settings = settings or get_settings()
     url = url or settings.store_url
     parts = urlsplit(url)
