@@ -1,4 +1,5 @@
-"""The ``graphrec`` command line: load, stats, export, derive, delete-user, reset."""
+"""The ``graphrec`` command line: load, stats, export, derive, train, evaluate, delete-user,
+reset."""
 
 from __future__ import annotations
 
@@ -7,16 +8,19 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from graphrec.config import get_settings
 from graphrec.errors import GraphRecError, InvalidInput
 from graphrec.store import GraphStore, open_store
+
+if TYPE_CHECKING:
+    from graphrec.graph.snapshot import Snapshot
 
 app = typer.Typer(
     help="graphrec: a graph-based product recommender.",
@@ -24,7 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
+console = Console() if sys.stdout.isatty() else Console(width=160)
 errors = Console(stderr=True)
 T = TypeVar("T")
 
@@ -181,6 +185,151 @@ def derive(store: StoreOption = None) -> None:
     with _store(store) as graph, _steps() as step:
         n = step("derive BOUGHT_WITH", lambda: _derive(graph))
     console.print(f"BOUGHT_WITH edges: {n:,}")
+
+
+def _snapshot(store: str | None, path: Path | None) -> Snapshot:
+    from graphrec.graph.snapshot import Snapshot, export_snapshot
+
+    if path is not None:
+        try:
+            return Snapshot.load(path)
+        except GraphRecError as e:
+            raise _fail(e) from None
+    with _store(store) as graph:
+        return export_snapshot(graph)
+
+
+@app.command()
+def train(
+    model: Annotated[str, typer.Option(help="lightgcn, mf, itemknn or pop.")] = "lightgcn",
+    device: Annotated[str, typer.Option(help="auto (GPU when there is one), cpu, cuda.")] = "auto",
+    params: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="Model argument as key=value (repeatable), e.g. --set epochs=50."
+        ),
+    ] = None,
+    split: Annotated[str, typer.Option(help="auto, given or temporal.")] = "auto",
+    snapshot_path: Annotated[
+        Path | None,
+        typer.Option("--snapshot", help="Train on this snapshot instead of exporting the store."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Artifacts folder (default DATA_DIR/models).")
+    ] = None,
+    threads: Annotated[int, typer.Option(help="CPU threads for torch (1 is fastest here).")] = 1,
+    store: StoreOption = None,
+) -> None:
+    """Train a model, evaluate it on the test split and save a versioned artifact."""
+    import torch
+
+    from graphrec.models.train import parse_params
+    from graphrec.models.train import train as train_model
+
+    torch.set_num_threads(threads)
+    try:
+        arguments = {**parse_params(params or []), "device": device}
+    except GraphRecError as e:
+        raise _fail(e) from None
+    data = _snapshot(store, snapshot_path)
+    out = out or get_settings().data_dir / "models"
+    total = int(arguments.get("epochs", 1000)) if model in ("lightgcn", "mf") else 1
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("epoch {task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=errors,
+        disable=not errors.is_terminal,
+    ) as progress:
+        task = progress.add_task(f"train {model}", total=total)
+
+        def on_eval(row: dict[str, float]) -> None:
+            progress.update(
+                task,
+                completed=int(row["epoch"]),
+                description=(
+                    f"train {model}: loss {row['loss']:.4f}, "
+                    f"valid recall@20 {row['valid_recall@20']:.4f}"
+                ),
+            )
+
+        try:
+            folder = train_model(data, model, arguments, out, split, on_eval=on_eval)
+        except GraphRecError as e:
+            raise _fail(e) from None
+    meta = json.loads((folder / "model.json").read_text())
+    test = meta["metrics"]["test"]
+    console.print(
+        f"{model}: test recall@20 {test['recall@20']:.4f}, ndcg@20 "
+        f"{test['ndcg@20']:.4f} ({meta['split']['kind']} split, best epoch "
+        f"{meta['best_epoch']}, {meta['train_seconds']:.0f} s on {meta['device']})"
+    )
+    console.print(f"artifact: {folder}")
+
+
+@app.command()
+def evaluate(
+    artifacts: Annotated[list[Path] | None, typer.Argument(help="Model artifact folders.")] = None,
+    baselines: Annotated[
+        str, typer.Option(help="Comma-separated: pop, itemknn, mf, none.")
+    ] = "pop,itemknn",
+    snapshot_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--snapshot", help="Data when no artifact is given (default: export the store)."
+        ),
+    ] = None,
+    split: Annotated[
+        str, typer.Option(help="auto, given or temporal (with no artifact).")
+    ] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Write a PNG chart of the table here.")
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Evaluate trained models and baselines side by side on the same split."""
+    from graphrec.models.compare import compare, plot_comparison
+
+    try:
+        results = compare(
+            artifacts or [],
+            [b for b in baselines.split(",") if b and b != "none"],
+            snapshot=None if artifacts else _snapshot(store, snapshot_path),
+            split_kind=split,
+        )
+    except GraphRecError as e:
+        raise _fail(e) from None
+    if report is not None:
+        plot_comparison(results, report)
+    if as_json:
+        sys.stdout.write(json.dumps(results, indent=2) + "\n")
+        return
+    columns = [
+        "recall@20",
+        "ndcg@20",
+        "precision@20",
+        "hit@20",
+        "map@20",
+        "recall@50",
+        "coverage@20",
+        "diversity@20",
+        "novelty@20",
+    ]
+    table = Table(
+        title=f"{results['split']['kind']} split: {results['split']['test']:,} test "
+        f"interactions of {results['split']['users']:,} users"
+    )
+    table.add_column("model")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for name, metrics in results["models"].items():
+        table.add_row(name, *(f"{metrics[c]:.4f}" if c in metrics else "-" for c in columns))
+    console.print(table)
+    if report is not None:
+        console.print(f"chart: {report}")
 
 
 @app.command("delete-user")

@@ -1,0 +1,133 @@
+"""Versioned model artifacts: a folder a trained model can be served and evaluated from.
+
+<out>/<model>-<UTC time>-<data fingerprint>/
+    model.json      name, config, metrics, history, data fingerprint, split, code version
+    state.npz       the model's arrays (embeddings, similarities, ...)
+    snapshot/       the training snapshot itself (id maps, interactions, item features)
+    curve.png       loss and validation recall@20 per evaluation (iterative models)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import graphrec
+from graphrec.errors import InvalidInput
+from graphrec.graph.snapshot import Snapshot
+from graphrec.models import MODELS, History, Recommender
+
+ARTIFACT_VERSION = 1
+
+
+def code_version() -> str:
+    """graphrec's version plus the git commit when run from a checkout."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).resolve().parent,
+            check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return f"{graphrec.__version__}+{commit}" if commit else graphrec.__version__
+
+
+@dataclass
+class Artifact:
+    path: Path
+    model: Recommender
+    snapshot: Snapshot
+    meta: dict[str, Any]
+
+
+def save_artifact(
+    out: Path,
+    model: Recommender,
+    snapshot: Snapshot,
+    history: History,
+    metrics: dict[str, Any],
+    split: dict[str, Any],
+) -> Path:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    folder = out / f"{model.name}-{stamp}-{snapshot.meta['fingerprint']}"
+    folder.mkdir(parents=True, exist_ok=False)
+    np.savez(folder / "state.npz", **model.state())  # type: ignore[arg-type]
+    snapshot.save(folder / "snapshot")
+    config = {k: v for k, v in model.config.items() if k != "device"}
+    meta = {
+        "artifact_version": ARTIFACT_VERSION,
+        "model": model.name,
+        "config": config,
+        "device": str(model.device),
+        "metrics": metrics,
+        "split": split,
+        "history": history.rows,
+        "best_epoch": history.best_epoch,
+        "train_seconds": history.seconds,
+        "data_fingerprint": snapshot.meta["fingerprint"],
+        "code_version": code_version(),
+        "created_at": stamp,
+    }
+    (folder / "model.json").write_text(json.dumps(meta, indent=2) + "\n")
+    if history.rows:
+        plot_history(history, folder / "curve.png", title=f"{model.name} on {split.get('kind')}")
+    return folder
+
+
+def load_artifact(path: Path, device: str = "auto") -> Artifact:
+    meta_file = path / "model.json"
+    if not meta_file.is_file():
+        raise InvalidInput(f"not a graphrec model artifact (no model.json): {path}")
+    meta = json.loads(meta_file.read_text())
+    if meta.get("artifact_version") != ARTIFACT_VERSION:
+        raise InvalidInput(
+            f"{path}: artifact version {meta.get('artifact_version')}, "
+            f"this graphrec reads {ARTIFACT_VERSION}"
+        )
+    model_class = MODELS.get(meta["model"])
+    if model_class is None:
+        raise InvalidInput(f"{path}: unknown model {meta['model']!r}")
+    model = model_class(**{**meta["config"], "device": device})
+    with np.load(path / "state.npz") as state:
+        model.set_state({name: state[name] for name in state.files})
+    return Artifact(path, model, Snapshot.load(path / "snapshot"), meta)
+
+
+def plot_history(history: History, target: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [row["epoch"] for row in history.rows]
+    fig, loss_axis = plt.subplots(figsize=(7, 4), dpi=110)
+    loss_axis.plot(epochs, [row["loss"] for row in history.rows], color="tab:blue")
+    loss_axis.set_xlabel("epoch")
+    loss_axis.set_ylabel("training loss", color="tab:blue")
+    recall_axis = loss_axis.twinx()
+    recall_axis.plot(
+        epochs, [row["valid_recall@20"] for row in history.rows], color="tab:orange", marker="."
+    )
+    recall_axis.set_ylabel("validation recall@20", color="tab:orange")
+    if history.best_epoch is not None:
+        recall_axis.axvline(
+            history.best_epoch,
+            color="grey",
+            linestyle=":",
+            label=f"best epoch {history.best_epoch}",
+        )
+        recall_axis.legend(loc="lower right")
+    loss_axis.set_title(title)
+    fig.tight_layout()
+    fig.savefig(target)
+    plt.close(fig)
