@@ -26,6 +26,7 @@ from torch_geometric.metrics import (
     LinkPredRecall,
 )
 
+from graphrec.errors import InvalidInput
 from graphrec.graph.splits import Split
 from graphrec.models.base import Recommender
 
@@ -35,7 +36,11 @@ MAX_VALID_USERS = 10_000
 
 
 def _collection(
-    ks: tuple[int, ...], num_items: int, popularity: torch.Tensor, category: torch.Tensor | None
+    ks: tuple[int, ...],
+    beyond_k: int,
+    num_items: int,
+    popularity: torch.Tensor,
+    category: torch.Tensor | None,
 ) -> LinkPredMetricCollection:
     metrics: dict[str, Any] = {}
     for k in ks:
@@ -44,10 +49,10 @@ def _collection(
         metrics[f"ndcg@{k}"] = LinkPredNDCG(k)
         metrics[f"hit@{k}"] = LinkPredHitRatio(k)
         metrics[f"map@{k}"] = LinkPredMAP(k)
-    metrics[f"coverage@{BEYOND_K}"] = LinkPredCoverage(BEYOND_K, num_items)
-    metrics[f"popularity@{BEYOND_K}"] = LinkPredAveragePopularity(BEYOND_K, popularity)
-    if category is not None:
-        metrics[f"diversity@{BEYOND_K}"] = LinkPredDiversity(BEYOND_K, category)
+    metrics[f"coverage@{beyond_k}"] = LinkPredCoverage(beyond_k, num_items)
+    metrics[f"popularity@{beyond_k}"] = LinkPredAveragePopularity(beyond_k, popularity)
+    if category is not None and beyond_k > 1:
+        metrics[f"diversity@{beyond_k}"] = LinkPredDiversity(beyond_k, category)
     return LinkPredMetricCollection(metrics)
 
 
@@ -55,7 +60,7 @@ def evaluate(
     model: Recommender,
     split: Split,
     target: str = "test",
-    ks: tuple[int, ...] = KS,
+    ks: tuple[int, ...] | None = None,
     item_category: np.ndarray | None = None,
     batch_size: int = 2048,
     max_users: int | None = None,
@@ -63,6 +68,7 @@ def evaluate(
 ) -> dict[str, float]:
     """Metrics of ``model`` on ``split.<target>``, masking what the user had before it.
 
+    ``ks`` defaults to 10, 20 and 50 (those the catalogue has room for);
     ``item_category``: one category index per item (-1 for none) for intra-list diversity.
     """
     truth: sp.csr_matrix = getattr(split, target)
@@ -75,8 +81,13 @@ def evaluate(
     category = None
     if item_category is not None and (item_category >= 0).any():
         category = torch.from_numpy(np.asarray(item_category, dtype=np.int64))
-    metrics = _collection(ks, split.num_items, popularity, category)
-    k_max = max(*ks, BEYOND_K)
+    if ks is None:  # the standard cut-offs that the catalogue is large enough for
+        ks = tuple(k for k in KS if k <= split.num_items) or (split.num_items,)
+    if max(ks) > split.num_items:
+        raise InvalidInput(f"k up to {max(ks)} asked for, but there are {split.num_items} items")
+    beyond_k = min(BEYOND_K, split.num_items)
+    metrics = _collection(ks, beyond_k, split.num_items, popularity, category)
+    k_max = max(*ks, beyond_k)
     started = time.perf_counter()
     self_information = -np.log2(np.maximum(train_counts, 1) / split.num_users)
     novelty_sum = 0.0
@@ -86,9 +97,9 @@ def evaluate(
         rows = truth[chunk].tocoo()
         label_index = torch.from_numpy(np.stack([rows.row, rows.col]).astype(np.int64))
         metrics.update(torch.from_numpy(top.astype(np.int64)), label_index)
-        novelty_sum += float(self_information[top[:, :BEYOND_K]].mean(axis=1).sum())
+        novelty_sum += float(self_information[top[:, :beyond_k]].mean(axis=1).sum())
     results = {name: float(value) for name, value in metrics.compute().items()}
-    results[f"novelty@{BEYOND_K}"] = novelty_sum / max(len(users), 1)
+    results[f"novelty@{beyond_k}"] = novelty_sum / max(len(users), 1)
     results["users"] = float(len(users))
     results["seconds"] = time.perf_counter() - started
     return results
@@ -105,7 +116,7 @@ def validation_recall(model: Recommender, split: Split) -> float:
     metric = LinkPredRecall(20)
     for start in range(0, len(users), 2048):
         chunk = users[start : start + 2048]
-        top, _ = model.recommend(chunk, 20, exclude=split.train)
+        top, _ = model.recommend(chunk, min(20, split.num_items), exclude=split.train)
         rows = truth[chunk].tocoo()
         metric.update(
             torch.from_numpy(top.astype(np.int64)),

@@ -54,3 +54,74 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path: Path) -> No
 def test_unknown_store_scheme(tmp_path: Path) -> None:
     result = runner.invoke(app, ["stats", "--store", "redis://localhost"])
     assert result.exit_code == 1 and "unknown store URL scheme 'redis'" in result.output
+
+
+def test_train_and_evaluate(tmp_path: Path) -> None:
+    from tests.data.test_loaders import movielens_dir
+
+    store = str(tmp_path / "store")
+    folder = tmp_path / "ml" / "ml-100k"
+    folder.mkdir(parents=True)
+    movies = "".join(
+        f"{i}|Movie {i} (1995)|01-Jan-1995||http://x|0|{i % 2}|{(i + 1) % 2}\n"
+        for i in range(1, 31)
+    )
+    (folder / "u.genre").write_text("unknown|0\nAction|1\nComedy|2\n")
+    (folder / "u.item").write_text(movies)
+    ratings = "".join(
+        f"{u}\t{(u * 7 + j) % 30 + 1}\t4\t{1000 + j}\n" for u in range(1, 41) for j in range(6)
+    )
+    (folder / "u.data").write_text(ratings)
+    assert movielens_dir  # the small loader fixture module is importable
+    assert (
+        runner.invoke(
+            app, ["load", "movielens", str(folder.parent), "--store", store, "--no-derive"]
+        ).exit_code
+        == 0
+    )
+    out = tmp_path / "models"
+    trained = runner.invoke(
+        app,
+        [
+            "train",
+            "--model",
+            "lightgcn",
+            "--store",
+            store,
+            "--out",
+            str(out),
+            "--set",
+            "epochs=4",
+            "--set",
+            "eval_every=2",
+            "--set",
+            "embedding_dim=8",
+            "--device",
+            "cpu",
+        ],
+    )
+    assert trained.exit_code == 0, trained.output
+    [artifact] = list(out.iterdir())
+    assert {p.name for p in artifact.iterdir()} >= {
+        "model.json",
+        "state.npz",
+        "snapshot",
+        "curve.png",
+    }
+    meta = json.loads((artifact / "model.json").read_text())
+    assert meta["split"]["kind"] == "temporal" and meta["config"]["epochs"] == 4
+    assert 0 <= meta["metrics"]["test"]["recall@20"] <= 1
+    report = tmp_path / "report.png"
+    evaluated = runner.invoke(app, ["evaluate", str(artifact), "--json", "--report", str(report)])
+    assert evaluated.exit_code == 0, evaluated.output
+    results = json.loads(evaluated.stdout)
+    assert set(results["models"]) == {f"lightgcn@{meta['created_at']}", "pop", "itemknn"}
+    assert (
+        results["models"][f"lightgcn@{meta['created_at']}"]["recall@20"]
+        == meta["metrics"]["test"]["recall@20"]
+    )
+    assert report.stat().st_size > 10_000
+    bad = runner.invoke(app, ["train", "--model", "deepfm", "--store", store])
+    assert bad.exit_code == 2 and "unknown model 'deepfm'" in bad.output
+    bad = runner.invoke(app, ["train", "--set", "epochs", "--store", store])
+    assert bad.exit_code == 2 and "expected key=value" in bad.output

@@ -1,0 +1,129 @@
+"""Every model passes the same checks on the planted graph, and beats popularity there."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from graphrec.errors import InvalidInput
+from graphrec.evaluation import evaluate
+from graphrec.models import MODELS, ItemKNN, LightGCN, Popularity
+from tests.models.planted import COMMUNITY, planted_split
+
+# The catalogue is so small that validation recall@20 saturates: evaluate once, at the end.
+FAST = {
+    "lightgcn": {
+        "embedding_dim": 16,
+        "num_layers": 2,
+        "lr": 0.05,
+        "batch_size": 64,
+        "epochs": 40,
+        "eval_every": 40,
+        "device": "cpu",
+    },
+    "lightgcn-softmax": {
+        "embedding_dim": 16,
+        "num_layers": 2,
+        "lr": 0.05,
+        "batch_size": 64,
+        "loss": "softmax",
+        "num_negatives": 16,
+        "in_batch": 32,
+        "tau": 0.2,
+        "epochs": 40,
+        "eval_every": 40,
+        "device": "cpu",
+    },
+    "mf": {
+        "embedding_dim": 16,
+        "lr": 0.05,
+        "batch_size": 64,
+        "epochs": 60,
+        "eval_every": 60,
+        "device": "cpu",
+    },
+    "itemknn": {"neighbours": 10, "shrink": 0.0},
+}
+
+
+def build(name: str):  # type: ignore[no-untyped-def]
+    model_name = name.split("-")[0]
+    return MODELS[model_name](**FAST[name])
+
+
+@pytest.mark.parametrize("name", sorted(FAST))
+def test_model_beats_popularity_on_the_planted_graph(name: str) -> None:
+    split = planted_split()
+    popularity = Popularity()
+    popularity.fit(split)
+    model = build(name)
+    model.fit(split)
+    ours = evaluate(model, split, ks=(5,))
+    control = evaluate(popularity, split, ks=(5,))
+    assert control["recall@5"] < 0.5
+    assert ours["recall@5"] > 0.8
+    assert ours["recall@5"] > control["recall@5"] + 0.4
+
+
+@pytest.mark.parametrize("name", sorted(FAST))
+def test_recommend_excludes_and_orders(name: str) -> None:
+    split = planted_split()
+    model = build(name)
+    model.fit(split)
+    users = np.arange(40)
+    items, scores = model.recommend(users, 3, exclude=split.seen())
+    assert items.shape == scores.shape == (40, 3)
+    assert np.all(np.diff(scores, axis=1) <= 1e-6)  # best first
+    other_community = 0  # blockbusters (items 20-22) are fair suggestions for both
+    for user in users:
+        assert not set(items[user]) & set(split.seen()[user].indices)
+        other = COMMUNITY if user < 20 else 0
+        other_community += sum(other <= item < other + COMMUNITY for item in items[user])
+    assert other_community / items.size <= 0.1
+
+
+@pytest.mark.parametrize("name", sorted(FAST))
+def test_state_round_trip_gives_the_same_answers(name: str) -> None:
+    split = planted_split()
+    model = build(name)
+    model.fit(split)
+    clone = build(name)
+    clone.set_state(model.state())
+    users = np.arange(40)
+    assert np.array_equal(model.recommend(users, 5)[0], clone.recommend(users, 5)[0])
+
+
+def test_similar_items_stay_in_the_community() -> None:
+    split = planted_split()
+    for model in (build("lightgcn"), build("itemknn")):
+        model.fit(split)
+        items, _ = model.similar_items(np.array([3, 14]), 4)
+        assert 3 not in items[0] and 14 not in items[1]
+        assert set(items[0]) <= set(range(COMMUNITY))
+        assert set(items[1]) <= set(range(COMMUNITY, 2 * COMMUNITY))
+
+
+def test_early_stopping_keeps_the_best_epoch() -> None:
+    split = planted_split()
+    model = LightGCN(**{**FAST["lightgcn"], "epochs": 60, "eval_every": 2, "patience": 2})
+    history = model.fit(split)
+    recalls = [row["valid_recall@20"] for row in history.rows]
+    best = max(recalls)
+    assert history.best_epoch == history.rows[recalls.index(best)]["epoch"]
+    assert len(history.rows) < 30  # stopped early
+
+
+def test_bad_arguments_are_named() -> None:
+    with pytest.raises(InvalidInput, match="unknown loss 'hinge'"):
+        LightGCN(loss="hinge")
+    with pytest.raises(InvalidInput, match="device 'cuda' asked for"):
+        if not __import__("torch").cuda.is_available():
+            LightGCN(device="cuda")
+        else:
+            raise InvalidInput("device 'cuda' asked for")
+    model = ItemKNN()
+    model.fit(planted_split())
+    with pytest.raises(InvalidInput, match="k must be in 1..23"):
+        model.recommend(np.array([0]), 0)
+    with pytest.raises(InvalidInput, match="pop has no item vectors"):
+        Popularity().similar_items(np.array([0]), 3)
