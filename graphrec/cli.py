@@ -218,9 +218,17 @@ def train(
         Path | None, typer.Option(help="Artifacts folder (default DATA_DIR/models).")
     ] = None,
     threads: Annotated[int, typer.Option(help="CPU threads for torch (1 is fastest here).")] = 1,
+    write_back: Annotated[
+        bool,
+        typer.Option(
+            help="Write Item.embedding and SIMILAR_TO back to the store (not with --snapshot)."
+        ),
+    ] = True,
+    similar_k: Annotated[int, typer.Option(help="SIMILAR_TO edges written per item.")] = 20,
     store: StoreOption = None,
 ) -> None:
-    """Train a model, evaluate it on the test split and save a versioned artifact."""
+    """Train a model, evaluate it on the test split, save a versioned artifact and write
+    embeddings and SIMILAR_TO edges back to the store."""
     import torch
 
     from graphrec.models.train import parse_params
@@ -267,6 +275,20 @@ def train(
         f"{meta['best_epoch']}, {meta['train_seconds']:.0f} s on {meta['device']})"
     )
     console.print(f"artifact: {folder}")
+    if write_back and snapshot_path is None:
+        from graphrec.models.artifact import load_artifact
+        from graphrec.models.train import write_back as write_to_store
+
+        artifact = load_artifact(folder, device="cpu")
+        with _store(store) as graph, _steps() as step:
+            written = step(
+                "write embeddings and SIMILAR_TO back",
+                lambda: write_to_store(graph, artifact.model, artifact.snapshot, similar_k),
+            )
+        console.print(
+            f"written back: {written['embeddings']:,} item embeddings, "
+            f"{written['similar_to']:,} SIMILAR_TO edges"
+        )
 
 
 @app.command()

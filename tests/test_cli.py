@@ -25,6 +25,7 @@ def test_load_stats_export_derive(tmp_path: Path) -> None:
             "SUBCATEGORY_OF": 3,
             "MADE_BY": 2,
             "BOUGHT_WITH": 0,
+            "SIMILAR_TO": 0,
         },
     }
     out = tmp_path / "snap"
@@ -101,6 +102,9 @@ def test_train_and_evaluate(tmp_path: Path) -> None:
         ],
     )
     assert trained.exit_code == 0, trained.output
+    assert "written back: 30 item embeddings" in trained.output
+    stats = json.loads(runner.invoke(app, ["stats", "--json", "--store", store]).stdout)
+    assert 0 < stats["relationships"]["SIMILAR_TO"] <= 30 * 20  # positive similarities only
     [artifact] = list(out.iterdir())
     assert {p.name for p in artifact.iterdir()} >= {
         "model.json",

@@ -18,6 +18,7 @@ over cosine similarities with temperature ``tau``, the batch's other positives p
 from __future__ import annotations
 
 import time
+import warnings
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,8 @@ from graphrec.graph.splits import Split
 from graphrec.models.base import History, OnEval, Recommender, seed_everything
 
 LOSSES = ("bpr", "softmax")
+# torch marks CSR support as beta on every construction; the kernels used here are the stable ones.
+warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
 
 
 def normalized_adjacency(train: sp.csr_matrix) -> sp.csr_matrix:

@@ -30,9 +30,8 @@ def check_batch(batch: GraphBatch) -> None:
     """Refuse a batch whose ids or relationship keys repeat, before anything is written."""
     for name in NODE_TABLES:
         require_unique(getattr(batch, name), ("id",), name)
-    for name, (keys, *_rest) in REL_TABLES.items():
-        if name != "bought_with":
-            require_unique(getattr(batch, name), keys, name)
+    for name in REL_QUERY:
+        require_unique(getattr(batch, name), REL_TABLES[name][0], name)
 
 
 class CypherReads:
@@ -67,6 +66,10 @@ class CypherReads:
     def bought_with(self, item_id: str, limit: int = 20) -> list[tuple[str, float]]:
         rows = self._rows("bought_with", item_id=item_id, limit=limit)
         return [(row["item_id"], row["weight"]) for row in rows]
+
+    def similar_to(self, item_id: str, limit: int = 20) -> list[tuple[str, float]]:
+        rows = self._rows("similar_to", item_id=item_id, limit=limit)
+        return [(row["item_id"], row["score"]) for row in rows]
 
     def co_interactions(self, item_id: str, limit: int = 20) -> list[tuple[str, int]]:
         rows = self._rows("co_interactions", item_id=item_id, limit=limit)

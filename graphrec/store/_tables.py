@@ -27,6 +27,7 @@ REL_TABLES: dict[str, tuple[tuple[str, ...], str, str, str, str]] = {
     "item_brands": (("item_id", "brand_id"), "item_id", "items", "brand_id", "brands"),
     "interactions": (("user_id", "item_id", "kind", "ts"), "user_id", "users", "item_id", "items"),
     "bought_with": (("item_id", "other_id"), "item_id", "items", "other_id", "items"),
+    "similar_to": (("item_id", "other_id"), "item_id", "items", "other_id", "items"),
 }
 NODE_TABLES = ("users", "items", "categories", "brands")
 
@@ -92,3 +93,17 @@ def require_endpoints(name: str, rows: pa.Table, known: dict[str, pa.Array]) -> 
                 f"{name}: {len(missing)} {col} value(s) not found among {node_table} "
                 f"(dangling reference), e.g. {sample}"
             )
+
+
+def embedding_rows(rows: pa.Table) -> tuple[pa.Table, int]:
+    """Item embeddings checked: one row per item, every vector of one length; returns the length."""
+    from graphrec.store.base import SCHEMAS
+
+    rows = rows.select(SCHEMAS["item_embeddings"].names).cast(SCHEMAS["item_embeddings"])
+    require_unique(rows, ("item_id",), "item_embeddings")
+    lengths = pc.unique(pc.list_value_length(rows.column("embedding"))).to_pylist()
+    if len(lengths) > 1 or None in lengths:
+        raise InvalidInput(
+            f"item_embeddings: vectors of several lengths {sorted(map(str, lengths))}"
+        )
+    return rows, int(lengths[0]) if lengths else 0

@@ -7,6 +7,8 @@ The graph model (see README, "The graph model"):
     (:Item)-[:IN_CATEGORY]->(:Category {id, name})-[:SUBCATEGORY_OF]->(:Category)
     (:Item)-[:MADE_BY]->(:Brand {id, name})
     (:Item)-[:BOUGHT_WITH {weight}]->(:Item)        derived by graphrec.graph.derive
+    (:Item)-[:SIMILAR_TO {score}]->(:Item)          written back by training, with
+    Item.embedding                                  (a vector index on it in Neo4j)
 
 Every table below travels as a ``pyarrow.Table`` with exactly the columns of its schema.
 """
@@ -20,7 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 import pyarrow as pa
 
 NODE_LABELS = ("User", "Item", "Category", "Brand")
-REL_TYPES = ("INTERACTED", "IN_CATEGORY", "SUBCATEGORY_OF", "MADE_BY", "BOUGHT_WITH")
+REL_TYPES = ("INTERACTED", "IN_CATEGORY", "SUBCATEGORY_OF", "MADE_BY", "BOUGHT_WITH", "SIMILAR_TO")
 
 SCHEMAS: dict[str, pa.Schema] = {
     "users": pa.schema([("id", pa.string())]),
@@ -52,6 +54,10 @@ SCHEMAS: dict[str, pa.Schema] = {
     "bought_with": pa.schema(
         [("item_id", pa.string()), ("other_id", pa.string()), ("weight", pa.float64())]
     ),
+    "similar_to": pa.schema(
+        [("item_id", pa.string()), ("other_id", pa.string()), ("score", pa.float64())]
+    ),
+    "item_embeddings": pa.schema([("item_id", pa.string()), ("embedding", pa.list_(pa.float32()))]),
 }
 
 #: The key that makes an interaction the same event twice (loading twice changes nothing).
@@ -155,6 +161,15 @@ class GraphStore(Protocol):
 
     def replace_bought_with(self, edges: pa.Table) -> int:
         """Swap every BOUGHT_WITH edge for ``edges`` (schema ``bought_with``); returns the count."""
+
+    def write_item_embeddings(self, rows: pa.Table) -> int:
+        """Set ``Item.embedding`` (schema ``item_embeddings``); returns the items matched."""
+
+    def replace_similar_to(self, edges: pa.Table) -> int:
+        """Swap every SIMILAR_TO edge for ``edges`` (schema ``similar_to``)."""
+
+    def similar_to(self, item_id: str, limit: int = 20) -> list[tuple[str, float]]:
+        """The written-back SIMILAR_TO neighbours of an item, most similar first."""
 
     def get_user(self, user_id: str) -> dict[str, Any] | None: ...
 

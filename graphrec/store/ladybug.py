@@ -24,6 +24,7 @@ from graphrec.store._tables import (
     NODE_TABLES,
     REL_TABLES,
     anti_join,
+    embedding_rows,
     require_endpoints,
     require_unique,
     split_new_and_changed,
@@ -155,17 +156,41 @@ class LadybugStore(CypherReads):
         return self.counts().relationships[rel] > 0
 
     def replace_bought_with(self, edges: pa.Table) -> int:
-        edges = edges.select(SCHEMAS["bought_with"].names).cast(SCHEMAS["bought_with"])
-        require_unique(edges, REL_TABLES["bought_with"][0], "bought_with")
-        require_endpoints("bought_with", edges, {"items": self._table("items").column("id")})
+        return self._replace_item_edges("bought_with", edges)
+
+    def replace_similar_to(self, edges: pa.Table) -> int:
+        return self._replace_item_edges("similar_to", edges)
+
+    def _replace_item_edges(self, name: str, edges: pa.Table) -> int:
+        edges = edges.select(SCHEMAS[name].names).cast(SCHEMAS[name])
+        require_unique(edges, REL_TABLES[name][0], name)
+        require_endpoints(name, edges, {"items": self._table("items").column("id")})
 
         def work() -> int:
-            for statement in statements(BACKEND, "replace_bought_with"):
+            for statement in statements(BACKEND, f"replace_{name}"):
                 if "$new" not in statement:
                     self._execute(statement)
                 elif edges.num_rows:
-                    self._execute(statement, {"new": _as_copy_source("bought_with", edges)})
+                    self._execute(statement, {"new": _as_copy_source(name, edges)})
             return edges.num_rows
+
+        return self._in_transaction(work)
+
+    def write_item_embeddings(self, rows: pa.Table) -> int:
+        rows, _ = embedding_rows(rows)
+        self._execute(query(BACKEND, "prepare_embeddings"))
+        if rows.num_rows == 0:
+            return 0
+
+        def work() -> int:
+            result = self._execute(query(BACKEND, "write_item_embeddings"), {"rows": rows})
+            matched = int(result.get_all()[0][0])
+            if matched != rows.num_rows:
+                raise InvalidInput(
+                    f"item_embeddings: {rows.num_rows - matched} item id(s) not "
+                    "found among items (dangling reference); nothing was written"
+                )
+            return matched
 
         return self._in_transaction(work)
 

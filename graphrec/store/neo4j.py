@@ -21,7 +21,7 @@ from graphrec.store._cypher_store import (
     CypherReads,
     check_batch,
 )
-from graphrec.store._tables import NODE_TABLES, REL_TABLES, require_unique
+from graphrec.store._tables import NODE_TABLES, REL_TABLES, embedding_rows, require_unique
 from graphrec.store.base import (
     NODE_LABELS,
     REL_TYPES,
@@ -150,12 +150,35 @@ class Neo4jStore(CypherReads):
         return WriteSummary(created=created, updated={})
 
     def replace_bought_with(self, edges: pa.Table) -> int:
-        edges = edges.select(SCHEMAS["bought_with"].names).cast(SCHEMAS["bought_with"])
-        require_unique(edges, REL_TABLES["bought_with"][0], "bought_with")
+        return self._replace_item_edges("bought_with", edges)
+
+    def replace_similar_to(self, edges: pa.Table) -> int:
+        return self._replace_item_edges("similar_to", edges)
+
+    def _replace_item_edges(self, name: str, edges: pa.Table) -> int:
+        edges = edges.select(SCHEMAS[name].names).cast(SCHEMAS[name])
+        require_unique(edges, REL_TABLES[name][0], name)
 
         def work(tx: neo4j.ManagedTransaction) -> int:
-            self._unwind(tx, "replace_bought_with", edges, check="bought_with")
+            self._unwind(tx, f"replace_{name}", edges, check=name)
             return edges.num_rows
+
+        return self._write_tx(work)
+
+    def write_item_embeddings(self, rows: pa.Table) -> int:
+        rows, dimensions = embedding_rows(rows)
+        if rows.num_rows == 0:
+            return 0
+        prepare = query(BACKEND, "prepare_embeddings")  # schema: its own transaction
+        self._guard(
+            lambda: self._driver.execute_query(
+                prepare, {"dimensions": dimensions}, database_=self._database
+            )
+        )
+
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            self._unwind(tx, "write_item_embeddings", rows, check="item_embeddings")
+            return rows.num_rows
 
         return self._write_tx(work)
 

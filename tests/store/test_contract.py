@@ -16,6 +16,7 @@ SHOP_RELS = {
     "SUBCATEGORY_OF": 6,
     "MADE_BY": 5,
     "BOUGHT_WITH": 0,
+    "SIMILAR_TO": 0,
 }
 
 
@@ -224,3 +225,43 @@ def test_clear_deletes_everything(shop: GraphStore) -> None:
     assert set(shop.counts().nodes.values()) == {0}
     shop.write(shop_batch())  # and the schema is still there
     assert shop.counts().nodes == SHOP_NODES
+
+
+def embeddings_table(rows: dict[str, list[float]]) -> pa.Table:
+    return pa.table(
+        {"item_id": list(rows), "embedding": pa.array(list(rows.values()), pa.list_(pa.float32()))}
+    )
+
+
+def test_item_embeddings_and_similar_to_are_written_back(shop: GraphStore) -> None:
+    assert (
+        shop.write_item_embeddings(embeddings_table({"serum": [1.0, 0.0], "cream": [0.5, 0.5]}))
+        == 2
+    )
+    exported = pa.Table.from_batches(list(shop.stream("items")))
+    assert exported.num_rows == 6  # embeddings do not disturb the catalogue
+    edges = pa.table(
+        {
+            "item_id": ["serum", "serum", "cream"],
+            "other_id": ["cream", "toner", "serum"],
+            "score": [0.9, 0.4, 0.9],
+        }
+    )
+    assert shop.replace_similar_to(edges) == 3
+    assert shop.similar_to("serum") == [("cream", 0.9), ("toner", 0.4)]
+    assert shop.similar_to("serum", limit=1) == [("cream", 0.9)]
+    assert shop.counts().relationships["SIMILAR_TO"] == 3
+    shop.replace_similar_to(edges.slice(2))
+    assert shop.similar_to("serum") == []
+    assert shop.bought_with("serum") == []  # the other derived edges are untouched
+
+
+def test_bad_embeddings_are_refused(shop: GraphStore) -> None:
+    with pytest.raises(InvalidInput, match="several lengths"):
+        shop.write_item_embeddings(embeddings_table({"serum": [1.0], "cream": [1.0, 2.0]}))
+    with pytest.raises(InvalidInput, match="dangling"):
+        shop.write_item_embeddings(embeddings_table({"ghost": [1.0, 2.0]}))
+    with pytest.raises(InvalidInput, match="dangling"):
+        shop.replace_similar_to(
+            pa.table({"item_id": ["serum"], "other_id": ["ghost"], "score": [1.0]})
+        )

@@ -1,0 +1,2 @@
+MATCH (:Item)-[r:SIMILAR_TO]->(:Item) DELETE r;
+COPY SIMILAR_TO FROM $new;
