@@ -28,7 +28,7 @@ from torch_geometric.metrics import (
 
 from graphrec.errors import InvalidInput
 from graphrec.graph.splits import Split
-from graphrec.models.base import Recommender
+from graphrec.models.base import Recommender, mask_rows
 
 KS = (10, 20, 50)
 BEYOND_K = 20
@@ -56,6 +56,35 @@ def _collection(
     return LinkPredMetricCollection(metrics)
 
 
+def _exclusions(
+    split: Split, target: str, users: np.ndarray
+) -> tuple[sp.csr_matrix, torch.Tensor | None]:
+    """Per user of ``users``, what they had before ``target``; and, for splits that rank only
+    some candidates, a mask of every other item."""
+    seen = (split.seen() if target == "test" else split.train)[users]
+    candidates = split.test_candidates if target == "test" else split.valid_candidates
+    if candidates is None:
+        return seen, None
+    others = torch.ones(split.num_items, dtype=torch.bool)
+    others[torch.from_numpy(np.asarray(candidates, dtype=np.int64))] = False
+    return seen, others
+
+
+@torch.no_grad()
+def _top_k(
+    model: Recommender,
+    users: np.ndarray,
+    k: int,
+    exclude: tuple[sp.csr_matrix, torch.Tensor | None],
+) -> np.ndarray:
+    """Top-k item indices per user, with ``exclude`` from :func:`_exclusions`."""
+    seen, others = exclude
+    scores = mask_rows(model.user_scores(users), np.arange(len(users)), seen)
+    if others is not None:
+        scores[:, others.to(scores.device)] = float("-inf")
+    return scores.topk(k, dim=1).indices.cpu().numpy()
+
+
 def evaluate(
     model: Recommender,
     split: Split,
@@ -72,7 +101,6 @@ def evaluate(
     ``item_category``: one category index per item (-1 for none) for intra-list diversity.
     """
     truth: sp.csr_matrix = getattr(split, target)
-    seen = split.seen() if target == "test" else split.train
     users = np.flatnonzero(np.diff(truth.indptr) > 0)
     if max_users is not None and len(users) > max_users:
         users = np.sort(np.random.default_rng(seed).choice(users, max_users, replace=False))
@@ -93,7 +121,7 @@ def evaluate(
     novelty_sum = 0.0
     for start in range(0, len(users), batch_size):
         chunk = users[start : start + batch_size]
-        top, _ = model.recommend(chunk, k_max, exclude=seen, batch_size=batch_size)
+        top = _top_k(model, chunk, k_max, _exclusions(split, target, chunk))
         rows = truth[chunk].tocoo()
         label_index = torch.from_numpy(np.stack([rows.row, rows.col]).astype(np.int64))
         metrics.update(torch.from_numpy(top.astype(np.int64)), label_index)
@@ -116,7 +144,7 @@ def validation_recall(model: Recommender, split: Split) -> float:
     metric = LinkPredRecall(20)
     for start in range(0, len(users), 2048):
         chunk = users[start : start + 2048]
-        top, _ = model.recommend(chunk, min(20, split.num_items), exclude=split.train)
+        top = _top_k(model, chunk, min(20, split.num_items), _exclusions(split, "valid", chunk))
         rows = truth[chunk].tocoo()
         metric.update(
             torch.from_numpy(top.astype(np.int64)),

@@ -3,6 +3,9 @@
 - ``given``: the split the data came with (the LightGCN benchmark's train.txt / test.txt). A
   validation set for early stopping is carved out of train (``valid_fraction`` of each user's
   training items, at random), so the test set is only ever read once, at the end.
+- ``cold``: new items. A random ``cold_fraction`` of the items leave training entirely (all their
+  interactions become test), another such share becomes the validation items; models rank only
+  among the held-out items, as a shop ranks the new arrivals it has no interactions for yet.
 - ``temporal``: per-user leave-last-out: each user's latest interaction is the test item, the one
   before it validation, the rest train. A user's own future never reaches training. Users with
   fewer than three distinct items stay wholly in train.
@@ -18,7 +21,7 @@ import scipy.sparse as sp
 from graphrec.errors import InvalidInput
 from graphrec.graph.snapshot import Snapshot
 
-SPLITS = ("auto", "given", "temporal")
+SPLITS = ("auto", "given", "temporal", "cold")
 
 
 @dataclass
@@ -29,6 +32,9 @@ class Split:
     train: sp.csr_matrix
     valid: sp.csr_matrix
     test: sp.csr_matrix
+    #: Items ranked when evaluating on valid / test (None: the whole catalogue).
+    valid_candidates: np.ndarray | None = None
+    test_candidates: np.ndarray | None = None
 
     @property
     def num_users(self) -> int:
@@ -115,10 +121,34 @@ def temporal_split(snapshot: Snapshot) -> Split:
     )
 
 
+def cold_item_split(snapshot: Snapshot, cold_fraction: float = 0.1, seed: int = 0) -> Split:
+    shape = (snapshot.num_users, snapshot.num_items)
+    everything = _matrix(snapshot.column("user"), snapshot.column("item"), shape)
+    rng = np.random.default_rng(seed)
+    items = np.flatnonzero(np.asarray(everything.sum(axis=0)).ravel() > 0)
+    order = rng.permutation(items)
+    size = max(1, int(len(items) * cold_fraction))
+    test_items, valid_items = np.sort(order[:size]), np.sort(order[size : 2 * size])
+    by_item = everything.tocsc()
+
+    def only(columns: np.ndarray) -> sp.csr_matrix:
+        keep = np.zeros(shape[1], dtype=np.float32)
+        keep[columns] = 1.0
+        return _binary(by_item @ sp.diags(keep)).tocsr()
+
+    test, valid = only(test_items), only(valid_items)
+    train = _minus(_minus(everything, test), valid)
+    return Split(
+        "cold", train, valid, test, valid_candidates=valid_items, test_candidates=test_items
+    )
+
+
 def make_split(snapshot: Snapshot, kind: str = "auto", seed: int = 0) -> Split:
     """``auto`` takes the given split when the data has one, else the temporal one."""
     if kind not in SPLITS:
         raise InvalidInput(f"unknown split {kind!r}; expected one of {', '.join(SPLITS)}")
     if kind == "auto":
         kind = "given" if "test" in snapshot.meta["splits"] else "temporal"
+    if kind == "cold":
+        return cold_item_split(snapshot, seed=seed)
     return given_split(snapshot, seed=seed) if kind == "given" else temporal_split(snapshot)
