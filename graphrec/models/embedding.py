@@ -1,0 +1,221 @@
+"""What the trained embedding models share: the minibatch loop, the losses, early stopping.
+
+A subclass says how to build its parameters (``_setup``) and how to encode every user and item
+(``_encode``); the loop samples (user, positive item) pairs, scores them with BPR or sampled
+softmax, checks validation recall@20 every ``eval_every`` epochs, keeps the best parameters and
+stops after ``patience`` evaluations without progress (or when ``time_budget_s`` is spent).
+"""
+
+from __future__ import annotations
+
+import time
+from abc import abstractmethod
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from graphrec.errors import InvalidInput
+from graphrec.graph.splits import Split
+from graphrec.models.base import History, OnEval, Recommender, seed_everything
+
+LOSSES = ("bpr", "softmax")
+TRAINING_DEFAULTS: dict[str, Any] = {
+    "loss": "bpr",
+    "lr": 1e-3,
+    "batch_size": 2048,
+    "weight_decay": 1e-4,
+    "epochs": 1000,
+    "eval_every": 5,
+    "patience": 10,
+    "tau": 0.2,
+    "num_negatives": 1024,
+    "in_batch": 2048,
+    "seed": 0,
+    "device": "auto",
+    "time_budget_s": None,
+}
+
+
+def bpr_loss(users: Tensor, positives: Tensor, negatives: Tensor) -> Tensor:
+    """Bayesian personalised ranking (Rendle et al., 2009): -log sigmoid(s(u,i) - s(u,j))."""
+    return F.softplus((users * negatives).sum(1) - (users * positives).sum(1)).mean()
+
+
+def sampled_softmax_loss(
+    users: Tensor,
+    positives: Tensor,
+    pool: Tensor,
+    positive_ids: Tensor,
+    pool_ids: Tensor,
+    tau: float,
+) -> Tensor:
+    """-log softmax of each positive among itself and a shared pool of negatives, on cosine
+    similarities over temperature ``tau``; a pool item equal to the row's positive is masked."""
+    u = F.normalize(users, dim=1) / tau
+    positive = (u * F.normalize(positives, dim=1)).sum(1)
+    negative = (u @ F.normalize(pool, dim=1).T).masked_fill_(
+        positive_ids.unsqueeze(1) == pool_ids.unsqueeze(0), float("-inf")
+    )
+    return (torch.logaddexp(positive, torch.logsumexp(negative, dim=1)) - positive).mean()
+
+
+class EmbeddingModel(Recommender):
+    """A recommender whose users and items are vectors learnt from (user, item) pairs."""
+
+    def __init__(self, **config: Any) -> None:
+        merged = {**TRAINING_DEFAULTS, **config}
+        if merged["loss"] not in LOSSES:
+            raise InvalidInput(
+                f"{self.name}: unknown loss {merged['loss']!r}; expected one of {LOSSES}"
+            )
+        for key in ("batch_size", "epochs", "eval_every", "patience"):
+            if int(merged[key]) < 1:
+                raise InvalidInput(f"{self.name}: {key} must be >= 1, got {merged[key]}")
+        super().__init__(**merged)
+        self.final: tuple[Tensor, Tensor] | None = None
+
+    @abstractmethod
+    def _setup(self, split: Split, generator: torch.Generator) -> list[torch.nn.Parameter]:
+        """Build the model for this split; return the parameters to train."""
+
+    @abstractmethod
+    def _encode(self) -> tuple[Tensor, Tensor]:
+        """Every user's and every item's vector, differentiable."""
+
+    def _regularised(self, users: Tensor, items: Tensor) -> Tensor | None:
+        """The parameters that the L2 penalty applies to for this batch, or None."""
+        return None
+
+    # -- training -------------------------------------------------------------------------
+    def fit(self, split: Split, on_eval: OnEval | None = None) -> History:
+        from graphrec.evaluation import validation_recall
+
+        cfg = self.config
+        seed_everything(int(cfg["seed"]))
+        generator = torch.Generator().manual_seed(int(cfg["seed"]))
+        self.num_users, self.num_items = split.num_users, split.num_items
+        parameters = self._setup(split, generator)
+        optimizer = torch.optim.Adam(parameters, lr=float(cfg["lr"]))
+        coo = split.train.tocoo()
+        pairs = (
+            torch.from_numpy(coo.row.astype(np.int64)),
+            torch.from_numpy(coo.col.astype(np.int64)),
+        )
+        history = History()
+        best, best_state, waited = -1.0, None, 0
+        started = time.perf_counter()
+        for epoch in range(1, int(cfg["epochs"]) + 1):
+            loss = self._epoch(optimizer, pairs, generator)
+            if epoch % int(cfg["eval_every"]) and epoch != int(cfg["epochs"]):
+                continue
+            self.final = None
+            recall = validation_recall(self, split)
+            row = {
+                "epoch": epoch,
+                "loss": loss,
+                "valid_recall@20": recall,
+                "seconds": time.perf_counter() - started,
+            }
+            history.rows.append(row)
+            if on_eval:
+                on_eval(row)
+            if recall > best:
+                best, waited, history.best_epoch = recall, 0, epoch
+                best_state = [p.detach().clone() for p in parameters]
+            else:
+                waited += 1
+            budget = cfg["time_budget_s"]
+            out_of_time = budget is not None and time.perf_counter() - started > float(budget)
+            if waited >= int(cfg["patience"]) or out_of_time:
+                break
+        if best_state is not None:
+            with torch.no_grad():
+                for parameter, saved in zip(parameters, best_state, strict=True):
+                    parameter.copy_(saved)
+        history.seconds = time.perf_counter() - started
+        self.final = None
+        return history
+
+    def _epoch(
+        self,
+        optimizer: torch.optim.Optimizer,
+        pairs: tuple[Tensor, Tensor],
+        generator: torch.Generator,
+    ) -> float:
+        cfg = self.config
+        order = torch.randperm(len(pairs[0]), generator=generator)
+        batch_size = int(cfg["batch_size"])
+        total, batches = 0.0, 0
+        for start in range(0, len(order), batch_size):
+            index = order[start : start + batch_size]
+            users = pairs[0][index].to(self.device)
+            items = pairs[1][index].to(self.device)
+            loss = self._batch_loss(users, items, generator)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach())
+            batches += 1
+        return total / max(batches, 1)
+
+    def _batch_loss(self, users: Tensor, items: Tensor, generator: torch.Generator) -> Tensor:
+        cfg = self.config
+        user_vectors, item_vectors = self._encode()
+        if cfg["loss"] == "bpr":
+            negatives = torch.randint(0, self.num_items, (len(users),), generator=generator)
+            negatives = negatives.to(self.device)
+            loss = bpr_loss(user_vectors[users], item_vectors[items], item_vectors[negatives])
+            regularised_items = torch.cat([items, negatives])
+        else:
+            extra = torch.randint(
+                0, self.num_items, (int(cfg["num_negatives"]),), generator=generator
+            ).to(self.device)
+            pool = torch.cat([items[: int(cfg["in_batch"])], extra])
+            loss = sampled_softmax_loss(
+                user_vectors[users],
+                item_vectors[items],
+                item_vectors[pool],
+                items,
+                pool,
+                float(cfg["tau"]),
+            )
+            regularised_items = items
+        penalty = self._regularised(users, regularised_items)
+        if penalty is not None:
+            loss = loss + float(cfg["weight_decay"]) * penalty.square().sum() / 2 / len(users)
+        return loss
+
+    # -- serving --------------------------------------------------------------------------
+    def _final(self) -> tuple[Tensor, Tensor]:
+        if self.final is None:
+            with torch.no_grad():
+                users, items = self._encode()
+                if self.config["loss"] == "softmax":  # trained on cosines: serve cosines
+                    users, items = F.normalize(users, dim=1), F.normalize(items, dim=1)
+                self.final = (users.detach(), items.detach())
+        return self.final
+
+    @torch.no_grad()
+    def user_scores(self, users: np.ndarray) -> Tensor:
+        user_vectors, item_vectors = self._final()
+        index = torch.from_numpy(np.asarray(users, dtype=np.int64)).to(self.device)
+        return user_vectors[index] @ item_vectors.T
+
+    def user_vectors(self) -> Tensor:
+        return self._final()[0]
+
+    def item_vectors(self) -> Tensor:
+        return self._final()[1]
+
+    def state(self) -> dict[str, np.ndarray]:
+        users, items = self._final()
+        return {"user_vectors": users.cpu().numpy(), "item_vectors": items.cpu().numpy()}
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        users = torch.from_numpy(state["user_vectors"]).to(self.device)
+        items = torch.from_numpy(state["item_vectors"]).to(self.device)
+        self.num_users, self.num_items = len(users), len(items)
+        self.final = (users, items)
