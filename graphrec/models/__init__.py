@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from graphrec.models.base import History, Recommender
-from graphrec.models.baselines import ItemKNN, Popularity
+from graphrec.models.baselines import ItemKNN, Popularity, Random
 from graphrec.models.lightgcn import MF, LightGCN
+from graphrec.models.sage import GraphSAGE
 
 MODELS: dict[str, type[Recommender]] = {
-    model.name: model for model in (LightGCN, MF, Popularity, ItemKNN)
+    model.name: model for model in (LightGCN, GraphSAGE, MF, Popularity, ItemKNN, Random)
 }
 
-__all__ = ["MODELS", "MF", "History", "ItemKNN", "LightGCN", "Popularity", "Recommender"]
+__all__ = [
+    "MF",
+    "MODELS",
+    "GraphSAGE",
+    "History",
+    "ItemKNN",
+    "LightGCN",
+    "Popularity",
+    "Random",
+    "Recommender",
+]

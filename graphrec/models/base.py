@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 
 from graphrec.errors import InvalidInput
+from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
 
 OnEval = Callable[[dict[str, float]], None]
@@ -83,6 +84,10 @@ class Recommender(ABC):
 
     @abstractmethod
     def set_state(self, state: dict[str, np.ndarray]) -> None: ...
+
+    def use_snapshot(self, snapshot: Snapshot) -> None:
+        """Read what the model needs besides interactions (item content); most need nothing."""
+        return None
 
     def item_vectors(self) -> Tensor | None:
         """Item embeddings, for models that have them."""

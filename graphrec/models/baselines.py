@@ -38,6 +38,34 @@ class Popularity(Recommender):
         self.num_items = len(self.popularity)
 
 
+class Random(Recommender):
+    """Uniformly random scores, fixed per (user, item) by the seed: the floor of any ranking."""
+
+    name = "random"
+
+    def __init__(self, seed: int = 0, **config: Any) -> None:
+        super().__init__(seed=seed, **config)
+
+    def fit(self, split: Split, on_eval: OnEval | None = None) -> History:
+        self.num_users, self.num_items = split.num_users, split.num_items
+        return History()
+
+    def user_scores(self, users: np.ndarray) -> Tensor:
+        rows = []
+        for user in users:
+            generator = torch.Generator().manual_seed(
+                int(self.config["seed"]) * 1_000_003 + int(user)
+            )
+            rows.append(torch.rand(self.num_items, generator=generator))
+        return torch.stack(rows).to(self.device)
+
+    def state(self) -> dict[str, np.ndarray]:
+        return {"shape": np.array([self.num_users, self.num_items])}
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        self.num_users, self.num_items = (int(v) for v in state["shape"])
+
+
 class ItemKNN(Recommender):
     """Item-based neighbours (Sarwar et al., 2001): score(u, i) = sum over u's items j of
     cos(i, j), keeping each item's ``neighbours`` most similar items (cosine of co-occurrence)."""

@@ -55,6 +55,7 @@ def compare(
         models[label] = evaluate(artifact.model, split, item_category=category)
     for name in baselines:
         model = MODELS[name](**BASELINE_PARAMS[name])
+        model.use_snapshot(snapshot)
         model.fit(split)
         models[name] = evaluate(model, split, item_category=category)
     return {

@@ -59,6 +59,7 @@ def train(
         model = model_class(**params)
     except TypeError as e:
         raise InvalidInput(f"{model_name}: {e}") from e
+    model.use_snapshot(snapshot)
     split = make_split(snapshot, split_kind, seed=seed)
     if split.train.nnz == 0:
         raise InvalidInput("the snapshot holds no training interactions")
