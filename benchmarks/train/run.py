@@ -23,6 +23,7 @@ from graphrec.evaluation import evaluate
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import make_split
 from graphrec.models import MODELS
+from graphrec.models.train import item_category
 
 warnings.filterwarnings("ignore", message=".*[Ss]parse.*")
 
@@ -51,6 +52,7 @@ def main() -> None:
         config = json.loads(text)
         name = config.pop("model")
         model = MODELS[name](**config)
+        model.use_snapshot(snapshot)
         if model.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats()
         print(f"== {name} {config} on {model.device}", flush=True)
@@ -66,7 +68,7 @@ def main() -> None:
             ),
         )
         train_seconds = time.perf_counter() - started
-        test = evaluate(model, split)
+        test = evaluate(model, split, item_category=item_category(snapshot))
         row = {
             "model": name,
             "config": config,
