@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyarrow as pa
+
 from graphrec.store._tables import NODE_TABLES, REL_TABLES, require_unique
 from graphrec.store.base import GraphBatch, Interaction, Link
 
@@ -42,6 +44,15 @@ class CypherReads:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    def _replace_item_edges(self, name: str, edges: pa.Table) -> int:
+        raise NotImplementedError
+
+    def replace_bought_with(self, edges: pa.Table) -> int:
+        return self._replace_item_edges("bought_with", edges)
+
+    def replace_similar_to(self, edges: pa.Table) -> int:
+        return self._replace_item_edges("similar_to", edges)
 
     def get_user(self, user_id: str) -> dict[str, Any] | None:
         rows = self._rows("get_user", user_id=user_id)

@@ -30,6 +30,13 @@ REL_TABLES: dict[str, tuple[tuple[str, ...], str, str, str, str]] = {
     "similar_to": (("item_id", "other_id"), "item_id", "items", "other_id", "items"),
 }
 NODE_TABLES = ("users", "items", "categories", "brands")
+#: The relationship type each batch table becomes.
+REL_TYPE_OF = {
+    "category_parents": "SUBCATEGORY_OF",
+    "item_categories": "IN_CATEGORY",
+    "item_brands": "MADE_BY",
+    "interactions": "INTERACTED",
+}
 
 
 def require_unique(table: pa.Table, keys: tuple[str, ...], what: str) -> None:

@@ -23,6 +23,7 @@ from graphrec.store._cypher_store import (
 from graphrec.store._tables import (
     NODE_TABLES,
     REL_TABLES,
+    REL_TYPE_OF,
     anti_join,
     embedding_rows,
     require_endpoints,
@@ -147,19 +148,7 @@ class LadybugStore(CypherReads):
         return WriteSummary(created=created, updated=updated)
 
     def _has_any(self, name: str) -> bool:
-        rel = {
-            "category_parents": "SUBCATEGORY_OF",
-            "item_categories": "IN_CATEGORY",
-            "item_brands": "MADE_BY",
-            "interactions": "INTERACTED",
-        }[name]
-        return self.counts().relationships[rel] > 0
-
-    def replace_bought_with(self, edges: pa.Table) -> int:
-        return self._replace_item_edges("bought_with", edges)
-
-    def replace_similar_to(self, edges: pa.Table) -> int:
-        return self._replace_item_edges("similar_to", edges)
+        return self.counts().relationships[REL_TYPE_OF[name]] > 0
 
     def _replace_item_edges(self, name: str, edges: pa.Table) -> int:
         edges = edges.select(SCHEMAS[name].names).cast(SCHEMAS[name])

@@ -21,7 +21,13 @@ from graphrec.store._cypher_store import (
     CypherReads,
     check_batch,
 )
-from graphrec.store._tables import NODE_TABLES, REL_TABLES, embedding_rows, require_unique
+from graphrec.store._tables import (
+    NODE_TABLES,
+    REL_TABLES,
+    REL_TYPE_OF,
+    embedding_rows,
+    require_unique,
+)
 from graphrec.store.base import (
     NODE_LABELS,
     REL_TYPES,
@@ -139,21 +145,9 @@ class Neo4jStore(CypherReads):
             "categories": after.nodes["Category"] - before.nodes["Category"],
             "brands": after.nodes["Brand"] - before.nodes["Brand"],
         }
-        rel_of = {
-            "category_parents": "SUBCATEGORY_OF",
-            "item_categories": "IN_CATEGORY",
-            "item_brands": "MADE_BY",
-            "interactions": "INTERACTED",
-        }
-        for name, rel in rel_of.items():
+        for name, rel in REL_TYPE_OF.items():
             created[name] = after.relationships[rel] - before.relationships[rel]
         return WriteSummary(created=created, updated={})
-
-    def replace_bought_with(self, edges: pa.Table) -> int:
-        return self._replace_item_edges("bought_with", edges)
-
-    def replace_similar_to(self, edges: pa.Table) -> int:
-        return self._replace_item_edges("similar_to", edges)
 
     def _replace_item_edges(self, name: str, edges: pa.Table) -> int:
         edges = edges.select(SCHEMAS[name].names).cast(SCHEMAS[name])
