@@ -101,6 +101,8 @@ def evaluate(
     ``item_category``: one category index per item (-1 for none) for intra-list diversity.
     """
     truth: sp.csr_matrix = getattr(split, target)
+    if target == "test":
+        model.observe(split.seen())
     users = np.flatnonzero(np.diff(truth.indptr) > 0)
     if max_users is not None and len(users) > max_users:
         users = np.sort(np.random.default_rng(seed).choice(users, max_users, replace=False))

@@ -89,6 +89,12 @@ class Recommender(ABC):
         """Read what the model needs besides interactions (item content); most need nothing."""
         return None
 
+    def observe(self, history: sp.csr_matrix) -> None:
+        """Answer from now on knowing these user histories (user x item), without training:
+        graph models re-propagate over them, neighbour models score from them. Evaluation on
+        test calls it with train + validation, as serving does with the latest events."""
+        return None
+
     def item_vectors(self) -> Tensor | None:
         """Item embeddings, for models that have them."""
         return None

@@ -90,6 +90,9 @@ class ItemKNN(Recommender):
         self.train = train
         return History(seconds=time.perf_counter() - started)
 
+    def observe(self, history: sp.csr_matrix) -> None:
+        self.train = sp.csr_matrix(history, dtype=np.float32)
+
     def user_scores(self, users: np.ndarray) -> Tensor:
         scores = (self.train[users] @ self.similarity).toarray().astype(np.float32)
         return torch.from_numpy(scores).to(self.device)

@@ -109,6 +109,12 @@ class LightGCN(EmbeddingModel):
         )
         return [self.embedding]
 
+    def observe(self, history: sp.csr_matrix) -> None:
+        if not hasattr(self, "embedding"):  # loaded from vectors: they already hold history
+            return
+        self.adjacency = to_torch_csr(normalized_adjacency(history), self.device)
+        self.final = None
+
     def _encode(self) -> tuple[Tensor, Tensor]:
         final = propagate(self.adjacency, self.embedding, int(self.config["num_layers"]))
         return final[: self.num_users], final[self.num_users :]

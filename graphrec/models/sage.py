@@ -23,6 +23,7 @@ import zlib
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from torch import Tensor
 from torch_geometric.nn import HeteroConv, SAGEConv
@@ -110,12 +111,7 @@ class GraphSAGE(EmbeddingModel):
         ).to(self.device)
         self.category = torch.nn.Embedding(max(content.num_categories, 1), hidden).to(self.device)
         self.brand = torch.nn.Embedding(max(content.num_brands, 1), hidden).to(self.device)
-        coo = split.train.tocoo()
-        interacted = torch.from_numpy(np.stack([coo.row, coo.col]).astype(np.int64))
-        self.edges: dict[tuple[str, str, str], Tensor] = {
-            ("user", "interacted", "item"): interacted,
-            ("item", "rev_interacted", "user"): interacted.flip(0),
-        }
+        self.edges: dict[tuple[str, str, str], Tensor] = self._interaction_edges(split.train)
         if content.item_category.shape[1]:
             self.edges[("item", "in_category", "category")] = content.item_category
             self.edges[("category", "rev_in_category", "item")] = content.item_category.flip(0)
@@ -135,6 +131,20 @@ class GraphSAGE(EmbeddingModel):
             self._encode()  # materialise the lazy input sizes before the optimiser sees them
         modules = [self.title, self.category, self.brand, self.layers]
         return [p for module in modules for p in module.parameters()]
+
+    def _interaction_edges(self, history: sp.csr_matrix) -> dict[tuple[str, str, str], Tensor]:
+        coo = history.tocoo()
+        interacted = torch.from_numpy(np.stack([coo.row, coo.col]).astype(np.int64))
+        return {
+            ("user", "interacted", "item"): interacted.to(self.device),
+            ("item", "rev_interacted", "user"): interacted.flip(0).to(self.device),
+        }
+
+    def observe(self, history: sp.csr_matrix) -> None:
+        if not hasattr(self, "layers"):  # loaded from vectors: they already hold history
+            return
+        self.edges = {**self.edges, **self._interaction_edges(history)}
+        self.final = None
 
     def _inputs(self) -> dict[str, Tensor]:
         hidden = int(self.config["hidden"])
