@@ -127,3 +127,19 @@ def test_bad_arguments_are_named() -> None:
         model.recommend(np.array([0]), 0)
     with pytest.raises(InvalidInput, match="pop has no item vectors"):
         Popularity().similar_items(np.array([0]), 3)
+
+
+@pytest.mark.parametrize("name", ["lightgcn", "itemknn"])
+def test_observe_uses_new_history_without_training(name: str) -> None:
+    split = planted_split()
+    model = build(name)
+    model.fit(split)
+    user = np.array([0])
+    before = model.user_scores(user).clone()
+    history = split.seen().tolil()
+    for item in range(COMMUNITY, COMMUNITY + 5):  # user 0 suddenly buys the other community
+        history[0, item] = 1.0
+    model.observe(history.tocsr())
+    after = model.user_scores(user)
+    other = slice(COMMUNITY + 5, 2 * COMMUNITY)
+    assert float(after[0, other].mean()) > float(before[0, other].mean())
