@@ -241,7 +241,15 @@ def train(
         raise _fail(e) from None
     data = _snapshot(store, snapshot_path)
     out = out or get_settings().data_dir / "models"
-    total = int(arguments.get("epochs", 1000)) if model in ("lightgcn", "mf") else 1
+    from graphrec.models import MODELS
+    from graphrec.models.embedding import EmbeddingModel
+
+    model_class = MODELS.get(model)
+    try:
+        probe = model_class(**arguments) if model_class else None
+    except (GraphRecError, TypeError) as e:
+        raise _fail(e if isinstance(e, GraphRecError) else InvalidInput(f"{model}: {e}")) from None
+    total = int(probe.config["epochs"]) if isinstance(probe, EmbeddingModel) else 1
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

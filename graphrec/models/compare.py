@@ -16,7 +16,7 @@ from graphrec.models.train import item_category
 BASELINE_PARAMS: dict[str, dict[str, Any]] = {
     "pop": {},
     "itemknn": {},
-    "mf": {"batch_size": 16384, "lr": 0.005, "epochs": 200, "eval_every": 5, "patience": 4},
+    "mf": {},
 }
 
 

@@ -83,6 +83,7 @@ class LightGCN(EmbeddingModel):
 
     Args:
         embedding_dim: size of every vector (default 64).
+        The training arguments default to :attr:`defaults`.
         num_layers: propagation steps L (default 3; 0 is matrix factorisation).
         **training: loss, lr, batch_size, weight_decay, epochs, eval_every, patience, tau,
             num_negatives, in_batch, seed, device, time_budget_s
@@ -90,6 +91,20 @@ class LightGCN(EmbeddingModel):
     """
 
     name = "lightgcn"
+    #: Sampled softmax on large batches: tens of epochs instead of the paper's hundreds of BPR
+    #: epochs (benchmarks/train/README.md). ``loss="bpr", lr=1e-3, batch_size=2048`` is the paper.
+    defaults: dict[str, Any] = {
+        "loss": "softmax",
+        "lr": 2e-3,
+        "batch_size": 8192,
+        "tau": 0.15,
+        "num_negatives": 256,
+        "in_batch": 256,
+        "weight_decay": 1e-6,
+        "epochs": 200,
+        "eval_every": 2,
+        "patience": 4,
+    }
 
     def __init__(self, embedding_dim: int = 64, num_layers: int = 3, **training: Any) -> None:
         if num_layers < 0 or embedding_dim < 1:
@@ -97,6 +112,7 @@ class LightGCN(EmbeddingModel):
                 f"{self.name}: num_layers >= 0 and embedding_dim >= 1 are "
                 f"required, got {num_layers} and {embedding_dim}"
             )
+        training = {**self.defaults, **training}
         super().__init__(embedding_dim=embedding_dim, num_layers=num_layers, **training)
 
     def _setup(self, split: Split, generator: torch.Generator) -> list[torch.nn.Parameter]:
@@ -127,6 +143,14 @@ class MF(LightGCN):
     """Matrix factorisation with BPR (Rendle et al., UAI 2009): LightGCN with no layers."""
 
     name = "mf"
+    defaults: dict[str, Any] = {
+        "loss": "bpr",
+        "lr": 5e-3,
+        "batch_size": 4096,
+        "epochs": 300,
+        "eval_every": 5,
+        "patience": 4,
+    }
 
     def __init__(self, **config: Any) -> None:
         config["num_layers"] = 0
