@@ -91,8 +91,9 @@ class LightGCN(EmbeddingModel):
     """
 
     name = "lightgcn"
-    #: Sampled softmax on large batches: tens of epochs instead of the paper's hundreds of BPR
-    #: epochs (benchmarks/train/README.md). ``loss="bpr", lr=1e-3, batch_size=2048`` is the paper.
+    #: Sampled softmax: tens of epochs instead of the paper's hundreds of BPR epochs, the
+    #: configuration measured on Amazon Beauty (benchmarks/train/README.md).
+    #: ``loss="bpr", lr=1e-3, batch_size=2048`` is the paper's.
     defaults: dict[str, Any] = {
         "loss": "softmax",
         "lr": 2e-3,
