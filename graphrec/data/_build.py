@@ -11,6 +11,11 @@ from graphrec.data._read import CatalogueBuilder, Problems
 from graphrec.store.base import GraphBatch
 
 
+def _where(first: tuple[str, int], file: Path) -> str:
+    """Where a row was first seen, naming the file only when it is another one."""
+    return f"line {first[1]}" if first[0] == str(file) else f"{first[0]}, line {first[1]}"
+
+
 class InteractionsBuilder:
     """Interaction columns plus where each row came from; a repeated event is a problem."""
 
@@ -43,7 +48,7 @@ class InteractionsBuilder:
         key = (user_id, item_id, kind, ts)
         first = self._seen.get(key)
         if first is not None:
-            where = f"line {first[1]}" if first[0] == str(file) else f"{first[0]}, line {first[1]}"
+            where = _where(first, file)
             self.problems.add(
                 file, line, None, f"duplicate interaction {key} (first seen at {where})"
             )
@@ -93,12 +98,7 @@ class ItemsBuilder:
         created_at: int | None = None,
     ) -> bool:
         if item_id in self.rows:
-            first_file, first_line = self._where[item_id]
-            where = (
-                f"line {first_line}"
-                if first_file == str(file)
-                else f"{first_file}, line {first_line}"
-            )
+            where = _where(self._where[item_id], file)
             self.problems.add(file, line, "id", f"duplicate item id {item_id!r} (first at {where})")
             return False
         self.rows[item_id] = (title or None, price, in_stock, created_at)

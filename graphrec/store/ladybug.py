@@ -134,6 +134,7 @@ class LadybugStore(CypherReads):
             known[name] = pa.concat_arrays(
                 [existing.column("id").combine_chunks(), new.column("id").combine_chunks()]
             )
+        present = self.counts().relationships  # each type is only written by its own table
         for name, query_name in REL_QUERY.items():
             rows = getattr(batch, name)
             if rows.num_rows == 0:
@@ -141,14 +142,12 @@ class LadybugStore(CypherReads):
                 continue
             require_endpoints(name, rows, known)
             keys = REL_TABLES[name][0]
-            existing = self._table(name) if self._has_any(name) else rows.slice(0, 0)
+            has_any = present[REL_TYPE_OF[name]] > 0
+            existing = self._table(name) if has_any else rows.slice(0, 0)
             new = anti_join(rows, existing, keys)
             self._run_file(query_name, new=_as_copy_source(name, new))
             created[name] = new.num_rows
         return WriteSummary(created=created, updated=updated)
-
-    def _has_any(self, name: str) -> bool:
-        return self.counts().relationships[REL_TYPE_OF[name]] > 0
 
     def _replace_item_edges(self, name: str, edges: pa.Table) -> int:
         edges = edges.select(SCHEMAS[name].names).cast(SCHEMAS[name])
