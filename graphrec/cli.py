@@ -1,5 +1,5 @@
-"""The ``graphrec`` command line: load, stats, export, derive, train, evaluate, delete-user,
-reset."""
+"""The ``graphrec`` command line: load, stats, export, derive, train, evaluate, serve, schema,
+delete-user, reset."""
 
 from __future__ import annotations
 
@@ -360,6 +360,96 @@ def evaluate(
     console.print(table)
     if report is not None:
         console.print(f"chart: {report}")
+
+
+def _latest_artifact(folder: Path) -> Path:
+    candidates = sorted(
+        (p.parent for p in folder.glob("*/model.json")), key=lambda p: p.stat().st_mtime
+    )
+    embedding = [
+        p
+        for p in candidates
+        if json.loads((p / "model.json").read_text())["model"] in ("lightgcn", "sage", "mf")
+    ]
+    if not embedding:
+        raise _fail(
+            InvalidInput(f"no trained embedding model under {folder}; run `graphrec train` first")
+        )
+    return embedding[-1]
+
+
+@app.command()
+def serve(
+    artifact: Annotated[
+        Path | None,
+        typer.Option(help="Model artifact to serve (default: the newest under DATA_DIR/models)."),
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    dev: Annotated[bool, typer.Option(help="Serve GraphiQL at /graphql.")] = False,
+    store: StoreOption = None,
+) -> None:
+    """Serve the GraphQL API (uvicorn, one worker) from the store and a trained artifact."""
+    import uvicorn
+
+    from graphrec.api.app import App
+    from graphrec.serving.engine import EngineConfig
+    from graphrec.serving.rules import load_rules
+    from graphrec.serving.service import Service
+
+    settings = get_settings()
+    path = artifact or _latest_artifact(settings.data_dir / "models")
+    try:
+        config = EngineConfig(
+            explore=settings.explore,
+            control_share=settings.control_share,
+            rules=load_rules(settings.rules),
+        )
+    except GraphRecError as e:
+        raise _fail(e) from None
+    with _store(store) as graph, _steps() as step:
+        service = step(
+            f"load {path.name}",
+            lambda: Service.open(
+                graph,
+                path,
+                config=config,
+                kind_weights=settings.kind_weights,
+                log_dir=settings.data_dir / "log",
+            ),
+        )
+        if not settings.api_key:
+            errors.print("GRAPHREC_API_KEY is not set: mutations are refused.")
+        app_ = App(service, api_key=settings.api_key, graphiql=dev)
+        uvicorn.run(
+            app_,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level="warning",
+            access_log=False,
+        )
+
+
+@app.command()
+def schema(
+    out: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path("api/schema.graphql"),
+    check: Annotated[
+        bool, typer.Option(help="Fail (exit 1) when the file differs from the code.")
+    ] = False,
+) -> None:
+    """Write the GraphQL schema (SDL) to api/schema.graphql, or check it is current."""
+    from graphrec.api.schema import schema as graphql_schema
+
+    sdl = graphql_schema.as_str() + "\n"
+    if check:
+        if not out.is_file() or out.read_text() != sdl:
+            errors.print(f"{out} is out of date: run `graphrec schema`")
+            raise typer.Exit(code=1)
+        console.print(f"{out} is current")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(sdl)
+    console.print(f"wrote {out}")
 
 
 @app.command("delete-user")

@@ -42,11 +42,19 @@ class Settings(BaseSettings):
     write_batch_size: int = Field(default=10_000, ge=1, description="Rows per UNWIND batch.")
     kind_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))
     co_interaction_kinds_excluded: list[str] = Field(
-        default_factory=lambda: ["view", "click"],
+        default_factory=lambda: ["view", "click", "not_interested"],
         description="Kinds that do not count towards BOUGHT_WITH (too weak a signal).",
     )
     bought_with_top_k: int = Field(default=50, ge=1, description="BOUGHT_WITH edges kept per item.")
     bought_with_min_shoppers: int = Field(default=2, ge=1)
+    api_key: str = Field(default="", description="Key that mutations need (X-API-Key header).")
+    host: str = Field(default="127.0.0.1", description="Address `graphrec serve` binds.")
+    port: int = Field(default=8000, ge=1, le=65535)
+    rules: Path | None = Field(default=None, description="JSON file of business rules.")
+    explore: float = Field(default=0.1, ge=0.0, le=0.5, description="Exploration share.")
+    control_share: float = Field(
+        default=0.05, ge=0.0, le=0.5, description="Shoppers who get the popularity control."
+    )
 
     @field_validator("kind_weights")
     @classmethod

@@ -13,15 +13,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import pyarrow as pa
 import scipy.sparse as sp
 
 from graphrec.errors import InvalidInput
 from graphrec.graph.snapshot import Snapshot
 
 SPLITS = ("auto", "given", "temporal", "cold")
+
+#: Interaction kinds that say "not for me": never a positive example for training.
+NEGATIVE_KINDS = ("not_interested",)
 
 
 @dataclass
@@ -147,6 +151,11 @@ def make_split(snapshot: Snapshot, kind: str = "auto", seed: int = 0) -> Split:
     """``auto`` takes the given split when the data has one, else the temporal one."""
     if kind not in SPLITS:
         raise InvalidInput(f"unknown split {kind!r}; expected one of {', '.join(SPLITS)}")
+    kinds: list[str] = snapshot.meta["kinds"]
+    negative = [kinds.index(name) for name in NEGATIVE_KINDS if name in kinds]
+    if negative:
+        keep = ~np.isin(snapshot.column("kind"), negative)
+        snapshot = replace(snapshot, interactions=snapshot.interactions.filter(pa.array(keep)))
     if kind == "auto":
         kind = "given" if "test" in snapshot.meta["splits"] else "temporal"
     if kind == "cold":

@@ -1,0 +1,190 @@
+"""The ASGI application: ``/graphql`` (GraphiQL in development), ``/health``, ``/ready``,
+``/metrics`` (Prometheus).
+
+``/graphql`` answers the queries a shop sends again and again through a compiled plan
+(:mod:`graphrec.api.fast`), the same answer as Strawberry's executor without its per-field
+overhead; every other request goes through Strawberry.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from typing import Any
+
+import orjson
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.asgi import GraphQL
+
+from graphrec.api.fast import FastPath
+from graphrec.api.schema import schema
+from graphrec.serving.service import Service
+
+Scope = dict[str, Any]
+
+
+class _GraphQL(GraphQL):  # type: ignore[type-arg]
+    def __init__(self, service: Service, api_key: str, **kwargs: Any) -> None:
+        super().__init__(schema, **kwargs)
+        self.service = service
+        self.api_key = api_key
+
+    async def get_context(self, request: Request, response: Response) -> dict[str, Any]:  # type: ignore[override]
+        return {
+            "service": self.service,
+            "authorized": authorized(request.headers.get("x-api-key"), self.api_key),
+        }
+
+
+def authorized(given: str | None, expected: str) -> bool:
+    return bool(expected) and given is not None and hmac.compare_digest(given, expected)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "graphrec_requests", "HTTP requests", ["path", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "graphrec_request_seconds",
+            "Request latency",
+            ["path"],
+            buckets=(0.001, 0.002, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 1.0),
+            registry=self.registry,
+        )
+        self.fast = Counter(
+            "graphrec_graphql_fast",
+            "GraphQL requests answered by a compiled plan",
+            registry=self.registry,
+        )
+        self.items = Gauge("graphrec_items", "Items in memory", registry=self.registry)
+        self.users = Gauge("graphrec_users", "Users in memory", registry=self.registry)
+        self.events = Gauge("graphrec_events_recorded", "Events recorded", registry=self.registry)
+        self.store_up = Gauge(
+            "graphrec_store_up", "1 if the store answered", registry=self.registry
+        )
+
+
+class App:
+    def __init__(self, service: Service, api_key: str = "", graphiql: bool = False) -> None:
+        self.service = service
+        self.api_key = api_key
+        self.graphql = _GraphQL(
+            service,
+            api_key,
+            graphql_ide="graphiql" if graphiql else None,
+            allow_queries_via_get=False,
+        )
+        self.fast = FastPath(schema, service)
+        self.metrics = Metrics()
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return await self.graphql(scope, receive, send)
+        started = time.perf_counter()
+        path = scope["path"]
+        status = {"code": 500}
+
+        async def tracked(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        label = path if path in ("/graphql", "/health", "/ready", "/metrics") else "other"
+        try:
+            if path == "/graphql":
+                if not await self._fast(scope, receive, tracked):
+                    await self.graphql(scope, receive, tracked)  # type: ignore[arg-type]
+            elif path == "/health":
+                await _json(tracked, 200, {"status": "ok"})
+            elif path == "/ready":
+                ok = self.service.check_store()
+                body = {
+                    "ready": True,
+                    "store": "up" if ok else "unreachable: answering from memory",
+                    "model": self.service.artifact.meta.get("model"),
+                    "artifact": self.service.artifact.path.name,
+                }
+                await _json(tracked, 200 if ok else 503, body)
+            elif path == "/metrics":
+                await self._metrics(tracked)
+            else:
+                await _json(tracked, 404, {"error": f"no route {path}"})
+        finally:
+            self.metrics.requests.labels(label, str(status["code"])).inc()
+            self.metrics.latency.labels(label).observe(time.perf_counter() - started)
+
+    async def _fast(self, scope: Scope, receive: Any, send: Any) -> bool:
+        """Answer a POST through a compiled plan; False to hand the request to Strawberry."""
+        if scope["method"] != "POST":
+            return False
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        headers = dict(scope["headers"])
+        answer = None
+        if headers.get(b"content-type", b"").startswith(b"application/json"):
+            answer = self.fast.try_execute(body)
+        if answer is not None:
+            self.metrics.fast.inc()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
+            await send({"type": "http.response.body", "body": answer})
+            return True
+        replayed = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if replayed:
+                return {"type": "http.disconnect"}
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.graphql(scope, replay, send)
+        return True
+
+    async def _metrics(self, send: Any) -> None:
+        live = self.service.engine.live
+        self.metrics.items.set(live.num_items)
+        self.metrics.users.set(len(live.user_index))
+        self.metrics.events.set(self.service.counters["events"])
+        self.metrics.store_up.set(1 if self.service.store_ok else 0)
+        body = generate_latest(self.metrics.registry)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/plain; version=0.0.4")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+async def _json(send: Any, status: int, body: Any) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": orjson.dumps(body)})

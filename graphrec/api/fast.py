@@ -1,0 +1,250 @@
+"""Compiled query plans: the answer Strawberry would give, without graphql-core's per-field cost.
+
+A shop sends the same few query documents with different variables. The first time a document
+arrives it is parsed and validated against the schema (and its depth, alias and token limits),
+and, when it is a plain query over the fields below, compiled into a plan: the root resolvers
+to call with coerced arguments, then a serializer per selection set that reads attributes
+straight off the result objects. Anything else (mutations, fragments, directives, introspection,
+an argument error) is left to Strawberry, as is any request whose resolver raises: errors are
+always Strawberry's.
+
+``tests/api/test_fast.py`` checks the plans against Strawberry on every query it runs.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from enum import Enum
+from typing import Any
+
+import orjson
+import strawberry
+from graphql import (
+    FieldNode,
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    parse,
+    validate,
+)
+from graphql.error import GraphQLError
+from graphql.execution.values import get_argument_values, get_variable_values
+
+from graphrec.api import schema as api
+from graphrec.serving.engine import RecFilter
+from graphrec.serving.service import Service
+
+Serializer = Callable[[Any], Any]
+Root = Callable[[Service, dict[str, Any]], Any]
+
+CACHE_SIZE = 256
+
+
+def _filter(raw: dict[str, Any] | None) -> RecFilter | None:
+    if raw is None:
+        return None
+    return RecFilter(
+        categories=raw.get("categories"),
+        brands=raw.get("brands"),
+        in_stock_only=raw.get("inStockOnly", True),
+        exclude_items=raw.get("excludeItems"),
+    )
+
+
+#: Root query fields a plan can call: the same functions the Strawberry resolvers call.
+ROOTS: dict[str, Root] = {
+    "recommendations": lambda s, a: api.recommend(
+        s, a["userId"], a["k"], _filter(a.get("filter")), a.get("diversity"), a.get("explore")
+    ),
+    "similarItems": lambda s, a: s.engine.similar_items(a["itemId"], a["k"]),
+    "boughtTogether": lambda s, a: s.engine.bought_together([a["itemId"]], a["k"]),
+    "complementsForCart": lambda s, a: s.engine.bought_together(a["itemIds"], a["k"]),
+    "trending": lambda s, a: s.engine.trending(a.get("categoryId"), a["k"]),
+    "explain": lambda s, a: s.engine.explain(a["userId"], a["itemId"]),
+}
+
+
+class Unsupported(Exception):
+    """The document needs the general executor."""
+
+
+def _leaf(kind: GraphQLScalarType | GraphQLEnumType) -> Serializer:
+    if isinstance(kind, GraphQLEnumType):
+        return lambda value: value.name if isinstance(value, Enum) else value
+    name = kind.name
+    if name == "Float":
+        return float
+    if name == "Int":
+        return int
+    if name == "Boolean":
+        return bool
+    return str  # String, ID
+
+
+def _compile_type(kind: Any, selection: SelectionSetNode | None, depth: int) -> Serializer:
+    nullable = not isinstance(kind, GraphQLNonNull)
+    inner = kind if nullable else kind.of_type
+    if isinstance(inner, GraphQLList):
+        element = _compile_type(inner.of_type, selection, depth)
+
+        def many(value: Any) -> Any:
+            return [element(v) for v in value]
+
+        serialize: Serializer = many
+    elif isinstance(inner, GraphQLObjectType):
+        if selection is None:
+            raise Unsupported("object without selection")
+        serialize = _compile_object(inner, selection, depth + 1)
+    elif isinstance(inner, GraphQLScalarType | GraphQLEnumType):
+        serialize = _leaf(inner)
+    else:
+        raise Unsupported(f"type {inner}")
+    if nullable:
+        return lambda value: None if value is None else serialize(value)
+    return serialize
+
+
+def _compile_object(kind: GraphQLObjectType, selection: SelectionSetNode, depth: int) -> Serializer:
+    fields: list[tuple[str, str, Serializer]] = []
+    typename: list[str] = []
+    for node in selection.selections:
+        if not isinstance(node, FieldNode) or node.directives:
+            raise Unsupported("fragments or directives")
+        key = node.alias.value if node.alias else node.name.value
+        if node.name.value == "__typename":
+            fields.append((key, "", lambda _: kind.name))
+            typename.append(key)
+            continue
+        field = kind.fields.get(node.name.value)
+        if field is None or node.arguments:
+            raise Unsupported("field arguments below the root")
+        definition = field.extensions.get("strawberry-definition")
+        if definition is None or getattr(definition, "base_resolver", None) is not None:
+            raise Unsupported("a field with its own resolver")
+        fields.append(
+            (key, definition.python_name, _compile_type(field.type, node.selection_set, depth))
+        )
+
+    def serialize(value: Any) -> dict[str, Any]:
+        return {
+            key: (serial(value) if not attr else serial(getattr(value, attr)))
+            for key, attr, serial in fields
+        }
+
+    return serialize
+
+
+class Plan:
+    def __init__(
+        self,
+        operation: OperationDefinitionNode,
+        roots: list[tuple[str, Root, FieldNode, Any, Serializer]],
+    ) -> None:
+        self.operation = operation
+        self.roots = roots
+
+
+class FastPath:
+    def __init__(self, schema: strawberry.Schema, service: Service) -> None:
+        self.schema = schema._schema
+        self.service = service
+        self.plans: OrderedDict[str, Plan | None] = OrderedDict()
+
+    def plan(self, query: str, operation_name: str | None) -> Plan | None:
+        key = f"{operation_name}\x00{query}"
+        if key in self.plans:
+            self.plans.move_to_end(key)
+            return self.plans[key]
+        try:
+            plan: Plan | None = self._compile(query, operation_name)
+        except (Unsupported, GraphQLError):
+            plan = None
+        self.plans[key] = plan
+        if len(self.plans) > CACHE_SIZE:
+            self.plans.popitem(last=False)
+        return plan
+
+    def _compile(self, query: str, operation_name: str | None) -> Plan:
+        document = parse(query, max_tokens=api.MAX_TOKENS)
+        if validate(self.schema, document):
+            raise Unsupported("invalid: Strawberry reports the errors")
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if len(operations) != 1 or len(document.definitions) != 1:
+            raise Unsupported("one operation and nothing else")
+        operation = operations[0]
+        if operation.operation is not OperationType.QUERY:
+            raise Unsupported("mutations take the general path")
+        if operation_name is not None and (
+            operation.name is None or operation.name.value != operation_name
+        ):
+            raise Unsupported("operation name mismatch")
+        if (
+            _depth(operation.selection_set) > api.MAX_DEPTH
+            or _aliases(operation.selection_set) > api.MAX_ALIASES
+        ):
+            raise Unsupported("over a limit: Strawberry reports it")
+        query_type = self.schema.query_type
+        assert query_type is not None
+        roots = []
+        for node in operation.selection_set.selections:
+            if not isinstance(node, FieldNode) or node.directives:
+                raise Unsupported("fragments or directives")
+            name = node.name.value
+            if name not in ROOTS:
+                raise Unsupported(f"root field {name}")
+            field = query_type.fields[name]
+            serialize = _compile_type(field.type, node.selection_set, 1)
+            key = node.alias.value if node.alias else name
+            roots.append((key, ROOTS[name], node, field, serialize))
+        return Plan(operation, roots)
+
+    def try_execute(self, body: bytes) -> bytes | None:
+        """The JSON answer, or None to let Strawberry answer (and report any error)."""
+        try:
+            request = orjson.loads(body)
+            query = request["query"]
+            variables = request.get("variables") or {}
+            operation_name = request.get("operationName")
+        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+            return None
+        if not isinstance(query, str) or not isinstance(variables, dict):
+            return None
+        plan = self.plan(query, operation_name)
+        if plan is None:
+            return None
+        coerced = get_variable_values(
+            self.schema, plan.operation.variable_definitions or (), variables
+        )
+        if isinstance(coerced, list):  # variable errors: Strawberry reports them
+            return None
+        data: dict[str, Any] = {}
+        try:
+            for key, root, node, field, serialize in plan.roots:
+                arguments = get_argument_values(field, node, coerced)
+                data[key] = serialize(root(self.service, arguments))
+        except Exception:  # noqa: BLE001 - the general path gives the typed error
+            return None
+        return orjson.dumps({"data": data})
+
+
+def _depth(selection: SelectionSetNode | None) -> int:
+    if selection is None:
+        return 0
+    return 1 + max(
+        (_depth(getattr(node, "selection_set", None)) for node in selection.selections), default=0
+    )
+
+
+def _aliases(selection: SelectionSetNode | None) -> int:
+    if selection is None:
+        return 0
+    return sum(
+        (1 if getattr(node, "alias", None) else 0) + _aliases(getattr(node, "selection_set", None))
+        for node in selection.selections
+    )

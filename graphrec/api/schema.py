@@ -1,0 +1,353 @@
+"""The GraphQL schema: queries for shop frontends, mutations for events and the catalogue.
+
+Expected failures (unknown ids, bad arguments, a missing API key, an unreachable store) come back
+as GraphQL errors whose ``extensions.code`` names the kind (NOT_FOUND, BAD_INPUT, UNAUTHORIZED,
+STORE_UNAVAILABLE); anything unexpected is masked to "Unexpected error." without a trace.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar, cast
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.permission import BasePermission
+from strawberry.types import Info
+
+from graphrec.errors import GraphRecError, InvalidInput, NotFound, StoreUnavailable
+from graphrec.serving.engine import RecFilter
+from graphrec.serving.results import (
+    Item,
+    Reason,
+    Recommendation,
+    Recommendations,
+    User,
+    UserEvent,
+)
+from graphrec.serving.service import EventInput, ItemInput, Service
+
+MAX_DEPTH = 10
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def recommend(
+    service: Service,
+    user_id: str,
+    k: int,
+    flt: RecFilter | None,
+    diversity: float | None,
+    explore: float | None,
+) -> Recommendations:
+    """The ``recommendations`` query (shared with the compiled fast path)."""
+    answer = service.engine.recommend(user_id, k, flt, diversity, explore)
+    answer.degraded = not service.store_ok
+    service.log_served(answer)
+    return answer
+
+
+def _strs(values: list[strawberry.ID] | None) -> list[str] | None:
+    return None if values is None else [str(v) for v in values]
+
+
+def _code(error: Exception) -> str:
+    if isinstance(error, NotFound):
+        return "NOT_FOUND"
+    if isinstance(error, StoreUnavailable):
+        return "STORE_UNAVAILABLE"
+    if isinstance(error, InvalidInput):
+        return "BAD_INPUT"
+    return "ERROR"
+
+
+def typed_errors(resolver: F) -> F:
+    """Turn graphrec's errors into GraphQL errors with a code."""
+
+    @functools.wraps(resolver)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return resolver(*args, **kwargs)
+        except GraphRecError as e:
+            raise GraphQLError(str(e), extensions={"code": _code(e)}) from e
+
+    return cast(F, wrapper)
+
+
+def service_of(info: Info) -> Service:
+    return cast(Service, info.context["service"])
+
+
+class HasApiKey(BasePermission):
+    message = "mutations need a valid API key in the X-API-Key header"
+    error_extensions = {"code": "UNAUTHORIZED"}  # noqa: RUF012
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return bool(info.context.get("authorized"))
+
+
+@strawberry.input
+class RecommendationFilter:
+    categories: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only items in these categories or their sub-categories."
+    )
+    brands: list[strawberry.ID] | None = None
+    in_stock_only: bool = True
+    exclude_items: list[strawberry.ID] | None = None
+
+
+@strawberry.input
+class InteractionInput:
+    user_id: strawberry.ID
+    item_id: strawberry.ID
+    kind: str = strawberry.field(description="view, cart, purchase, rating, ...")
+    ts: int | None = strawberry.field(default=None, description="Unix seconds; default now.")
+    weight: float | None = None
+    rating: float | None = None
+    recommendation_id: str | None = strawberry.field(
+        default=None, description="The answer that led to this event, for lift reports."
+    )
+
+
+@strawberry.input
+class CategoryInput:
+    id: strawberry.ID
+    name: str | None = None
+
+
+@strawberry.input
+class ItemInputGQL:
+    id: strawberry.ID
+    title: str | None = None
+    price: float | None = None
+    in_stock: bool = True
+    brand_id: strawberry.ID | None = None
+    brand_name: str | None = None
+    categories: list[CategoryInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class InteractionsRecorded:
+    recorded: int
+    users: list[strawberry.ID]
+
+
+@strawberry.type
+class UserForgotten:
+    user_id: strawberry.ID
+    deleted: bool
+
+
+@strawberry.type
+class ItemUpserted:
+    item: Item
+    created: bool
+
+
+def _events(inputs: list[InteractionInput]) -> list[EventInput]:
+    return [
+        EventInput(
+            user_id=str(e.user_id),
+            item_id=str(e.item_id),
+            kind=e.kind,
+            ts=e.ts,
+            weight=e.weight,
+            rating=e.rating,
+            recommendation_id=e.recommendation_id,
+        )
+        for e in inputs
+    ]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Personalised recommendations, each with its reasons.")
+    @typed_errors
+    def recommendations(
+        self,
+        info: Info,
+        user_id: strawberry.ID,
+        k: int = 20,
+        filter: RecommendationFilter | None = None,  # noqa: A002
+        diversity: Annotated[
+            float | None,
+            strawberry.argument(description="0 (pure relevance) .. 1 (most diverse); MMR."),
+        ] = None,
+        explore: Annotated[
+            float | None,
+            strawberry.argument(description="Share of slots given to exploration, 0 .. 0.5."),
+        ] = None,
+    ) -> Recommendations:
+        flt = None
+        if filter is not None:
+            flt = RecFilter(
+                categories=_strs(filter.categories),
+                brands=_strs(filter.brands),
+                in_stock_only=filter.in_stock_only,
+                exclude_items=_strs(filter.exclude_items),
+            )
+        return recommend(service_of(info), str(user_id), k, flt, diversity, explore)
+
+    @strawberry.field(description="Items closest to this one in the embedding space.")
+    @typed_errors
+    def similar_items(
+        self, info: Info, item_id: strawberry.ID, k: int = 10
+    ) -> list[Recommendation]:
+        return service_of(info).engine.similar_items(str(item_id), k)
+
+    @strawberry.field(description="What shoppers bought together with this item.")
+    @typed_errors
+    def bought_together(
+        self, info: Info, item_id: strawberry.ID, k: int = 10
+    ) -> list[Recommendation]:
+        return service_of(info).engine.bought_together([str(item_id)], k)
+
+    @strawberry.field(description="What goes with a cart: bought with its items, summed.")
+    @typed_errors
+    def complements_for_cart(
+        self, info: Info, item_ids: list[strawberry.ID], k: int = 10
+    ) -> list[Recommendation]:
+        return service_of(info).engine.bought_together([str(i) for i in item_ids], k)
+
+    @strawberry.field(description="Most shoppers lately, in a category and below, or overall.")
+    @typed_errors
+    def trending(
+        self, info: Info, category_id: strawberry.ID | None = None, k: int = 10
+    ) -> list[Recommendation]:
+        return service_of(info).engine.trending(
+            str(category_id) if category_id is not None else None, k
+        )
+
+    @strawberry.field(description="Every path from the shopper's history to the item.")
+    @typed_errors
+    def explain(self, info: Info, user_id: strawberry.ID, item_id: strawberry.ID) -> list[Reason]:
+        return service_of(info).engine.explain(str(user_id), str(item_id))
+
+    @strawberry.field
+    @typed_errors
+    def item(self, info: Info, id: strawberry.ID) -> Item | None:  # noqa: A002
+        engine = service_of(info).engine
+        index = engine.live.item_index.get(str(id))
+        return None if index is None else engine.item(index)
+
+    @strawberry.field
+    @typed_errors
+    def user(self, info: Info, id: strawberry.ID, history: int = 20) -> User | None:  # noqa: A002
+        engine = service_of(info).engine
+        if not 0 <= history <= 1000:
+            raise InvalidInput(f"history must be in 0..1000, got {history}")
+        index = engine.live.user(str(id))
+        if index is None:
+            return None
+        events = engine.live.history(index, history)
+        return User(
+            id=str(id),
+            known_to_model=engine.is_known(index),
+            history=[UserEvent(item=engine.item(e.item), kind=e.kind, ts=e.ts) for e in events],
+        )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        permission_classes=[HasApiKey],
+        description="Record one event; it is in the store before this answers.",
+    )
+    @typed_errors
+    def record_interaction(self, info: Info, input: InteractionInput) -> InteractionsRecorded:  # noqa: A002
+        return _record(info, [input])
+
+    @strawberry.mutation(
+        permission_classes=[HasApiKey], description="Record up to 1000 events at once, all or none."
+    )
+    @typed_errors
+    def record_interactions(
+        self, info: Info, inputs: list[InteractionInput]
+    ) -> InteractionsRecorded:
+        return _record(info, inputs)
+
+    @strawberry.mutation(
+        permission_classes=[HasApiKey],
+        description="Never recommend this item to this shopper again.",
+    )
+    @typed_errors
+    def not_interested(
+        self, info: Info, user_id: strawberry.ID, item_id: strawberry.ID
+    ) -> InteractionsRecorded:
+        return _record(
+            info, [InteractionInput(user_id=user_id, item_id=item_id, kind="not_interested")]
+        )
+
+    @strawberry.mutation(
+        permission_classes=[HasApiKey],
+        description="Delete the shopper, their events and their embedding.",
+    )
+    @typed_errors
+    def forget_user(self, info: Info, user_id: strawberry.ID) -> UserForgotten:
+        deleted = service_of(info).forget_user(str(user_id))
+        return UserForgotten(user_id=user_id, deleted=deleted)
+
+    @strawberry.mutation(
+        permission_classes=[HasApiKey],
+        description="Add or change an item; a new one gets a content embedding and can be "
+        "recommended at once.",
+    )
+    @typed_errors
+    def upsert_item(self, info: Info, input: ItemInputGQL) -> ItemUpserted:  # noqa: A002
+        service = service_of(info)
+        index, created = service.upsert_item(
+            ItemInput(
+                id=str(input.id),
+                title=input.title,
+                price=input.price,
+                in_stock=input.in_stock,
+                brand_id=str(input.brand_id) if input.brand_id is not None else None,
+                brand_name=input.brand_name,
+                categories=tuple((str(c.id), c.name) for c in input.categories),
+            )
+        )
+        return ItemUpserted(item=service.engine.item(index), created=created)
+
+
+def _record(info: Info, inputs: list[InteractionInput]) -> InteractionsRecorded:
+    events = _events(inputs)
+    service_of(info).record(events)
+    return InteractionsRecorded(
+        recorded=len(events), users=sorted({strawberry.ID(e.user_id) for e in events})
+    )
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    """Mask everything that is not one of our typed errors or a GraphQL validation error."""
+    original = error.original_error
+    return (
+        original is not None
+        and not isinstance(original, GraphQLError)
+        and not (error.extensions and "code" in error.extensions)
+    )
+
+
+def build_schema() -> strawberry.Schema:
+    limits: list[Any] = [
+        QueryDepthLimiter(max_depth=MAX_DEPTH),
+        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+        MaskErrors(should_mask_error=_should_mask),
+    ]
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=limits)
+
+
+schema = build_schema()

@@ -1,0 +1,746 @@
+"""The recommendation pipeline: candidates -> ranking -> re-ranking, with true reasons.
+
+1. Candidates: the top ``candidates`` items by embedding score; the ``BOUGHT_WITH`` partners and
+   co-interaction neighbours of the shopper's recent items; what trends in their categories.
+2. Ranking: the model's user-item score blended with a session signal, the recency-weighted
+   mean of the shopper's recent items (half weight every ``session_half_life`` items), z-scored
+   over the pool, plus ``graph_weight`` times the evidence of the graph (bought-with shoppers).
+3. Re-ranking: drop what the shopper had (every kind but views) or marked not interesting; the
+   request filter and the stock filter; business rules (pin, boost, bury); MMR diversity;
+   exploration slots, each saying so.
+
+Reasons are read off the live graph (:mod:`graphrec.serving.live`), which the engine keeps in
+step with the store, strongest first: bought with > similar shoppers > similar item > same brand
+> same category > trending > popular.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from graphrec.errors import InvalidInput, NotFound
+from graphrec.serving.live import DAY, Event, LiveGraph
+from graphrec.serving.results import (
+    Brand,
+    Category,
+    Item,
+    Path,
+    PathNode,
+    PathRelationship,
+    Reason,
+    ReasonKind,
+    Recommendation,
+    Recommendations,
+    Strategy,
+)
+from graphrec.serving.rules import Rule
+
+MAX_K = 100
+PRIORITY = {
+    ReasonKind.EXPLORATION: 9,
+    ReasonKind.BOUGHT_WITH: 8,
+    ReasonKind.SIMILAR_SHOPPERS: 7,
+    ReasonKind.SIMILAR_ITEM: 6,
+    ReasonKind.SAME_BRAND: 5,
+    ReasonKind.SAME_CATEGORY: 4,
+    ReasonKind.TRENDING: 3,
+    ReasonKind.POPULAR: 2,
+}
+VERBS = {
+    "purchase": "bought",
+    "view": "viewed",
+    "click": "viewed",
+    "cart": "put in your cart",
+    "wishlist": "wished for",
+    "rating": "rated",
+    "review": "reviewed",
+    "checkin": "visited",
+}
+#: Kinds that do not remove an item from later recommendations.
+KEEP_KINDS = frozenset({"view", "click"})
+
+
+@dataclass
+class EngineConfig:
+    candidates: int = 200
+    session_weight: float = 0.5
+    session_half_life: float = 3.0
+    session_items: int = 20
+    graph_weight: float = 0.3
+    explore: float = 0.1
+    diversity: float = 0.0
+    control_share: float = 0.05
+    control_salt: str = "graphrec"
+    max_reasons: int = 3
+    trending_days: float = 7.0
+    rules: list[Rule] = field(default_factory=list)
+
+
+@dataclass
+class RecFilter:
+    categories: list[str] | None = None
+    brands: list[str] | None = None
+    in_stock_only: bool = True
+    exclude_items: list[str] | None = None
+
+
+class Engine:
+    """Answers from memory: item/user vectors of a trained model plus the live graph."""
+
+    def __init__(
+        self,
+        live: LiveGraph,
+        item_vectors: np.ndarray,
+        user_vectors: np.ndarray,
+        known_users: np.ndarray | None = None,
+        config: EngineConfig | None = None,
+    ) -> None:
+        self.live = live
+        self.config = config or EngineConfig()
+        self.lock = threading.RLock()
+        self.vectors = np.ascontiguousarray(item_vectors, dtype=np.float32)
+        norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
+        self.unit = self.vectors / np.maximum(norms, 1e-12)
+        self.user_vectors = np.ascontiguousarray(user_vectors, dtype=np.float32)
+        self.known_users = (
+            np.ones(len(user_vectors), dtype=bool) if known_users is None else known_users.copy()
+        )
+        self._item_cache: dict[int, Item] = {}
+
+    def is_known(self, user: int | None) -> bool:
+        """Whether the model has a vector for this user."""
+        return user is not None and user < len(self.known_users) and bool(self.known_users[user])
+
+    def item_changed(self, index: int, new: bool) -> None:
+        """After an upsert: drop the cached view; give a new item its content vector."""
+        from graphrec.serving.service import content_vector
+
+        self._item_cache.pop(index, None)
+        if new:
+            known = np.zeros(len(self.vectors), dtype=bool)
+            known[: len(self.vectors)] = np.linalg.norm(self.vectors, axis=1) > 0
+            vector = content_vector(self.live, self.vectors, known, index)
+            self.vectors = np.vstack([self.vectors, vector[None, :]])
+            norm = max(float(np.linalg.norm(vector)), 1e-12)
+            self.unit = np.vstack([self.unit, (vector / norm)[None, :]])
+
+    def forget(self, user: int) -> None:
+        self.live.forget(user)
+        if user < len(self.known_users):
+            self.known_users[user] = False
+            self.user_vectors[user] = 0.0
+
+    # -- items -------------------------------------------------------------------------------
+    def item_index(self, item_id: str) -> int:
+        index = self.live.item_index.get(item_id)
+        if index is None:
+            raise NotFound(f"no item with id {item_id!r}")
+        return index
+
+    def item(self, index: int) -> Item:
+        cached = self._item_cache.get(index)
+        if cached is not None:
+            return cached
+        live = self.live
+        brand = live.brand[index]
+        categories = [
+            Category(id=live.category_ids[c], name=live.category_names[c])
+            for c in live.item_categories[index]
+        ]
+        item = Item(
+            id=live.item_ids[index],
+            title=live.titles[index],
+            price=live.prices[index],
+            in_stock=live.in_stock[index],
+            brand=Brand(id=live.brand_ids[brand], name=live.brand_names[brand])
+            if brand >= 0
+            else None,
+            category=categories[0] if categories else None,
+            categories=categories,
+        )
+        self._item_cache[index] = item
+        return item
+
+    # -- scores ------------------------------------------------------------------------------
+    def _user_query(self, user: int | None, recent: list[Event]) -> tuple[np.ndarray, bool]:
+        """The scoring vector: the model's user vector plus the session signal."""
+        cfg = self.config
+        query = np.zeros(self.vectors.shape[1], dtype=np.float32)
+        known = self.is_known(user)
+        if known:
+            query += self.user_vectors[user]  # type: ignore[index]
+        if recent and cfg.session_weight > 0:
+            weights = 0.5 ** (np.arange(len(recent)) / cfg.session_half_life)
+            items = np.fromiter((e.item for e in recent), dtype=np.int64, count=len(recent))
+            session = (weights[:, None] * self.unit[items]).sum(axis=0) / weights.sum()
+            scale = float(np.linalg.norm(query)) if known else 1.0
+            query += cfg.session_weight * max(scale, 1e-6) * session.astype(np.float32)
+        return query, known
+
+    def _excluded(self, user: int | None, history: list[Event]) -> set[int]:
+        return {e.item for e in history if e.kind not in KEEP_KINDS}
+
+    def _allowed(self, flt: RecFilter) -> np.ndarray:
+        live = self.live
+        ok = np.ones(live.num_items, dtype=bool)
+        if flt.in_stock_only:
+            ok &= np.fromiter(live.in_stock, dtype=bool, count=live.num_items)
+        if flt.brands is not None:
+            wanted = {live.brand_index[b] for b in flt.brands if b in live.brand_index}
+            ok &= np.isin(np.asarray(live.brand), list(wanted))
+        if flt.categories is not None:
+            wanted = {live.category_index[c] for c in flt.categories if c in live.category_index}
+            ok &= np.fromiter(
+                (
+                    bool(wanted & live.categories_with_ancestors(cats))
+                    for cats in live.item_categories
+                ),
+                dtype=bool,
+                count=live.num_items,
+            )
+        for item_id in flt.exclude_items or ():
+            index = live.item_index.get(item_id)
+            if index is not None:
+                ok[index] = False
+        return ok
+
+    def _control(self, user_id: str) -> bool:
+        digest = hashlib.blake2b(f"{self.config.control_salt}:{user_id}".encode(), digest_size=8)
+        return int.from_bytes(digest.digest(), "big") % 10_000 < self.config.control_share * 10_000
+
+    # -- recommendations ---------------------------------------------------------------------
+    def recommend(
+        self,
+        user_id: str,
+        k: int = 20,
+        flt: RecFilter | None = None,
+        diversity: float | None = None,
+        explore: float | None = None,
+    ) -> Recommendations:
+        check_k(k)
+        cfg = self.config
+        diversity = cfg.diversity if diversity is None else diversity
+        explore = cfg.explore if explore is None else explore
+        if not 0.0 <= diversity <= 1.0:
+            raise InvalidInput(f"diversity must be in 0..1, got {diversity}")
+        if not 0.0 <= explore <= 0.5:
+            raise InvalidInput(f"explore must be in 0..0.5, got {explore}")
+        flt = flt or RecFilter()
+        live = self.live
+        rec_id = uuid.uuid4().hex
+        with self.lock:
+            user = live.user(user_id)
+            history = live.history(user) if user is not None else []
+            allowed = self._allowed(flt)
+            for index in self._excluded(user, history):
+                allowed[index] = False
+            recent = _distinct(history, cfg.session_items)
+            if self._control(user_id):
+                strategy, chosen = Strategy.CONTROL, self._popular(allowed, k)
+                scores = live.shoppers[chosen]
+            elif not recent and not self.is_known(user):
+                strategy, chosen = Strategy.COLD_START, self._popular(allowed, k, trending=True)
+                scores = live.trend[chosen] + live.shoppers[chosen] * 1e-6
+            else:
+                strategy = Strategy.PERSONALIZED
+                chosen, scores = self._personal(
+                    user, recent, allowed, k, diversity, explore, rec_id
+                )
+            chosen, scores = self._apply_pins(chosen, scores, allowed, k)
+            explored = set(self._explored)
+            items = [
+                Recommendation(
+                    item=self.item(int(i)),
+                    score=float(s),
+                    rank=rank + 1,
+                    reasons=self._reasons(user_id, recent, int(i), int(i) in explored, strategy),
+                )
+                for rank, (i, s) in enumerate(zip(chosen, scores, strict=True))
+            ]
+        return Recommendations(
+            recommendation_id=rec_id,
+            user_id=user_id,
+            strategy=strategy,
+            items=items,
+            degraded=False,
+        )
+
+    _explored: tuple[int, ...] = ()
+
+    def _popular(self, allowed: np.ndarray, k: int, trending: bool = False) -> np.ndarray:
+        self._explored = ()
+        live = self.live
+        key = live.trend + live.shoppers * 1e-6 if trending else live.shoppers
+        masked = np.where(allowed, key, -np.inf)
+        return _top(masked, k)
+
+    def _personal(
+        self,
+        user: int | None,
+        recent: list[Event],
+        allowed: np.ndarray,
+        k: int,
+        diversity: float,
+        explore: float,
+        rec_id: str,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        cfg = self.config
+        live = self.live
+        query, _ = self._user_query(user, recent)
+        raw = self.vectors @ query
+        raw[~allowed] = -np.inf
+        pool = _top(raw, max(cfg.candidates, k * 3))
+        evidence: dict[int, float] = {}
+        for event in recent[:5]:
+            for matrix, scale in ((live.bought_with, 1.0), (live.co_counts, 0.5)):
+                start, end = matrix.indptr[event.item], matrix.indptr[event.item + 1]
+                for other, weight in zip(
+                    matrix.indices[start:end], matrix.data[start:end], strict=True
+                ):
+                    if allowed[other]:
+                        evidence[int(other)] = max(evidence.get(int(other), 0.0), weight * scale)
+        categories = {c for e in recent[:5] for c in live.item_categories[e.item]}
+        extra = [i for i in evidence if i not in set(pool.tolist())]
+        if categories:
+            in_cats = np.fromiter(
+                (bool(categories.intersection(cats)) for cats in live.item_categories),
+                dtype=bool,
+                count=live.num_items,
+            )
+            trend = np.where(in_cats & allowed, live.trend, -np.inf)
+            extra.extend(int(i) for i in _top(trend, 10) if np.isfinite(trend[i]))
+        if extra:
+            pool = np.unique(np.concatenate([pool, np.asarray(extra, dtype=np.int64)]))
+        pool = pool[np.isfinite(raw[pool])]
+        if len(pool) == 0:
+            self._explored = ()
+            return pool, np.zeros(0)
+        scores = raw[pool].astype(np.float64)
+        z = (scores - scores.mean()) / (scores.std() + 1e-9)
+        bonus = np.array([math.log1p(evidence.get(int(i), 0.0)) for i in pool])
+        if bonus.max() > 0:
+            z += cfg.graph_weight * bonus / bonus.max()
+        z += self._rule_adjustment(pool)
+        order = np.argsort(-z, kind="stable")
+        pool, z = pool[order], z[order]
+        n_explore = int(round(k * explore))
+        n_rank = min(k - n_explore, len(pool))
+        picked = _mmr(self.unit[pool], z, n_rank, diversity) if diversity > 0 else np.arange(n_rank)
+        chosen = list(pool[picked])
+        chosen_scores = list(z[picked])
+        self._explored = ()
+        if n_explore:
+            rest = np.setdiff1d(np.arange(len(pool)), picked)
+            rng = np.random.default_rng(int(rec_id[:8], 16))
+            take: list[int] = (
+                rng.choice(rest, size=min(n_explore, len(rest)), replace=False).tolist()
+                if len(rest)
+                else []
+            )
+            explored = [int(pool[r]) for r in take]
+            self._explored = tuple(explored)
+            step = max(k // max(n_explore, 1), 1)
+            for slot, (index, r) in enumerate(zip(explored, take, strict=True)):
+                position = min(step * (slot + 1) - 1, len(chosen))
+                chosen.insert(position, index)
+                chosen_scores.insert(position, float(z[r]))
+        return np.asarray(chosen, dtype=np.int64), np.asarray(chosen_scores)
+
+    def _rule_adjustment(self, pool: np.ndarray) -> np.ndarray:
+        adjust = np.zeros(len(pool))
+        for rule in self.config.rules:
+            if rule.action in ("boost", "bury"):
+                hits = np.fromiter((rule.matches(self.live, int(i)) for i in pool), bool, len(pool))
+                adjust[hits] += rule.weight if rule.action == "boost" else -abs(rule.weight) - 1e3
+        return adjust
+
+    def _apply_pins(
+        self, chosen: np.ndarray, scores: np.ndarray, allowed: np.ndarray, k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        pins = [r for r in self.config.rules if r.action == "pin" and r.item is not None]
+        items, values = list(chosen[:k]), list(scores[:k])
+        for rule in sorted(pins, key=lambda r: r.position):
+            index = self.live.item_index.get(rule.item or "")
+            if index is None or not allowed[index]:
+                continue
+            if index in items:
+                at = items.index(index)
+                items.pop(at)
+                values.pop(at)
+            position = min(rule.position - 1, len(items))
+            items.insert(position, index)
+            values.insert(position, values[0] if values else 0.0)
+        return np.asarray(items[:k], dtype=np.int64), np.asarray(values[:k])
+
+    # -- reasons -----------------------------------------------------------------------------
+    def _reasons(
+        self,
+        user_id: str,
+        recent: list[Event],
+        item: int,
+        explored: bool,
+        strategy: Strategy,
+    ) -> list[Reason]:
+        reasons = []
+        if explored:
+            reasons.append(
+                Reason(
+                    kind=ReasonKind.EXPLORATION,
+                    text="Something new to explore: picked to widen what you are shown",
+                    support=0.0,
+                    path=Path(nodes=[self._item_node(item)], relationships=[]),
+                )
+            )
+        if strategy is not Strategy.CONTROL:
+            reasons.extend(self.evidence(user_id, recent, item))
+        reasons.append(self._popularity_reason(item, trending=strategy is Strategy.COLD_START))
+        reasons.sort(key=lambda r: (-PRIORITY[r.kind], -r.support))
+        return _one_per_kind(reasons)[: self.config.max_reasons]
+
+    def _item_node(self, item: int) -> PathNode:
+        return PathNode(label="Item", id=self.live.item_ids[item], name=self.live.titles[item])
+
+    def _popularity_reason(self, item: int, trending: bool) -> Reason:
+        live = self.live
+        if trending and live.trend[item] > 0 and live.item_categories[item]:
+            category = live.item_categories[item][0]
+            days = round(live.trending_window / DAY)
+            count = float(live.trend[item])
+            return Reason(
+                kind=ReasonKind.TRENDING,
+                text=f"Trending in {live.category_names[category]}: "
+                f"{int(count)} shoppers in the last {days} days",
+                support=count,
+                path=Path(
+                    nodes=[
+                        self._item_node(item),
+                        PathNode(
+                            label="Category",
+                            id=live.category_ids[category],
+                            name=live.category_names[category],
+                        ),
+                    ],
+                    relationships=[PathRelationship(type="IN_CATEGORY", start=0, end=1)],
+                ),
+            )
+        count = float(live.shoppers[item])
+        return Reason(
+            kind=ReasonKind.POPULAR,
+            text=f"Popular: chosen by {int(count)} shoppers",
+            support=count,
+            path=Path(nodes=[self._item_node(item)], relationships=[]),
+        )
+
+    def evidence(self, user_id: str, recent: list[Event], item: int) -> list[Reason]:
+        """Every kind of path from the shopper's recent items to ``item``, strongest of each."""
+        live = self.live
+        user = live.user(user_id)
+        out: list[Reason] = []
+        user_node = PathNode(label="User", id=user_id, name=None)
+        best_bw: tuple[float, Event] | None = None
+        best_sim: tuple[float, Event] | None = None
+        best_co: tuple[int, Event] | None = None
+        brand_match: Event | None = None
+        category_match: tuple[Event, int] | None = None
+        brand = live.brand[item]
+        cats = set(live.item_categories[item])
+        for event in recent:
+            j = event.item
+            if j == item:
+                continue
+            weight = _edge(live.bought_with, j, item)
+            if weight and (best_bw is None or weight > best_bw[0]):
+                best_bw = (weight, event)
+            score = _edge(live.similar_to, j, item)
+            if score and (best_sim is None or score > best_sim[0]):
+                best_sim = (score, event)
+            count = _edge(live.co_counts, j, item)
+            if count and (best_co is None or count > best_co[0]):
+                best_co = (int(count), event)
+            if brand_match is None and brand >= 0 and live.brand[j] == brand:
+                brand_match = event
+            if category_match is None:
+                shared = [c for c in live.item_categories[j] if c in cats]
+                if shared:
+                    category_match = (event, shared[0])
+
+        def first_hop(event: Event) -> tuple[list[PathNode], list[PathRelationship]]:
+            return [user_node, self._item_node(event.item)], [
+                PathRelationship(type="INTERACTED", start=0, end=1, kind=event.kind)
+            ]
+
+        def verb(event: Event) -> str:
+            return VERBS.get(event.kind, "chose")
+
+        if best_bw is not None:
+            weight, event = best_bw
+            nodes, rels = first_hop(event)
+            nodes.append(self._item_node(item))
+            rels.append(PathRelationship(type="BOUGHT_WITH", start=1, end=2, weight=weight))
+            out.append(
+                Reason(
+                    kind=ReasonKind.BOUGHT_WITH,
+                    text=f"Bought together with {_title(live, event.item)} by "
+                    f"{int(weight)} shoppers",
+                    support=float(weight),
+                    path=Path(nodes=nodes, relationships=rels),
+                )
+            )
+        if best_co is not None and user is not None:
+            _, event = best_co
+            found = live.common_shopper(user, event.item, item)
+            if found is not None:
+                other, count = found
+                nodes, rels = first_hop(event)
+                other_id = live.user_ids[other] or ""
+                nodes += [PathNode(label="User", id=other_id, name=None), self._item_node(item)]
+                rels += [
+                    PathRelationship(type="INTERACTED", start=2, end=1),
+                    PathRelationship(type="INTERACTED", start=2, end=3),
+                ]
+                out.append(
+                    Reason(
+                        kind=ReasonKind.SIMILAR_SHOPPERS,
+                        text=f"{count} shoppers who chose {_title(live, event.item)} "
+                        "also chose this",
+                        support=float(count),
+                        path=Path(nodes=nodes, relationships=rels),
+                    )
+                )
+        if best_sim is not None:
+            score, event = best_sim
+            nodes, rels = first_hop(event)
+            nodes.append(self._item_node(item))
+            rels.append(PathRelationship(type="SIMILAR_TO", start=1, end=2, weight=score))
+            out.append(
+                Reason(
+                    kind=ReasonKind.SIMILAR_ITEM,
+                    text=f"Similar to {_title(live, event.item)}, which you {verb(event)}",
+                    support=float(score),
+                    path=Path(nodes=nodes, relationships=rels),
+                )
+            )
+        if brand_match is not None:
+            nodes, rels = first_hop(brand_match)
+            name = live.brand_names[brand]
+            nodes += [
+                PathNode(label="Brand", id=live.brand_ids[brand], name=name),
+                self._item_node(item),
+            ]
+            rels += [
+                PathRelationship(type="MADE_BY", start=1, end=2),
+                PathRelationship(type="MADE_BY", start=3, end=2),
+            ]
+            out.append(
+                Reason(
+                    kind=ReasonKind.SAME_BRAND,
+                    text=f"Same brand ({name}) as {_title(live, brand_match.item)}, "
+                    f"which you {verb(brand_match)}",
+                    support=1.0,
+                    path=Path(nodes=nodes, relationships=rels),
+                )
+            )
+        if category_match is not None:
+            event, category = category_match
+            nodes, rels = first_hop(event)
+            name = live.category_names[category]
+            nodes += [
+                PathNode(label="Category", id=live.category_ids[category], name=name),
+                self._item_node(item),
+            ]
+            rels += [
+                PathRelationship(type="IN_CATEGORY", start=1, end=2),
+                PathRelationship(type="IN_CATEGORY", start=3, end=2),
+            ]
+            out.append(
+                Reason(
+                    kind=ReasonKind.SAME_CATEGORY,
+                    text=f"In {name}, like {_title(live, event.item)}, which you {verb(event)}",
+                    support=1.0,
+                    path=Path(nodes=nodes, relationships=rels),
+                )
+            )
+        return out
+
+    def explain(self, user_id: str, item_id: str) -> list[Reason]:
+        item = self.item_index(item_id)
+        with self.lock:
+            user = self.live.user(user_id)
+            recent = _distinct(self.live.history(user), 50) if user is not None else []
+            reasons = self.evidence(user_id, recent, item)
+            reasons.append(self._popularity_reason(item, trending=True))
+        reasons.sort(key=lambda r: (-PRIORITY[r.kind], -r.support))
+        return reasons
+
+    # -- item-to-item --------------------------------------------------------------------------
+    def similar_items(self, item_id: str, k: int = 10) -> list[Recommendation]:
+        check_k(k)
+        item = self.item_index(item_id)
+        sims = self.unit @ self.unit[item]
+        sims[item] = -np.inf
+        chosen = _top(sims, k)
+        anchor = [Event(item, "view", 0)]
+        return [
+            Recommendation(
+                item=self.item(int(i)),
+                score=float(sims[i]),
+                rank=r + 1,
+                reasons=[_from_item(reason) for reason in self.evidence("", anchor, int(i))][
+                    : self.config.max_reasons
+                ],
+            )
+            for r, i in enumerate(chosen)
+        ]
+
+    def bought_together(self, item_ids: list[str], k: int = 10) -> list[Recommendation]:
+        """Items bought with any of these (a cart), by summed shoppers."""
+        check_k(k)
+        if not item_ids:
+            raise InvalidInput("give at least one item id")
+        anchors = [self.item_index(i) for i in item_ids]
+        matrix = self.live.bought_with
+        totals: dict[int, float] = {}
+        for a in anchors:
+            start, end = matrix.indptr[a], matrix.indptr[a + 1]
+            for other, weight in zip(
+                matrix.indices[start:end], matrix.data[start:end], strict=True
+            ):
+                if int(other) not in anchors:
+                    totals[int(other)] = totals.get(int(other), 0.0) + float(weight)
+        ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        events = [Event(a, "cart", 0) for a in anchors]
+        return [
+            Recommendation(
+                item=self.item(i),
+                score=total,
+                rank=r + 1,
+                reasons=[
+                    _from_item(reason)
+                    for reason in self.evidence("", events, i)
+                    if reason.kind is ReasonKind.BOUGHT_WITH
+                ],
+            )
+            for r, (i, total) in enumerate(ranked)
+        ]
+
+    def trending(self, category_id: str | None, k: int = 10) -> list[Recommendation]:
+        check_k(k)
+        live = self.live
+        flt = RecFilter(categories=[category_id] if category_id else None, in_stock_only=True)
+        if category_id is not None and category_id not in live.category_index:
+            raise NotFound(f"no category with id {category_id!r}")
+        chosen = self._popular(self._allowed(flt), k, trending=True)
+        return [
+            Recommendation(
+                item=self.item(int(i)),
+                score=float(live.trend[i]),
+                rank=r + 1,
+                reasons=[self._popularity_reason(int(i), trending=True)],
+            )
+            for r, i in enumerate(chosen)
+        ]
+
+
+def check_k(k: int) -> None:
+    if not 1 <= k <= MAX_K:
+        raise InvalidInput(f"k must be in 1..{MAX_K}, got {k}")
+
+
+def _title(live: LiveGraph, item: int) -> str:
+    return live.titles[item] or live.item_ids[item]
+
+
+def _edge(matrix: Any, row: int, col: int) -> float:
+    start, end = matrix.indptr[row], matrix.indptr[row + 1]
+    if start == end:
+        return 0.0
+    indices = matrix.indices[start:end]
+    at = int(np.searchsorted(indices, col))
+    return float(matrix.data[start + at]) if at < len(indices) and indices[at] == col else 0.0
+
+
+def _distinct(history: Iterable[Event], limit: int) -> list[Event]:
+    seen: set[int] = set()
+    out = []
+    for event in history:
+        if event.item not in seen and event.kind != "not_interested":
+            seen.add(event.item)
+            out.append(event)
+            if len(out) == limit:
+                break
+    return out
+
+
+def _one_per_kind(reasons: list[Reason]) -> list[Reason]:
+    seen: set[ReasonKind] = set()
+    out = []
+    for reason in reasons:
+        if reason.kind not in seen:
+            seen.add(reason.kind)
+            out.append(reason)
+    return out
+
+
+def _from_item(reason: Reason) -> Reason:
+    """An item-to-item reason: the path without the (anonymous) shopper's first hop."""
+    path = reason.path
+    if path.nodes and path.nodes[0].label == "User" and path.nodes[0].id == "":
+        nodes = path.nodes[1:]
+        rels = [
+            PathRelationship(
+                type=r.type, start=r.start - 1, end=r.end - 1, kind=r.kind, weight=r.weight
+            )
+            for r in path.relationships[1:]
+        ]
+        text = reason.text.split(", which you")[0]
+        return Reason(
+            kind=reason.kind,
+            text=text,
+            support=reason.support,
+            path=Path(nodes=nodes, relationships=rels),
+        )
+    return reason
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` largest finite scores, best first (ties by index)."""
+    finite = int(np.isfinite(scores).sum())
+    k = min(k, finite)
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    order = np.lexsort((part, -scores[part]))
+    return part[order].astype(np.int64)
+
+
+def _mmr(unit: np.ndarray, relevance: np.ndarray, k: int, diversity: float) -> np.ndarray:
+    """Maximal marginal relevance (Carbonell & Goldstein, 1998) over a pool sorted by relevance."""
+    n = min(len(relevance), max(k * 5, 50))
+    rel = relevance[:n]
+    rel = (rel - rel.min()) / (rel.max() - rel.min() + 1e-9)
+    sims = unit[:n] @ unit[:n].T
+    chosen = [0]
+    closest = sims[0].copy()
+    available = np.ones(n, dtype=bool)
+    available[0] = False
+    while len(chosen) < min(k, n):
+        value = (1 - diversity) * rel - diversity * closest
+        value[~available] = -np.inf
+        pick = int(np.argmax(value))
+        chosen.append(pick)
+        available[pick] = False
+        closest = np.maximum(closest, sims[pick])
+    return np.asarray(chosen, dtype=np.int64)
+
+
+def now() -> int:
+    return int(time.time())

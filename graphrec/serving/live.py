@@ -1,0 +1,310 @@
+"""The in-memory mirror of the graph that serving answers from.
+
+Built once from a fresh snapshot of the store (plus its ``BOUGHT_WITH`` and ``SIMILAR_TO``
+edges), then kept in step by every write that goes through the engine: the engine writes to the
+store first and applies the change here only when the store has committed it. So every path a
+reason shows was in the store when it was answered, and no request needs a store round trip.
+
+Histories are CSR arrays (newest first per user) plus a small dict of live events; items and
+users that arrive while serving are appended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import scipy.sparse as sp
+
+from graphrec.graph.snapshot import Snapshot
+
+DAY = 86_400
+
+
+@dataclass(frozen=True)
+class Event:
+    item: int
+    kind: str
+    ts: int
+
+
+def _csr_rows(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int) -> sp.csr_matrix:
+    matrix = sp.csr_matrix((values, (rows, cols)), shape=(n, n))
+    matrix.sum_duplicates()
+    matrix.sort_indices()
+    return matrix
+
+
+class LiveGraph:
+    """Items, users, histories and item-item edges, indexed by contiguous ints."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        bought_with: pa.Table,
+        similar_to: pa.Table,
+        trending_days: float = 7.0,
+        co_top_k: int = 50,
+    ) -> None:
+        items = snapshot.items
+        self.item_ids: list[str] = items.column("id").to_pylist()
+        self.item_index = {item: i for i, item in enumerate(self.item_ids)}
+        self.titles: list[str | None] = items.column("title").to_pylist()
+        self.prices: list[float | None] = items.column("price").to_pylist()
+        self.in_stock: list[bool] = [
+            True if v is None else bool(v) for v in items.column("in_stock").to_pylist()
+        ]
+        self.brand: list[int] = [-1 if b is None else int(b) for b in items.column("brand")]
+        self.brand_ids: list[str] = snapshot.brands.column("id").to_pylist()
+        self.brand_names: list[str | None] = snapshot.brands.column("name").to_pylist()
+        self.brand_index = {b: i for i, b in enumerate(self.brand_ids)}
+        cats = snapshot.categories
+        self.category_ids: list[str] = cats.column("id").to_pylist()
+        self.category_names: list[str | None] = cats.column("name").to_pylist()
+        self.category_parent: list[int] = [-1 if p is None else int(p) for p in cats["parent"]]
+        self.category_index = {c: i for i, c in enumerate(self.category_ids)}
+        self.item_categories: list[list[int]] = [[] for _ in self.item_ids]
+        pairs = snapshot.item_categories
+        for item, category in zip(
+            pairs.column("item").to_numpy(), pairs.column("category").to_numpy(), strict=True
+        ):
+            self.item_categories[int(item)].append(int(category))
+
+        self.user_ids: list[str | None] = snapshot.users.column("id").to_pylist()
+        self.user_index: dict[str, int] = {u: i for i, u in enumerate(self.user_ids) if u}
+        kinds: list[str] = snapshot.meta["kinds"]
+        self.kind_names = list(kinds)
+        users, its = snapshot.column("user"), snapshot.column("item")
+        ts, kind = snapshot.column("ts"), snapshot.column("kind")
+        order = np.lexsort((-ts, users))  # by user, newest first
+        self.hist_items = its[order].astype(np.int32)
+        self.hist_ts = ts[order].astype(np.int64)
+        self.hist_kind = kind[order].astype(np.int16)
+        self.hist_indptr = np.zeros(len(self.user_ids) + 1, dtype=np.int64)
+        np.add.at(self.hist_indptr, users.astype(np.int64) + 1, 1)
+        np.cumsum(self.hist_indptr, out=self.hist_indptr)
+        self.live: dict[int, list[Event]] = {}
+        self.forgotten: set[int] = set()
+
+        n = len(self.item_ids)
+        binary = sp.csr_matrix(
+            (np.ones(len(users), dtype=np.float32), (its, users)), shape=(n, len(self.user_ids))
+        )
+        binary.sum_duplicates()
+        binary.data[:] = 1.0
+        self.item_users = binary.tocsr()
+        self.item_users.sort_indices()
+        self.live_item_users: dict[int, list[int]] = {}
+        self.shoppers = np.asarray(binary.sum(axis=1)).ravel().astype(np.float64)
+        self.now = int(ts.max()) if len(ts) else 0
+        self.trending_window = int(trending_days * DAY)
+        recent = ts >= self.now - self.trending_window
+        self.trend = np.bincount(its[recent], minlength=n).astype(np.float64)
+
+        self.bought_with = self._edges(bought_with, "weight")
+        self.similar_to = self._edges(similar_to, "score")
+        together = (binary @ binary.T).tocsr()
+        together.setdiag(0)
+        together.eliminate_zeros()
+        self.co_counts = _top_per_row(together, co_top_k)
+
+    # -- lookups ---------------------------------------------------------------------------
+    def _edges(self, table: pa.Table, value: str) -> sp.csr_matrix:
+        n = len(self.item_ids)
+        if table.num_rows == 0:
+            return sp.csr_matrix((n, n), dtype=np.float32)
+        index = self.item_index
+        src = [index.get(v) for v in table.column("item_id").to_pylist()]
+        dst = [index.get(v) for v in table.column("other_id").to_pylist()]
+        keep = [s is not None and d is not None for s, d in zip(src, dst, strict=True)]
+        weights = table.column(value).to_numpy(zero_copy_only=False)
+        rows = np.array([s for s, k in zip(src, keep, strict=True) if k], dtype=np.int64)
+        cols = np.array([d for d, k in zip(dst, keep, strict=True) if k], dtype=np.int64)
+        return _csr_rows(rows, cols, weights[np.array(keep, dtype=bool)].astype(np.float32), n)
+
+    @property
+    def num_items(self) -> int:
+        return len(self.item_ids)
+
+    @property
+    def num_users(self) -> int:
+        return len(self.user_ids)
+
+    def user(self, user_id: str) -> int | None:
+        return self.user_index.get(user_id)
+
+    def history(self, user: int, limit: int | None = None) -> list[Event]:
+        """The user's events, newest first."""
+        events = list(reversed(self.live.get(user, [])))
+        start, end = (
+            self.hist_indptr[user],
+            self.hist_indptr[user + 1]
+            if user + 1 < len(self.hist_indptr)
+            else self.hist_indptr[-1],
+        )
+        if limit is not None:
+            end = min(end, start + max(limit - len(events), 0))
+        names = self.kind_names
+        events.extend(
+            Event(int(i), names[int(k)], int(t))
+            for i, k, t in zip(
+                self.hist_items[start:end],
+                self.hist_kind[start:end],
+                self.hist_ts[start:end],
+                strict=True,
+            )
+        )
+        return events if limit is None else events[:limit]
+
+    def recent_items(self, user: int, limit: int) -> list[Event]:
+        """The newest event of each of the user's ``limit`` most recent distinct items."""
+        seen: set[int] = set()
+        out: list[Event] = []
+        for event in self.history(user, limit * 4):
+            if event.item not in seen:
+                seen.add(event.item)
+                out.append(event)
+                if len(out) == limit:
+                    break
+        return out
+
+    def item_shoppers(self, item: int) -> np.ndarray:
+        """Users who interacted with the item (snapshot and live), forgotten users left out."""
+        row = self.item_users.indices[
+            self.item_users.indptr[item] : self.item_users.indptr[item + 1]
+        ]
+        live = self.live_item_users.get(item)
+        if live:
+            row = np.union1d(row, np.array(live, dtype=row.dtype))
+        if self.forgotten:
+            row = row[~np.isin(row, np.fromiter(self.forgotten, dtype=np.int64))]
+        return row
+
+    def common_shopper(self, user: int, first: int, second: int) -> tuple[int, int] | None:
+        """Another shopper who had both items, and how many such shoppers there are."""
+        both = np.intersect1d(self.item_shoppers(first), self.item_shoppers(second))
+        both = both[both != user]
+        if len(both) == 0:
+            return None
+        return int(both[0]), len(both)
+
+    def categories_with_ancestors(self, categories: list[int]) -> set[int]:
+        out: set[int] = set()
+        for category in categories:
+            while category >= 0 and category not in out:
+                out.add(category)
+                category = self.category_parent[category]
+        return out
+
+    # -- changes (applied after the store committed them) ----------------------------------
+    def add_user(self, user_id: str) -> int:
+        index = self.user_index.get(user_id)
+        if index is not None:
+            return index
+        self.user_ids.append(user_id)
+        self.user_index[user_id] = len(self.user_ids) - 1
+        self.hist_indptr = np.append(self.hist_indptr, self.hist_indptr[-1])
+        return len(self.user_ids) - 1
+
+    def add_event(self, user: int, event: Event) -> None:
+        self.live.setdefault(user, []).append(event)
+        self.live_item_users.setdefault(event.item, []).append(user)
+        self.shoppers[event.item] += 1
+        self.now = max(self.now, event.ts)
+        if event.ts >= self.now - self.trending_window:
+            self.trend[event.item] += 1
+
+    def forget(self, user: int) -> None:
+        user_id = self.user_ids[user]
+        if user_id is not None:
+            del self.user_index[user_id]
+        self.user_ids[user] = None
+        self.live.pop(user, None)
+        start, end = self.hist_indptr[user], self.hist_indptr[user + 1]
+        self.hist_indptr[user + 1 :] -= end - start
+        self.hist_items = np.delete(self.hist_items, np.s_[start:end])
+        self.hist_ts = np.delete(self.hist_ts, np.s_[start:end])
+        self.hist_kind = np.delete(self.hist_kind, np.s_[start:end])
+        self.forgotten.add(user)
+
+    def kind_code(self, kind: str) -> int:
+        if kind not in self.kind_names:
+            self.kind_names.append(kind)
+        return self.kind_names.index(kind)
+
+    def upsert_item(
+        self,
+        item_id: str,
+        title: str | None,
+        price: float | None,
+        in_stock: bool,
+        brand: tuple[str, str | None] | None,
+        categories: list[tuple[str, str | None]],
+    ) -> tuple[int, bool]:
+        """Add or update an item; returns its index and whether it is new."""
+        index = self.item_index.get(item_id)
+        new = index is None
+        if index is None:
+            index = len(self.item_ids)
+            self.item_ids.append(item_id)
+            self.item_index[item_id] = index
+            self.titles.append(title)
+            self.prices.append(price)
+            self.in_stock.append(in_stock)
+            self.brand.append(-1)
+            self.item_categories.append([])
+            self.shoppers = np.append(self.shoppers, 0.0)
+            self.trend = np.append(self.trend, 0.0)
+            for name in ("bought_with", "similar_to", "co_counts", "item_users"):
+                matrix: sp.csr_matrix = getattr(self, name)
+                setattr(self, name, _grow(matrix, index + 1, name != "item_users"))
+        else:
+            self.titles[index], self.prices[index], self.in_stock[index] = title, price, in_stock
+        if brand is not None:
+            brand_id, brand_name = brand
+            if brand_id not in self.brand_index:
+                self.brand_index[brand_id] = len(self.brand_ids)
+                self.brand_ids.append(brand_id)
+                self.brand_names.append(brand_name)
+            self.brand[index] = self.brand_index[brand_id]
+        for category_id, category_name in categories:
+            if category_id not in self.category_index:
+                self.category_index[category_id] = len(self.category_ids)
+                self.category_ids.append(category_id)
+                self.category_names.append(category_name)
+                self.category_parent.append(-1)
+            category = self.category_index[category_id]
+            if category not in self.item_categories[index]:
+                self.item_categories[index].append(category)
+        return index, new
+
+
+def _grow(matrix: sp.csr_matrix, n: int, square: bool) -> sp.csr_matrix:
+    rows, cols = matrix.shape
+    grown = sp.csr_matrix(
+        (matrix.data, matrix.indices, np.append(matrix.indptr, [matrix.indptr[-1]] * (n - rows))),
+        shape=(n, n if square else cols),
+    )
+    return grown
+
+
+def _top_per_row(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Keep each row's ``k`` largest entries, indices sorted."""
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    lengths = np.diff(indptr)
+    if (lengths <= k).all():
+        out = matrix.copy()
+        out.sort_indices()
+        return out
+    rows, cols, vals = [], [], []
+    for row in np.flatnonzero(lengths):
+        start, end = indptr[row], indptr[row + 1]
+        values = data[start:end]
+        keep = np.argpartition(-values, k)[:k] if end - start > k else np.arange(end - start)
+        rows.append(np.full(len(keep), row))
+        cols.append(indices[start:end][keep])
+        vals.append(values[keep])
+    return _csr_rows(
+        np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), matrix.shape[0]
+    )

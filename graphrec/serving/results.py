@@ -1,0 +1,116 @@
+"""What the engine answers with. They are the GraphQL types too: no copying between layers."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+
+@strawberry.enum(description="Why an item is recommended; each kind is a shape of path.")
+class ReasonKind(Enum):
+    BOUGHT_WITH = "bought_with"
+    SIMILAR_SHOPPERS = "similar_shoppers"
+    SIMILAR_ITEM = "similar_item"
+    SAME_BRAND = "same_brand"
+    SAME_CATEGORY = "same_category"
+    TRENDING = "trending"
+    POPULAR = "popular"
+    EXPLORATION = "exploration"
+
+
+@strawberry.enum(description="How an answer was made.")
+class Strategy(Enum):
+    PERSONALIZED = "personalized"
+    CONTROL = "control"
+    COLD_START = "cold_start"
+
+
+@strawberry.type(description="A node on a path: its label, id and display name.")
+class PathNode:
+    label: str
+    id: str = strawberry.field(graphql_type=strawberry.ID)
+    name: str | None
+
+
+@strawberry.type(description="A relationship on a path, between nodes[start] and nodes[end].")
+class PathRelationship:
+    type: str
+    start: int
+    end: int
+    kind: str | None = strawberry.field(default=None, description="INTERACTED: view, purchase, ...")
+    weight: float | None = strawberry.field(
+        default=None, description="BOUGHT_WITH: shoppers; SIMILAR_TO: score."
+    )
+
+
+@strawberry.type(description="An ordered path that exists in the graph.")
+class Path:
+    nodes: list[PathNode]
+    relationships: list[PathRelationship]
+
+
+@strawberry.type
+class Reason:
+    kind: ReasonKind
+    text: str = strawberry.field(description="A sentence for shoppers.")
+    support: float = strawberry.field(description="Shoppers, score or count behind the reason.")
+    path: Path
+
+
+@strawberry.type
+class Brand:
+    id: str = strawberry.field(graphql_type=strawberry.ID)
+    name: str | None
+
+
+@strawberry.type
+class Category:
+    id: str = strawberry.field(graphql_type=strawberry.ID)
+    name: str | None
+
+
+@strawberry.type
+class Item:
+    id: str = strawberry.field(graphql_type=strawberry.ID)
+    title: str | None
+    price: float | None
+    in_stock: bool
+    brand: Brand | None
+    category: Category | None = strawberry.field(description="The item's first category.")
+    categories: list[Category]
+
+
+@strawberry.type
+class Recommendation:
+    item: Item
+    score: float
+    rank: int
+    reasons: list[Reason] = strawberry.field(description="Strongest first.")
+
+
+@strawberry.type
+class Recommendations:
+    recommendation_id: str = strawberry.field(
+        description="Pass it with later events to attribute them to this answer."
+    )
+    user_id: str
+    strategy: Strategy
+    items: list[Recommendation]
+    degraded: bool = strawberry.field(
+        description="True when the store is unreachable and the answer comes from memory only."
+    )
+
+
+@strawberry.type
+class UserEvent:
+    item: Item
+    kind: str
+    ts: int
+
+
+@strawberry.type
+class User:
+    id: str = strawberry.field(graphql_type=strawberry.ID)
+    known_to_model: bool
+    history: list[UserEvent] = strawberry.field(description="Newest first.")

@@ -1,0 +1,320 @@
+"""The serving process's state: a store, a trained artifact and the engine built from both.
+
+Reads are answered from memory. Writes go to the store first, in one transaction, and reach
+memory only when the store has committed them: an answer never shows what the store lost.
+When the store is unreachable, reads go on from memory with ``degraded`` set, writes fail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from graphrec.errors import GraphRecError, InvalidInput, NotFound, StoreError, StoreUnavailable
+from graphrec.graph.snapshot import Snapshot, export_snapshot
+from graphrec.models.artifact import Artifact, load_artifact
+from graphrec.serving.engine import Engine, EngineConfig
+from graphrec.serving.live import Event, LiveGraph
+from graphrec.store.base import GraphBatch, GraphStore, empty_table
+
+MAX_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class EventInput:
+    user_id: str
+    item_id: str
+    kind: str
+    ts: int | None = None
+    weight: float | None = None
+    rating: float | None = None
+    recommendation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    id: str
+    title: str | None = None
+    price: float | None = None
+    in_stock: bool = True
+    brand_id: str | None = None
+    brand_name: str | None = None
+    categories: tuple[tuple[str, str | None], ...] = ()
+
+
+def _read_table(store: GraphStore, name: str) -> pa.Table:
+    batches = list(store.stream(name))
+    return pa.Table.from_batches(batches) if batches else empty_table(name)
+
+
+def content_vector(
+    live: LiveGraph, vectors: np.ndarray, known: np.ndarray, item: int
+) -> np.ndarray:
+    """A vector for an item the model never saw: the mean of the known items that share its
+    brand and a category (else a category, else the brand), at the median length."""
+    brand = live.brand[item]
+    cats = set(live.item_categories[item])
+    same_brand = np.array([live.brand[i] == brand and brand >= 0 for i in range(len(known))])
+    same_cat = np.array(
+        [bool(cats.intersection(live.item_categories[i])) for i in range(len(known))]
+    )
+    for mask in (same_brand & same_cat, same_cat, same_brand):
+        mask = mask & known
+        if mask.any():
+            mean = vectors[: len(known)][mask].mean(axis=0)
+            norm = float(np.linalg.norm(mean))
+            if norm > 0:
+                lengths = np.linalg.norm(vectors[: len(known)][known], axis=1)
+                return (mean / norm * float(np.median(lengths))).astype(np.float32)
+    return np.zeros(vectors.shape[1], dtype=np.float32)
+
+
+class Service:
+    def __init__(
+        self,
+        store: GraphStore,
+        artifact: Artifact,
+        config: EngineConfig | None = None,
+        kind_weights: dict[str, float] | None = None,
+        log_dir: Path | None = None,
+    ) -> None:
+        self.store = store
+        self.artifact = artifact
+        self.kind_weights = kind_weights or {}
+        self.started = time.time()
+        self.store_ok = True
+        self.write_lock = threading.Lock()
+        self.log_dir = log_dir
+        self.counters = {"events": 0, "store_errors": 0}
+        model = artifact.model
+        if not hasattr(model, "user_vectors"):
+            raise InvalidInput(
+                f"serving needs an embedding model (lightgcn, sage, mf), not {model.name!r}"
+            )
+        try:
+            snapshot = export_snapshot(store)
+            bought_with = _read_table(store, "bought_with")
+            similar_to = _read_table(store, "similar_to")
+        except (StoreUnavailable, StoreError):
+            self.store_ok = False
+            snapshot = artifact.snapshot
+            bought_with, similar_to = empty_table("bought_with"), empty_table("similar_to")
+        config = config or EngineConfig()
+        live = LiveGraph(snapshot, bought_with, similar_to, trending_days=config.trending_days)
+        item_vecs, user_vecs, known_users = self._vectors(artifact, snapshot, live)
+        self.engine = Engine(live, item_vecs, user_vecs, known_users, config)
+
+    @staticmethod
+    def _vectors(
+        artifact: Artifact, snapshot: Snapshot, live: LiveGraph
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        model: Any = artifact.model
+        trained_items = np.asarray(model.item_vectors().detach().cpu().numpy(), dtype=np.float32)
+        trained_users = np.asarray(model.user_vectors().detach().cpu().numpy(), dtype=np.float32)
+        old = artifact.snapshot
+        item_at = {item: i for i, item in enumerate(old.items.column("id").to_pylist())}
+        user_at = {user: i for i, user in enumerate(old.users.column("id").to_pylist())}
+        items = np.zeros((live.num_items, trained_items.shape[1]), dtype=np.float32)
+        known_items = np.zeros(live.num_items, dtype=bool)
+        for index, item_id in enumerate(live.item_ids):
+            at = item_at.get(item_id)
+            if at is not None:
+                items[index], known_items[index] = trained_items[at], True
+        for unknown in np.flatnonzero(~known_items):
+            items[unknown] = content_vector(live, items, known_items, int(unknown))
+        users = np.zeros((live.num_users, trained_users.shape[1]), dtype=np.float32)
+        known_users = np.zeros(live.num_users, dtype=bool)
+        for index, user_id in enumerate(live.user_ids):
+            row = user_at.get(user_id) if user_id is not None else None
+            if row is not None:
+                users[index], known_users[index] = trained_users[row], True
+        return items, users, known_users
+
+    @classmethod
+    def open(cls, store: GraphStore, artifact_path: Path, **kwargs: Any) -> Service:
+        return cls(store, load_artifact(artifact_path, device="cpu"), **kwargs)
+
+    # -- writes ------------------------------------------------------------------------------
+    def _write(self, batch: GraphBatch) -> None:
+        try:
+            self.store.write(batch)
+        except StoreUnavailable:
+            self.store_ok = False
+            self.counters["store_errors"] += 1
+            raise
+        self.store_ok = True
+
+    def record(self, events: list[EventInput]) -> list[Event]:
+        """Write the events in one transaction, then make the next answers see them."""
+        if not events:
+            raise InvalidInput("no events given")
+        if len(events) > MAX_BATCH:
+            raise InvalidInput(f"at most {MAX_BATCH} events per call, got {len(events)}")
+        live = self.engine.live
+        now = int(time.time())
+        rows: dict[str, list[Any]] = {name: [] for name in empty_table("interactions").schema.names}
+        for number, event in enumerate(events, start=1):
+            where = f"event {number}" if len(events) > 1 else "event"
+            if not event.user_id or len(event.user_id) > 256:
+                raise InvalidInput(f"{where}: userId must be 1..256 characters")
+            if event.item_id not in live.item_index:
+                raise NotFound(f"{where}: no item with id {event.item_id!r}")
+            if not event.kind.isidentifier() or event.kind != event.kind.lower():
+                raise InvalidInput(f"{where}: kind must be a lower-case word, got {event.kind!r}")
+            if event.ts is not None and not 0 <= event.ts <= now + 86_400:
+                raise InvalidInput(f"{where}: ts must be Unix seconds, not in the future")
+            if event.weight is not None and not event.weight >= 0:
+                raise InvalidInput(f"{where}: weight must be >= 0")
+            if event.rating is not None and not 0 <= event.rating <= 10:
+                raise InvalidInput(f"{where}: rating must be in 0..10")
+            rows["user_id"].append(event.user_id)
+            rows["item_id"].append(event.item_id)
+            rows["kind"].append(event.kind)
+            default = (
+                0.0 if event.kind == "not_interested" else self.kind_weights.get(event.kind, 1.0)
+            )
+            rows["weight"].append(default if event.weight is None else event.weight)
+            rows["rating"].append(event.rating)
+            rows["ts"].append(now if event.ts is None else event.ts)
+            rows["split"].append(None)
+        users = sorted({e.user_id for e in events} - set(live.user_index))
+        batch = GraphBatch(
+            users=pa.table({"id": pa.array(users, pa.string())}),
+            interactions=pa.table(rows, schema=empty_table("interactions").schema),
+        )
+        with self.write_lock:
+            self._write(batch)
+            applied = []
+            with self.engine.lock:
+                for event, ts in zip(events, rows["ts"], strict=True):
+                    user = live.add_user(event.user_id)
+                    applied_event = Event(live.item_index[event.item_id], event.kind, ts)
+                    live.add_event(user, applied_event)
+                    applied.append(applied_event)
+            self.counters["events"] += len(events)
+        self._log_events(events, rows["ts"])
+        return applied
+
+    def forget_user(self, user_id: str) -> bool:
+        """Delete the shopper, their interactions and their embedding (privacy delete)."""
+        with self.write_lock:
+            try:
+                existed = self.store.delete_user(user_id)
+            except StoreUnavailable:
+                self.store_ok = False
+                raise
+            with self.engine.lock:
+                user = self.engine.live.user(user_id)
+                if user is not None:
+                    self.engine.forget(user)
+        return existed or user is not None
+
+    def upsert_item(self, item: ItemInput) -> tuple[int, bool]:
+        if not item.id or len(item.id) > 256:
+            raise InvalidInput("item id must be 1..256 characters")
+        if item.price is not None and not item.price >= 0:
+            raise InvalidInput(f"item {item.id!r}: price must be >= 0")
+        if (item.brand_name is not None) and item.brand_id is None:
+            raise InvalidInput(f"item {item.id!r}: a brand name needs a brand id")
+        batch = GraphBatch(
+            items=pa.table(
+                {
+                    "id": [item.id],
+                    "title": pa.array([item.title], pa.string()),
+                    "price": pa.array([item.price], pa.float64()),
+                    "in_stock": [item.in_stock],
+                    "created_at": [int(time.time())],
+                }
+            ),
+            brands=pa.table(
+                {
+                    "id": pa.array([item.brand_id] if item.brand_id else [], pa.string()),
+                    "name": pa.array([item.brand_name] if item.brand_id else [], pa.string()),
+                }
+            ),
+            item_brands=pa.table(
+                {
+                    "item_id": pa.array([item.id] if item.brand_id else [], pa.string()),
+                    "brand_id": pa.array([item.brand_id] if item.brand_id else [], pa.string()),
+                }
+            ),
+            categories=pa.table(
+                {
+                    "id": pa.array([c for c, _ in item.categories], pa.string()),
+                    "name": pa.array([n for _, n in item.categories], pa.string()),
+                }
+            ),
+            item_categories=pa.table(
+                {
+                    "item_id": pa.array([item.id] * len(item.categories), pa.string()),
+                    "category_id": pa.array([c for c, _ in item.categories], pa.string()),
+                }
+            ),
+        )
+        with self.write_lock:
+            self._write(batch)
+            with self.engine.lock:
+                brand = (item.brand_id, item.brand_name) if item.brand_id else None
+                index, new = self.engine.live.upsert_item(
+                    item.id, item.title, item.price, item.in_stock, brand, list(item.categories)
+                )
+                self.engine.item_changed(index, new)
+        return index, new
+
+    # -- attribution log -----------------------------------------------------------------------
+    def pseudonym(self, user_id: str) -> str:
+        return hashlib.blake2b(user_id.encode(), digest_size=8, key=b"graphrec-log").hexdigest()
+
+    def _append(self, name: str, rows: list[dict[str, Any]]) -> None:
+        if self.log_dir is None or not rows:
+            return
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with (self.log_dir / name).open("a") as out:
+            out.write("".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows))
+
+    def log_served(self, answer: Any) -> None:
+        self._append(
+            "served.jsonl",
+            [
+                {
+                    "rec": answer.recommendation_id,
+                    "user": self.pseudonym(answer.user_id),
+                    "group": answer.strategy.value,
+                    "items": [r.item.id for r in answer.items],
+                    "ts": int(time.time()),
+                }
+            ],
+        )
+
+    def _log_events(self, events: list[EventInput], stamps: list[int]) -> None:
+        self._append(
+            "events.jsonl",
+            [
+                {
+                    "rec": e.recommendation_id,
+                    "user": self.pseudonym(e.user_id),
+                    "item": e.item_id,
+                    "kind": e.kind,
+                    "ts": ts,
+                }
+                for e, ts in zip(events, stamps, strict=True)
+                if e.recommendation_id
+            ],
+        )
+
+    # -- health ------------------------------------------------------------------------------
+    def check_store(self) -> bool:
+        try:
+            self.store.counts()
+            self.store_ok = True
+        except GraphRecError:
+            self.store_ok = False
+        return self.store_ok

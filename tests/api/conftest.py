@@ -1,0 +1,48 @@
+"""A served shop: the known graph of tests/graphs.py in an embedded store, BOUGHT_WITH derived,
+a small LightGCN trained on it, and the service and GraphQL app over both."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graphrec.graph.derive import bought_with_edges
+from graphrec.graph.snapshot import export_snapshot
+from graphrec.models.train import train
+from graphrec.serving.engine import EngineConfig
+from graphrec.serving.service import Service
+from graphrec.store import open_store
+from graphrec.store.base import GraphStore
+from tests.graphs import shop_batch
+
+API_KEY = "test-key"
+
+
+@pytest.fixture(scope="session")
+def shop_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("artifact")
+    store = open_store(str(folder / "store"))
+    try:
+        store.write(shop_batch())
+        snapshot = export_snapshot(store)
+    finally:
+        store.close()
+    params = {"embedding_dim": 8, "epochs": 5, "device": "cpu", "batch_size": 4}
+    return train(snapshot, "lightgcn", params, folder / "models", split_kind="temporal")
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Iterator[GraphStore]:
+    graph = open_store(str(tmp_path / "store"))
+    graph.write(shop_batch())
+    graph.replace_bought_with(bought_with_edges(export_snapshot(graph), ["view", "click"], 50, 2))
+    yield graph
+    graph.close()
+
+
+@pytest.fixture()
+def service(store: GraphStore, shop_artifact: Path, tmp_path: Path) -> Service:
+    config = EngineConfig(explore=0.0, control_share=0.0)
+    return Service.open(store, shop_artifact, config=config, log_dir=tmp_path / "log")
