@@ -339,13 +339,15 @@ def _should_mask(error: GraphQLError) -> bool:
 
 
 def build_schema() -> strawberry.Schema:
+    parser_cache = ParserCache(maxsize=256)
+    validation_cache = ValidationCache(maxsize=256)
     limits: list[Any] = [
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
-        MaskErrors(should_mask_error=_should_mask),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: parser_cache,
+        lambda: validation_cache,
+        lambda: MaskErrors(should_mask_error=_should_mask),
     ]
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=limits)
 

