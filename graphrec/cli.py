@@ -387,6 +387,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
     dev: Annotated[bool, typer.Option(help="Serve GraphiQL at /graphql.")] = False,
+    fast_path: Annotated[
+        bool, typer.Option(help="Answer repeated queries through compiled plans.")
+    ] = True,
     store: StoreOption = None,
 ) -> None:
     """Serve the GraphQL API (uvicorn, one worker) from the store and a trained artifact."""
@@ -420,7 +423,7 @@ def serve(
         )
         if not settings.api_key:
             errors.print("GRAPHREC_API_KEY is not set: mutations are refused.")
-        app_ = App(service, api_key=settings.api_key, graphiql=dev)
+        app_ = App(service, api_key=settings.api_key, graphiql=dev, fast_path=fast_path)
         uvicorn.run(
             app_,
             host=host or settings.host,

@@ -69,7 +69,9 @@ class Metrics:
 
 
 class App:
-    def __init__(self, service: Service, api_key: str = "", graphiql: bool = False) -> None:
+    def __init__(
+        self, service: Service, api_key: str = "", graphiql: bool = False, fast_path: bool = True
+    ) -> None:
         self.service = service
         self.api_key = api_key
         self.graphql = _GraphQL(
@@ -78,7 +80,7 @@ class App:
             graphql_ide="graphiql" if graphiql else None,
             allow_queries_via_get=False,
         )
-        self.fast = FastPath(schema, service)
+        self.fast = FastPath(schema, service) if fast_path else None
         self.metrics = Metrics()
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -137,18 +139,13 @@ class App:
             more = message.get("more_body", False)
         headers = dict(scope["headers"])
         answer = None
-        if headers.get(b"content-type", b"").startswith(b"application/json"):
+        if self.fast is not None and headers.get(b"content-type", b"").startswith(
+            b"application/json"
+        ):
             answer = self.fast.try_execute(body)
         if answer is not None:
             self.metrics.fast.inc()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [(b"content-type", b"application/json")],
-                }
-            )
-            await send({"type": "http.response.body", "body": answer})
+            await _respond(send, 200, answer, b"application/json")
             return True
         replayed = False
 
@@ -169,22 +166,22 @@ class App:
         self.metrics.events.set(self.service.counters["events"])
         self.metrics.store_up.set(1 if self.service.store_ok else 0)
         body = generate_latest(self.metrics.registry)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", b"text/plain; version=0.0.4")],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await _respond(send, 200, body, b"text/plain; version=0.0.4")
 
 
-async def _json(send: Any, status: int, body: Any) -> None:
+async def _respond(send: Any, status: int, body: bytes, content_type: bytes) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json")],
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+            ],
         }
     )
-    await send({"type": "http.response.body", "body": orjson.dumps(body)})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _json(send: Any, status: int, body: Any) -> None:
+    await _respond(send, status, orjson.dumps(body), b"application/json")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from graphrec.models.base import History, Recommender
 from graphrec.models.baselines import ItemKNN, Popularity, Random
+from graphrec.models.gfcf import GFCF
 from graphrec.models.lightgcn import MF, LightGCN
 from graphrec.models.sage import GraphSAGE
 
 MODELS: dict[str, type[Recommender]] = {
-    model.name: model for model in (LightGCN, GraphSAGE, MF, Popularity, ItemKNN, Random)
+    model.name: model for model in (LightGCN, GFCF, GraphSAGE, MF, Popularity, ItemKNN, Random)
 }
 
 __all__ = [
+    "GFCF",
     "MF",
     "MODELS",
     "GraphSAGE",

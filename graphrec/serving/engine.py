@@ -17,7 +17,7 @@ step with the store, strongest first: bought with > similar shoppers > similar i
 from __future__ import annotations
 
 import hashlib
-import math
+import random
 import threading
 import time
 import uuid
@@ -115,6 +115,7 @@ class Engine:
             np.ones(len(user_vectors), dtype=bool) if known_users is None else known_users.copy()
         )
         self._item_cache: dict[int, Item] = {}
+        self._trend_cache: dict[int, tuple[int, list[int]]] = {}
 
     def is_known(self, user: int | None) -> bool:
         """Whether the model has a vector for this user."""
@@ -193,7 +194,7 @@ class Engine:
         live = self.live
         ok = np.ones(live.num_items, dtype=bool)
         if flt.in_stock_only:
-            ok &= np.fromiter(live.in_stock, dtype=bool, count=live.num_items)
+            ok &= live.in_stock
         if flt.brands is not None:
             wanted = {live.brand_index[b] for b in flt.brands if b in live.brand_index}
             ok &= np.isin(np.asarray(live.brand), list(wanted))
@@ -257,12 +258,15 @@ class Engine:
                 )
             chosen, scores = self._apply_pins(chosen, scores, allowed, k)
             explored = set(self._explored)
+            blocks = self.edge_blocks(recent, [int(i) for i in chosen])
             items = [
                 Recommendation(
                     item=self.item(int(i)),
                     score=float(s),
                     rank=rank + 1,
-                    reasons=self._reasons(user_id, recent, int(i), int(i) in explored, strategy),
+                    reasons=self._reasons(
+                        user_id, recent, int(i), int(i) in explored, strategy, blocks
+                    ),
                 )
                 for rank, (i, s) in enumerate(zip(chosen, scores, strict=True))
             ]
@@ -275,6 +279,18 @@ class Engine:
         )
 
     _explored: tuple[int, ...] = ()
+
+    def _category_trending(self, category: int, n: int = 10) -> list[int]:
+        """The category's ``n`` most trending in-stock items, cached until the graph changes."""
+        live = self.live
+        cached = self._trend_cache.get(category)
+        if cached is not None and cached[0] == live.version:
+            return cached[1]
+        members = np.asarray(live.category_items.get(category, []), dtype=np.int64)
+        members = members[live.in_stock[members]]
+        top = members[_top(live.trend[members], n)].tolist() if len(members) else []
+        self._trend_cache[category] = (live.version, top)
+        return top
 
     def _popular(self, allowed: np.ndarray, k: int, trending: bool = False) -> np.ndarray:
         self._explored = ()
@@ -299,25 +315,27 @@ class Engine:
         raw = self.vectors @ query
         raw[~allowed] = -np.inf
         pool = _top(raw, max(cfg.candidates, k * 3))
-        evidence: dict[int, float] = {}
-        for event in recent[:5]:
-            for matrix, scale in ((live.bought_with, 1.0), (live.co_counts, 0.5)):
-                start, end = matrix.indptr[event.item], matrix.indptr[event.item + 1]
-                for other, weight in zip(
-                    matrix.indices[start:end], matrix.data[start:end], strict=True
-                ):
-                    if allowed[other]:
-                        evidence[int(other)] = max(evidence.get(int(other), 0.0), weight * scale)
-        categories = {c for e in recent[:5] for c in live.item_categories[e.item]}
-        extra = [i for i in evidence if i not in set(pool.tolist())]
-        if categories:
-            in_cats = np.fromiter(
-                (bool(categories.intersection(cats)) for cats in live.item_categories),
-                dtype=bool,
-                count=live.num_items,
+        evidence = np.zeros(live.num_items)
+        sources = [
+            (matrix, scale, event.item)
+            for event in recent[:5]
+            for matrix, scale in ((live.bought_with, 1.0), (live.co_counts, 0.5))
+        ]
+        if sources:
+            index = np.concatenate(
+                [m.indices[m.indptr[row] : m.indptr[row + 1]] for m, _, row in sources]
             )
-            trend = np.where(in_cats & allowed, live.trend, -np.inf)
-            extra.extend(int(i) for i in _top(trend, 10) if np.isfinite(trend[i]))
+            value = np.concatenate(
+                [m.data[m.indptr[row] : m.indptr[row + 1]] * scale for m, scale, row in sources]
+            )
+            np.maximum.at(evidence, index, value)
+            evidence[~allowed] = 0.0
+        in_pool = np.zeros(live.num_items, dtype=bool)
+        in_pool[pool] = True
+        extra = np.flatnonzero((evidence > 0) & ~in_pool).tolist()
+        categories = {c for e in recent[:5] for c in live.item_categories[e.item]}
+        for category in categories:
+            extra.extend(i for i in self._category_trending(category) if allowed[i])
         if extra:
             pool = np.unique(np.concatenate([pool, np.asarray(extra, dtype=np.int64)]))
         pool = pool[np.isfinite(raw[pool])]
@@ -326,7 +344,7 @@ class Engine:
             return pool, np.zeros(0)
         scores = raw[pool].astype(np.float64)
         z = (scores - scores.mean()) / (scores.std() + 1e-9)
-        bonus = np.array([math.log1p(evidence.get(int(i), 0.0)) for i in pool])
+        bonus = np.log1p(evidence[pool])
         if bonus.max() > 0:
             z += cfg.graph_weight * bonus / bonus.max()
         z += self._rule_adjustment(pool)
@@ -339,13 +357,10 @@ class Engine:
         chosen_scores = list(z[picked])
         self._explored = ()
         if n_explore:
-            rest = np.setdiff1d(np.arange(len(pool)), picked)
-            rng = np.random.default_rng(int(rec_id[:8], 16))
-            take: list[int] = (
-                rng.choice(rest, size=min(n_explore, len(rest)), replace=False).tolist()
-                if len(rest)
-                else []
-            )
+            free = np.ones(len(pool), dtype=bool)
+            free[picked] = False
+            rest = np.flatnonzero(free).tolist()
+            take = random.Random(rec_id).sample(rest, min(n_explore, len(rest)))
             explored = [int(pool[r]) for r in take]
             self._explored = tuple(explored)
             step = max(k // max(n_explore, 1), 1)
@@ -389,6 +404,7 @@ class Engine:
         item: int,
         explored: bool,
         strategy: Strategy,
+        blocks: dict[str, Any] | None = None,
     ) -> list[Reason]:
         reasons = []
         if explored:
@@ -401,7 +417,7 @@ class Engine:
                 )
             )
         if strategy is not Strategy.CONTROL:
-            reasons.extend(self.evidence(user_id, recent, item))
+            reasons.extend(self.evidence(user_id, recent, item, blocks))
         reasons.append(self._popularity_reason(item, trending=strategy is Strategy.COLD_START))
         reasons.sort(key=lambda r: (-PRIORITY[r.kind], -r.support))
         return _one_per_kind(reasons)[: self.config.max_reasons]
@@ -440,15 +456,55 @@ class Engine:
             path=Path(nodes=[self._item_node(item)], relationships=[]),
         )
 
-    def evidence(self, user_id: str, recent: list[Event], item: int) -> list[Reason]:
+    def edge_blocks(self, recent: list[Event], items: list[int]) -> dict[str, Any]:
+        """For each item-item relationship and each of ``items``: the recent event with the
+        strongest edge to it (the most recent on ties) and that edge's value."""
+        live = self.live
+        blocks: dict[str, Any] = {}
+        if not recent or not items:
+            return blocks
+        wanted = set(items)
+        for name in ("bought_with", "similar_to", "co_counts"):
+            matrix = getattr(live, name)
+            best: dict[int, tuple[int, float]] = {}
+            for position, event in enumerate(recent):
+                start, end = matrix.indptr[event.item], matrix.indptr[event.item + 1]
+                if start == end:
+                    continue
+                row = matrix.indices[start:end]
+                hits = np.flatnonzero(np.isin(row, items, assume_unique=True))
+                for at in hits.tolist():
+                    other, value = int(row[at]), float(matrix.data[start + at])
+                    if other in wanted and (other not in best or value > best[other][1]):
+                        best[other] = (position, value)
+            blocks[name] = best
+        return blocks
+
+    def _strongest(
+        self, blocks: dict[str, Any], name: str, recent: list[Event], item: int
+    ) -> tuple[float, Event] | None:
+        found = blocks.get(name, {}).get(item)
+        if found is None or found[1] <= 0 or recent[found[0]].item == item:
+            return None
+        return float(found[1]), recent[found[0]]
+
+    def evidence(
+        self,
+        user_id: str,
+        recent: list[Event],
+        item: int,
+        blocks: dict[str, Any] | None = None,
+    ) -> list[Reason]:
         """Every kind of path from the shopper's recent items to ``item``, strongest of each."""
         live = self.live
         user = live.user(user_id)
+        if blocks is None:
+            blocks = self.edge_blocks(recent, [item])
         out: list[Reason] = []
         user_node = PathNode(label="User", id=user_id, name=None)
-        best_bw: tuple[float, Event] | None = None
-        best_sim: tuple[float, Event] | None = None
-        best_co: tuple[int, Event] | None = None
+        best_bw = self._strongest(blocks, "bought_with", recent, item)
+        best_sim = self._strongest(blocks, "similar_to", recent, item)
+        best_co = self._strongest(blocks, "co_counts", recent, item)
         brand_match: Event | None = None
         category_match: tuple[Event, int] | None = None
         brand = live.brand[item]
@@ -457,15 +513,6 @@ class Engine:
             j = event.item
             if j == item:
                 continue
-            weight = _edge(live.bought_with, j, item)
-            if weight and (best_bw is None or weight > best_bw[0]):
-                best_bw = (weight, event)
-            score = _edge(live.similar_to, j, item)
-            if score and (best_sim is None or score > best_sim[0]):
-                best_sim = (score, event)
-            count = _edge(live.co_counts, j, item)
-            if count and (best_co is None or count > best_co[0]):
-                best_co = (int(count), event)
             if brand_match is None and brand >= 0 and live.brand[j] == brand:
                 brand_match = event
             if category_match is None:

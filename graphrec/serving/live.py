@@ -52,9 +52,10 @@ class LiveGraph:
         self.item_index = {item: i for i, item in enumerate(self.item_ids)}
         self.titles: list[str | None] = items.column("title").to_pylist()
         self.prices: list[float | None] = items.column("price").to_pylist()
-        self.in_stock: list[bool] = [
-            True if v is None else bool(v) for v in items.column("in_stock").to_pylist()
-        ]
+        self.in_stock = np.array(
+            [True if v is None else bool(v) for v in items.column("in_stock").to_pylist()],
+            dtype=bool,
+        )
         self.brand: list[int] = [-1 if b is None else int(b) for b in items.column("brand")]
         self.brand_ids: list[str] = snapshot.brands.column("id").to_pylist()
         self.brand_names: list[str | None] = snapshot.brands.column("name").to_pylist()
@@ -70,6 +71,10 @@ class LiveGraph:
             pairs.column("item").to_numpy(), pairs.column("category").to_numpy(), strict=True
         ):
             self.item_categories[int(item)].append(int(category))
+        self.category_items: dict[int, list[int]] = {}
+        for item, categories in enumerate(self.item_categories):
+            for category in categories:
+                self.category_items.setdefault(category, []).append(item)
 
         self.user_ids: list[str | None] = snapshot.users.column("id").to_pylist()
         self.user_index: dict[str, int] = {u: i for i, u in enumerate(self.user_ids) if u}
@@ -86,6 +91,9 @@ class LiveGraph:
         np.cumsum(self.hist_indptr, out=self.hist_indptr)
         self.live: dict[int, list[Event]] = {}
         self.forgotten: set[int] = set()
+        #: Bumped by every change, so caches of derived answers know when to drop them.
+        self.version = 0
+        self._shopper_cache: dict[tuple[int, int], tuple[int, int] | None] = {}
 
         n = len(self.item_ids)
         binary = sp.csr_matrix(
@@ -183,7 +191,20 @@ class LiveGraph:
 
     def common_shopper(self, user: int, first: int, second: int) -> tuple[int, int] | None:
         """Another shopper who had both items, and how many such shoppers there are."""
-        both = np.intersect1d(self.item_shoppers(first), self.item_shoppers(second))
+        key = (first, second)
+        if key not in self._shopper_cache:
+            if len(self._shopper_cache) > 200_000:
+                self._shopper_cache.clear()
+            self._shopper_cache[key] = self._common(first, second)
+        found = self._shopper_cache[key]
+        if found is None or found[0] != user:
+            return found
+        return self._common(first, second, user)
+
+    def _common(self, first: int, second: int, user: int = -1) -> tuple[int, int] | None:
+        both = np.intersect1d(
+            self.item_shoppers(first), self.item_shoppers(second), assume_unique=True
+        )
         both = both[both != user]
         if len(both) == 0:
             return None
@@ -198,6 +219,10 @@ class LiveGraph:
         return out
 
     # -- changes (applied after the store committed them) ----------------------------------
+    def changed(self) -> None:
+        self.version += 1
+        self._shopper_cache.clear()
+
     def add_user(self, user_id: str) -> int:
         index = self.user_index.get(user_id)
         if index is not None:
@@ -208,6 +233,7 @@ class LiveGraph:
         return len(self.user_ids) - 1
 
     def add_event(self, user: int, event: Event) -> None:
+        self.changed()
         self.live.setdefault(user, []).append(event)
         self.live_item_users.setdefault(event.item, []).append(user)
         self.shoppers[event.item] += 1
@@ -216,6 +242,7 @@ class LiveGraph:
             self.trend[event.item] += 1
 
     def forget(self, user: int) -> None:
+        self.changed()
         user_id = self.user_ids[user]
         if user_id is not None:
             del self.user_index[user_id]
@@ -243,6 +270,7 @@ class LiveGraph:
         categories: list[tuple[str, str | None]],
     ) -> tuple[int, bool]:
         """Add or update an item; returns its index and whether it is new."""
+        self.changed()
         index = self.item_index.get(item_id)
         new = index is None
         if index is None:
@@ -251,7 +279,7 @@ class LiveGraph:
             self.item_index[item_id] = index
             self.titles.append(title)
             self.prices.append(price)
-            self.in_stock.append(in_stock)
+            self.in_stock = np.append(self.in_stock, in_stock)
             self.brand.append(-1)
             self.item_categories.append([])
             self.shoppers = np.append(self.shoppers, 0.0)
@@ -277,6 +305,7 @@ class LiveGraph:
             category = self.category_index[category_id]
             if category not in self.item_categories[index]:
                 self.item_categories[index].append(category)
+                self.category_items.setdefault(category, []).append(index)
         return index, new
 
 

@@ -43,6 +43,7 @@ FAST = {
         "device": "cpu",
     },
     "itemknn": {"neighbours": 10, "shrink": 0.0},
+    "gfcf": {"dim": 4},
 }
 
 
@@ -129,7 +130,7 @@ def test_bad_arguments_are_named() -> None:
         Popularity().similar_items(np.array([0]), 3)
 
 
-@pytest.mark.parametrize("name", ["lightgcn", "itemknn"])
+@pytest.mark.parametrize("name", ["lightgcn", "itemknn", "gfcf"])
 def test_observe_uses_new_history_without_training(name: str) -> None:
     split = planted_split()
     model = build(name)

@@ -1,0 +1,139 @@
+r"""GF-CF: LightGCN's propagation taken to its closed form (Shen et al., CIKM 2021,
+https://arxiv.org/abs/2110.07939).
+
+With :math:`\tilde{R} = D_U^{-1/2} R D_I^{-1/2}` the normalised user-item matrix, LightGCN's
+layers are a low-pass filter on the item-item graph :math:`\tilde{R}^\top \tilde{R}`; training
+the embeddings only learns how to weigh its frequencies. GF-CF applies the filter directly:
+
+.. math::
+    s_u = r_u \tilde{R}^\top \tilde{R}
+          + \gamma \, r_u (\tilde{R}^\top \tilde{R})^2
+          + \beta \, r_u D_I^{-1/2} V_k V_k^\top D_I^{1/2}
+
+a linear filter, an optional second-order term, and the ideal low-pass filter made of the top
+``dim`` right singular vectors :math:`V_k` of :math:`\tilde{R}`. No gradient steps: "fitting"
+is one truncated SVD (ARPACK), and a new event changes the next answer through :meth:`observe`.
+Defaults are the paper's (beta 0.3, dim 256, gamma 0); what other settings gave on Gowalla is in
+benchmarks/train/README.md.
+
+Embeddings for serving and SIMILAR_TO are the low-pass part's factors:
+users :math:`r_u D_I^{-1/2} V_k`, items :math:`V_k^\top D_I^{1/2}` (scaled).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from scipy.sparse.linalg import svds
+from torch import Tensor
+
+from graphrec.errors import InvalidInput
+from graphrec.graph.splits import Split
+from graphrec.models.base import History, OnEval, Recommender
+
+
+class GFCF(Recommender):
+    name = "gfcf"
+
+    def __init__(
+        self,
+        beta: float = 0.3,
+        dim: int = 256,
+        gamma: float = 0.0,
+        seed: int = 0,
+        **config: Any,
+    ) -> None:
+        if dim < 1:
+            raise InvalidInput(f"gfcf: dim must be >= 1, got {dim}")
+        if beta < 0:
+            raise InvalidInput(f"gfcf: beta must be >= 0, got {beta}")
+        super().__init__(beta=beta, dim=dim, gamma=gamma, seed=seed, **config)
+
+    def fit(self, split: Split, on_eval: OnEval | None = None) -> History:
+        started = time.perf_counter()
+        self.num_users, self.num_items = split.num_users, split.num_items
+        self.observe(split.train)
+        return History(seconds=time.perf_counter() - started)
+
+    def observe(self, history: sp.csr_matrix) -> None:
+        ratings = sp.csr_matrix(history, dtype=np.float32)
+        ratings.data[:] = 1.0
+        self.ratings = ratings
+        user_degree = np.asarray(ratings.sum(axis=1)).ravel()
+        item_degree = np.asarray(ratings.sum(axis=0)).ravel()
+        self.item_inv_sqrt = np.where(item_degree > 0, np.maximum(item_degree, 1) ** -0.5, 0.0)
+        self.item_sqrt = np.sqrt(item_degree)
+        user_inv_sqrt = np.where(user_degree > 0, np.maximum(user_degree, 1) ** -0.5, 0.0)
+        normalised = sp.diags(user_inv_sqrt) @ ratings @ sp.diags(self.item_inv_sqrt)
+        self.norm = normalised.tocsr().astype(np.float32)
+        self.norm_t = self.norm.T.tocsr()
+        self.components = self._low_pass(self.norm)
+
+    def _low_pass(self, matrix: sp.csr_matrix) -> np.ndarray:
+        """Top ``dim`` right singular vectors, ``[dim, items]``."""
+        if float(self.config["beta"]) == 0:
+            return np.zeros((0, matrix.shape[1]), dtype=np.float32)
+        dim = min(int(self.config["dim"]), min(matrix.shape) - 1)
+        if dim < 1:
+            return np.zeros((0, matrix.shape[1]), dtype=np.float32)
+        _, values, vt = svds(
+            matrix.astype(np.float64), k=dim, random_state=int(self.config["seed"])
+        )
+        order = np.argsort(-values)
+        return np.ascontiguousarray(vt[order], dtype=np.float32)
+
+    def _filter(self, signal: np.ndarray) -> np.ndarray:
+        """``signal @ R~^T R~`` for dense rows, through the sparse factors."""
+        return np.ascontiguousarray((self.norm_t @ (self.norm @ signal.T)).T)
+
+    def user_scores(self, users: np.ndarray) -> Tensor:
+        rows = self.ratings[users]
+        scores = np.asarray(((rows @ self.norm_t) @ self.norm).todense(), dtype=np.float32)
+        gamma = float(self.config["gamma"])
+        if gamma:
+            scores += gamma * self._filter(scores)
+        beta = float(self.config["beta"])
+        if beta and len(self.components):
+            low = (rows.multiply(self.item_inv_sqrt).tocsr() @ self.components.T) @ self.components
+            scores += beta * np.asarray(low * self.item_sqrt, dtype=np.float32)
+        return torch.from_numpy(np.ascontiguousarray(scores, dtype=np.float32))
+
+    def user_vectors(self) -> Tensor:
+        weighted = self.ratings.multiply(self.item_inv_sqrt).tocsr()
+        return torch.from_numpy(np.asarray(weighted @ self.components.T, dtype=np.float32))
+
+    def item_vectors(self) -> Tensor:
+        return torch.from_numpy(
+            np.ascontiguousarray((self.components * self.item_sqrt).T, dtype=np.float32)
+        )
+
+    def state(self) -> dict[str, np.ndarray]:
+        r = self.ratings
+        return {
+            "indptr": r.indptr,
+            "indices": r.indices,
+            "shape": np.array(r.shape),
+            "components": self.components,
+        }
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        users, items = (int(v) for v in state["shape"])
+        ratings = sp.csr_matrix(
+            (np.ones(len(state["indices"]), np.float32), state["indices"], state["indptr"]),
+            shape=(users, items),
+        )
+        components = state["components"]
+        self.num_users, self.num_items = users, items
+        self.observe_without_svd(ratings, components)
+
+    def observe_without_svd(self, ratings: sp.csr_matrix, components: np.ndarray) -> None:
+        low_pass = self._low_pass
+        self._low_pass = lambda matrix: components  # type: ignore[method-assign]
+        try:
+            self.observe(ratings)
+        finally:
+            self._low_pass = low_pass  # type: ignore[method-assign]
