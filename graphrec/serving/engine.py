@@ -364,9 +364,9 @@ class Engine:
             explored = [int(pool[r]) for r in take]
             self._explored = tuple(explored)
             step = max(k // max(n_explore, 1), 1)
-            for slot, (index, r) in enumerate(zip(explored, take, strict=True)):
+            for slot, (item, r) in enumerate(zip(explored, take, strict=True)):
                 position = min(step * (slot + 1) - 1, len(chosen))
-                chosen.insert(position, index)
+                chosen.insert(position, item)
                 chosen_scores.insert(position, float(z[r]))
         return np.asarray(chosen, dtype=np.int64), np.asarray(chosen_scores)
 

@@ -268,7 +268,8 @@ def test_lookups_and_item_to_item(service: Service, store: GraphStore) -> None:
     assert [e["item"]["id"] for e in user["user"]["history"]] == ["lipstick", "cream", "serum"]
     together = ok(
         service,
-        '{ boughtTogether(itemId: "serum") { item { id } score reasons { kind path { nodes { id } } } } }',
+        '{ boughtTogether(itemId: "serum") { item { id } score '
+        "reasons { kind path { nodes { id } } } } }",
     )
     assert {r["item"]["id"]: r["score"] for r in together["boughtTogether"]} == {
         "cream": 2.0,
@@ -286,7 +287,8 @@ def test_lookups_and_item_to_item(service: Service, store: GraphStore) -> None:
     assert [r["item"]["id"] for r in trending["trending"]] == ["lipstick", "mascara"]
     explained = ok(
         service,
-        '{ explain(userId: "bob", itemId: "toner") { kind support path { nodes { label id } relationships { type start end kind weight } } } }',
+        '{ explain(userId: "bob", itemId: "toner") { kind support '
+        "path { nodes { label id } relationships { type start end kind weight } } } }",
     )
     kinds = [r["kind"] for r in explained["explain"]]
     assert kinds[0] == "BOUGHT_WITH"
