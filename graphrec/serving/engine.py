@@ -471,12 +471,11 @@ class Engine:
                 start, end = matrix.indptr[event.item], matrix.indptr[event.item + 1]
                 if start == end:
                     continue
-                row = matrix.indices[start:end]
-                hits = np.flatnonzero(np.isin(row, items, assume_unique=True))
-                for at in hits.tolist():
-                    other, value = int(row[at]), float(matrix.data[start + at])
-                    if other in wanted and (other not in best or value > best[other][1]):
-                        best[other] = (position, value)
+                for at, other in enumerate(matrix.indices[start:end].tolist()):
+                    if other in wanted:
+                        value = float(matrix.data[start + at])
+                        if other not in best or value > best[other][1]:
+                            best[other] = (position, value)
             blocks[name] = best
         return blocks
 
