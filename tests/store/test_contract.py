@@ -251,6 +251,12 @@ def test_item_embeddings_and_similar_to_are_written_back(shop: GraphStore) -> No
     assert shop.similar_to("serum") == [("cream", 0.9), ("toner", 0.4)]
     assert shop.similar_to("serum", limit=1) == [("cream", 0.9)]
     assert shop.counts().relationships["SIMILAR_TO"] == 3
+    streamed = pa.Table.from_batches(list(shop.stream("similar_to")))
+    assert sorted(zip(*streamed.to_pydict().values(), strict=True)) == [
+        ("cream", "serum", 0.9),
+        ("serum", "cream", 0.9),
+        ("serum", "toner", 0.4),
+    ]
     shop.replace_similar_to(edges.slice(2))
     assert shop.similar_to("serum") == []
     assert shop.bought_with("serum") == []  # the other derived edges are untouched
