@@ -455,6 +455,56 @@ def schema(
     console.print(f"wrote {out}")
 
 
+report_app = typer.Typer(
+    help="Reports: the lift of personalised over control.", no_args_is_help=True
+)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("lift")
+def report_lift(
+    log_dir: Annotated[
+        Path | None, typer.Option(help="The serve log folder (default DATA_DIR/log).")
+    ] = None,
+    kinds: Annotated[
+        str, typer.Option(help="Event kinds that count as a conversion, comma-separated.")
+    ] = "purchase",
+    window: Annotated[
+        float, typer.Option(help="Hours after an answer in which its conversions count.")
+    ] = 24.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Conversion of personalised answers against the popularity control group, with a 95 %
+    confidence interval."""
+    from graphrec.serving.lift import lift
+
+    folder = log_dir or get_settings().data_dir / "log"
+    wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
+    try:
+        result = lift(folder, wanted, int(window * 3600))
+    except GraphRecError as e:
+        raise _fail(e) from None
+    if as_json:
+        console.print_json(json.dumps(result.as_dict()))
+        return
+    table = Table(title=f"conversion ({', '.join(wanted)}) within {window:g} h of an answer")
+    for column in ("group", "answers", "converted", "rate"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for group in (result.personalized, result.control):
+        table.add_row(
+            group.group, f"{group.answers:,}", f"{group.converted:,}", f"{group.rate:.4f}"
+        )
+    console.print(table)
+    if result.relative is None:
+        console.print("lift: not defined yet (a group has no conversions)")
+    else:
+        console.print(
+            f"lift: {result.relative:+.1%} (95 % CI {result.relative_low:+.1%} .. "
+            f"{result.relative_high:+.1%}); difference {result.difference:+.4f} "
+            f"({result.difference_low:+.4f} .. {result.difference_high:+.4f})"
+        )
+
+
 @app.command("delete-user")
 def delete_user(user_id: str, store: StoreOption = None) -> None:
     """Delete a user with every interaction (privacy request)."""
