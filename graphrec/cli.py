@@ -393,6 +393,8 @@ def serve(
     store: StoreOption = None,
 ) -> None:
     """Serve the GraphQL API (uvicorn, one worker) from the store and a trained artifact."""
+    import gc
+
     import uvicorn
 
     from graphrec.api.app import App
@@ -424,6 +426,8 @@ def serve(
         if not settings.api_key:
             errors.print("GRAPHREC_API_KEY is not set: mutations are refused.")
         app_ = App(service, api_key=settings.api_key, graphiql=dev, fast_path=fast_path)
+        gc.collect()
+        gc.freeze()  # the loaded graph is long-lived: keep the cyclic GC from rescanning it
         uvicorn.run(
             app_,
             host=host or settings.host,

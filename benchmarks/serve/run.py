@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import random
 import signal
@@ -25,6 +26,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -59,15 +61,13 @@ def request_bytes(port: int, query: str, user: str) -> bytes:
 
 
 async def one_connection(
-    port: int, requests: list[bytes], deadline: float, latencies: list[float], errors: list[str]
+    port: int, requests: Iterator[bytes], deadline: float, latencies: list[float], errors: list[str]
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
-        index = random.randrange(len(requests))
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            writer.write(requests[index % len(requests)])
-            index += 1
+            writer.write(next(requests))
             head = await reader.readuntil(b"\r\n\r\n")
             length = 0
             for line in head.split(b"\r\n"):
@@ -81,22 +81,66 @@ async def one_connection(
         writer.close()
 
 
-async def load(port: int, requests: list[bytes], seconds: float, connections: int) -> dict:
+async def cache_counts(port: int) -> dict[str, float]:
+    """Answer-cache hits and misses from /metrics (empty for servers without it)."""
+    try:
+        return await asyncio.wait_for(_cache_counts(port), timeout=5)
+    except (OSError, ValueError, StopIteration, asyncio.TimeoutError, asyncio.IncompleteReadError):
+        return {}
+
+
+async def _cache_counts(port: int) -> dict[str, float]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    length = int(next(x for x in lines if x.lower().startswith(b"content-length")).split(b":")[1])
+    body = (await reader.readexactly(length)).decode()
+    writer.close()
+    counts = {}
+    for line in body.splitlines():
+        if line.startswith("graphrec_answer_cache{"):
+            counts[line.split('"')[1]] = float(line.split()[-1])
+    return counts
+
+
+async def load(
+    port: int, requests: list[bytes], seconds: float, connections: int, warm: bool
+) -> dict:
+    """Shoppers are asked for in one shuffled round after another, shared by all connections:
+    the first round meets an empty answer cache, later rounds (within its 30 s) do not."""
     latencies: list[float] = []
     errors: list[str] = []
-    # warm-up: caches, plans, first allocations
-    await one_connection(port, requests, time.perf_counter() + 2.0, [], [])
+    shared = itertools.cycle(requests)
+    if warm:  # one full round first, so the measured requests are repeat visits
+        await asyncio.gather(
+            *(
+                one_connection(port, iter(requests[c::connections]), float("inf"), [], [])
+                for c in range(connections)
+            ),
+            return_exceptions=True,
+        )
+    else:  # warm-up on shoppers outside the measured rounds: plans, first allocations
+        unknown = [
+            request_bytes(port, QUERY if b"ID!" in requests[0] else NAIVE_QUERY, f"warm-{n}")
+            for n in range(200)
+        ]
+        await one_connection(port, iter(unknown), time.perf_counter() + 2.0, [], [])
+    before = await cache_counts(port)
     started = time.perf_counter()
     deadline = started + seconds
     await asyncio.gather(
-        *(one_connection(port, requests, deadline, latencies, errors) for _ in range(connections))
+        *(one_connection(port, shared, deadline, latencies, errors) for _ in range(connections))
     )
     elapsed = time.perf_counter() - started
+    after = await cache_counts(port)
     latencies.sort()
 
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
 
+    hits = after.get("hit", 0) - before.get("hit", 0)
+    misses = after.get("miss", 0) - before.get("miss", 0)
     return {
         "requests": len(latencies),
         "rps": len(latencies) / elapsed,
@@ -105,6 +149,7 @@ async def load(port: int, requests: list[bytes], seconds: float, connections: in
         "p99_ms": pct(0.99),
         "errors": len(errors),
         "first_error": errors[0] if errors else None,
+        "cache_hit_rate": hits / (hits + misses) if hits + misses else None,
     }
 
 
@@ -121,13 +166,15 @@ def wait_ready(port: int, process: subprocess.Popen, timeout: float = 180) -> No
     raise SystemExit("server did not come up")
 
 
-def measure(name: str, command: list[str], port: int, query: str, users: list[str], args) -> dict:
+def measure(
+    name: str, command: list[str], port: int, query: str, users: list[str], args, warm: bool = False
+) -> dict:
     env = {**os.environ, "GRAPHREC_STORE": args.store}
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     try:
         wait_ready(port, process)
         requests = [request_bytes(port, query, u) for u in users]
-        result = asyncio.run(load(port, requests, args.seconds, args.connections))
+        result = asyncio.run(load(port, requests, args.seconds, args.connections, warm))
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -138,7 +185,12 @@ def measure(name: str, command: list[str], port: int, query: str, users: list[st
     print(
         f"{name:34s} {result['rps']:8.0f} req/s  p50 {result['p50_ms']:6.2f} ms  "
         f"p95 {result['p95_ms']:6.2f} ms  p99 {result['p99_ms']:6.2f} ms  "
-        f"({result['requests']} requests, {result['errors']} errors)",
+        f"({result['requests']} requests, {result['errors']} errors"
+        + (
+            f", answer cache hits {result['cache_hit_rate']:.0%})"
+            if result["cache_hit_rate"] is not None
+            else ")"
+        ),
         flush=True,
     )
     if result["first_error"]:
@@ -152,42 +204,33 @@ def main() -> None:
     parser.add_argument("--artifact", required=True)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--users", type=int, default=5000, help="distinct shoppers asked for")
+    parser.add_argument(
+        "--returning", type=int, default=2000, help="shoppers in the returning-shopper run"
+    )
     parser.add_argument("--skip-naive", action="store_true")
     args = parser.parse_args()
 
     import pyarrow.parquet as pq
 
     users = pq.read_table(Path(args.artifact) / "snapshot" / "users.parquet").column("id")
-    rng = random.Random(0)
-    chosen = rng.sample(users.to_pylist(), min(args.users, len(users)))
+    everyone = users.to_pylist()
+    random.Random(0).shuffle(everyone)
+    returning = everyone[: args.returning]
     graphrec = [sys.executable, "-m", "graphrec.cli", "serve", "--artifact", args.artifact]
     results = []
-    port = free_port()
-    results.append(
-        measure(
-            "graphrec (compiled plans)", [*graphrec, "--port", str(port)], port, QUERY, chosen, args
-        )
-    )
-    port = free_port()
-    results.append(
-        measure(
-            "graphrec (Strawberry executor)",
-            [*graphrec, "--port", str(port), "--no-fast-path"],
-            port,
-            QUERY,
-            chosen,
-            args,
-        )
-    )
-    if not args.skip_naive:
+
+    def run(name: str, command: list[str], query: str, shoppers: list[str], warm: bool) -> None:
         port = free_port()
-        naive = [sys.executable, str(HERE / "naive.py"), args.artifact, str(port)]
-        results.append(
-            measure(
-                "naive (Strawberry + top-k, no reasons)", naive, port, NAIVE_QUERY, chosen, args
-            )
-        )
+        command = [part.replace("PORT", str(port)) for part in command]
+        results.append(measure(name, command, port, query, shoppers, args, warm))
+
+    served = [*graphrec, "--port", "PORT"]
+    run("graphrec, new shoppers", served, QUERY, everyone, False)
+    run(f"graphrec, {len(returning):,} returning shoppers", served, QUERY, returning, True)
+    run("graphrec, Strawberry executor", [*served, "--no-fast-path"], QUERY, everyone, False)
+    if not args.skip_naive:
+        naive = [sys.executable, str(HERE / "naive.py"), args.artifact, "PORT"]
+        run("naive (Strawberry + top-k, no reasons)", naive, NAIVE_QUERY, everyone, False)
         base = results[-1]
         for r in results[:-1]:
             print(

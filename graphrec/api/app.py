@@ -66,6 +66,12 @@ class Metrics:
         self.store_up = Gauge(
             "graphrec_store_up", "1 if the store answered", registry=self.registry
         )
+        self.cache = Gauge(
+            "graphrec_answer_cache",
+            "Answers served from (hit) or computed past (miss) the answer cache",
+            ["result"],
+            registry=self.registry,
+        )
 
 
 class App:
@@ -165,6 +171,8 @@ class App:
         self.metrics.users.set(len(live.user_index))
         self.metrics.events.set(self.service.counters["events"])
         self.metrics.store_up.set(1 if self.service.store_ok else 0)
+        self.metrics.cache.labels("hit").set(self.service.engine.cache_hits)
+        self.metrics.cache.labels("miss").set(self.service.engine.cache_misses)
         body = generate_latest(self.metrics.registry)
         await _respond(send, 200, body, b"text/plain; version=0.0.4")
 

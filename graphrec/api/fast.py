@@ -13,6 +13,7 @@ always Strawberry's.
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Callable
 from enum import Enum
@@ -44,6 +45,21 @@ Serializer = Callable[[Any], Any]
 Root = Callable[[Service, dict[str, Any]], Any]
 
 CACHE_SIZE = 256
+#: Types whose objects are never changed once built (the engine shares items and nodes between
+#: answers and reuses cached answers' items): each is serialised once per plan.
+SHARED_TYPES = frozenset(
+    {
+        "Item",
+        "PathNode",
+        "Brand",
+        "Category",
+        "Recommendation",
+        "Reason",
+        "Path",
+        "PathRelationship",
+    }
+)
+_plan_ids = itertools.count()
 
 
 def _filter(raw: dict[str, Any] | None) -> RecFilter | None:
@@ -136,7 +152,14 @@ def _compile_object(kind: GraphQLObjectType, selection: SelectionSetNode, depth:
     entries = ", ".join(
         f"{key!r}: s{i}({'v.' + attr if attr else 'v'})" for i, (key, attr, _) in enumerate(fields)
     )
-    source = f"def serialize(v):\n    return {{{entries}}}\n"
+    if kind.name in SHARED_TYPES:  # immutable, shared objects: serialise each once per plan
+        memo = f"_plan{next(_plan_ids)}"
+        source = (
+            f"def serialize(v):\n    d = v.__dict__\n    out = d.get({memo!r})\n"
+            f"    if out is None:\n        out = d[{memo!r}] = {{{entries}}}\n    return out\n"
+        )
+    else:
+        source = f"def serialize(v):\n    return {{{entries}}}\n"
     scope: dict[str, Any] = dict(names)
     exec(compile(source, f"<plan {kind.name}>", "exec"), scope)  # noqa: S102 - names come from the schema
     return cast(Serializer, scope["serialize"])

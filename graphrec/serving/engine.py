@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -83,6 +83,10 @@ class EngineConfig:
     max_reasons: int = 3
     trending_days: float = 7.0
     rules: list[Rule] = field(default_factory=list)
+    #: A shopper's answer is reused (with a new recommendation id) until their next event, a
+    #: catalogue change, or this many seconds; 0 turns the cache off.
+    answer_ttl_s: float = 30.0
+    answer_cache_size: int = 100_000
 
 
 @dataclass
@@ -91,6 +95,17 @@ class RecFilter:
     brands: list[str] | None = None
     in_stock_only: bool = True
     exclude_items: list[str] | None = None
+
+    def key(self) -> tuple[Any, ...]:
+        def frozen(values: list[str] | None) -> tuple[str, ...] | None:
+            return None if values is None else tuple(values)
+
+        return (
+            frozen(self.categories),
+            frozen(self.brands),
+            self.in_stock_only,
+            frozen(self.exclude_items),
+        )
 
 
 class Engine:
@@ -116,6 +131,12 @@ class Engine:
         )
         self._item_cache: dict[int, Item] = {}
         self._trend_cache: dict[int, tuple[int, list[int]]] = {}
+        # Item views and item path nodes are shared between answers and never changed in place:
+        # an upsert replaces them (so serialisers may memoise them, see graphrec.api.fast).
+        self._node_cache: dict[int, PathNode] = {}
+        self._answers: dict[tuple[Any, ...], tuple[tuple[int, int], float, Recommendations]] = {}
+        self.cache_hits = 0
+        self.cache_misses = 0
 
     def is_known(self, user: int | None) -> bool:
         """Whether the model has a vector for this user."""
@@ -126,6 +147,7 @@ class Engine:
         from graphrec.serving.service import content_vector
 
         self._item_cache.pop(index, None)
+        self._node_cache.pop(index, None)
         if new:
             known = np.zeros(len(self.vectors), dtype=bool)
             known[: len(self.vectors)] = np.linalg.norm(self.vectors, axis=1) > 0
@@ -238,7 +260,16 @@ class Engine:
         flt = flt or RecFilter()
         live = self.live
         rec_id = uuid.uuid4().hex
+        key = (user_id, k, flt.key(), diversity, explore, tuple(cfg.rules), cfg.control_share)
         with self.lock:
+            stamp = (live.user_versions.get(user_id, 0), live.catalogue_version)
+            cached = self._answers.get(key)
+            if cached is not None:
+                if cached[0] == stamp and time.monotonic() - cached[1] < cfg.answer_ttl_s:
+                    self.cache_hits += 1
+                    return replace(cached[2], recommendation_id=rec_id)
+                del self._answers[key]
+            self.cache_misses += 1
             user = live.user(user_id)
             history = live.history(user) if user is not None else []
             allowed = self._allowed(flt)
@@ -270,13 +301,18 @@ class Engine:
                 )
                 for rank, (i, s) in enumerate(zip(chosen, scores, strict=True))
             ]
-        return Recommendations(
-            recommendation_id=rec_id,
-            user_id=user_id,
-            strategy=strategy,
-            items=items,
-            degraded=False,
-        )
+            answer = Recommendations(
+                recommendation_id=rec_id,
+                user_id=user_id,
+                strategy=strategy,
+                items=items,
+                degraded=False,
+            )
+            if cfg.answer_ttl_s > 0:
+                self._answers[key] = (stamp, time.monotonic(), answer)
+                if len(self._answers) > cfg.answer_cache_size:
+                    self._answers.pop(next(iter(self._answers)))  # the oldest
+        return answer
 
     _explored: tuple[int, ...] = ()
 
@@ -423,7 +459,11 @@ class Engine:
         return _one_per_kind(reasons)[: self.config.max_reasons]
 
     def _item_node(self, item: int) -> PathNode:
-        return PathNode(label="Item", id=self.live.item_ids[item], name=self.live.titles[item])
+        node = self._node_cache.get(item)
+        if node is None:
+            node = PathNode(label="Item", id=self.live.item_ids[item], name=self.live.titles[item])
+            self._node_cache[item] = node
+        return node
 
     def _popularity_reason(self, item: int, trending: bool) -> Reason:
         live = self.live
@@ -460,7 +500,17 @@ class Engine:
         """For each item-item relationship and each of ``items``: the recent event with the
         strongest edge to it (the most recent on ties) and that edge's value."""
         live = self.live
-        blocks: dict[str, Any] = {}
+        brands: dict[int, list[int]] = {}
+        categories: dict[int, list[int]] = {}
+        for position, event in enumerate(recent):  # the two newest events per brand/category
+            for key, index in [(live.brand[event.item], brands)] + [
+                (c, categories) for c in live.item_categories[event.item]
+            ]:
+                if key >= 0:
+                    seen = index.setdefault(key, [])
+                    if len(seen) < 2:
+                        seen.append(position)
+        blocks: dict[str, Any] = {"brands": brands, "categories": categories}
         if not recent or not items:
             return blocks
         wanted = set(items)
@@ -504,20 +554,15 @@ class Engine:
         best_bw = self._strongest(blocks, "bought_with", recent, item)
         best_sim = self._strongest(blocks, "similar_to", recent, item)
         best_co = self._strongest(blocks, "co_counts", recent, item)
-        brand_match: Event | None = None
-        category_match: tuple[Event, int] | None = None
         brand = live.brand[item]
-        cats = set(live.item_categories[item])
-        for event in recent:
-            j = event.item
-            if j == item:
-                continue
-            if brand_match is None and brand >= 0 and live.brand[j] == brand:
-                brand_match = event
-            if category_match is None:
-                shared = [c for c in live.item_categories[j] if c in cats]
-                if shared:
-                    category_match = (event, shared[0])
+        brand_match = _first_other(blocks["brands"].get(brand, ()), recent, item)
+        category_match: tuple[Event, int] | None = None
+        for category in live.item_categories[item]:
+            found = _first_other(blocks["categories"].get(category, ()), recent, item)
+            if found is not None and (
+                category_match is None or recent.index(found) < recent.index(category_match[0])
+            ):
+                category_match = (found, category)
 
         def first_hop(event: Event) -> tuple[list[PathNode], list[PathRelationship]]:
             return [user_node, self._item_node(event.item)], [
@@ -543,9 +588,9 @@ class Engine:
             )
         if best_co is not None and user is not None:
             _, event = best_co
-            found = live.common_shopper(user, event.item, item)
-            if found is not None:
-                other, count = found
+            shared = live.common_shopper(user, event.item, item)
+            if shared is not None:
+                other, count = shared
                 nodes, rels = first_hop(event)
                 other_id = live.user_ids[other] or ""
                 nodes += [PathNode(label="User", id=other_id, name=None), self._item_node(item)]
@@ -724,6 +769,14 @@ def _distinct(history: Iterable[Event], limit: int) -> list[Event]:
             if len(out) == limit:
                 break
     return out
+
+
+def _first_other(positions: Any, recent: list[Event], item: int) -> Event | None:
+    """The first of these recent events that is not about ``item`` itself."""
+    for position in positions:
+        if recent[position].item != item:
+            return recent[position]
+    return None
 
 
 def _one_per_kind(reasons: list[Reason]) -> list[Reason]:

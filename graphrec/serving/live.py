@@ -93,6 +93,9 @@ class LiveGraph:
         self.forgotten: set[int] = set()
         #: Bumped by every change, so caches of derived answers know when to drop them.
         self.version = 0
+        #: Per shopper (by id) and for the catalogue: what an answer cache must check.
+        self.user_versions: dict[str, int] = {}
+        self.catalogue_version = 0
         self._shopper_cache: dict[tuple[int, int], tuple[int, int] | None] = {}
 
         n = len(self.item_ids)
@@ -223,6 +226,11 @@ class LiveGraph:
         self.version += 1
         self._shopper_cache.clear()
 
+    def _touch(self, user: int) -> None:
+        user_id = self.user_ids[user]
+        if user_id is not None:
+            self.user_versions[user_id] = self.user_versions.get(user_id, 0) + 1
+
     def add_user(self, user_id: str) -> int:
         index = self.user_index.get(user_id)
         if index is not None:
@@ -234,6 +242,7 @@ class LiveGraph:
 
     def add_event(self, user: int, event: Event) -> None:
         self.changed()
+        self._touch(user)
         self.live.setdefault(user, []).append(event)
         self.live_item_users.setdefault(event.item, []).append(user)
         self.shoppers[event.item] += 1
@@ -243,6 +252,7 @@ class LiveGraph:
 
     def forget(self, user: int) -> None:
         self.changed()
+        self._touch(user)
         user_id = self.user_ids[user]
         if user_id is not None:
             del self.user_index[user_id]
@@ -271,6 +281,7 @@ class LiveGraph:
     ) -> tuple[int, bool]:
         """Add or update an item; returns its index and whether it is new."""
         self.changed()
+        self.catalogue_version += 1
         index = self.item_index.get(item_id)
         new = index is None
         if index is None:

@@ -93,6 +93,7 @@ class Service:
         self.store_ok = True
         self.write_lock = threading.Lock()
         self.log_dir = log_dir
+        self._logs: dict[str, Any] = {}
         self.counters = {"events": 0, "store_errors": 0}
         model = artifact.model
         if not hasattr(model, "user_vectors"):
@@ -276,9 +277,16 @@ class Service:
     def _append(self, name: str, rows: list[dict[str, Any]]) -> None:
         if self.log_dir is None or not rows:
             return
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        with (self.log_dir / name).open("a") as out:
-            out.write("".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows))
+        out = self._logs.get(name)
+        if out is None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out = self._logs[name] = (self.log_dir / name).open("a", buffering=1)  # line-buffered
+        out.write("".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows))
+
+    def close(self) -> None:
+        for out in self._logs.values():
+            out.close()
+        self._logs.clear()
 
     def log_served(self, answer: Any) -> None:
         self._append(
