@@ -66,8 +66,11 @@ async def one_connection(
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         while time.perf_counter() < deadline:
+            request = next(requests, None)
+            if request is None:  # a finite round is over
+                break
             started = time.perf_counter()
-            writer.write(next(requests))
+            writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
             length = 0
             for line in head.split(b"\r\n"):
@@ -85,7 +88,7 @@ async def cache_counts(port: int) -> dict[str, float]:
     """Answer-cache hits and misses from /metrics (empty for servers without it)."""
     try:
         return await asyncio.wait_for(_cache_counts(port), timeout=5)
-    except (OSError, ValueError, StopIteration, asyncio.TimeoutError, asyncio.IncompleteReadError):
+    except (TimeoutError, OSError, ValueError, StopIteration, asyncio.IncompleteReadError):
         return {}
 
 

@@ -171,8 +171,9 @@ class App:
         self.metrics.users.set(len(live.user_index))
         self.metrics.events.set(self.service.counters["events"])
         self.metrics.store_up.set(1 if self.service.store_ok else 0)
-        self.metrics.cache.labels("hit").set(self.service.engine.cache_hits)
-        self.metrics.cache.labels("miss").set(self.service.engine.cache_misses)
+        if self.fast is not None:
+            self.metrics.cache.labels("hit").set(self.fast.hits)
+            self.metrics.cache.labels("miss").set(self.fast.misses)
         body = generate_latest(self.metrics.registry)
         await _respond(send, 200, body, b"text/plain; version=0.0.4")
 

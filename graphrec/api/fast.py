@@ -14,6 +14,8 @@ always Strawberry's.
 from __future__ import annotations
 
 import itertools
+import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from enum import Enum
@@ -180,6 +182,11 @@ class FastPath:
         self.schema = schema._schema
         self.service = service
         self.plans: OrderedDict[str, Plan | None] = OrderedDict()
+        #: Serialised ``recommendations`` answers: bytes, not objects, so the cyclic garbage
+        #: collector never has to walk them.
+        self.answers: dict[tuple[Any, ...], tuple[float, bytes, str, str, str, list[str]]] = {}
+        self.hits = 0
+        self.misses = 0
 
     def plan(self, query: str, operation_name: str | None) -> Plan | None:
         key = f"{operation_name}\x00{query}"
@@ -248,14 +255,68 @@ class FastPath:
         )
         if isinstance(coerced, list):  # variable errors: Strawberry reports them
             return None
+        reuse = self._reusable(plan, coerced, variables)
+        if reuse is not None and reuse[1] is not None:
+            return reuse[1]
         data: dict[str, Any] = {}
         try:
             for key, root, node, field, serialize in plan.roots:
                 arguments = get_argument_values(field, node, coerced)
-                data[key] = serialize(root(self.service, arguments))
+                result = root(self.service, arguments)
+                data[key] = serialize(result)
         except Exception:  # noqa: BLE001 - the general path gives the typed error
             return None
-        return orjson.dumps({"data": data})
+        body = orjson.dumps({"data": data})
+        if reuse is not None:
+            self.misses += 1
+            self._remember(reuse[0], body, result)
+        return body
+
+    # -- reusing answers -------------------------------------------------------------------
+    def _reusable(
+        self, plan: Plan, coerced: Any, variables: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], bytes | None] | None:
+        """For a plan that is one ``recommendations`` field: its cache key, and the stored body
+        (with a fresh recommendation id, logged as served) when it is still valid."""
+        ttl = self.service.engine.config.answer_ttl_s
+        if ttl <= 0 or len(plan.roots) != 1 or plan.roots[0][1] is not ROOTS["recommendations"]:
+            return None
+        _, _, node, field, _ = plan.roots[0]
+        try:
+            user_id = str(get_argument_values(field, node, coerced)["userId"])
+        except GraphQLError:
+            return None
+        key = (
+            id(plan),
+            orjson.dumps(variables, option=orjson.OPT_SORT_KEYS),
+            self.service.engine.answer_stamp(user_id),
+            self.service.store_ok,
+        )
+        entry = self.answers.get(key)
+        if entry is None:
+            return key, None
+        stored_at, body, old_id, user, group, items = entry
+        if time.monotonic() - stored_at > ttl:
+            del self.answers[key]
+            return key, None
+        self.hits += 1
+        new_id = uuid.uuid4().hex
+        self.service.log_answer(new_id, user, group, items)
+        return key, body.replace(old_id.encode(), new_id.encode())
+
+    def _remember(self, key: tuple[Any, ...], body: bytes, answer: Any) -> None:
+        if not answer.recommendation_id or answer.recommendation_id.encode() not in body:
+            return  # the query does not ask for the id: nothing to renew, nothing to reuse
+        self.answers[key] = (
+            time.monotonic(),
+            body,
+            answer.recommendation_id,
+            answer.user_id,
+            answer.strategy.value,
+            [r.item.id for r in answer.items],
+        )
+        if len(self.answers) > self.service.engine.config.answer_cache_size:
+            self.answers.pop(next(iter(self.answers)))  # the oldest
 
 
 def _depth(selection: SelectionSetNode | None) -> int:

@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -83,8 +83,8 @@ class EngineConfig:
     max_reasons: int = 3
     trending_days: float = 7.0
     rules: list[Rule] = field(default_factory=list)
-    #: A shopper's answer is reused (with a new recommendation id) until their next event, a
-    #: catalogue change, or this many seconds; 0 turns the cache off.
+    #: The compiled fast path reuses a shopper's serialised answer (with a new recommendation
+    #: id) until their next event, a catalogue change, or this many seconds; 0 turns it off.
     answer_ttl_s: float = 30.0
     answer_cache_size: int = 100_000
 
@@ -134,9 +134,6 @@ class Engine:
         # Item views and item path nodes are shared between answers and never changed in place:
         # an upsert replaces them (so serialisers may memoise them, see graphrec.api.fast).
         self._node_cache: dict[int, PathNode] = {}
-        self._answers: dict[tuple[Any, ...], tuple[tuple[int, int], float, Recommendations]] = {}
-        self.cache_hits = 0
-        self.cache_misses = 0
 
     def is_known(self, user: int | None) -> bool:
         """Whether the model has a vector for this user."""
@@ -260,16 +257,7 @@ class Engine:
         flt = flt or RecFilter()
         live = self.live
         rec_id = uuid.uuid4().hex
-        key = (user_id, k, flt.key(), diversity, explore, tuple(cfg.rules), cfg.control_share)
         with self.lock:
-            stamp = (live.user_versions.get(user_id, 0), live.catalogue_version)
-            cached = self._answers.get(key)
-            if cached is not None:
-                if cached[0] == stamp and time.monotonic() - cached[1] < cfg.answer_ttl_s:
-                    self.cache_hits += 1
-                    return replace(cached[2], recommendation_id=rec_id)
-                del self._answers[key]
-            self.cache_misses += 1
             user = live.user(user_id)
             history = live.history(user) if user is not None else []
             allowed = self._allowed(flt)
@@ -308,11 +296,18 @@ class Engine:
                 items=items,
                 degraded=False,
             )
-            if cfg.answer_ttl_s > 0:
-                self._answers[key] = (stamp, time.monotonic(), answer)
-                if len(self._answers) > cfg.answer_cache_size:
-                    self._answers.pop(next(iter(self._answers)))  # the oldest
         return answer
+
+    def answer_stamp(self, user_id: str) -> tuple[Any, ...]:
+        """What a reusable answer for this shopper depends on besides the request: their
+        events, the catalogue, the rules and the control share."""
+        live = self.live
+        return (
+            live.user_versions.get(user_id, 0),
+            live.catalogue_version,
+            tuple(self.config.rules),
+            self.config.control_share,
+        )
 
     _explored: tuple[int, ...] = ()
 

@@ -289,18 +289,22 @@ class Service:
         self._logs.clear()
 
     def log_served(self, answer: Any) -> None:
-        self._append(
-            "served.jsonl",
-            [
-                {
-                    "rec": answer.recommendation_id,
-                    "user": self.pseudonym(answer.user_id),
-                    "group": answer.strategy.value,
-                    "items": [r.item.id for r in answer.items],
-                    "ts": int(time.time()),
-                }
-            ],
+        self.log_answer(
+            answer.recommendation_id,
+            answer.user_id,
+            answer.strategy.value,
+            [r.item.id for r in answer.items],
         )
+
+    def log_answer(self, rec_id: str, user_id: str, group: str, items: list[str]) -> None:
+        row = {
+            "rec": rec_id,
+            "user": self.pseudonym(user_id),
+            "group": group,
+            "items": items,
+            "ts": int(time.time()),
+        }
+        self._append("served.jsonl", [row])
 
     def _log_events(self, events: list[EventInput], stamps: list[int]) -> None:
         self._append(

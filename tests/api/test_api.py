@@ -19,7 +19,7 @@ from graphrec.api.fast import FastPath
 from graphrec.api.schema import schema
 from graphrec.errors import ConfigError
 from graphrec.serving.rules import Rule, load_rules
-from graphrec.serving.service import Service
+from graphrec.serving.service import EventInput, Service
 from graphrec.store.base import GraphStore
 from tests.api.conftest import API_KEY
 
@@ -384,3 +384,29 @@ def test_http(service: Service) -> None:
 def test_schema_file_is_current() -> None:
     sdl = (Path(__file__).parents[2] / "api" / "schema.graphql").read_text()
     assert sdl == schema.as_str() + "\n", "api/schema.graphql is stale: run `graphrec schema`"
+
+
+def test_fast_path_reuses_an_answer_until_the_shopper_acts(
+    service: Service, tmp_path: Path
+) -> None:
+    fast = FastPath(schema, service)
+    body = orjson.dumps({"query": RECS, "variables": {"user": "alice", "k": 3}})
+    first = orjson.loads(fast.try_execute(body) or b"")["data"]["recommendations"]
+    second = orjson.loads(fast.try_execute(body) or b"")["data"]["recommendations"]
+    assert (fast.misses, fast.hits) == (1, 1)
+    assert second["recommendationId"] != first["recommendationId"]
+    assert second["items"] == first["items"]
+    served = (tmp_path / "log" / "served.jsonl").read_text().splitlines()
+    assert [orjson.loads(line)["rec"] for line in served][-2:] == [
+        first["recommendationId"],
+        second["recommendationId"],
+    ]
+    top = first["items"][0]["item"]["id"]
+    service.record([EventInput("alice", top, "purchase")])
+    third = orjson.loads(fast.try_execute(body) or b"")["data"]["recommendations"]
+    assert (fast.misses, fast.hits) == (2, 1)
+    assert top not in [r["item"]["id"] for r in third["items"]]
+    no_id = orjson.dumps({"query": '{ recommendations(userId: "bob") { items { rank } } }'})
+    fast.try_execute(no_id)
+    fast.try_execute(no_id)
+    assert fast.hits == 1  # an answer without its id is not reused
