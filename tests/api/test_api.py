@@ -17,7 +17,8 @@ from starlette.testclient import TestClient
 from graphrec.api.app import App
 from graphrec.api.fast import FastPath
 from graphrec.api.schema import schema
-from graphrec.errors import ConfigError
+from graphrec.errors import ConfigError, StoreUnavailable
+from graphrec.serving.engine import EngineConfig
 from graphrec.serving.rules import Rule, load_rules
 from graphrec.serving.service import EventInput, Service
 from graphrec.store.base import GraphStore
@@ -410,3 +411,56 @@ def test_fast_path_reuses_an_answer_until_the_shopper_acts(
     fast.try_execute(no_id)
     fast.try_execute(no_id)
     assert fast.hits == 1  # an answer without its id is not reused
+
+
+class Outage:
+    """The real embedded store behind a switch that makes every call fail as an unreachable
+    server would (fault injection: what the service does when the store goes away)."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self.down = False
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._store, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if self.down:
+                raise StoreUnavailable("store unreachable (injected outage)")
+            return attribute(*args, **kwargs)
+
+        return call
+
+
+def test_store_outage_reads_go_on_writes_fail(
+    store: GraphStore, shop_artifact: Path, tmp_path: Path
+) -> None:
+    outage = Outage(store)
+    service = Service.open(
+        outage, shop_artifact, config=EngineConfig(explore=0.0, control_share=0.0)
+    )  # type: ignore[arg-type]
+    client = TestClient(App(service, api_key=API_KEY))
+    outage.down = True
+    assert client.get("/ready").status_code == 503
+    mutation = 'mutation { notInterested(userId: "alice", itemId: "mascara") { recorded } }'
+    failed = client.post("/graphql", json={"query": mutation}, headers={"X-API-Key": API_KEY})
+    assert failed.json()["errors"][0]["extensions"]["code"] == "STORE_UNAVAILABLE"
+    answer = recs(service, "alice")
+    assert answer["degraded"] is True and answer["items"]
+    assert "mascara" in ids(answer)  # the failed write changed nothing
+    outage.down = False
+    assert client.get("/ready").status_code == 200
+    assert recs(service, "alice")["degraded"] is False
+
+
+def test_store_down_at_start_serves_the_artifact(store: GraphStore, shop_artifact: Path) -> None:
+    outage = Outage(store)
+    outage.down = True
+    service = Service.open(
+        outage, shop_artifact, config=EngineConfig(explore=0.0, control_share=0.0)
+    )  # type: ignore[arg-type]
+    answer = recs(service, "alice")
+    assert answer["degraded"] is True
+    assert answer["strategy"] == "PERSONALIZED" and answer["items"]
