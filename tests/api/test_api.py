@@ -464,3 +464,38 @@ def test_store_down_at_start_serves_the_artifact(store: GraphStore, shop_artifac
     answer = recs(service, "alice")
     assert answer["degraded"] is True
     assert answer["strategy"] == "PERSONALIZED" and answer["items"]
+
+
+EVERY_OPERATION = [
+    ('{ recommendations(userId: "bob", k: 2) { items { item { id } } } }', None),
+    ('{ similarItems(itemId: "serum", k: 2) { item { id } } }', None),
+    ('{ boughtTogether(itemId: "serum") { item { id } } }', None),
+    ('{ complementsForCart(itemIds: ["serum"]) { item { id } } }', None),
+    ("{ trending(k: 2) { item { id } } }", None),
+    ('{ explain(userId: "bob", itemId: "toner") { kind } }', None),
+    ('{ item(id: "serum") { title } user(id: "bob") { id } }', None),
+    (
+        'mutation { recordInteraction(input: {userId: "bob", itemId: "serum", kind: "view"})'
+        " { recorded } }",
+        API_KEY,
+    ),
+    (
+        "mutation { recordInteractions(inputs: ["
+        '{userId: "bob", itemId: "serum", kind: "view"}]) { recorded } }',
+        API_KEY,
+    ),
+    ('mutation { notInterested(userId: "bob", itemId: "lipstick") { recorded } }', API_KEY),
+    ('mutation { upsertItem(input: {id: "new", title: "New"}) { created } }', API_KEY),
+    ('mutation { forgetUser(userId: "carol") { deleted } }', API_KEY),
+]
+
+
+@pytest.mark.parametrize(("query", "key"), EVERY_OPERATION)
+def test_every_operation_over_http(service: Service, query: str, key: str | None) -> None:
+    client = TestClient(App(service, api_key=API_KEY))
+    headers = {"X-API-Key": key} if key else {}
+    response = client.post("/graphql", json={"query": query}, headers=headers)
+    assert response.status_code == 200
+    body = response.json()
+    assert "errors" not in body, body
+    assert all(value is not None for value in body["data"].values())
