@@ -47,20 +47,9 @@ Serializer = Callable[[Any], Any]
 Root = Callable[[Service, dict[str, Any]], Any]
 
 CACHE_SIZE = 256
-#: Types whose objects are never changed once built (the engine shares items and nodes between
-#: answers and reuses cached answers' items): each is serialised once per plan.
-SHARED_TYPES = frozenset(
-    {
-        "Item",
-        "PathNode",
-        "Brand",
-        "Category",
-        "Recommendation",
-        "Reason",
-        "Path",
-        "PathRelationship",
-    }
-)
+#: Types whose objects the engine shares between answers and replaces rather than changes:
+#: each is serialised once per plan.
+SHARED_TYPES = frozenset({"Item", "PathNode", "Brand", "Category"})
 _plan_ids = itertools.count()
 
 

@@ -447,11 +447,12 @@ class Engine:
                     path=Path(nodes=[self._item_node(item)], relationships=[]),
                 )
             )
-        if strategy is not Strategy.CONTROL:
-            reasons.extend(self.evidence(user_id, recent, item, blocks))
-        reasons.append(self._popularity_reason(item, trending=strategy is Strategy.COLD_START))
-        reasons.sort(key=lambda r: (-PRIORITY[r.kind], -r.support))
-        return _one_per_kind(reasons)[: self.config.max_reasons]
+        wanted = self.config.max_reasons
+        if strategy is not Strategy.CONTROL:  # already in PRIORITY order, one per kind
+            reasons.extend(self.evidence(user_id, recent, item, blocks, wanted - len(reasons)))
+        if len(reasons) < wanted:
+            reasons.append(self._popularity_reason(item, trending=strategy is Strategy.COLD_START))
+        return reasons[:wanted]
 
     def _item_node(self, item: int) -> PathNode:
         node = self._node_cache.get(item)
@@ -508,19 +509,26 @@ class Engine:
         blocks: dict[str, Any] = {"brands": brands, "categories": categories}
         if not recent or not items:
             return blocks
-        wanted = set(items)
+        positions = np.arange(len(recent))
+        rows = [event.item for event in recent]
+        wanted = np.asarray(items, dtype=np.int64)
         for name in ("bought_with", "similar_to", "co_counts"):
             matrix = getattr(live, name)
+            starts, ends = matrix.indptr[rows], matrix.indptr[np.asarray(rows) + 1]
+            lengths = ends - starts
             best: dict[int, tuple[int, float]] = {}
-            for position, event in enumerate(recent):
-                start, end = matrix.indptr[event.item], matrix.indptr[event.item + 1]
-                if start == end:
-                    continue
-                for at, other in enumerate(matrix.indices[start:end].tolist()):
-                    if other in wanted:
-                        value = float(matrix.data[start + at])
-                        if other not in best or value > best[other][1]:
-                            best[other] = (position, value)
+            if lengths.sum():
+                spans = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+                hits = np.flatnonzero(np.isin(matrix.indices[spans], wanted))
+                owner = np.repeat(positions, lengths)[hits]
+                for position, other, value in zip(
+                    owner.tolist(),
+                    matrix.indices[spans[hits]].tolist(),
+                    matrix.data[spans[hits]].tolist(),
+                    strict=True,
+                ):
+                    if other not in best or value > best[other][1]:
+                        best[other] = (position, value)
             blocks[name] = best
         return blocks
 
@@ -538,8 +546,10 @@ class Engine:
         recent: list[Event],
         item: int,
         blocks: dict[str, Any] | None = None,
+        limit: int = len(PRIORITY),
     ) -> list[Reason]:
-        """Every kind of path from the shopper's recent items to ``item``, strongest of each."""
+        """Paths from the shopper's recent items to ``item``, the strongest of each kind, in
+        the order of :data:`PRIORITY`, at most ``limit`` of them."""
         live = self.live
         user = live.user(user_id)
         if blocks is None:
@@ -581,7 +591,7 @@ class Engine:
                     path=Path(nodes=nodes, relationships=rels),
                 )
             )
-        if best_co is not None and user is not None:
+        if best_co is not None and user is not None and len(out) < limit:
             _, event = best_co
             shared = live.common_shopper(user, event.item, item)
             if shared is not None:
@@ -602,7 +612,7 @@ class Engine:
                         path=Path(nodes=nodes, relationships=rels),
                     )
                 )
-        if best_sim is not None:
+        if best_sim is not None and len(out) < limit:
             score, event = best_sim
             nodes, rels = first_hop(event)
             nodes.append(self._item_node(item))
@@ -615,7 +625,7 @@ class Engine:
                     path=Path(nodes=nodes, relationships=rels),
                 )
             )
-        if brand_match is not None:
+        if brand_match is not None and len(out) < limit:
             nodes, rels = first_hop(brand_match)
             name = live.brand_names[brand]
             nodes += [
@@ -635,7 +645,7 @@ class Engine:
                     path=Path(nodes=nodes, relationships=rels),
                 )
             )
-        if category_match is not None:
+        if category_match is not None and len(out) < limit:
             event, category = category_match
             nodes, rels = first_hop(event)
             name = live.category_names[category]
@@ -772,16 +782,6 @@ def _first_other(positions: Any, recent: list[Event], item: int) -> Event | None
         if recent[position].item != item:
             return recent[position]
     return None
-
-
-def _one_per_kind(reasons: list[Reason]) -> list[Reason]:
-    seen: set[ReasonKind] = set()
-    out = []
-    for reason in reasons:
-        if reason.kind not in seen:
-            seen.add(reason.kind)
-            out.append(reason)
-    return out
 
 
 def _from_item(reason: Reason) -> Reason:
