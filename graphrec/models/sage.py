@@ -156,10 +156,96 @@ class GraphSAGE(EmbeddingModel):
         }
 
     def _encode(self) -> tuple[Tensor, Tensor]:
-        x = self._inputs()
+        return self._propagate(self._inputs(), self.edges)
+
+    def _propagate(
+        self, x: dict[str, Tensor], edges: dict[tuple[str, str, str], Tensor]
+    ) -> tuple[Tensor, Tensor]:
         for depth, layer in enumerate(self.layers):
-            out = layer(x, self.edges)
+            out = layer(x, edges)
             x = {**x, **out}
             if depth < len(self.layers) - 1:
                 x = {kind: torch.relu(value) for kind, value in x.items()}
         return x["user"], x["item"]
+
+    # -- the trained network, for items that arrive after training ----------------------------
+    def _network(self) -> torch.nn.ModuleDict:
+        return torch.nn.ModuleDict(
+            {
+                "title": self.title,
+                "category": self.category,
+                "brand": self.brand,
+                "layers": self.layers,
+            }
+        )
+
+    def state(self) -> dict[str, np.ndarray]:
+        out = super().state()
+        if hasattr(self, "layers"):
+            for name, tensor in self._network().state_dict().items():
+                out[f"net.{name}"] = tensor.detach().cpu().numpy()
+        return out
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        super().set_state({k: v for k, v in state.items() if not k.startswith("net.")})
+        self._network_state = {
+            k[4:]: torch.from_numpy(v) for k, v in state.items() if k.startswith("net.")
+        }
+
+    def _rebuild(self, snapshot: Snapshot) -> None:
+        """The trained network again, over the training snapshot's graph."""
+        if not getattr(self, "_network_state", None):
+            raise InvalidInput("this sage artifact holds vectors only, not the network")
+        self.use_snapshot(snapshot)
+        users, items = snapshot.column("user"), snapshot.column("item")
+        history = sp.csr_matrix(
+            (np.ones(len(users), np.float32), (users, items)),
+            shape=(snapshot.num_users, snapshot.num_items),
+        )
+        history.sum_duplicates()
+        history.data[:] = 1.0
+        final, sizes = self.final, (self.num_users, self.num_items)
+        self.num_users, self.num_items = snapshot.num_users, snapshot.num_items
+        empty = sp.csr_matrix(history.shape, dtype=np.float32)
+        self._setup(Split("serve", history, empty, empty), torch.Generator())
+        self._network().load_state_dict(self._network_state)
+        self.final, (self.num_users, self.num_items) = final, sizes
+
+    @torch.no_grad()
+    def embed_new_items(
+        self,
+        snapshot: Snapshot,
+        titles: list[str | None],
+        categories: list[list[int]],
+        brands: list[int],
+    ) -> np.ndarray:
+        """Vectors for items the model never saw, from their title, categories and brand
+        (indices into ``snapshot``, the one the model was trained on), with the trained
+        network: the same inductive step that ranks cold items in evaluation."""
+        if not hasattr(self, "layers"):
+            self._rebuild(snapshot)
+        assert self.content is not None
+        old = self.content.num_items
+        tokens, offsets = title_tokens(titles, int(self.config["title_buckets"]))
+        x = self._inputs()
+        x["item"] = torch.cat(
+            [x["item"], self.title(tokens.to(self.device), offsets.to(self.device))]
+        )
+        edges = dict(self.edges)
+        extra = {
+            ("item", "in_category", "category"): [
+                (old + n, c) for n, cats in enumerate(categories) for c in cats
+            ],
+            ("item", "made_by", "brand"): [(old + n, b) for n, b in enumerate(brands) if b >= 0],
+        }
+        for kind, pairs in extra.items():
+            reverse = (kind[2], f"rev_{kind[1]}", kind[0])
+            if pairs and kind in edges:
+                added = torch.tensor(pairs, dtype=torch.long, device=self.device).T
+                edges[kind] = torch.cat([edges[kind], added], dim=1)
+                edges[reverse] = torch.cat([edges[reverse], added.flip(0)], dim=1)
+        _, vectors = self._propagate(x, edges)
+        new = vectors[old:]
+        if self.config["loss"] == "softmax":  # served as cosines, like the trained items
+            new = torch.nn.functional.normalize(new, dim=1)
+        return new.cpu().numpy().astype(np.float32)

@@ -21,7 +21,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,6 +130,8 @@ class Engine:
             np.ones(len(user_vectors), dtype=bool) if known_users is None else known_users.copy()
         )
         self._item_cache: dict[int, Item] = {}
+        #: Embeds an item that arrived after training (GraphSAGE's network); None: content mean.
+        self.item_encoder: Callable[[int], np.ndarray | None] | None = None
         self._trend_cache: dict[int, tuple[int, list[int]]] = {}
         # Item views and item path nodes are shared between answers and never changed in place:
         # an upsert replaces them (so serialisers may memoise them, see graphrec.api.fast).
@@ -146,12 +148,17 @@ class Engine:
         self._item_cache.pop(index, None)
         self._node_cache.pop(index, None)
         if new:
-            known = np.zeros(len(self.vectors), dtype=bool)
-            known[: len(self.vectors)] = np.linalg.norm(self.vectors, axis=1) > 0
-            vector = content_vector(self.live, self.vectors, known, index)
+            vector = self.item_encoder(index) if self.item_encoder is not None else None
+            if vector is None:
+                known = np.linalg.norm(self.vectors, axis=1) > 0
+                vector = content_vector(self.live, self.vectors, known, index)
             self.vectors = np.vstack([self.vectors, vector[None, :]])
             norm = max(float(np.linalg.norm(vector)), 1e-12)
             self.unit = np.vstack([self.unit, (vector / norm)[None, :]])
+
+    def set_vector(self, index: int, vector: np.ndarray) -> None:
+        self.vectors[index] = vector
+        self.unit[index] = vector / max(float(np.linalg.norm(vector)), 1e-12)
 
     def forget(self, user: int) -> None:
         self.live.forget(user)

@@ -110,13 +110,35 @@ class Service:
             bought_with, similar_to = empty_table("bought_with"), empty_table("similar_to")
         config = config or EngineConfig()
         live = LiveGraph(snapshot, bought_with, similar_to, trending_days=config.trending_days)
-        item_vecs, user_vecs, known_users = self._vectors(artifact, snapshot, live)
+        item_vecs, known_items, user_vecs, known_users = self._vectors(artifact, snapshot, live)
         self.engine = Engine(live, item_vecs, user_vecs, known_users, config)
+        if getattr(model, "_network_state", None):
+            self.engine.item_encoder = self._inductive_vector
+            for index in np.flatnonzero(~known_items):  # in the store, not in training
+                vector = self._inductive_vector(int(index))
+                if vector is not None:
+                    self.engine.set_vector(int(index), vector)
+
+    def _inductive_vector(self, index: int) -> np.ndarray | None:
+        """GraphSAGE's vector for a new item, from its title, categories and brand."""
+        live, trained = self.engine.live, self.artifact.snapshot
+        category_at = {c: i for i, c in enumerate(trained.categories.column("id").to_pylist())}
+        brand_at = {b: i for i, b in enumerate(trained.brands.column("id").to_pylist())}
+        categories = [
+            category_at[live.category_ids[c]]
+            for c in live.item_categories[index]
+            if live.category_ids[c] in category_at
+        ]
+        brand = live.brand[index]
+        brand_index = brand_at.get(live.brand_ids[brand], -1) if brand >= 0 else -1
+        model: Any = self.artifact.model
+        vectors = model.embed_new_items(trained, [live.titles[index]], [categories], [brand_index])
+        return np.asarray(vectors[0], dtype=np.float32)
 
     @staticmethod
     def _vectors(
         artifact: Artifact, snapshot: Snapshot, live: LiveGraph
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         model: Any = artifact.model
         trained_items = np.asarray(model.item_vectors().detach().cpu().numpy(), dtype=np.float32)
         trained_users = np.asarray(model.user_vectors().detach().cpu().numpy(), dtype=np.float32)
@@ -137,7 +159,7 @@ class Service:
             row = user_at.get(user_id) if user_id is not None else None
             if row is not None:
                 users[index], known_users[index] = trained_users[row], True
-        return items, users, known_users
+        return items, known_items, users, known_users
 
     @classmethod
     def open(cls, store: GraphStore, artifact_path: Path, **kwargs: Any) -> Service:
