@@ -1,5 +1,5 @@
 """The ``graphrec`` command line: load, stats, export, derive, train, evaluate, serve, schema,
-delete-user, reset."""
+explore, report, delete-user, reset."""
 
 from __future__ import annotations
 
@@ -457,6 +457,48 @@ def schema(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(sdl)
     console.print(f"wrote {out}")
+
+
+@app.command()
+def explore(
+    name: Annotated[str | None, typer.Argument(help="A query of cypher/explore/.")] = None,
+    params: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Query parameter as key=value, e.g. --set item_id=B0001."),
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Run a merchandiser's saved query (cypher/explore/) and print its rows; without a name,
+    list the queries and what each asks."""
+    from graphrec.models.train import parse_params
+    from graphrec.store.cypher import EXPLORE, cypher_root
+
+    folder = cypher_root() / EXPLORE
+    if name is None:
+        listing = Table("query", "question")
+        for path in sorted(folder.glob("*.cypher")):
+            lines = path.read_text().splitlines()
+            comment = " ".join(ln.lstrip("/ ") for ln in lines if ln.startswith("//"))
+            listing.add_row(path.stem, comment.split(" Neo4j Browser:")[0])
+        console.print(listing)
+        return
+    if not (folder / f"{name}.cypher").is_file():
+        known = ", ".join(sorted(p.stem for p in folder.glob("*.cypher")))
+        raise _fail(InvalidInput(f"no saved query {name!r}; the queries are: {known}"))
+    try:
+        arguments = {"limit": 20, **parse_params(params or [])}
+    except GraphRecError as e:
+        raise _fail(e) from None
+    with _store(store) as graph:
+        rows = graph.explore(name, **arguments)
+    if not rows:
+        console.print(f"{name}: no rows")
+        return
+    columns = [c for c in rows[0] if not isinstance(rows[0][c], dict)]
+    table = Table(*columns, title=f"{name}: {len(rows)} row(s)")
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in columns))
+    console.print(table)
 
 
 report_app = typer.Typer(

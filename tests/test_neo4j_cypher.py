@@ -42,6 +42,14 @@ def test_neo4j_queries_pass_neo4j_parser() -> None:
     assert " 0 problem(s)" in result.stdout
 
 
+def test_saved_explore_queries_pass_neo4j_parser() -> None:
+    result = _lint(ROOT / "cypher" / "explore")
+    assert result.returncode == 0, result.stdout + result.stderr
+    neo4j_only = _lint(ROOT / "cypher" / "explore-neo4j")
+    assert neo4j_only.returncode == 0, neo4j_only.stdout + neo4j_only.stderr
+    assert " 1 statement(s) checked" in neo4j_only.stdout
+
+
 def test_the_linter_catches_a_bad_query() -> None:
     result = _lint(LINT / "fixtures" / "bad")
     assert result.returncode == 1

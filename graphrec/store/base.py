@@ -188,6 +188,10 @@ class GraphStore(Protocol):
     def links(self, user_id: str, item_ids: list[str]) -> list[Link]:
         """Every BOUGHT_WITH, same-brand and same-category link from the user's items to these."""
 
+    def explore(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run the saved read query ``cypher/explore/<name>.cypher`` (the merchandisers'
+        questions) with these parameters; rows as dicts, nodes as dicts of properties."""
+
     def stream(self, table: str, batch_size: int = 250_000) -> Iterator[pa.RecordBatch]:
         """Stream a whole table (any name in :data:`SCHEMAS`) as Arrow batches."""
 

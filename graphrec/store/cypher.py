@@ -1,4 +1,5 @@
-"""Cypher lives in ``cypher/<backend>/<name>.cypher``; this module finds and splits it.
+"""Cypher lives in ``cypher/<backend>/<name>.cypher`` (and the merchandisers' saved queries in
+``cypher/explore/``); this module finds and splits it.
 
 A file holds one or more statements, each ended by ``;``. Lines starting with ``//`` are comments.
 Values only ever reach a query through parameters.
@@ -12,6 +13,8 @@ from pathlib import Path
 from graphrec.errors import GraphRecError
 
 BACKENDS = ("ladybug", "neo4j")
+#: Saved read queries for merchandisers, one dialect that both backends run.
+EXPLORE = "explore"
 
 
 def cypher_root() -> Path:

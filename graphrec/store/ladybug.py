@@ -38,7 +38,7 @@ from graphrec.store.base import (
     GraphBatch,
     WriteSummary,
 )
-from graphrec.store.cypher import query, statements
+from graphrec.store.cypher import EXPLORE, query, statements
 
 BACKEND = "ladybug"
 
@@ -86,7 +86,13 @@ class LadybugStore(CypherReads):
             raise StoreError(f"embedded store query failed: {e}\n  query: {statement[:200]}") from e
 
     def _rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        result = self._execute(query(BACKEND, name), params)
+        return self._rows_of(query(BACKEND, name), params)
+
+    def explore(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        return self._rows_of(query(EXPLORE, name), params)
+
+    def _rows_of(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        result = self._execute(statement, params)
         columns = result.get_column_names()
         return [dict(zip(columns, row, strict=True)) for row in result.get_all()]
 

@@ -36,7 +36,7 @@ from graphrec.store.base import (
     GraphBatch,
     WriteSummary,
 )
-from graphrec.store.cypher import query, statements
+from graphrec.store.cypher import EXPLORE, query, statements
 
 BACKEND = "neo4j"
 T = TypeVar("T")
@@ -84,10 +84,16 @@ class Neo4jStore(CypherReads):
         self._guard(lambda: self._driver.execute_query(statement, database_=self._database))
 
     def _rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        return self._rows_of(query(BACKEND, name), params)
+
+    def explore(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        return self._rows_of(query(EXPLORE, name), params)
+
+    def _rows_of(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         self._ensure_schema()
         records, _, _ = self._guard(
             lambda: self._driver.execute_query(
-                query(BACKEND, name),
+                statement,
                 params,
                 database_=self._database,
                 routing_=neo4j.RoutingControl.READ,
