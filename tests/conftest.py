@@ -11,13 +11,16 @@ from graphrec.store import GraphStore, open_store
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 BACKENDS = ["ladybug", "neo4j"]
+#: What the test run itself is told (where Neo4j is, what must not be skipped, where
+#: screenshots go), as opposed to graphrec settings, which every test starts without.
+KEPT = ("GRAPHREC_NEO4J_", "GRAPHREC_REQUIRE_", "GRAPHREC_SCREENSHOTS")
 
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Each test sees default settings with its own data folder, whatever the shell has set."""
     for name in list(os.environ):
-        if name.startswith("GRAPHREC_") and not name.startswith("GRAPHREC_NEO4J_"):
+        if name.startswith("GRAPHREC_") and not name.startswith(KEPT):
             monkeypatch.delenv(name)
     monkeypatch.setenv("GRAPHREC_DATA_DIR", str(tmp_path / "graphrec"))
     monkeypatch.setenv("GRAPHREC_LADYBUG_BUFFER_POOL_MB", "128")

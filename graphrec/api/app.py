@@ -1,5 +1,5 @@
 """The ASGI application: ``/graphql`` (GraphiQL in development), ``/health``, ``/ready``,
-``/metrics`` (Prometheus).
+``/metrics`` (Prometheus) and ``/shop`` (a page for shoppers that talks only to ``/graphql``).
 
 ``/graphql`` answers the queries a shop sends again and again through a compiled plan
 (:mod:`graphrec.api.fast`), the same answer as Strawberry's executor without its per-field
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -88,6 +89,7 @@ class App:
         )
         self.fast = FastPath(schema, service) if fast_path else None
         self.metrics = Metrics()
+        self.shop_page = (Path(__file__).parent / "shop.html").read_bytes()
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -109,7 +111,7 @@ class App:
                 status["code"] = message["status"]
             await send(message)
 
-        label = path if path in ("/graphql", "/health", "/ready", "/metrics") else "other"
+        label = path if path in ("/graphql", "/health", "/ready", "/metrics", "/shop") else "other"
         try:
             if path == "/graphql":
                 if not await self._fast(scope, receive, tracked):
@@ -127,6 +129,8 @@ class App:
                 await _json(tracked, 200 if ok else 503, body)
             elif path == "/metrics":
                 await self._metrics(tracked)
+            elif path == "/shop":
+                await _respond(tracked, 200, self.shop_page, b"text/html; charset=utf-8")
             else:
                 await _json(tracked, 404, {"error": f"no route {path}"})
         finally:

@@ -234,6 +234,11 @@ class Query:
     def explain(self, info: Info, user_id: strawberry.ID, item_id: strawberry.ID) -> list[Reason]:
         return service_of(info).engine.explain(str(user_id), str(item_id))
 
+    @strawberry.field(description="The most active shoppers, most events first.")
+    @typed_errors
+    def shoppers(self, info: Info, k: int = 10) -> list[strawberry.ID]:
+        return [strawberry.ID(u) for u in service_of(info).engine.top_shoppers(k)]
+
     @strawberry.field
     @typed_errors
     def item(self, info: Info, id: strawberry.ID) -> Item | None:  # noqa: A002

@@ -477,7 +477,7 @@ class Engine:
             return Reason(
                 kind=ReasonKind.TRENDING,
                 text=f"Trending in {live.category_names[category]}: "
-                f"{int(count)} shoppers in the last {days} days",
+                f"{_shoppers(count)} in the last {days} days",
                 support=count,
                 path=Path(
                     nodes=[
@@ -494,7 +494,9 @@ class Engine:
         count = float(live.shoppers[item])
         return Reason(
             kind=ReasonKind.POPULAR,
-            text=f"Popular: chosen by {int(count)} shoppers",
+            text=f"Popular: chosen by {_shoppers(count)}"
+            if count
+            else "In the catalogue, not chosen by anyone yet",
             support=count,
             path=Path(nodes=[self._item_node(item)], relationships=[]),
         )
@@ -592,8 +594,7 @@ class Engine:
             out.append(
                 Reason(
                     kind=ReasonKind.BOUGHT_WITH,
-                    text=f"Bought together with {_title(live, event.item)} by "
-                    f"{int(weight)} shoppers",
+                    text=f"Bought together with {_title(live, event.item)} by {_shoppers(weight)}",
                     support=float(weight),
                     path=Path(nodes=nodes, relationships=rels),
                 )
@@ -613,7 +614,7 @@ class Engine:
                 out.append(
                     Reason(
                         kind=ReasonKind.SIMILAR_SHOPPERS,
-                        text=f"{count} shoppers who chose {_title(live, event.item)} "
+                        text=f"{_shoppers(count)} who chose {_title(live, event.item)} "
                         "also chose this",
                         support=float(count),
                         path=Path(nodes=nodes, relationships=rels),
@@ -673,6 +674,16 @@ class Engine:
                 )
             )
         return out
+
+    def top_shoppers(self, k: int) -> list[str]:
+        """The shoppers with the most events (a picker for demos and merchandisers)."""
+        check_k(k)
+        live = self.live
+        counts = np.diff(live.hist_indptr).astype(np.int64)
+        for user, events in live.live.items():
+            counts[user] += len(events)
+        order = np.lexsort((np.arange(len(counts)), -counts))
+        return [live.user_ids[u] for u in order[: k * 2] if live.user_ids[u]][:k]  # type: ignore[misc]
 
     def explain(self, user_id: str, item_id: str) -> list[Reason]:
         item = self.item_index(item_id)
@@ -756,6 +767,10 @@ class Engine:
 def check_k(k: int) -> None:
     if not 1 <= k <= MAX_K:
         raise InvalidInput(f"k must be in 1..{MAX_K}, got {k}")
+
+
+def _shoppers(count: float) -> str:
+    return "1 shopper" if int(count) == 1 else f"{int(count)} shoppers"
 
 
 def _title(live: LiveGraph, item: int) -> str:
