@@ -1,14 +1,15 @@
 r"""GF-CF: LightGCN's propagation taken to its closed form (Shen et al., CIKM 2021,
 https://arxiv.org/abs/2110.07939).
 
-With :math:`\tilde{R} = D_U^{-1/2} R D_I^{-1/2}` the normalised user-item matrix, LightGCN's
+With :math:`\tilde{R} = D_U^{-1/2} R D_I^{-a}` the normalised user-item matrix (``item_exponent``
+:math:`a`, 1/2 in the paper), LightGCN's
 layers are a low-pass filter on the item-item graph :math:`\tilde{R}^\top \tilde{R}`; training
 the embeddings only learns how to weigh its frequencies. GF-CF applies the filter directly:
 
 .. math::
     s_u = r_u \tilde{R}^\top \tilde{R}
           + \gamma \, r_u (\tilde{R}^\top \tilde{R})^2
-          + \beta \, r_u D_I^{-1/2} V_k V_k^\top D_I^{1/2}
+          + \beta \, r_u D_I^{-a} V_k V_k^\top D_I^{a}
 
 a linear filter, an optional second-order term, and the ideal low-pass filter made of the top
 ``dim`` right singular vectors :math:`V_k` of :math:`\tilde{R}`. No gradient steps: "fitting"
@@ -44,6 +45,7 @@ class GFCF(Recommender):
         beta: float = 0.3,
         dim: int = 256,
         gamma: float = 0.0,
+        item_exponent: float = 0.5,
         seed: int = 0,
         **config: Any,
     ) -> None:
@@ -51,7 +53,11 @@ class GFCF(Recommender):
             raise InvalidInput(f"gfcf: dim must be >= 1, got {dim}")
         if beta < 0:
             raise InvalidInput(f"gfcf: beta must be >= 0, got {beta}")
-        super().__init__(beta=beta, dim=dim, gamma=gamma, seed=seed, **config)
+        if not 0 <= item_exponent <= 1:
+            raise InvalidInput(f"gfcf: item_exponent must be in 0..1, got {item_exponent}")
+        super().__init__(
+            beta=beta, dim=dim, gamma=gamma, item_exponent=item_exponent, seed=seed, **config
+        )
 
     def fit(self, split: Split, on_eval: OnEval | None = None) -> History:
         started = time.perf_counter()
@@ -65,8 +71,9 @@ class GFCF(Recommender):
         self.ratings = ratings
         user_degree = np.asarray(ratings.sum(axis=1)).ravel()
         item_degree = np.asarray(ratings.sum(axis=0)).ravel()
-        self.item_inv_sqrt = np.where(item_degree > 0, np.maximum(item_degree, 1) ** -0.5, 0.0)
-        self.item_sqrt = np.sqrt(item_degree)
+        exponent = float(self.config["item_exponent"])
+        self.item_inv_sqrt = np.where(item_degree > 0, np.maximum(item_degree, 1) ** -exponent, 0.0)
+        self.item_sqrt = np.where(item_degree > 0, np.maximum(item_degree, 1) ** exponent, 0.0)
         user_inv_sqrt = np.where(user_degree > 0, np.maximum(user_degree, 1) ** -0.5, 0.0)
         normalised = sp.diags(user_inv_sqrt) @ ratings @ sp.diags(self.item_inv_sqrt)
         self.norm = normalised.tocsr().astype(np.float32)
