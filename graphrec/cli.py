@@ -507,6 +507,45 @@ report_app = typer.Typer(
 app.add_typer(report_app, name="report")
 
 
+@report_app.command("html")
+def report_html(
+    artifacts: Annotated[list[Path] | None, typer.Argument(help="Model artifact folders.")] = None,
+    baselines: Annotated[
+        str, typer.Option(help="Comma-separated: pop, itemknn, mf, none.")
+    ] = "pop,itemknn",
+    log_dir: Annotated[
+        Path | None, typer.Option(help="The serve log folder (default DATA_DIR/log).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Where to write the page.")] = Path("report.html"),
+) -> None:
+    """One HTML page: every model and baseline side by side, training curves, coverage,
+    diversity, popularity bias and the control-group lift, with plots."""
+    from graphrec.models.compare import compare
+    from graphrec.report import html_report
+    from graphrec.serving.lift import lift
+
+    folders = artifacts or []
+    wanted = [b.strip() for b in baselines.split(",") if b.strip() and b.strip() != "none"]
+    try:
+        results = compare(folders, wanted) if folders else None
+    except GraphRecError as e:
+        raise _fail(e) from None
+    curves = {}
+    for folder in folders:
+        meta = json.loads((folder / "model.json").read_text())
+        if (folder / "curve.png").is_file():
+            curves[f"{meta['model']}@{meta['created_at']}"] = folder / "curve.png"
+    logs = log_dir or get_settings().data_dir / "log"
+    try:
+        measured = lift(logs) if (logs / "served.jsonl").is_file() else None
+    except GraphRecError as e:
+        raise _fail(e) from None
+    if results is None and measured is None:
+        raise _fail(InvalidInput("nothing to report: give model artifacts or a serve log"))
+    out.write_text(html_report(results, curves, measured))
+    console.print(f"report: {out}")
+
+
 @report_app.command("lift")
 def report_lift(
     log_dir: Annotated[

@@ -121,3 +121,33 @@ def test_cli(tmp_path: Path) -> None:
     assert "lift: +98.0%" in result.output
     missing = CliRunner().invoke(app, ["report", "lift", "--log-dir", str(tmp_path / "none")])
     assert missing.exit_code == 2
+
+
+def test_html_report_shows_models_curves_and_lift(tmp_path: Path, shop_artifact: Path) -> None:
+    planted_log(tmp_path / "log")
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "html",
+            str(shop_artifact),
+            "--baselines",
+            "pop",
+            "--log-dir",
+            str(tmp_path / "log"),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert "lightgcn@" in page and "<td>pop</td>" in page
+    for metric in ("recall", "ndcg", "coverage", "diversity", "popularity"):
+        assert f"<th>{metric}@6</th>" in page  # six items: metrics at k = 6
+    assert page.count("data:image/png;base64,") >= 4  # accuracy, beyond, curve, lift
+    assert "Lift +98.0%" in page
+    nothing = CliRunner().invoke(
+        app, ["report", "html", "--log-dir", str(tmp_path / "none"), "--out", str(out)]
+    )
+    assert nothing.exit_code == 2 and "nothing to report" in nothing.output
