@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from graphrec.models.compare import bar_figure
 from graphrec.serving.lift import Lift
 
 ACCURACY = ("recall", "ndcg", "precision", "hit", "map")
@@ -30,12 +31,6 @@ def _pick(row: dict[str, float], prefixes: tuple[str, ...]) -> list[str]:
     return chosen
 
 
-def _short(label: str) -> str:
-    """``gfcf@20261122T232420Z`` -> ``gfcf 23:24:20``: tell artifacts of one day apart."""
-    model, _, stamp = label.partition("@")
-    return f"{model} {stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}" if len(stamp) >= 15 else model
-
-
 def _png(fig: Any) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
@@ -46,29 +41,8 @@ def _png(fig: Any) -> str:
 
 
 def _bars(results: dict[str, Any], metrics: list[str], title: str) -> str | None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = list(results["models"])
-    present = [m for m in metrics if any(m in row for row in results["models"].values())]
-    if not present:
-        return None
-    fig, axes = plt.subplots(1, len(present), figsize=(3.6 * len(present), 3.4), squeeze=False)
-    palette = plt.get_cmap("tab10")
-    for axis, metric in zip(axes[0], present, strict=True):
-        values = [results["models"][n].get(metric, 0.0) for n in names]
-        axis.bar(range(len(names)), values, color=[palette(i % 10) for i in range(len(names))])
-        axis.set_title(metric)
-        axis.set_xticks(
-            range(len(names)), [n.split("@")[0] for n in names], rotation=30, ha="right"
-        )
-        for x, value in enumerate(values):
-            axis.text(x, value, f"{value:.3g}", ha="center", va="bottom", fontsize=8)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return _png(fig)
+    fig = bar_figure(results, metrics, title)
+    return None if fig is None else _png(fig)
 
 
 def _lift_plot(lift: Lift) -> str:

@@ -65,29 +65,49 @@ def compare(
     }
 
 
-def plot_comparison(results: dict[str, Any], target: Path) -> None:
-    """One panel per metric, one bar per model."""
+def bar_figure(results: dict[str, Any], metrics: list[str], title: str) -> Any:
+    """One panel per metric (those the results have), one bar per model; None if none."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    metrics = ["recall@20", "ndcg@20", "coverage@20", "novelty@20"]
     names = list(results["models"])
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.8), dpi=110)
+    present = [m for m in metrics if any(m in row for row in results["models"].values())]
+    if not present:
+        return None
+    fig, axes = plt.subplots(1, len(present), figsize=(4 * len(present), 3.8), squeeze=False)
     palette = plt.get_cmap("tab10")
-    for axis, metric in zip(axes, metrics, strict=True):
+    for axis, metric in zip(axes[0], present, strict=True):
         values = [results["models"][name].get(metric, 0.0) for name in names]
         axis.bar(range(len(names)), values, color=[palette(i % 10) for i in range(len(names))])
         axis.set_title(metric)
-        axis.set_xticks(
-            range(len(names)), [name.split(" (")[0] for name in names], rotation=30, ha="right"
-        )
+        axis.set_xticks(range(len(names)), [_short(n) for n in names], rotation=30, ha="right")
         for x, value in enumerate(values):
             axis.text(x, value, f"{value:.3g}", ha="center", va="bottom", fontsize=8)
-    split = results["split"]
-    fig.suptitle(f"{split['kind']} split, {split['users']:,} users, {split['items']:,} items")
+    fig.suptitle(title)
     fig.tight_layout()
+    return fig
+
+
+def _short(label: str) -> str:
+    """``gfcf@20261122T232420Z`` -> ``gfcf 23:24:20``: tell artifacts of one day apart."""
+    model, _, stamp = label.partition("@")
+    return f"{model} {stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}" if len(stamp) >= 15 else model
+
+
+def plot_comparison(results: dict[str, Any], target: Path) -> None:
+    """Recall, NDCG, coverage and novelty at 20, one bar per model, as a PNG."""
+    import matplotlib.pyplot as plt
+
+    split = results["split"]
+    fig = bar_figure(
+        results,
+        ["recall@20", "ndcg@20", "coverage@20", "novelty@20"],
+        f"{split['kind']} split, {split['users']:,} users, {split['items']:,} items",
+    )
+    if fig is None:
+        raise InvalidInput("no metric at k = 20 to plot (is the catalogue smaller than 20?)")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(target)
+    fig.savefig(target, dpi=110)
     plt.close(fig)

@@ -586,24 +586,28 @@ class Engine:
         def verb(event: Event) -> str:
             return VERBS.get(event.kind, "chose")
 
-        if best_bw is not None:
-            weight, event = best_bw
+        def edge(event: Event, rel: str, value: float, kind: ReasonKind, text: str) -> None:
+            """user -> their item -[rel {value}]-> item: an item-to-item edge."""
             nodes, rels = first_hop(event)
             nodes.append(self._item_node(item))
-            rels.append(PathRelationship(type="BOUGHT_WITH", start=1, end=2, weight=weight))
-            out.append(
-                Reason(
-                    kind=ReasonKind.BOUGHT_WITH,
-                    text=f"Bought together with {_title(live, event.item)} by {_shoppers(weight)}",
-                    support=float(weight),
-                    path=Path(nodes=nodes, relationships=rels),
-                )
+            rels.append(PathRelationship(type=rel, start=1, end=2, weight=value))
+            path = Path(nodes=nodes, relationships=rels)
+            out.append(Reason(kind=kind, text=text, support=float(value), path=path))
+
+        if best_bw is not None:
+            weight, event = best_bw
+            edge(
+                event,
+                "BOUGHT_WITH",
+                weight,
+                ReasonKind.BOUGHT_WITH,
+                f"Bought together with {_title(live, event.item)} by {_shoppers(weight)}",
             )
         if best_co is not None and user is not None and len(out) < limit:
             _, event = best_co
-            shared = live.common_shopper(user, event.item, item)
-            if shared is not None:
-                other, count = shared
+            found_shopper = live.common_shopper(user, event.item, item)
+            if found_shopper is not None:
+                other, count = found_shopper
                 nodes, rels = first_hop(event)
                 other_id = live.user_ids[other] or ""
                 nodes += [PathNode(label="User", id=other_id, name=None), self._item_node(item)]
@@ -622,56 +626,44 @@ class Engine:
                 )
         if best_sim is not None and len(out) < limit:
             score, event = best_sim
-            nodes, rels = first_hop(event)
-            nodes.append(self._item_node(item))
-            rels.append(PathRelationship(type="SIMILAR_TO", start=1, end=2, weight=score))
-            out.append(
-                Reason(
-                    kind=ReasonKind.SIMILAR_ITEM,
-                    text=f"Similar to {_title(live, event.item)}, which you {verb(event)}",
-                    support=float(score),
-                    path=Path(nodes=nodes, relationships=rels),
-                )
+            edge(
+                event,
+                "SIMILAR_TO",
+                score,
+                ReasonKind.SIMILAR_ITEM,
+                f"Similar to {_title(live, event.item)}, which you {verb(event)}",
             )
-        if brand_match is not None and len(out) < limit:
-            nodes, rels = first_hop(brand_match)
-            name = live.brand_names[brand]
-            nodes += [
-                PathNode(label="Brand", id=live.brand_ids[brand], name=name),
-                self._item_node(item),
-            ]
+
+        def shared(event: Event, node: PathNode, rel: str, kind: ReasonKind, text: str) -> None:
+            """user -> their item -[rel]-> node <-[rel]- item: a brand or category in common."""
+            nodes, rels = first_hop(event)
+            nodes += [node, self._item_node(item)]
             rels += [
-                PathRelationship(type="MADE_BY", start=1, end=2),
-                PathRelationship(type="MADE_BY", start=3, end=2),
+                PathRelationship(type=rel, start=1, end=2),
+                PathRelationship(type=rel, start=3, end=2),
             ]
-            out.append(
-                Reason(
-                    kind=ReasonKind.SAME_BRAND,
-                    text=f"Same brand ({name}) as {_title(live, brand_match.item)}, "
-                    f"which you {verb(brand_match)}",
-                    support=1.0,
-                    path=Path(nodes=nodes, relationships=rels),
-                )
+            path = Path(nodes=nodes, relationships=rels)
+            out.append(Reason(kind=kind, text=text, support=1.0, path=path))
+
+        if brand_match is not None and len(out) < limit:
+            name = live.brand_names[brand]
+            shared(
+                brand_match,
+                PathNode(label="Brand", id=live.brand_ids[brand], name=name),
+                "MADE_BY",
+                ReasonKind.SAME_BRAND,
+                f"Same brand ({name}) as {_title(live, brand_match.item)}, "
+                f"which you {verb(brand_match)}",
             )
         if category_match is not None and len(out) < limit:
             event, category = category_match
-            nodes, rels = first_hop(event)
             name = live.category_names[category]
-            nodes += [
+            shared(
+                event,
                 PathNode(label="Category", id=live.category_ids[category], name=name),
-                self._item_node(item),
-            ]
-            rels += [
-                PathRelationship(type="IN_CATEGORY", start=1, end=2),
-                PathRelationship(type="IN_CATEGORY", start=3, end=2),
-            ]
-            out.append(
-                Reason(
-                    kind=ReasonKind.SAME_CATEGORY,
-                    text=f"In {name}, like {_title(live, event.item)}, which you {verb(event)}",
-                    support=1.0,
-                    path=Path(nodes=nodes, relationships=rels),
-                )
+                "IN_CATEGORY",
+                ReasonKind.SAME_CATEGORY,
+                f"In {name}, like {_title(live, event.item)}, which you {verb(event)}",
             )
         return out
 
