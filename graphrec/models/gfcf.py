@@ -1,8 +1,8 @@
 r"""GF-CF: LightGCN's propagation taken to its closed form (Shen et al., CIKM 2021,
 https://arxiv.org/abs/2110.07939).
 
-With :math:`\tilde{R} = D_U^{-1/2} R D_I^{-a}` the normalised user-item matrix (``item_exponent``
-:math:`a`, 1/2 in the paper), LightGCN's
+With :math:`\tilde{R} = D_U^{-b} R D_I^{-a}` the normalised user-item matrix (``user_exponent``
+:math:`b` and ``item_exponent`` :math:`a`, both 1/2 in the paper), LightGCN's
 layers are a low-pass filter on the item-item graph :math:`\tilde{R}^\top \tilde{R}`; training
 the embeddings only learns how to weigh its frequencies. GF-CF applies the filter directly:
 
@@ -47,6 +47,7 @@ class GFCF(Recommender):
         dim: int = 256,
         gamma: float = 0.0,
         item_exponent: float = 0.4,
+        user_exponent: float = 0.5,
         seed: int = 0,
         **config: Any,
     ) -> None:
@@ -54,10 +55,17 @@ class GFCF(Recommender):
             raise InvalidInput(f"gfcf: dim must be >= 1, got {dim}")
         if beta < 0:
             raise InvalidInput(f"gfcf: beta must be >= 0, got {beta}")
-        if not 0 <= item_exponent <= 1:
-            raise InvalidInput(f"gfcf: item_exponent must be in 0..1, got {item_exponent}")
+        for name, value in (("item_exponent", item_exponent), ("user_exponent", user_exponent)):
+            if not 0 <= value <= 1:
+                raise InvalidInput(f"gfcf: {name} must be in 0..1, got {value}")
         super().__init__(
-            beta=beta, dim=dim, gamma=gamma, item_exponent=item_exponent, seed=seed, **config
+            beta=beta,
+            dim=dim,
+            gamma=gamma,
+            item_exponent=item_exponent,
+            user_exponent=user_exponent,
+            seed=seed,
+            **config,
         )
 
     def fit(self, split: Split, on_eval: OnEval | None = None) -> History:
@@ -75,7 +83,8 @@ class GFCF(Recommender):
         exponent = float(self.config["item_exponent"])
         self.item_inv_sqrt = np.where(item_degree > 0, np.maximum(item_degree, 1) ** -exponent, 0.0)
         self.item_sqrt = np.where(item_degree > 0, np.maximum(item_degree, 1) ** exponent, 0.0)
-        user_inv_sqrt = np.where(user_degree > 0, np.maximum(user_degree, 1) ** -0.5, 0.0)
+        user_exponent = float(self.config["user_exponent"])
+        user_inv_sqrt = np.where(user_degree > 0, np.maximum(user_degree, 1) ** -user_exponent, 0.0)
         normalised = sp.diags(user_inv_sqrt) @ ratings @ sp.diags(self.item_inv_sqrt)
         self.norm = normalised.tocsr().astype(np.float32)
         self.norm_t = self.norm.T.tocsr()
