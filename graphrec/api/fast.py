@@ -279,6 +279,7 @@ class FastPath:
             id(plan),
             orjson.dumps(variables, option=orjson.OPT_SORT_KEYS),
             self.service.engine.answer_stamp(user_id),
+            self.service.generation,
             self.service.store_ok,
         )
         entry = self.answers.get(key)

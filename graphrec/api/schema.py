@@ -296,6 +296,16 @@ class Mutation:
 
     @strawberry.mutation(
         permission_classes=[HasApiKey],
+        description="Rebuild the server's memory from the store, after writes that did not "
+        "go through this API (another loader on Neo4j).",
+    )
+    @typed_errors
+    def reload_graph(self, info: Info) -> GraphReloaded:
+        live = service_of(info).reload().live
+        return GraphReloaded(items=live.num_items, users=len(live.user_index))
+
+    @strawberry.mutation(
+        permission_classes=[HasApiKey],
         description="Delete the shopper, their events and their embedding.",
     )
     @typed_errors
@@ -323,6 +333,12 @@ class Mutation:
             )
         )
         return ItemUpserted(item=service.engine.item(index), created=created)
+
+
+@strawberry.type
+class GraphReloaded:
+    items: int
+    users: int
 
 
 def _record(info: Info, inputs: list[InteractionInput]) -> InteractionsRecorded:

@@ -7,6 +7,7 @@ When the store is unreachable, reads go on from memory with ``degraded`` set, wr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -100,28 +101,50 @@ class Service:
             raise InvalidInput(
                 f"serving needs an embedding model (lightgcn, sage, mf), not {model.name!r}"
             )
+        #: Bumped by :meth:`reload`: answers made before it are not reused after it.
+        self.generation = 0
+        self.engine = self._build(config or EngineConfig(), tolerate_outage=True)
+
+    def _build(self, config: EngineConfig, tolerate_outage: bool) -> Engine:
+        """Memory from a fresh snapshot of the store (or, when it is down at start, from the
+        artifact's own snapshot) and the artifact's vectors."""
         try:
-            snapshot = export_snapshot(store)
-            bought_with = _read_table(store, "bought_with")
-            similar_to = _read_table(store, "similar_to")
+            snapshot = export_snapshot(self.store)
+            bought_with = _read_table(self.store, "bought_with")
+            similar_to = _read_table(self.store, "similar_to")
+            self.store_ok = True
         except (StoreUnavailable, StoreError):
             self.store_ok = False
-            snapshot = artifact.snapshot
+            if not tolerate_outage:
+                raise
+            snapshot = self.artifact.snapshot
             bought_with, similar_to = empty_table("bought_with"), empty_table("similar_to")
-        config = config or EngineConfig()
         live = LiveGraph(snapshot, bought_with, similar_to, trending_days=config.trending_days)
-        item_vecs, known_items, user_vecs, known_users = self._vectors(artifact, snapshot, live)
-        self.engine = Engine(live, item_vecs, user_vecs, known_users, config)
-        if getattr(model, "_network_state", None):
-            self.engine.item_encoder = self._inductive_vector
+        item_vecs, known_items, user_vecs, known_users = self._vectors(
+            self.artifact, snapshot, live
+        )
+        engine = Engine(live, item_vecs, user_vecs, known_users, config)
+        if getattr(self.artifact.model, "_network_state", None):
+            engine.item_encoder = functools.partial(self._inductive_vector, engine)
             for index in np.flatnonzero(~known_items):  # in the store, not in training
-                vector = self._inductive_vector(int(index))
+                vector = self._inductive_vector(engine, int(index))
                 if vector is not None:
-                    self.engine.set_vector(int(index), vector)
+                    engine.set_vector(int(index), vector)
+        return engine
 
-    def _inductive_vector(self, index: int) -> np.ndarray | None:
+    def reload(self) -> Engine:
+        """Rebuild memory from the store, for writes that did not go through this server
+        (another loader on Neo4j). Answers go on from the old memory until the new is ready."""
+        with self.write_lock:
+            engine = self._build(self.engine.config, tolerate_outage=False)
+            with self.engine.lock:
+                self.engine = engine
+                self.generation += 1
+        return engine
+
+    def _inductive_vector(self, engine: Engine, index: int) -> np.ndarray | None:
         """GraphSAGE's vector for a new item, from its title, categories and brand."""
-        live, trained = self.engine.live, self.artifact.snapshot
+        live, trained = engine.live, self.artifact.snapshot
         category_at = {c: i for i, c in enumerate(trained.categories.column("id").to_pylist())}
         brand_at = {b: i for i, b in enumerate(trained.brands.column("id").to_pylist())}
         categories = [

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow as pa
 import pytest
 from starlette.testclient import TestClient
 
@@ -21,8 +22,9 @@ from graphrec.errors import ConfigError, StoreUnavailable
 from graphrec.serving.engine import EngineConfig
 from graphrec.serving.rules import Rule, load_rules
 from graphrec.serving.service import EventInput, Service
-from graphrec.store.base import GraphStore
+from graphrec.store.base import GraphBatch, GraphStore
 from tests.api.conftest import API_KEY
+from tests.graphs import interactions_table
 
 RECS = """
 query Recs($user: ID!, $k: Int!, $filter: RecommendationFilter, $explore: Float,
@@ -487,6 +489,7 @@ EVERY_OPERATION = [
     ('mutation { notInterested(userId: "bob", itemId: "lipstick") { recorded } }', API_KEY),
     ('mutation { upsertItem(input: {id: "new", title: "New"}) { created } }', API_KEY),
     ('mutation { forgetUser(userId: "carol") { deleted } }', API_KEY),
+    ("mutation { reloadGraph { items } }", API_KEY),
 ]
 
 
@@ -499,3 +502,18 @@ def test_every_operation_over_http(service: Service, query: str, key: str | None
     body = response.json()
     assert "errors" not in body, body
     assert all(value is not None for value in body["data"].values())
+
+
+def test_reload_picks_up_writes_that_bypassed_the_api(service: Service, store: GraphStore) -> None:
+    store.write(
+        GraphBatch(
+            users=pa.table({"id": ["outsider"]}),
+            interactions=interactions_table([("outsider", "toner", "purchase", 5.0, None, 500)]),
+        )
+    )
+    assert ok(service, '{ user(id: "outsider") { id } }')["user"] is None  # not in memory yet
+    reloaded = ok(service, "mutation { reloadGraph { items users } }", authorized=True)
+    assert reloaded["reloadGraph"] == {"items": 6, "users": 5}
+    user = ok(service, '{ user(id: "outsider") { history { item { id } } } }')["user"]
+    assert user == {"history": [{"item": {"id": "toner"}}]}
+    assert recs(service, "outsider")["strategy"] == "PERSONALIZED"
