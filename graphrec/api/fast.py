@@ -49,7 +49,7 @@ Root = Callable[[Service, dict[str, Any]], Any]
 CACHE_SIZE = 256
 #: Types whose objects the engine shares between answers and replaces rather than changes:
 #: each is serialised once per plan.
-SHARED_TYPES = frozenset({"Item", "PathNode", "Brand", "Category"})
+SHARED_TYPES = frozenset({"Item", "PathNode", "Brand", "Category", "PathRelationship"})
 _plan_ids = itertools.count()
 
 

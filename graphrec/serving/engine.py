@@ -16,6 +16,7 @@ step with the store, strongest first: bought with > similar shoppers > similar i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import threading
@@ -285,6 +286,7 @@ class Engine:
             chosen, scores = self._apply_pins(chosen, scores, allowed, k)
             explored = set(self._explored)
             blocks = self.edge_blocks(recent, [int(i) for i in chosen])
+            blocks["user_node"] = PathNode(label="User", id=user_id, name=None)
             items = [
                 Recommendation(
                     item=self.item(int(i)),
@@ -488,7 +490,7 @@ class Engine:
                             name=live.category_names[category],
                         ),
                     ],
-                    relationships=[PathRelationship(type="IN_CATEGORY", start=0, end=1)],
+                    relationships=[_rel("IN_CATEGORY", 0, 1)],
                 ),
             )
         count = float(live.shoppers[item])
@@ -564,7 +566,7 @@ class Engine:
         if blocks is None:
             blocks = self.edge_blocks(recent, [item])
         out: list[Reason] = []
-        user_node = PathNode(label="User", id=user_id, name=None)
+        user_node = blocks.get("user_node") or PathNode(label="User", id=user_id, name=None)
         best_bw = self._strongest(blocks, "bought_with", recent, item)
         best_sim = self._strongest(blocks, "similar_to", recent, item)
         best_co = self._strongest(blocks, "co_counts", recent, item)
@@ -580,7 +582,7 @@ class Engine:
 
         def first_hop(event: Event) -> tuple[list[PathNode], list[PathRelationship]]:
             return [user_node, self._item_node(event.item)], [
-                PathRelationship(type="INTERACTED", start=0, end=1, kind=event.kind)
+                _rel("INTERACTED", 0, 1, kind=event.kind)
             ]
 
         def verb(event: Event) -> str:
@@ -590,7 +592,7 @@ class Engine:
             """user -> their item -[rel {value}]-> item: an item-to-item edge."""
             nodes, rels = first_hop(event)
             nodes.append(self._item_node(item))
-            rels.append(PathRelationship(type=rel, start=1, end=2, weight=value))
+            rels.append(_rel(rel, 1, 2, weight=float(value)))
             path = Path(nodes=nodes, relationships=rels)
             out.append(Reason(kind=kind, text=text, support=float(value), path=path))
 
@@ -612,8 +614,8 @@ class Engine:
                 other_id = live.user_ids[other] or ""
                 nodes += [PathNode(label="User", id=other_id, name=None), self._item_node(item)]
                 rels += [
-                    PathRelationship(type="INTERACTED", start=2, end=1),
-                    PathRelationship(type="INTERACTED", start=2, end=3),
+                    _rel("INTERACTED", 2, 1),
+                    _rel("INTERACTED", 2, 3),
                 ]
                 out.append(
                     Reason(
@@ -639,8 +641,8 @@ class Engine:
             nodes, rels = first_hop(event)
             nodes += [node, self._item_node(item)]
             rels += [
-                PathRelationship(type=rel, start=1, end=2),
-                PathRelationship(type=rel, start=3, end=2),
+                _rel(rel, 1, 2),
+                _rel(rel, 3, 2),
             ]
             path = Path(nodes=nodes, relationships=rels)
             out.append(Reason(kind=kind, text=text, support=1.0, path=path))
@@ -761,6 +763,19 @@ def check_k(k: int) -> None:
         raise InvalidInput(f"k must be in 1..{MAX_K}, got {k}")
 
 
+@functools.lru_cache(maxsize=65_536)
+def _rel(
+    type: str,  # noqa: A002 - the GraphQL field's name
+    start: int,
+    end: int,
+    kind: str | None = None,
+    weight: float | None = None,
+) -> PathRelationship:
+    """Relationships on paths are few distinct values: one shared, never-changed object each
+    (so the compiled plans serialise each once)."""
+    return PathRelationship(type=type, start=start, end=end, kind=kind, weight=weight)
+
+
 def _shoppers(count: float) -> str:
     return "1 shopper" if int(count) == 1 else f"{int(count)} shoppers"
 
@@ -804,10 +819,7 @@ def _from_item(reason: Reason) -> Reason:
     if path.nodes and path.nodes[0].label == "User" and path.nodes[0].id == "":
         nodes = path.nodes[1:]
         rels = [
-            PathRelationship(
-                type=r.type, start=r.start - 1, end=r.end - 1, kind=r.kind, weight=r.weight
-            )
-            for r in path.relationships[1:]
+            _rel(r.type, r.start - 1, r.end - 1, r.kind, r.weight) for r in path.relationships[1:]
         ]
         text = reason.text.split(", which you")[0]
         return Reason(
