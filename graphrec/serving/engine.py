@@ -20,7 +20,6 @@ import functools
 import hashlib
 import random
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -214,7 +213,9 @@ class Engine:
             query += cfg.session_weight * max(scale, 1e-6) * session.astype(np.float32)
         return query, known
 
-    def _excluded(self, user: int | None, history: list[Event]) -> set[int]:
+    @staticmethod
+    def _excluded(history: list[Event]) -> set[int]:
+        """What the shopper had (every kind but views) or marked not interesting."""
         return {e.item for e in history if e.kind not in KEEP_KINDS}
 
     def _allowed(self, flt: RecFilter) -> np.ndarray:
@@ -269,7 +270,7 @@ class Engine:
             user = live.user(user_id)
             history = live.history(user) if user is not None else []
             allowed = self._allowed(flt)
-            for index in self._excluded(user, history):
+            for index in self._excluded(history):
                 allowed[index] = False
             recent = _distinct(history, cfg.session_items)
             if self._control(user_id):
@@ -784,15 +785,6 @@ def _title(live: LiveGraph, item: int) -> str:
     return live.titles[item] or live.item_ids[item]
 
 
-def _edge(matrix: Any, row: int, col: int) -> float:
-    start, end = matrix.indptr[row], matrix.indptr[row + 1]
-    if start == end:
-        return 0.0
-    indices = matrix.indices[start:end]
-    at = int(np.searchsorted(indices, col))
-    return float(matrix.data[start + at]) if at < len(indices) and indices[at] == col else 0.0
-
-
 def _distinct(history: Iterable[Event], limit: int) -> list[Event]:
     seen: set[int] = set()
     out = []
@@ -860,7 +852,3 @@ def _mmr(unit: np.ndarray, relevance: np.ndarray, k: int, diversity: float) -> n
         available[pick] = False
         closest = np.maximum(closest, sims[pick])
     return np.asarray(chosen, dtype=np.int64)
-
-
-def now() -> int:
-    return int(time.time())

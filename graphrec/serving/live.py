@@ -168,18 +168,6 @@ class LiveGraph:
         )
         return events if limit is None else events[:limit]
 
-    def recent_items(self, user: int, limit: int) -> list[Event]:
-        """The newest event of each of the user's ``limit`` most recent distinct items."""
-        seen: set[int] = set()
-        out: list[Event] = []
-        for event in self.history(user, limit * 4):
-            if event.item not in seen:
-                seen.add(event.item)
-                out.append(event)
-                if len(out) == limit:
-                    break
-        return out
-
     def item_shoppers(self, item: int) -> np.ndarray:
         """Users who interacted with the item (snapshot and live), forgotten users left out."""
         row = self.item_users.indices[
@@ -264,11 +252,6 @@ class LiveGraph:
         self.hist_ts = np.delete(self.hist_ts, np.s_[start:end])
         self.hist_kind = np.delete(self.hist_kind, np.s_[start:end])
         self.forgotten.add(user)
-
-    def kind_code(self, kind: str) -> int:
-        if kind not in self.kind_names:
-            self.kind_names.append(kind)
-        return self.kind_names.index(kind)
 
     def upsert_item(
         self,
