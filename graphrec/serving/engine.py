@@ -143,8 +143,6 @@ class Engine:
 
     def item_changed(self, index: int, new: bool) -> None:
         """After an upsert: drop the cached view; give a new item its content vector."""
-        from graphrec.serving.service import content_vector
-
         self._item_cache.pop(index, None)
         self._node_cache.pop(index, None)
         if new:
@@ -228,14 +226,7 @@ class Engine:
             ok &= np.isin(np.asarray(live.brand), list(wanted))
         if flt.categories is not None:
             wanted = {live.category_index[c] for c in flt.categories if c in live.category_index}
-            ok &= np.fromiter(
-                (
-                    bool(wanted & live.categories_with_ancestors(cats))
-                    for cats in live.item_categories
-                ),
-                dtype=bool,
-                count=live.num_items,
-            )
+            ok &= live.items_under(wanted)
         for item_id in flt.exclude_items or ():
             index = live.item_index.get(item_id)
             if index is not None:
@@ -273,6 +264,7 @@ class Engine:
             for index in self._excluded(history):
                 allowed[index] = False
             recent = _distinct(history, cfg.session_items)
+            explored: set[int] = set()
             if self._control(user_id):
                 strategy, chosen = Strategy.CONTROL, self._popular(allowed, k)
                 scores = live.shoppers[chosen]
@@ -281,11 +273,10 @@ class Engine:
                 scores = live.trend[chosen] + live.shoppers[chosen] * 1e-6
             else:
                 strategy = Strategy.PERSONALIZED
-                chosen, scores = self._personal(
+                chosen, scores, explored = self._personal(
                     user, recent, allowed, k, diversity, explore, rec_id
                 )
             chosen, scores = self._apply_pins(chosen, scores, allowed, k)
-            explored = set(self._explored)
             blocks = self.edge_blocks(recent, [int(i) for i in chosen])
             blocks["user_node"] = PathNode(label="User", id=user_id, name=None)
             items = [
@@ -319,8 +310,6 @@ class Engine:
             self.config.control_share,
         )
 
-    _explored: tuple[int, ...] = ()
-
     def _category_trending(self, category: int, n: int = 10) -> list[int]:
         """The category's ``n`` most trending in-stock items, cached until the graph changes."""
         live = self.live
@@ -334,7 +323,6 @@ class Engine:
         return top
 
     def _popular(self, allowed: np.ndarray, k: int, trending: bool = False) -> np.ndarray:
-        self._explored = ()
         live = self.live
         key = live.trend + live.shoppers * 1e-6 if trending else live.shoppers
         masked = np.where(allowed, key, -np.inf)
@@ -349,7 +337,7 @@ class Engine:
         diversity: float,
         explore: float,
         rec_id: str,
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, set[int]]:
         cfg = self.config
         live = self.live
         query, _ = self._user_query(user, recent)
@@ -381,8 +369,7 @@ class Engine:
             pool = np.unique(np.concatenate([pool, np.asarray(extra, dtype=np.int64)]))
         pool = pool[np.isfinite(raw[pool])]
         if len(pool) == 0:
-            self._explored = ()
-            return pool, np.zeros(0)
+            return pool, np.zeros(0), set()
         scores = raw[pool].astype(np.float64)
         z = (scores - scores.mean()) / (scores.std() + 1e-9)
         bonus = np.log1p(evidence[pool])
@@ -396,20 +383,19 @@ class Engine:
         picked = _mmr(self.unit[pool], z, n_rank, diversity) if diversity > 0 else np.arange(n_rank)
         chosen = list(pool[picked])
         chosen_scores = list(z[picked])
-        self._explored = ()
+        picks: list[int] = []
         if n_explore:
             free = np.ones(len(pool), dtype=bool)
             free[picked] = False
             rest = np.flatnonzero(free).tolist()
             take = random.Random(rec_id).sample(rest, min(n_explore, len(rest)))
-            explored = [int(pool[r]) for r in take]
-            self._explored = tuple(explored)
+            picks = [int(pool[r]) for r in take]
             step = max(k // max(n_explore, 1), 1)
-            for slot, (item, r) in enumerate(zip(explored, take, strict=True)):
+            for slot, (item, r) in enumerate(zip(picks, take, strict=True)):
                 position = min(step * (slot + 1) - 1, len(chosen))
                 chosen.insert(position, item)
                 chosen_scores.insert(position, float(z[r]))
-        return np.asarray(chosen, dtype=np.int64), np.asarray(chosen_scores)
+        return np.asarray(chosen, dtype=np.int64), np.asarray(chosen_scores), set(picks)
 
     def _rule_adjustment(self, pool: np.ndarray) -> np.ndarray:
         adjust = np.zeros(len(pool))
@@ -757,6 +743,26 @@ class Engine:
             )
             for r, i in enumerate(chosen)
         ]
+
+
+def content_vector(
+    live: LiveGraph, vectors: np.ndarray, known: np.ndarray, item: int
+) -> np.ndarray:
+    """A vector for an item the model never saw: the mean of the known items that share its
+    brand and a category (else a category, else the brand), at the median length."""
+    n = len(known)
+    brand = live.brand[item]
+    same_brand = (np.asarray(live.brand[:n]) == brand) if brand >= 0 else np.zeros(n, bool)
+    same_cat = live.items_in(set(live.item_categories[item]))[:n]
+    for mask in (same_brand & same_cat, same_cat, same_brand):
+        mask = mask & known
+        if mask.any():
+            mean = vectors[:n][mask].mean(axis=0)
+            norm = float(np.linalg.norm(mean))
+            if norm > 0:
+                lengths = np.linalg.norm(vectors[:n][known], axis=1)
+                return (mean / norm * float(np.median(lengths))).astype(np.float32)
+    return np.zeros(vectors.shape[1], dtype=np.float32)
 
 
 def check_k(k: int) -> None:

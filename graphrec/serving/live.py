@@ -201,6 +201,22 @@ class LiveGraph:
             return None
         return int(both[0]), len(both)
 
+    def items_in(self, categories: set[int]) -> np.ndarray:
+        """Mask of the items directly in any of these categories."""
+        mask = np.zeros(self.num_items, dtype=bool)
+        for category in categories:
+            mask[self.category_items.get(category, [])] = True
+        return mask
+
+    def items_under(self, categories: set[int]) -> np.ndarray:
+        """Mask of the items in these categories or any category below them."""
+        below = {
+            c
+            for c in range(len(self.category_ids))
+            if self.categories_with_ancestors([c]) & categories
+        }
+        return self.items_in(below)
+
     def categories_with_ancestors(self, categories: list[int]) -> set[int]:
         out: set[int] = set()
         for category in categories:

@@ -22,7 +22,7 @@ import pyarrow as pa
 from graphrec.errors import GraphRecError, InvalidInput, NotFound, StoreError, StoreUnavailable
 from graphrec.graph.snapshot import Snapshot, export_snapshot
 from graphrec.models.artifact import Artifact, load_artifact
-from graphrec.serving.engine import Engine, EngineConfig
+from graphrec.serving.engine import Engine, EngineConfig, content_vector
 from graphrec.serving.live import Event, LiveGraph
 from graphrec.store.base import GraphBatch, GraphStore, empty_table
 
@@ -54,28 +54,6 @@ class ItemInput:
 def _read_table(store: GraphStore, name: str) -> pa.Table:
     batches = list(store.stream(name))
     return pa.Table.from_batches(batches) if batches else empty_table(name)
-
-
-def content_vector(
-    live: LiveGraph, vectors: np.ndarray, known: np.ndarray, item: int
-) -> np.ndarray:
-    """A vector for an item the model never saw: the mean of the known items that share its
-    brand and a category (else a category, else the brand), at the median length."""
-    brand = live.brand[item]
-    cats = set(live.item_categories[item])
-    same_brand = np.array([live.brand[i] == brand and brand >= 0 for i in range(len(known))])
-    same_cat = np.array(
-        [bool(cats.intersection(live.item_categories[i])) for i in range(len(known))]
-    )
-    for mask in (same_brand & same_cat, same_cat, same_brand):
-        mask = mask & known
-        if mask.any():
-            mean = vectors[: len(known)][mask].mean(axis=0)
-            norm = float(np.linalg.norm(mean))
-            if norm > 0:
-                lengths = np.linalg.norm(vectors[: len(known)][known], axis=1)
-                return (mean / norm * float(np.median(lengths))).astype(np.float32)
-    return np.zeros(vectors.shape[1], dtype=np.float32)
 
 
 class Service:
@@ -132,6 +110,15 @@ class Service:
                     engine.set_vector(int(index), vector)
         return engine
 
+    @functools.cache  # noqa: B019 - one artifact per service, kept as long as it is
+    def _trained_ids(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Category and brand ids of the training snapshot -> the indices the model knows."""
+        trained = self.artifact.snapshot
+        return (
+            {c: i for i, c in enumerate(trained.categories.column("id").to_pylist())},
+            {b: i for i, b in enumerate(trained.brands.column("id").to_pylist())},
+        )
+
     def reload(self) -> Engine:
         """Rebuild memory from the store, for writes that did not go through this server
         (another loader on Neo4j). Answers go on from the old memory until the new is ready."""
@@ -145,8 +132,7 @@ class Service:
     def _inductive_vector(self, engine: Engine, index: int) -> np.ndarray | None:
         """GraphSAGE's vector for a new item, from its title, categories and brand."""
         live, trained = engine.live, self.artifact.snapshot
-        category_at = {c: i for i, c in enumerate(trained.categories.column("id").to_pylist())}
-        brand_at = {b: i for i, b in enumerate(trained.brands.column("id").to_pylist())}
+        category_at, brand_at = self._trained_ids()
         categories = [
             category_at[live.category_ids[c]]
             for c in live.item_categories[index]
