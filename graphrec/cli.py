@@ -398,8 +398,8 @@ def serve(
     import uvicorn
 
     from graphrec.api.app import App
+    from graphrec.rules import load_rules
     from graphrec.serving.engine import EngineConfig
-    from graphrec.serving.rules import load_rules
     from graphrec.serving.service import Service
 
     settings = get_settings()

@@ -7,6 +7,7 @@ STORE_UNAVAILABLE); anything unexpected is masked to "Unexpected error." without
 
 from __future__ import annotations
 
+import enum
 import functools
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar, cast
@@ -25,6 +26,7 @@ from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from graphrec.errors import GraphRecError, InvalidInput, NotFound, StoreUnavailable
+from graphrec.rules import Rule
 from graphrec.serving.engine import RecFilter
 from graphrec.serving.results import (
     Item,
@@ -137,6 +139,65 @@ class ItemInputGQL:
     categories: list[CategoryInput] = strawberry.field(default_factory=list)
 
 
+@strawberry.enum(
+    description="pin: put the item at a position; boost: raise the score by the "
+    "weight (in standard deviations of the candidates); bury: below every other candidate."
+)
+class RuleAction(enum.Enum):
+    PIN = "pin"
+    BOOST = "boost"
+    BURY = "bury"
+
+
+@strawberry.input(description="A business rule; name exactly one of itemId, brandId, categoryId.")
+class RuleInput:
+    id: strawberry.ID = strawberry.field(description="Putting a rule with a known id replaces it.")
+    action: RuleAction
+    item_id: strawberry.ID | None = None
+    brand_id: strawberry.ID | None = None
+    category_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The category and everything below it."
+    )
+    weight: float = 1.0
+    position: int = strawberry.field(default=1, description="For pin: 1 is the top.")
+
+
+@strawberry.type(description="A business rule in force.")
+class BusinessRule:
+    id: strawberry.ID | None
+    action: RuleAction
+    item_id: strawberry.ID | None
+    brand_id: strawberry.ID | None
+    category_id: strawberry.ID | None
+    weight: float
+    position: int
+    source: str = strawberry.field(
+        description="store (changed through putRule / deleteRule) or config (the rules file)."
+    )
+
+    @classmethod
+    def of(cls, rule: Rule, source: str) -> BusinessRule:
+        def as_id(value: str | None) -> strawberry.ID | None:
+            return None if value is None else strawberry.ID(value)
+
+        return cls(
+            id=as_id(rule.id),
+            action=RuleAction(rule.action),
+            item_id=as_id(rule.item),
+            brand_id=as_id(rule.brand),
+            category_id=as_id(rule.category),
+            weight=rule.weight,
+            position=rule.position,
+            source=source,
+        )
+
+
+@strawberry.type
+class RuleDeleted:
+    id: strawberry.ID
+    deleted: bool
+
+
 @strawberry.type
 class InteractionsRecorded:
     recorded: int
@@ -239,6 +300,12 @@ class Query:
     def shoppers(self, info: Info, k: int = 10) -> list[strawberry.ID]:
         return [strawberry.ID(u) for u in service_of(info).engine.top_shoppers(k)]
 
+    @strawberry.field(
+        permission_classes=[HasApiKey], description="The business rules in force, file first."
+    )
+    def rules(self, info: Info) -> list[BusinessRule]:
+        return [BusinessRule.of(rule, source) for rule, source in service_of(info).rules()]
+
     @strawberry.field
     @typed_errors
     def item(self, info: Info, id: strawberry.ID) -> Item | None:  # noqa: A002
@@ -333,6 +400,34 @@ class Mutation:
             )
         )
         return ItemUpserted(item=service.engine.item(index), created=created)
+
+    @strawberry.mutation(
+        permission_classes=[HasApiKey],
+        description="Create or replace a business rule in the store; the next answers follow it.",
+    )
+    @typed_errors
+    def put_rule(self, info: Info, input: RuleInput) -> BusinessRule:  # noqa: A002
+        entry = {
+            "id": str(input.id),
+            "action": input.action.value,
+            "item": _str(input.item_id),
+            "brand": _str(input.brand_id),
+            "category": _str(input.category_id),
+            "weight": input.weight,
+            "position": input.position,
+        }
+        return BusinessRule.of(service_of(info).put_rule(entry), "store")
+
+    @strawberry.mutation(
+        permission_classes=[HasApiKey], description="Remove a business rule from the store."
+    )
+    @typed_errors
+    def delete_rule(self, info: Info, id: strawberry.ID) -> RuleDeleted:  # noqa: A002
+        return RuleDeleted(id=id, deleted=service_of(info).delete_rule(str(id)))
+
+
+def _str(value: strawberry.ID | None) -> str | None:
+    return None if value is None else str(value)
 
 
 @strawberry.type

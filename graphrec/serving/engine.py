@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from graphrec.errors import InvalidInput, NotFound
+from graphrec.rules import Rule
 from graphrec.serving.live import DAY, Event, LiveGraph
 from graphrec.serving.results import (
     Brand,
@@ -42,7 +43,6 @@ from graphrec.serving.results import (
     Recommendations,
     Strategy,
 )
-from graphrec.serving.rules import Rule
 
 MAX_K = 100
 PRIORITY = {

@@ -7,26 +7,37 @@ When the store is unreachable, reads go on from memory with ``degraded`` set, wr
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
 
-from graphrec.errors import GraphRecError, InvalidInput, NotFound, StoreError, StoreUnavailable
+from graphrec.errors import (
+    ConfigError,
+    GraphRecError,
+    InvalidInput,
+    NotFound,
+    StoreError,
+    StoreUnavailable,
+)
 from graphrec.graph.snapshot import Snapshot, export_snapshot
 from graphrec.models.artifact import Artifact, load_artifact
+from graphrec.rules import Rule, parse_rule
 from graphrec.serving.engine import Engine, EngineConfig, content_vector
 from graphrec.serving.live import Event, LiveGraph
 from graphrec.store.base import GraphBatch, GraphStore, empty_table
 
 MAX_BATCH = 1000
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -81,7 +92,10 @@ class Service:
             )
         #: Bumped by :meth:`reload`: answers made before it are not reused after it.
         self.generation = 0
-        self.engine = self._build(config or EngineConfig(), tolerate_outage=True)
+        config = config or EngineConfig()
+        #: Rules from the deployment's file; the store's are added to them at every build.
+        self.file_rules = list(config.rules)
+        self.engine = self._build(config, tolerate_outage=True)
 
     def _build(self, config: EngineConfig, tolerate_outage: bool) -> Engine:
         """Memory from a fresh snapshot of the store (or, when it is down at start, from the
@@ -90,6 +104,7 @@ class Service:
             snapshot = export_snapshot(self.store)
             bought_with = _read_table(self.store, "bought_with")
             similar_to = _read_table(self.store, "similar_to")
+            store_rules = self.store.rules()
             self.store_ok = True
         except (StoreUnavailable, StoreError):
             self.store_ok = False
@@ -97,6 +112,8 @@ class Service:
                 raise
             snapshot = self.artifact.snapshot
             bought_with, similar_to = empty_table("bought_with"), empty_table("similar_to")
+            store_rules = []
+        config = dataclasses.replace(config, rules=[*self.file_rules, *store_rules])
         live = LiveGraph(snapshot, bought_with, similar_to, trending_days=config.trending_days)
         item_vecs, known_items, user_vecs, known_users = self._vectors(
             self.artifact, snapshot, live
@@ -176,13 +193,7 @@ class Service:
 
     # -- writes ------------------------------------------------------------------------------
     def _write(self, batch: GraphBatch) -> None:
-        try:
-            self.store.write(batch)
-        except StoreUnavailable:
-            self.store_ok = False
-            self.counters["store_errors"] += 1
-            raise
-        self.store_ok = True
+        self._store_call(lambda: self.store.write(batch))
 
     def record(self, events: list[EventInput]) -> list[Event]:
         """Write the events in one transaction, then make the next answers see them."""
@@ -238,11 +249,7 @@ class Service:
     def forget_user(self, user_id: str) -> bool:
         """Delete the shopper, their interactions and their embedding (privacy delete)."""
         with self.write_lock:
-            try:
-                existed = self.store.delete_user(user_id)
-            except StoreUnavailable:
-                self.store_ok = False
-                raise
+            existed = self._store_call(lambda: self.store.delete_user(user_id))
             with self.engine.lock:
                 user = self.engine.live.user(user_id)
                 if user is not None:
@@ -300,6 +307,59 @@ class Service:
                 )
                 self.engine.item_changed(index, new)
         return index, new
+
+    # -- business rules ----------------------------------------------------------------------
+    def rules(self) -> list[tuple[Rule, str]]:
+        """Every rule in force with where it comes from: ``"config"`` or ``"store"``."""
+        store_rules = self.engine.config.rules[len(self.file_rules) :]
+        return [(r, "config") for r in self.file_rules] + [(r, "store") for r in store_rules]
+
+    def put_rule(self, entry: dict[str, Any]) -> Rule:
+        """Validate a rule, keep it in the store, and apply it to the next answers."""
+        try:
+            rule = parse_rule(entry, f"rule {entry.get('id')!r}")
+        except ConfigError as e:
+            raise InvalidInput(str(e)) from None
+        if not rule.id:
+            raise InvalidInput("a rule needs an id")
+        live = self.engine.live
+        kind, target = rule.target
+        known = {
+            "item": live.item_index,
+            "brand": live.brand_index,
+            "category": live.category_index,
+        }
+        if target not in known[kind]:
+            raise NotFound(f"rule {rule.id!r}: no {kind} {target!r}")
+        with self.write_lock:
+            self._store_call(lambda: self.store.put_rule(rule))
+            self._set_store_rules([r for r, _ in self._store_rules() if r.id != rule.id] + [rule])
+        return rule
+
+    def delete_rule(self, rule_id: str) -> bool:
+        with self.write_lock:
+            deleted = self._store_call(lambda: self.store.delete_rule(rule_id))
+            self._set_store_rules([r for r, _ in self._store_rules() if r.id != rule_id])
+        return bool(deleted)
+
+    def _store_rules(self) -> list[tuple[Rule, str]]:
+        return [pair for pair in self.rules() if pair[1] == "store"]
+
+    def _set_store_rules(self, rules: list[Rule]) -> None:
+        engine = self.engine
+        ordered = sorted(rules, key=lambda r: r.id or "")  # the store's order
+        with engine.lock:
+            engine.config = dataclasses.replace(engine.config, rules=[*self.file_rules, *ordered])
+
+    def _store_call(self, work: Callable[[], T]) -> T:
+        try:
+            outcome = work()
+        except StoreUnavailable:
+            self.store_ok = False
+            self.counters["store_errors"] += 1
+            raise
+        self.store_ok = True
+        return outcome
 
     # -- attribution log -----------------------------------------------------------------------
     def pseudonym(self, user_id: str) -> str:

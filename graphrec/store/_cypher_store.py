@@ -6,6 +6,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from graphrec.errors import InvalidInput
+from graphrec.rules import Rule, parse_rule
 from graphrec.store._tables import NODE_TABLES, REL_TABLES, require_unique
 from graphrec.store.base import GraphBatch, Interaction, Link
 
@@ -26,6 +28,13 @@ LINK_QUERIES = {
     "MADE_BY": "links_same_brand",
     "IN_CATEGORY": "links_same_category",
 }
+
+
+def rule_params(rule: Rule) -> dict[str, Any]:
+    """The parameters of ``put_rule``, refusing a rule without an id."""
+    if not rule.id:
+        raise InvalidInput("a rule kept in the store needs an id")
+    return rule.as_dict()
 
 
 def check_batch(batch: GraphBatch) -> None:
@@ -85,6 +94,9 @@ class CypherReads:
     def co_interactions(self, item_id: str, limit: int = 20) -> list[tuple[str, int]]:
         rows = self._rows("co_interactions", item_id=item_id, limit=limit)
         return [(row["item_id"], row["shoppers"]) for row in rows]
+
+    def rules(self) -> list[Rule]:
+        return [parse_rule(row, f"(:Rule {{id: {row['id']!r}}})") for row in self._rows("rules")]
 
     def links(self, user_id: str, item_ids: list[str]) -> list[Link]:
         if not item_ids:

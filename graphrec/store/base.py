@@ -21,6 +21,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import pyarrow as pa
 
+from graphrec.rules import Rule
+
 NODE_LABELS = ("User", "Item", "Category", "Brand")
 REL_TYPES = ("INTERACTED", "IN_CATEGORY", "SUBCATEGORY_OF", "MADE_BY", "BOUGHT_WITH", "SIMILAR_TO")
 
@@ -197,6 +199,15 @@ class GraphStore(Protocol):
 
     def delete_user(self, user_id: str) -> bool:
         """Delete the user and every relationship attached; False if there was no such user."""
+
+    def rules(self) -> list[Rule]:
+        """The business rules kept as ``(:Rule)`` nodes, in id order."""
+
+    def put_rule(self, rule: Rule) -> None:
+        """Create or replace the rule with ``rule.id`` (which it must have)."""
+
+    def delete_rule(self, rule_id: str) -> bool:
+        """Delete a rule; False if there was none with that id."""
 
     def counts(self) -> Counts: ...
 

@@ -14,11 +14,13 @@ import ladybug
 import pyarrow as pa
 
 from graphrec.errors import InvalidInput, StoreError, StoreUnavailable
+from graphrec.rules import Rule
 from graphrec.store._cypher_store import (
     NODE_QUERY,
     REL_QUERY,
     CypherReads,
     check_batch,
+    rule_params,
 )
 from graphrec.store._tables import (
     NODE_TABLES,
@@ -197,6 +199,17 @@ class LadybugStore(CypherReads):
 
         return self._in_transaction(work)
 
+    def put_rule(self, rule: Rule) -> None:
+        params = rule_params(rule)
+        self._in_transaction(lambda: self._execute(query(BACKEND, "put_rule"), params))
+
+    def delete_rule(self, rule_id: str) -> bool:
+        def work() -> bool:
+            found = self._execute(query(BACKEND, "delete_rule"), {"id": rule_id}).get_all()
+            return bool(found and found[0][0])
+
+        return bool(self._in_transaction(work))
+
     def clear(self) -> None:
         self._in_transaction(lambda: self._execute(query(BACKEND, "clear")))
 
@@ -212,7 +225,8 @@ class LadybugStore(CypherReads):
         node_stmt, rel_stmt = statements(BACKEND, "counts")
         for target, statement in ((nodes, node_stmt), (rels, rel_stmt)):
             for name, n in self._execute(statement).get_all():
-                target[name] = int(n)
+                if name in target:  # Rule nodes are settings, not the shop's graph
+                    target[name] = int(n)
         return Counts(nodes=nodes, relationships=rels)
 
     def close(self) -> None:

@@ -15,11 +15,13 @@ import pyarrow as pa
 from neo4j import exceptions as neo4j_errors
 
 from graphrec.errors import InvalidInput, StoreError, StoreUnavailable
+from graphrec.rules import Rule
 from graphrec.store._cypher_store import (
     NODE_QUERY,
     REL_QUERY,
     CypherReads,
     check_batch,
+    rule_params,
 )
 from graphrec.store._tables import (
     NODE_TABLES,
@@ -188,6 +190,17 @@ class Neo4jStore(CypherReads):
                 return False
             tx.run(query(BACKEND, "delete_user"), user_id=user_id).consume()
             return True
+
+        return self._write_tx(work)
+
+    def put_rule(self, rule: Rule) -> None:
+        params = rule_params(rule)
+        self._write_tx(lambda tx: tx.run(query(BACKEND, "put_rule"), params).consume())
+
+    def delete_rule(self, rule_id: str) -> bool:
+        def work(tx: neo4j.ManagedTransaction) -> bool:
+            record = tx.run(query(BACKEND, "delete_rule"), id=rule_id).single()
+            return bool(record and record["deleted"])
 
         return self._write_tx(work)
 

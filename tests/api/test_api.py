@@ -19,8 +19,8 @@ from graphrec.api.app import App
 from graphrec.api.fast import FastPath
 from graphrec.api.schema import schema
 from graphrec.errors import ConfigError, StoreUnavailable
+from graphrec.rules import Rule, load_rules
 from graphrec.serving.engine import EngineConfig
-from graphrec.serving.rules import Rule, load_rules
 from graphrec.serving.service import EventInput, Service
 from graphrec.store.base import GraphBatch, GraphStore
 from tests.api.conftest import API_KEY
@@ -314,16 +314,85 @@ def test_exploration_slots_say_so(service: Service) -> None:
 
 
 def test_business_rules(service: Service, tmp_path: Path) -> None:
-    service.engine.config.rules = [Rule(action="pin", item="mascara", position=1)]
-    assert ids(recs(service, "alice"))[0] == "mascara"
+    # bob has bought or carted every skin-care item; left in stock: lipstick, mascara, brush
+    before = ids(recs(service, "bob"))
+    assert sorted(before) == ["brush", "lipstick", "mascara"] and before[0] != "brush"
     service.engine.config.rules = [Rule(action="bury", brand="rouge")]
-    assert ids(recs(service, "bob"))[-2:] == sorted(ids(recs(service, "bob"))[-2:]) or True
-    answer = ids(recs(service, "bob"))
-    assert answer.index("lipstick") > answer.index("brush") or "brush" not in answer
+    assert ids(recs(service, "bob"))[0] == "brush"  # both Rouge items sink below it
+    service.engine.config.rules = [Rule(action="boost", item="brush", weight=50.0)]
+    assert ids(recs(service, "bob"))[0] == "brush"
+    service.engine.config.rules = [Rule(action="pin", item=before[-1], position=1)]
+    assert ids(recs(service, "bob"))[0] == before[-1]
+    service.engine.config.rules = [Rule(action="bury", category="Makeup")]  # and below it
+    assert ids(recs(service, "bob"))[0] == "brush"
     bad = tmp_path / "rules.json"
     bad.write_text('[{"action": "pin", "brand": "rouge"}]')
     with pytest.raises(ConfigError, match="rule 1: pin takes an item"):
         load_rules(bad)
+
+
+PUT_RULE = """mutation Put($input: RuleInput!) {
+  putRule(input: $input) { id action itemId brandId categoryId weight position source }
+}"""
+
+
+def test_rules_kept_in_the_store_steer_the_next_answers(
+    service: Service, store: GraphStore, shop_artifact: Path
+) -> None:
+    bury = {"id": "bury-rouge", "action": "BURY", "brandId": "rouge"}
+    assert error_code(run(service, PUT_RULE, input=bury)) == "UNAUTHORIZED"
+    assert store.rules() == []
+    put = ok(service, PUT_RULE, authorized=True, input=bury)["putRule"]
+    assert put == {
+        "id": "bury-rouge",
+        "action": "BURY",
+        "itemId": None,
+        "brandId": "rouge",
+        "categoryId": None,
+        "weight": 1.0,
+        "position": 1,
+        "source": "store",
+    }
+    assert store.rules() == [Rule(action="bury", id="bury-rouge", brand="rouge")]
+    assert ids(recs(service, "bob"))[0] == "brush"
+    listed = ok(service, "{ rules { id source } }", authorized=True)["rules"]
+    assert listed == [{"id": "bury-rouge", "source": "store"}]
+    # a server started later finds the rule in the store
+    restarted = Service.open(store, shop_artifact, config=EngineConfig(explore=0, control_share=0))
+    assert ids(recs(restarted, "bob"))[0] == "brush"
+    # replaced under the same id, then deleted
+    pin = {"id": "bury-rouge", "action": "PIN", "itemId": "mascara", "position": 1}
+    ok(service, PUT_RULE, authorized=True, input=pin)
+    assert ids(recs(service, "bob"))[0] == "mascara"
+    deleted = ok(service, 'mutation { deleteRule(id: "bury-rouge") { deleted } }', True)
+    assert deleted == {"deleteRule": {"deleted": True}}
+    assert store.rules() == [] and ok(service, "{ rules { id } }", True) == {"rules": []}
+    again = ok(service, 'mutation { deleteRule(id: "bury-rouge") { deleted } }', True)
+    assert again == {"deleteRule": {"deleted": False}}
+
+
+@pytest.mark.parametrize(
+    ("rule", "code", "message"),
+    [
+        ({"action": "PIN", "brandId": "rouge"}, "BAD_INPUT", "pin takes an item"),
+        ({"action": "BURY"}, "BAD_INPUT", "exactly one of item, brand or category"),
+        ({"action": "BURY", "brandId": "rouge", "itemId": "serum"}, "BAD_INPUT", "exactly one"),
+        ({"action": "PIN", "itemId": "serum", "position": 0}, "BAD_INPUT", "position must be"),
+        ({"action": "BOOST", "brandId": "rouge", "weight": 1e9}, "BAD_INPUT", "weight must be"),
+        ({"action": "BOOST", "brandId": "nobody"}, "NOT_FOUND", "no brand 'nobody'"),
+        ({"action": "PIN", "itemId": "ghost"}, "NOT_FOUND", "no item 'ghost'"),
+        ({"action": "BURY", "categoryId": "Garden"}, "NOT_FOUND", "no category 'Garden'"),
+    ],
+)
+def test_bad_rules_are_refused_and_change_nothing(
+    service: Service, store: GraphStore, rule: dict[str, Any], code: str, message: str
+) -> None:
+    before = ids(recs(service, "bob"))
+    result = run(service, PUT_RULE, authorized=True, input={"id": "r", **rule})
+    assert error_code(result) == code
+    assert message in result.errors[0].message
+    assert store.rules() == [] and service.rules() == []
+    assert ids(recs(service, "bob")) == before
 
 
 def test_fast_path_answers_as_strawberry(service: Service) -> None:
@@ -446,9 +515,14 @@ def test_store_outage_reads_go_on_writes_fail(
     client = TestClient(App(service, api_key=API_KEY))
     outage.down = True
     assert client.get("/ready").status_code == 503
-    mutation = 'mutation { notInterested(userId: "alice", itemId: "mascara") { recorded } }'
-    failed = client.post("/graphql", json={"query": mutation}, headers={"X-API-Key": API_KEY})
-    assert failed.json()["errors"][0]["extensions"]["code"] == "STORE_UNAVAILABLE"
+    for mutation in (
+        'mutation { notInterested(userId: "alice", itemId: "mascara") { recorded } }',
+        'mutation { putRule(input: {id: "r", action: PIN, itemId: "mascara"}) { id } }',
+        'mutation { deleteRule(id: "r") { deleted } }',
+    ):
+        failed = client.post("/graphql", json={"query": mutation}, headers={"X-API-Key": API_KEY})
+        assert failed.json()["errors"][0]["extensions"]["code"] == "STORE_UNAVAILABLE", mutation
+    assert service.rules() == []
     answer = recs(service, "alice")
     assert answer["degraded"] is True and answer["items"]
     assert "mascara" in ids(answer)  # the failed write changed nothing
@@ -490,6 +564,9 @@ EVERY_OPERATION = [
     ('mutation { upsertItem(input: {id: "new", title: "New"}) { created } }', API_KEY),
     ('mutation { forgetUser(userId: "carol") { deleted } }', API_KEY),
     ("mutation { reloadGraph { items } }", API_KEY),
+    ('mutation { putRule(input: {id: "r", action: BURY, brandId: "rouge"}) { id } }', API_KEY),
+    ('mutation { deleteRule(id: "r") { deleted } }', API_KEY),
+    ("{ rules { id } }", API_KEY),
 ]
 
 

@@ -6,6 +6,7 @@ import pyarrow as pa
 import pytest
 
 from graphrec.errors import InvalidInput
+from graphrec.rules import Rule
 from graphrec.store import GraphBatch, GraphStore, Interaction
 from tests.graphs import INTERACTIONS, bought_with_table, interactions_table, shop_batch
 
@@ -218,6 +219,25 @@ def test_duplicate_keys_in_a_batch_are_refused(store: GraphStore) -> None:
     with pytest.raises(InvalidInput, match="interactions: duplicate key"):
         store.write(GraphBatch(users=batch.users, items=batch.items, interactions=twice))
     assert store.counts().nodes["User"] == 0
+
+
+def test_rules_are_kept_replaced_and_deleted(shop: GraphStore) -> None:
+    assert shop.rules() == []
+    pin = Rule(action="pin", id="pin-mascara", item="mascara", position=2)
+    bury = Rule(action="bury", id="bury-rouge", brand="rouge", weight=2.0)
+    shop.put_rule(pin)
+    shop.put_rule(bury)
+    assert shop.rules() == [bury, pin]  # by id
+    boost = Rule(action="boost", id="pin-mascara", category="skincare", weight=0.5)
+    shop.put_rule(boost)  # same id: replaced, and the old target is gone
+    assert shop.rules() == [bury, boost]
+    assert shop.counts().nodes == SHOP_NODES  # rules are settings, not the shop's graph
+    assert shop.delete_rule("bury-rouge") is True
+    assert shop.delete_rule("bury-rouge") is False
+    assert shop.rules() == [boost]
+    with pytest.raises(InvalidInput, match="needs an id"):
+        shop.put_rule(Rule(action="bury", brand="rouge"))
+    assert shop.rules() == [boost]
 
 
 def test_clear_deletes_everything(shop: GraphStore) -> None:

@@ -1,0 +1,3 @@
+MATCH (r:Rule {id: $id})
+DETACH DELETE r
+RETURN count(*) AS deleted;
