@@ -44,6 +44,7 @@ FAST = {
     },
     "itemknn": {"neighbours": 10, "shrink": 0.0},
     "gfcf": {"dim": 4},
+    "bspm": {"dim": 4, "sharpen_time": 0.5},
 }
 
 
@@ -130,7 +131,7 @@ def test_bad_arguments_are_named() -> None:
         Popularity().similar_items(np.array([0]), 3)
 
 
-@pytest.mark.parametrize("name", ["lightgcn", "itemknn", "gfcf"])
+@pytest.mark.parametrize("name", ["lightgcn", "itemknn", "gfcf", "bspm"])
 def test_observe_uses_new_history_without_training(name: str) -> None:
     split = planted_split()
     model = build(name)
