@@ -201,7 +201,9 @@ def _snapshot(store: str | None, path: Path | None) -> Snapshot:
 
 @app.command()
 def train(
-    model: Annotated[str, typer.Option(help="lightgcn, mf, itemknn or pop.")] = "lightgcn",
+    model: Annotated[
+        str, typer.Option(help="lightgcn, gfcf, bspm, sage, mf, itemknn, pop or random.")
+    ] = "lightgcn",
     device: Annotated[str, typer.Option(help="auto (GPU when there is one), cpu, cuda.")] = "auto",
     params: Annotated[
         list[str] | None,
@@ -209,7 +211,7 @@ def train(
             "--set", help="Model argument as key=value (repeatable), e.g. --set epochs=50."
         ),
     ] = None,
-    split: Annotated[str, typer.Option(help="auto, given or temporal.")] = "auto",
+    split: Annotated[str, typer.Option(help="auto, given, temporal or cold.")] = "auto",
     snapshot_path: Annotated[
         Path | None,
         typer.Option("--snapshot", help="Train on this snapshot instead of exporting the store."),
