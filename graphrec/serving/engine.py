@@ -366,7 +366,8 @@ class Engine:
         for category in categories:
             extra.extend(i for i in self._category_trending(category) if allowed[i])
         if extra:
-            pool = np.unique(np.concatenate([pool, np.asarray(extra, dtype=np.int64)]))
+            in_pool[extra] = True
+            pool = np.flatnonzero(in_pool)
         pool = pool[np.isfinite(raw[pool])]
         if len(pool) == 0:
             return pool, np.zeros(0), set()
@@ -507,18 +508,21 @@ class Engine:
         blocks: dict[str, Any] = {"brands": brands, "categories": categories}
         if not recent or not items:
             return blocks
-        positions = np.arange(len(recent))
-        rows = [event.item for event in recent]
-        wanted = np.asarray(items, dtype=np.int64)
+        rows = np.fromiter((event.item for event in recent), np.int64, len(recent))
+        wanted = np.zeros(live.num_items, dtype=bool)
+        wanted[items] = True
         for name in ("bought_with", "similar_to", "co_counts"):
             matrix = getattr(live, name)
-            starts, ends = matrix.indptr[rows], matrix.indptr[np.asarray(rows) + 1]
-            lengths = ends - starts
+            starts = matrix.indptr[rows]
+            lengths = matrix.indptr[rows + 1] - starts
             best: dict[int, tuple[int, float]] = {}
-            if lengths.sum():
-                spans = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
-                hits = np.flatnonzero(np.isin(matrix.indices[spans], wanted))
-                owner = np.repeat(positions, lengths)[hits]
+            total = int(lengths.sum())
+            if total:
+                # every stored neighbour of every recent item, as positions into the matrix
+                offsets = np.cumsum(lengths) - lengths
+                spans = np.arange(total) + np.repeat(starts - offsets, lengths)
+                hits = np.flatnonzero(wanted[matrix.indices[spans]])
+                owner = np.repeat(np.arange(len(rows)), lengths)[hits]
                 for position, other, value in zip(
                     owner.tolist(),
                     matrix.indices[spans[hits]].tolist(),

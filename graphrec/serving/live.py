@@ -193,9 +193,11 @@ class LiveGraph:
         return self._common(first, second, user)
 
     def _common(self, first: int, second: int, user: int = -1) -> tuple[int, int] | None:
-        both = np.intersect1d(
-            self.item_shoppers(first), self.item_shoppers(second), assume_unique=True
-        )
+        """The lowest-numbered other shopper of both items, by marking (no sort)."""
+        mark = np.zeros(len(self.user_ids), dtype=bool)
+        mark[self.item_shoppers(first)] = True
+        others = self.item_shoppers(second)  # ascending
+        both = others[mark[others]]
         both = both[both != user]
         if len(both) == 0:
             return None
