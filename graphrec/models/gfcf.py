@@ -55,12 +55,12 @@ class GFCF(Recommender):
         **config: Any,
     ) -> None:
         if dim < 1:
-            raise InvalidInput(f"gfcf: dim must be >= 1, got {dim}")
+            raise InvalidInput(f"{self.name}: dim must be >= 1, got {dim}")
         if beta < 0:
-            raise InvalidInput(f"gfcf: beta must be >= 0, got {beta}")
+            raise InvalidInput(f"{self.name}: beta must be >= 0, got {beta}")
         for name, value in (("item_exponent", item_exponent), ("user_exponent", user_exponent)):
             if not 0 <= value <= 1:
-                raise InvalidInput(f"gfcf: {name} must be in 0..1, got {value}")
+                raise InvalidInput(f"{self.name}: {name} must be in 0..1, got {value}")
         super().__init__(
             beta=beta,
             dim=dim,

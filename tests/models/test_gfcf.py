@@ -69,3 +69,5 @@ def test_bspm_bad_settings_are_named() -> None:
         BSPM(sharpen_steps=0)
     with pytest.raises(InvalidInput, match="sharpen_time must be >= 0"):
         BSPM(sharpen_time=-1)
+    with pytest.raises(InvalidInput, match="bspm: item_exponent must be in 0..1, got 2"):
+        BSPM(item_exponent=2)
