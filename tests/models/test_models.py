@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from graphrec.errors import InvalidInput
 from graphrec.evaluation import evaluate
 from graphrec.models import MODELS, ItemKNN, LightGCN, Popularity
-from graphrec.models.lightgcn import normalized_adjacency, propagate, to_torch_csr
 from tests.models.planted import COMMUNITY, planted_split
 
 # The catalogue is so small that validation recall@20 saturates: evaluate once, at the end.
@@ -147,15 +145,3 @@ def test_observe_uses_new_history_without_training(name: str) -> None:
     after = model.user_scores(user)
     other = slice(COMMUNITY + 5, 2 * COMMUNITY)
     assert float(after[0, other].mean()) > float(before[0, other].mean())
-
-
-def test_lightgcn_node_reordering_changes_no_embedding() -> None:
-    split = planted_split()
-    model = LightGCN(**FAST["lightgcn"])
-    model.num_users, model.num_items = split.num_users, split.num_items
-    model._setup(split, torch.Generator().manual_seed(0))
-    assert model.order is not None and not torch.equal(model.order, torch.sort(model.order)[0])
-    plain = to_torch_csr(normalized_adjacency(split.train), torch.device("cpu"))
-    expected = propagate(plain, model.embedding, int(model.config["num_layers"]))
-    users, items = model._encode()
-    assert torch.allclose(torch.cat([users, items]), expected, atol=1e-6)
