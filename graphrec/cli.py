@@ -219,7 +219,9 @@ def train(
     out: Annotated[
         Path | None, typer.Option(help="Artifacts folder (default DATA_DIR/models).")
     ] = None,
-    threads: Annotated[int, typer.Option(help="CPU threads for torch (1 is fastest here).")] = 1,
+    threads: Annotated[
+        int, typer.Option(help="CPU threads for torch; 0: one per core (fastest here).")
+    ] = 0,
     write_back: Annotated[
         bool,
         typer.Option(
@@ -236,7 +238,10 @@ def train(
     from graphrec.models.train import parse_params
     from graphrec.models.train import train as train_model
 
-    torch.set_num_threads(threads)
+    if threads < 0:
+        raise _fail(InvalidInput(f"--threads must be >= 0, got {threads}"))
+    if threads:
+        torch.set_num_threads(threads)
     try:
         arguments = {**parse_params(params or []), "device": device}
     except GraphRecError as e:
