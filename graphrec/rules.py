@@ -18,12 +18,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from graphrec.errors import ConfigError
-
-if TYPE_CHECKING:
-    from graphrec.serving.live import LiveGraph
 
 ACTIONS = ("pin", "boost", "bury")
 KEYS = ("id", "action", "item", "brand", "category", "weight", "position")
@@ -39,20 +36,6 @@ class Rule:
     category: str | None = None
     weight: float = 1.0
     position: int = 1
-
-    def matches(self, live: LiveGraph, index: int) -> bool:
-        if self.item is not None and live.item_ids[index] == self.item:
-            return True
-        brand = live.brand[index]
-        if self.brand is not None and brand >= 0 and live.brand_ids[brand] == self.brand:
-            return True
-        if self.category is not None:
-            wanted = live.category_index.get(self.category)
-            if wanted is not None and wanted in live.categories_with_ancestors(
-                live.item_categories[index]
-            ):
-                return True
-        return False
 
     @property
     def target(self) -> tuple[str, str]:

@@ -136,6 +136,7 @@ class Engine:
         # Item views and item path nodes are shared between answers and never changed in place:
         # an upsert replaces them (so serialisers may memoise them, see graphrec.api.fast).
         self._node_cache: dict[int, PathNode] = {}
+        self._rule_cache: tuple[tuple[Any, ...], np.ndarray] | None = None
 
     def is_known(self, user: int | None) -> bool:
         """Whether the model has a vector for this user."""
@@ -399,12 +400,43 @@ class Engine:
         return np.asarray(chosen, dtype=np.int64), np.asarray(chosen_scores), set(picks)
 
     def _rule_adjustment(self, pool: np.ndarray) -> np.ndarray:
-        adjust = np.zeros(len(pool))
-        for rule in self.config.rules:
-            if rule.action in ("boost", "bury"):
-                hits = np.fromiter((rule.matches(self.live, int(i)) for i in pool), bool, len(pool))
-                adjust[hits] += rule.weight if rule.action == "boost" else -abs(rule.weight) - 1e3
+        adjust = self._rule_scores()
+        return np.zeros(len(pool)) if adjust is None else adjust[pool]
+
+    def _rule_scores(self) -> np.ndarray | None:
+        """Every item's boost (+weight) or burial (-|weight| - 1000) under the rules, built once
+        per rule set and catalogue: a request then pays one gather, however many rules."""
+        rules = tuple(r for r in self.config.rules if r.action in ("boost", "bury"))
+        if not rules:
+            return None
+        live = self.live
+        key = (rules, live.catalogue_version, live.num_items)
+        if self._rule_cache is not None and self._rule_cache[0] == key:
+            return self._rule_cache[1]
+        adjust = np.zeros(live.num_items)
+        for rule in rules:
+            adjust[self._rule_mask(rule)] += (
+                rule.weight if rule.action == "boost" else -abs(rule.weight) - 1e3
+            )
+        self._rule_cache = (key, adjust)
         return adjust
+
+    def _rule_mask(self, rule: Rule) -> np.ndarray:
+        """The items a rule names: one item, a brand's, or a category's and those below it."""
+        live = self.live
+        kind, target = rule.target
+        if kind == "item":
+            mask = np.zeros(live.num_items, dtype=bool)
+            if target in live.item_index:
+                mask[live.item_index[target]] = True
+            return mask
+        if kind == "brand":
+            brand = live.brand_index.get(target, -2)
+            return np.asarray(live.brand) == brand
+        category = live.category_index.get(target)
+        if category is None:
+            return np.zeros(live.num_items, dtype=bool)
+        return live.items_under({category})
 
     def _apply_pins(
         self, chosen: np.ndarray, scores: np.ndarray, allowed: np.ndarray, k: int

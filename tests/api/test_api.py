@@ -325,6 +325,13 @@ def test_business_rules(service: Service, tmp_path: Path) -> None:
     assert ids(recs(service, "bob"))[0] == before[-1]
     service.engine.config.rules = [Rule(action="bury", category="Makeup")]  # and below it
     assert ids(recs(service, "bob"))[0] == "brush"
+    service.engine.config.rules = [  # rules add up: a boost lifts within the buried
+        Rule(action="bury", brand="rouge"),
+        Rule(action="boost", item="lipstick", weight=50.0),
+    ]
+    assert ids(recs(service, "bob")) == ["brush", "lipstick", "mascara"]
+    service.engine.config.rules[1] = Rule(action="boost", item="mascara", weight=50.0)
+    assert ids(recs(service, "bob")) == ["brush", "mascara", "lipstick"]
     bad = tmp_path / "rules.json"
     bad.write_text('[{"action": "pin", "brand": "rouge"}]')
     with pytest.raises(ConfigError, match="rule 1: pin takes an item"):
