@@ -88,7 +88,8 @@ class Service:
         model = artifact.model
         if not hasattr(model, "user_vectors"):
             raise InvalidInput(
-                f"serving needs an embedding model (lightgcn, sage, mf), not {model.name!r}"
+                "serving needs an embedding model (lightgcn, sage, mf, gfcf, bspm), "
+                f"not {model.name!r}"
             )
         #: Bumped by :meth:`reload`: answers made before it are not reused after it.
         self.generation = 0
