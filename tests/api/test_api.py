@@ -362,6 +362,9 @@ def test_rules_kept_in_the_store_steer_the_next_answers(
     }
     assert store.rules() == [Rule(action="bury", id="bury-rouge", brand="rouge")]
     assert ids(recs(service, "bob"))[0] == "brush"
+    assert (
+        error_code(run(service, "{ rules { id } }")) == "UNAUTHORIZED"
+    )  # merchandisers' eyes only
     listed = ok(service, "{ rules { id source } }", authorized=True)["rules"]
     assert listed == [{"id": "bury-rouge", "source": "store"}]
     # a server started later finds the rule in the store
