@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+import orjson
 import pyarrow as pa
 
 from graphrec.errors import (
@@ -372,8 +372,9 @@ class Service:
         out = self._logs.get(name)
         if out is None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            out = self._logs[name] = (self.log_dir / name).open("a", buffering=1)  # line-buffered
-        out.write("".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows))
+            # unbuffered: each call is one write of whole lines, so a crash loses no answer
+            out = self._logs[name] = (self.log_dir / name).open("ab", buffering=0)
+        out.write(b"".join(orjson.dumps(row) + b"\n" for row in rows))
 
     def close(self) -> None:
         for out in self._logs.values():
