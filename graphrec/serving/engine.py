@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import random
 import threading
 import uuid
@@ -205,9 +206,9 @@ class Engine:
         if known:
             query += self.user_vectors[user]  # type: ignore[index]
         if recent and cfg.session_weight > 0:
-            weights = 0.5 ** (np.arange(len(recent)) / cfg.session_half_life)
+            weights = _session_weights(len(recent), cfg.session_half_life)
             items = np.fromiter((e.item for e in recent), dtype=np.int64, count=len(recent))
-            session = (weights[:, None] * self.unit[items]).sum(axis=0) / weights.sum()
+            session = weights @ self.unit[items]
             scale = float(np.linalg.norm(query)) if known else 1.0
             query += cfg.session_weight * max(scale, 1e-6) * session.astype(np.float32)
         return query, known
@@ -373,7 +374,8 @@ class Engine:
         if len(pool) == 0:
             return pool, np.zeros(0), set()
         scores = raw[pool].astype(np.float64)
-        z = (scores - scores.mean()) / (scores.std() + 1e-9)
+        centred = scores - scores.mean()
+        z = centred / (math.sqrt(centred @ centred / len(centred)) + 1e-9)
         bonus = np.log1p(evidence[pool])
         if bonus.max() > 0:
             z += cfg.graph_weight * bonus / bonus.max()
@@ -863,6 +865,14 @@ def _from_item(reason: Reason) -> Reason:
             path=Path(nodes=nodes, relationships=rels),
         )
     return reason
+
+
+@functools.lru_cache(maxsize=256)
+def _session_weights(n: int, half_life: float) -> np.ndarray:
+    """Recency weights of the ``n`` newest distinct items (half weight every ``half_life``),
+    summing to 1, as float32 for the product with the unit vectors."""
+    weights = 0.5 ** (np.arange(n) / half_life)
+    return (weights / weights.sum()).astype(np.float32)
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
