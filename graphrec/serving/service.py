@@ -126,6 +126,7 @@ class Service:
                 vector = self._inductive_vector(engine, int(index))
                 if vector is not None:
                     engine.set_vector(int(index), vector)
+        engine.precompute_candidates()
         return engine
 
     @functools.cache  # noqa: B019 - one artifact per service, kept as long as it is

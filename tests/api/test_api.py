@@ -20,7 +20,7 @@ from graphrec.api.fast import FastPath
 from graphrec.api.schema import schema
 from graphrec.errors import ConfigError, StoreUnavailable
 from graphrec.rules import Rule, load_rules
-from graphrec.serving.engine import EngineConfig
+from graphrec.serving.engine import EngineConfig, RecFilter
 from graphrec.serving.service import EventInput, Service
 from graphrec.store.base import GraphBatch, GraphStore
 from tests.api.conftest import API_KEY
@@ -305,6 +305,28 @@ def test_control_group_gets_popularity(service: Service) -> None:
     assert answer["strategy"] == "CONTROL"
     assert ids(answer) == ["lipstick", "mascara"]  # two shoppers each; serum/cream are bought
     assert {r["reasons"][0]["kind"] for r in answer["items"]} == {"POPULAR"}
+
+
+def test_precomputed_candidates_give_the_same_answers(service: Service) -> None:
+    engine = service.engine
+    assert engine._pre is not None and engine._pre.valid.sum() == 4  # the four shoppers
+
+    def answers() -> list[Any]:
+        out = []
+        for user in ("alice", "bob", "carol", "dave"):
+            for k, flt in ((3, None), (5, RecFilter(in_stock_only=False)), (2, RecFilter())):
+                answer = engine.recommend(user, k, flt, explore=0.0)
+                out.append([(r.item.id, round(r.score, 9)) for r in answer.items])
+        return out
+
+    with_pools = answers()
+    assert all(engine._precomputed(engine.live.user(u)) is not None for u in ("alice", "dave"))
+    engine._pre = None
+    assert answers() == with_pools
+    engine.precompute_candidates()
+    service.record([EventInput(user_id="dave", item_id="serum", kind="view")])
+    assert engine._precomputed(engine.live.user("dave")) is None  # his next event retires it
+    assert engine._precomputed(engine.live.user("alice")) is not None
 
 
 def test_exploration_slots_say_so(service: Service) -> None:
