@@ -83,7 +83,15 @@ class Unsupported(Exception):
 
 def _leaf(kind: GraphQLScalarType | GraphQLEnumType) -> Serializer:
     if isinstance(kind, GraphQLEnumType):
-        return lambda value: value.name if isinstance(value, Enum) else value
+        names: dict[Any, Any] = {}  # Enum.name is a slow descriptor: look each member up once
+
+        def enum_name(value: Any) -> Any:
+            name = names.get(value)
+            if name is None:
+                name = names[value] = value.name if isinstance(value, Enum) else value
+            return name
+
+        return enum_name
     name = kind.name
     if name == "Float":
         return float
