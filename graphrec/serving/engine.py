@@ -339,7 +339,7 @@ class Engine:
         """Every shopper's scoring vector and best ``candidates + 64`` items as loaded, from one
         batched product: their requests then score a few hundred items instead of the whole
         catalogue (the product over all items, cache-cold, was a sixth of a request). A
-        shopper's entry is used until their next event, and all of them until the catalogue
+        shopper's entry is used until their next event, and all of them until an item is added
         or the session settings change. Returns how many shoppers have one."""
         cfg, live = self.config, self.live
         self._pre = None
@@ -374,9 +374,10 @@ class Engine:
         return len(rows)
 
     def _precompute_stamp(self) -> tuple[Any, ...]:
+        """What the precomputed candidates depend on. Not prices or stock: filters apply per
+        request; but a new item could belong among anyone's candidates."""
         cfg = self.config
         return (
-            self.live.catalogue_version,
             self.live.num_items,
             cfg.candidates,
             cfg.session_weight,

@@ -21,7 +21,7 @@ from graphrec.api.schema import schema
 from graphrec.errors import ConfigError, StoreUnavailable
 from graphrec.rules import Rule, load_rules
 from graphrec.serving.engine import EngineConfig, RecFilter
-from graphrec.serving.service import EventInput, Service
+from graphrec.serving.service import EventInput, ItemInput, Service
 from graphrec.store.base import GraphBatch, GraphStore
 from tests.api.conftest import API_KEY
 from tests.graphs import interactions_table
@@ -327,6 +327,15 @@ def test_precomputed_candidates_give_the_same_answers(service: Service) -> None:
     service.record([EventInput(user_id="dave", item_id="serum", kind="view")])
     assert engine._precomputed(engine.live.user("dave")) is None  # his next event retires it
     assert engine._precomputed(engine.live.user("alice")) is not None
+    service.upsert_item(ItemInput(id="mascara", title="Long Mascara", in_stock=False))
+    alice = [r.item.id for r in engine.recommend("alice", 5, explore=0.0).items]
+    assert engine._precomputed(engine.live.user("alice")) is not None  # stock: filtered per request
+    assert "mascara" not in alice
+    engine._pre = None
+    assert [r.item.id for r in engine.recommend("alice", 5, explore=0.0).items] == alice
+    engine.precompute_candidates()
+    service.upsert_item(ItemInput(id="gloss", title="Lip Gloss"))
+    assert engine._precomputed(engine.live.user("alice")) is None  # a new item: all retire
 
 
 def test_exploration_slots_say_so(service: Service) -> None:
