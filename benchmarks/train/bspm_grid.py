@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import make_split
-from graphrec.models import BSPM, GFCF
+from graphrec.models import BSPM
 
 warnings.filterwarnings("ignore", message=".*[Ss]parse.*")
 K = 20
@@ -55,8 +55,6 @@ def main() -> None:
     model.num_users, model.num_items = split.num_users, split.num_items
     model.observe(history)
     print(f"filter and SVD: {time.perf_counter() - started:.0f} s")
-    linear = GFCF(dim=args.dim, item_exponent=args.item_exponent, beta=0.0)
-    linear.observe_without_svd(history, np.zeros((0, split.num_items), np.float32))
 
     users = np.flatnonzero(np.diff(truth.indptr) > 0)
     if args.users and len(users) > args.users:
@@ -67,12 +65,9 @@ def main() -> None:
     ndcg = dict.fromkeys(settings, 0.0)
     for start in tqdm(range(0, len(users), args.batch), desc="users", unit="batch"):
         batch = users[start : start + args.batch]
-        signal = linear.user_scores(batch)
-        ideal = GFCF.user_scores(model, batch) - signal  # beta * ideal low-pass
-        ideal /= model.config["beta"]
         chains = []
-        for x in (signal, ideal):
-            chain = [x]
+        for signal in (model.linear_scores(batch), model.ideal_scores(batch)):
+            chain = [torch.from_numpy(signal)]
             for _ in range(4):
                 chain.append(model._propagate(chain[-1]))
             chains.append(chain)

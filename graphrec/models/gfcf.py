@@ -110,21 +110,32 @@ class GFCF(Recommender):
         """``signal @ R~^T R~`` for dense rows, through the sparse factors."""
         return np.ascontiguousarray((self.norm_t @ (self.norm @ signal.T)).T)
 
-    def user_scores(self, users: np.ndarray) -> Tensor:
+    def linear_scores(self, users: np.ndarray) -> np.ndarray:
+        """``r_u R~^T R~`` for these users, dense ``[users, items]``."""
         rows = self.ratings[users]
-        scores = np.asarray(((rows @ self.norm_t) @ self.norm).todense(), dtype=np.float32)
+        return np.asarray(((rows @ self.norm_t) @ self.norm).todense(), dtype=np.float32)
+
+    def ideal_scores(self, users: np.ndarray) -> np.ndarray:
+        """The ideal low-pass filter ``r_u D^-a V_k V_k^T D^a`` (before ``beta``)."""
+        low = self._factors(self.ratings[users]) @ self.components
+        return np.asarray(low * self.item_sqrt, dtype=np.float32)
+
+    def _factors(self, rows: sp.csr_matrix) -> np.ndarray:
+        """Users' coordinates on the low-pass basis: ``r_u D^-a V_k``."""
+        return np.asarray(rows.multiply(self.item_inv_sqrt).tocsr() @ self.components.T)
+
+    def user_scores(self, users: np.ndarray) -> Tensor:
+        scores = self.linear_scores(users)
         gamma = float(self.config["gamma"])
         if gamma:
             scores += gamma * self._filter(scores)
         beta = float(self.config["beta"])
         if beta and len(self.components):
-            low = (rows.multiply(self.item_inv_sqrt).tocsr() @ self.components.T) @ self.components
-            scores += beta * np.asarray(low * self.item_sqrt, dtype=np.float32)
+            scores += beta * self.ideal_scores(users)
         return torch.from_numpy(np.ascontiguousarray(scores, dtype=np.float32))
 
     def user_vectors(self) -> Tensor:
-        weighted = self.ratings.multiply(self.item_inv_sqrt).tocsr()
-        return torch.from_numpy(np.asarray(weighted @ self.components.T, dtype=np.float32))
+        return torch.from_numpy(np.asarray(self._factors(self.ratings), dtype=np.float32))
 
     def item_vectors(self) -> Tensor:
         return torch.from_numpy(
