@@ -395,7 +395,7 @@ class Engine:
         ):
             return None
         if pre.stamp != self._precompute_stamp():
-            self._pre = None  # the catalogue or the settings changed: every entry is stale
+            self._pre = None  # a new item or new session settings: every entry is stale
             return None
         return pre.queries[user], pre.ranked[user]
 
