@@ -426,11 +426,14 @@ class Engine:
             raw[~allowed] = -np.inf
             pool = _top(raw, wanted)
         evidence = np.zeros(live.num_items)
+        in_pool = np.zeros(live.num_items, dtype=bool)
+        in_pool[pool] = True
         sources = [
             (matrix, scale, event.item)
             for event in recent[:5]
             for matrix, scale in ((live.bought_with, 1.0), (live.co_counts, 0.5))
         ]
+        extra: list[np.ndarray] = []
         if sources:
             index = np.concatenate(
                 [m.indices[m.indptr[row] : m.indptr[row + 1]] for m, _, row in sources]
@@ -438,23 +441,28 @@ class Engine:
             value = np.concatenate(
                 [m.data[m.indptr[row] : m.indptr[row + 1]] * scale for m, scale, row in sources]
             )
+            keep = allowed[index] & (value > 0)  # graph evidence on allowed items only
+            index, value = index[keep], value[keep]
             np.maximum.at(evidence, index, value)
-            evidence[~allowed] = 0.0
-        in_pool = np.zeros(live.num_items, dtype=bool)
-        in_pool[pool] = True
-        extra = np.flatnonzero((evidence > 0) & ~in_pool).tolist()
+            extra.append(index[~in_pool[index]])
         categories = {c for e in recent[:5] for c in live.item_categories[e.item]}
-        for category in categories:
-            extra.extend(i for i in self._category_trending(category) if allowed[i])
-        if extra:
-            in_pool[extra] = True
+        if categories:
+            trending = np.fromiter(
+                (i for c in categories for i in self._category_trending(c)), dtype=np.int64
+            )
+            extra.append(trending[allowed[trending]])
+        added = np.concatenate(extra) if extra else np.zeros(0, dtype=np.int64)
+        if len(added):
+            in_pool[added] = True
             pool = np.flatnonzero(in_pool)
         if raw is not None:
             pool = pool[np.isfinite(raw[pool])]
         if len(pool) == 0:
             return pool, np.zeros(0), set()
         # every item of the pool is allowed: score just these
-        scores = (raw[pool] if raw is not None else self.vectors[pool] @ query).astype(np.float64)
+        scores = (raw[pool] if raw is not None else self.vectors.take(pool, axis=0) @ query).astype(
+            np.float64
+        )
         centred = scores - scores.mean()
         z = centred / (math.sqrt(centred @ centred / len(centred)) + 1e-9)
         bonus = np.log1p(evidence[pool])
@@ -668,112 +676,127 @@ class Engine:
         """Paths from the shopper's recent items to ``item``, the strongest of each kind, in
         the order of :data:`PRIORITY`, at most ``limit`` of them."""
         live = self.live
-        user = live.user(user_id)
         if blocks is None:
             blocks = self.edge_blocks(recent, [item])
-        out: list[Reason] = []
+        user = live.user(user_id)
         user_node = blocks.get("user_node") or PathNode(label="User", id=user_id, name=None)
-        best_bw = self._strongest(blocks, "bought_with", recent, item)
-        best_sim = self._strongest(blocks, "similar_to", recent, item)
-        best_co = self._strongest(blocks, "co_counts", recent, item)
-        brand = live.brand[item]
-        brand_match = _first_other(blocks["brands"].get(brand, ()), recent, item)
-        category_match: tuple[Event, int] | None = None
-        for category in live.item_categories[item]:
-            found = _first_other(blocks["categories"].get(category, ()), recent, item)
-            if found is not None and (
-                category_match is None or recent.index(found) < recent.index(category_match[0])
-            ):
-                category_match = (found, category)
+        target = self._item_node(item)
+        out: list[Reason] = []
 
-        def first_hop(event: Event) -> tuple[list[PathNode], list[PathRelationship]]:
-            return [user_node, self._item_node(event.item)], [
-                _rel("INTERACTED", 0, 1, kind=event.kind)
-            ]
-
-        def verb(event: Event) -> str:
-            return VERBS.get(event.kind, "chose")
-
-        def edge(event: Event, rel: str, value: float, kind: ReasonKind, text: str) -> None:
-            """user -> their item -[rel {value}]-> item: an item-to-item edge."""
-            nodes, rels = first_hop(event)
-            nodes.append(self._item_node(item))
-            rels.append(_rel(rel, 1, 2, weight=float(value)))
-            path = Path(nodes=nodes, relationships=rels)
-            out.append(Reason(kind=kind, text=text, support=float(value), path=path))
-
-        if best_bw is not None:
-            weight, event = best_bw
-            edge(
-                event,
-                "BOUGHT_WITH",
-                weight,
-                ReasonKind.BOUGHT_WITH,
-                f"Bought together with {_title(live, event.item)} by {_shoppers(weight)}",
+        found = self._strongest(blocks, "bought_with", recent, item)
+        if found is not None:
+            weight, event = found
+            out.append(
+                Reason(
+                    kind=ReasonKind.BOUGHT_WITH,
+                    text=f"Bought together with {_title(live, event.item)} by {_shoppers(weight)}",
+                    support=weight,
+                    path=self._edge_path(user_node, event, "BOUGHT_WITH", weight, target),
+                )
             )
-        if best_co is not None and user is not None and len(out) < limit:
-            _, event = best_co
-            found_shopper = live.common_shopper(user, event.item, item)
-            if found_shopper is not None:
-                other, count = found_shopper
-                nodes, rels = first_hop(event)
-                other_id = live.user_ids[other] or ""
-                nodes += [PathNode(label="User", id=other_id, name=None), self._item_node(item)]
-                rels += [
-                    _rel("INTERACTED", 2, 1),
-                    _rel("INTERACTED", 2, 3),
-                ]
+        if len(out) < limit and user is not None:
+            found = self._strongest(blocks, "co_counts", recent, item)
+            shopper = None if found is None else live.common_shopper(user, found[1].item, item)
+            if shopper is not None:
+                event = found[1]  # type: ignore[index]
+                other, count = shopper
                 out.append(
                     Reason(
                         kind=ReasonKind.SIMILAR_SHOPPERS,
                         text=f"{_shoppers(count)} who chose {_title(live, event.item)} "
                         "also chose this",
                         support=float(count),
-                        path=Path(nodes=nodes, relationships=rels),
+                        path=Path(
+                            nodes=[
+                                user_node,
+                                self._item_node(event.item),
+                                PathNode(label="User", id=live.user_ids[other] or "", name=None),
+                                target,
+                            ],
+                            relationships=[
+                                _rel("INTERACTED", 0, 1, kind=event.kind),
+                                _rel("INTERACTED", 2, 1),
+                                _rel("INTERACTED", 2, 3),
+                            ],
+                        ),
                     )
                 )
-        if best_sim is not None and len(out) < limit:
-            score, event = best_sim
-            edge(
-                event,
-                "SIMILAR_TO",
-                score,
-                ReasonKind.SIMILAR_ITEM,
-                f"Similar to {_title(live, event.item)}, which you {verb(event)}",
-            )
+        if len(out) < limit:
+            found = self._strongest(blocks, "similar_to", recent, item)
+            if found is not None:
+                score, event = found
+                out.append(
+                    Reason(
+                        kind=ReasonKind.SIMILAR_ITEM,
+                        text=f"Similar to {_title(live, event.item)}, "
+                        f"which you {VERBS.get(event.kind, 'chose')}",
+                        support=score,
+                        path=self._edge_path(user_node, event, "SIMILAR_TO", score, target),
+                    )
+                )
+        if len(out) < limit:
+            brand = live.brand[item]
+            match = _first_other(blocks["brands"].get(brand, ()), recent, item)
+            if match is not None:
+                name = live.brand_names[brand]
+                node = PathNode(label="Brand", id=live.brand_ids[brand], name=name)
+                out.append(
+                    Reason(
+                        kind=ReasonKind.SAME_BRAND,
+                        text=f"Same brand ({name}) as {_title(live, match.item)}, "
+                        f"which you {VERBS.get(match.kind, 'chose')}",
+                        support=1.0,
+                        path=self._shared_path(user_node, match, node, "MADE_BY", target),
+                    )
+                )
+        if len(out) < limit:
+            category_match: tuple[int, Event, int] | None = None
+            by_category = blocks["categories"]
+            for category in live.item_categories[item]:
+                for position in by_category.get(category, ()):
+                    if recent[position].item != item:  # the newest other event
+                        if category_match is None or position < category_match[0]:
+                            category_match = (position, recent[position], category)
+                        break
+            if category_match is not None:
+                _, event, category = category_match
+                name = live.category_names[category]
+                node = PathNode(label="Category", id=live.category_ids[category], name=name)
+                out.append(
+                    Reason(
+                        kind=ReasonKind.SAME_CATEGORY,
+                        text=f"In {name}, like {_title(live, event.item)}, "
+                        f"which you {VERBS.get(event.kind, 'chose')}",
+                        support=1.0,
+                        path=self._shared_path(user_node, event, node, "IN_CATEGORY", target),
+                    )
+                )
+        return out
 
-        def shared(event: Event, node: PathNode, rel: str, kind: ReasonKind, text: str) -> None:
-            """user -> their item -[rel]-> node <-[rel]- item: a brand or category in common."""
-            nodes, rels = first_hop(event)
-            nodes += [node, self._item_node(item)]
-            rels += [
+    def _edge_path(
+        self, user_node: PathNode, event: Event, rel: str, value: float, target: PathNode
+    ) -> Path:
+        """user -> their item -[rel {value}]-> item: an item-to-item edge."""
+        return Path(
+            nodes=[user_node, self._item_node(event.item), target],
+            relationships=[
+                _rel("INTERACTED", 0, 1, kind=event.kind),
+                _rel(rel, 1, 2, weight=value),
+            ],
+        )
+
+    def _shared_path(
+        self, user_node: PathNode, event: Event, node: PathNode, rel: str, target: PathNode
+    ) -> Path:
+        """user -> their item -[rel]-> node <-[rel]- item: a brand or category in common."""
+        return Path(
+            nodes=[user_node, self._item_node(event.item), node, target],
+            relationships=[
+                _rel("INTERACTED", 0, 1, kind=event.kind),
                 _rel(rel, 1, 2),
                 _rel(rel, 3, 2),
-            ]
-            path = Path(nodes=nodes, relationships=rels)
-            out.append(Reason(kind=kind, text=text, support=1.0, path=path))
-
-        if brand_match is not None and len(out) < limit:
-            name = live.brand_names[brand]
-            shared(
-                brand_match,
-                PathNode(label="Brand", id=live.brand_ids[brand], name=name),
-                "MADE_BY",
-                ReasonKind.SAME_BRAND,
-                f"Same brand ({name}) as {_title(live, brand_match.item)}, "
-                f"which you {verb(brand_match)}",
-            )
-        if category_match is not None and len(out) < limit:
-            event, category = category_match
-            name = live.category_names[category]
-            shared(
-                event,
-                PathNode(label="Category", id=live.category_ids[category], name=name),
-                "IN_CATEGORY",
-                ReasonKind.SAME_CATEGORY,
-                f"In {name}, like {_title(live, event.item)}, which you {verb(event)}",
-            )
-        return out
+            ],
+        )
 
     def top_shoppers(self, k: int) -> list[str]:
         """The shoppers with the most events (a picker for demos and merchandisers)."""

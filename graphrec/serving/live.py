@@ -96,7 +96,7 @@ class LiveGraph:
         #: Per shopper (by id) and for the catalogue: what an answer cache must check.
         self.user_versions: dict[str, int] = {}
         self.catalogue_version = 0
-        self._shopper_cache: dict[tuple[int, int], tuple[int, int] | None] = {}
+        self._shopper_sets: dict[int, frozenset[int]] = {}
 
         n = len(self.item_ids)
         binary = sp.csr_matrix(
@@ -181,27 +181,22 @@ class LiveGraph:
         return row
 
     def common_shopper(self, user: int, first: int, second: int) -> tuple[int, int] | None:
-        """Another shopper who had both items, and how many such shoppers there are."""
-        key = (first, second)
-        if key not in self._shopper_cache:
-            if len(self._shopper_cache) > 200_000:
-                self._shopper_cache.clear()
-            self._shopper_cache[key] = self._common(first, second)
-        found = self._shopper_cache[key]
-        if found is None or found[0] != user:
-            return found
-        return self._common(first, second, user)
-
-    def _common(self, first: int, second: int, user: int = -1) -> tuple[int, int] | None:
-        """The lowest-numbered other shopper of both items, by marking (no sort)."""
-        mark = np.zeros(len(self.user_ids), dtype=bool)
-        mark[self.item_shoppers(first)] = True
-        others = self.item_shoppers(second)  # ascending
-        both = others[mark[others]]
-        both = both[both != user]
-        if len(both) == 0:
+        """The lowest-numbered other shopper who had both items, and how many other shoppers
+        had both."""
+        a, b = self.shopper_set(first), self.shopper_set(second)
+        both = a & b  # walks the smaller set
+        if user in both:
+            both = both - {user}
+        if not both:
             return None
-        return int(both[0]), len(both)
+        return min(both), len(both)
+
+    def shopper_set(self, item: int) -> frozenset[int]:
+        """:meth:`item_shoppers` as a set, kept until that item's shoppers change."""
+        found = self._shopper_sets.get(item)
+        if found is None:
+            found = self._shopper_sets[item] = frozenset(self.item_shoppers(item).tolist())
+        return found
 
     def items_in(self, categories: set[int]) -> np.ndarray:
         """Mask of the items directly in any of these categories."""
@@ -230,7 +225,6 @@ class LiveGraph:
     # -- changes (applied after the store committed them) ----------------------------------
     def changed(self) -> None:
         self.version += 1
-        self._shopper_cache.clear()
 
     def _touch(self, user: int) -> None:
         user_id = self.user_ids[user]
@@ -251,6 +245,7 @@ class LiveGraph:
         self._touch(user)
         self.live.setdefault(user, []).append(event)
         self.live_item_users.setdefault(event.item, []).append(user)
+        self._shopper_sets.pop(event.item, None)
         self.shoppers[event.item] += 1
         self.now = max(self.now, event.ts)
         if event.ts >= self.now - self.trending_window:
@@ -270,6 +265,7 @@ class LiveGraph:
         self.hist_ts = np.delete(self.hist_ts, np.s_[start:end])
         self.hist_kind = np.delete(self.hist_kind, np.s_[start:end])
         self.forgotten.add(user)
+        self._shopper_sets.clear()
 
     def upsert_item(
         self,

@@ -299,6 +299,23 @@ def test_lookups_and_item_to_item(service: Service, store: GraphStore) -> None:
         assert_path_in_store(store, reason["path"])
 
 
+def test_similar_shoppers_counts_other_shoppers_only(service: Service, store: GraphStore) -> None:
+    # bob had serum and cream; of the others, only alice had both (bob himself does not count,
+    # though alice, not bob, is the lowest-numbered shopper of the two)
+    explained = ok(
+        service,
+        '{ explain(userId: "bob", itemId: "cream") { kind text support '
+        "path { nodes { label id } relationships { type start end kind } } } }",
+    )
+    found = [r for r in explained["explain"] if r["kind"] == "SIMILAR_SHOPPERS"]
+    assert len(found) == 1
+    reason = found[0]
+    assert reason["text"] == "1 shopper who chose Hydrating Serum also chose this"
+    assert reason["support"] == 1.0
+    assert [n["id"] for n in reason["path"]["nodes"]] == ["bob", "serum", "alice", "cream"]
+    assert_path_in_store(store, reason["path"])
+
+
 def test_control_group_gets_popularity(service: Service) -> None:
     service.engine.config.control_share = 1.0
     answer = recs(service, "alice", k=2)
