@@ -50,7 +50,7 @@ CACHE_SIZE = 256
 #: Types whose objects the engine shares between answers and replaces rather than changes:
 #: each is serialised once per plan.
 SHARED_TYPES = frozenset({"Item", "PathNode", "Brand", "Category", "PathRelationship"})
-_plan_ids = itertools.count()
+_memo_ids = itertools.count()
 
 
 def _filter(raw: dict[str, Any] | None) -> RecFilter | None:
@@ -81,87 +81,112 @@ class Unsupported(Exception):
     """The document needs the general executor."""
 
 
-def _leaf(kind: GraphQLScalarType | GraphQLEnumType) -> Serializer:
-    if isinstance(kind, GraphQLEnumType):
-        names: dict[Any, Any] = {}  # Enum.name is a slow descriptor: look each member up once
+class _Generator:
+    """Writes one Python function per selection: nested lists, leaves and shared objects are
+    inlined as expressions (comprehensions, conversions, memo lookups), so serialising an answer
+    costs one call per non-shared object and none per shared one, list or leaf."""
 
-        def enum_name(value: Any) -> Any:
-            name = names.get(value)
-            if name is None:
-                name = names[value] = value.name if isinstance(value, Enum) else value
-            return name
+    def __init__(self) -> None:
+        self.scope: dict[str, Any] = {}
+        self.count = 0
 
-        return enum_name
-    name = kind.name
-    if name == "Float":
-        return float
-    if name == "Int":
-        return int
-    if name == "Boolean":
-        return bool
-    return str  # String, ID
+    def fresh(self, prefix: str) -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+    def function(self, name: str, source: str) -> str:
+        exec(compile(source, f"<plan {name}>", "exec"), self.scope)  # noqa: S102 - names come from the schema
+        return name
+
+    def serializer(self, kind: Any, selection: SelectionSetNode | None) -> Serializer:
+        body = self.expr(kind, selection, "v", simple=True)
+        name = self.fresh("root")
+        self.function(name, f"def {name}(v):\n    return {body}\n")
+        return cast(Serializer, self.scope[name])
+
+    def expr(self, kind: Any, selection: SelectionSetNode | None, value: str, simple: bool) -> str:
+        """An expression serialising ``value`` (``simple``: a plain name, cheap to repeat)."""
+        if isinstance(kind, GraphQLNonNull):
+            return self.inner(kind.of_type, selection, value, simple)
+        if not simple:  # bind it once (never in a comprehension's iterable: only here)
+            bound = self.fresh("t")
+            value = f"({bound} := {value})"
+            return f"(None if {value} is None else {self.inner(kind, selection, bound, True)})"
+        return f"(None if {value} is None else {self.inner(kind, selection, value, True)})"
+
+    def inner(self, kind: Any, selection: SelectionSetNode | None, value: str, simple: bool) -> str:
+        if isinstance(kind, GraphQLList):
+            element = self.fresh("e")
+            return f"[{self.expr(kind.of_type, selection, element, True)} for {element} in {value}]"
+        if isinstance(kind, GraphQLObjectType):
+            if selection is None:
+                raise Unsupported("object without selection")
+            return self.object(kind, selection, value, simple)
+        if isinstance(kind, GraphQLEnumType):
+            names = self.fresh("names")
+            self.scope[names] = _EnumNames()
+            return f"{names}[{value}]"
+        if isinstance(kind, GraphQLScalarType):
+            return f"{_CONVERT.get(kind.name, 'str')}({value})"
+        raise Unsupported(f"type {kind}")
+
+    def object(
+        self, kind: GraphQLObjectType, selection: SelectionSetNode, value: str, simple: bool
+    ) -> str:
+        if kind.name in SHARED_TYPES:  # immutable, shared objects: serialise each once per plan
+            # memo keys are unique across plans: two selections of one object must not meet
+            memo, fill = f"_plan{next(_memo_ids)}", self.fresh("fill")
+            display = self.display(kind, selection, "o")
+            self.function(
+                fill,
+                f"def {fill}(o):\n    o.__dict__[{memo!r}] = out = {display}\n    return out\n",
+            )
+            if simple:
+                return f"({value}.__dict__.get({memo!r}) or {fill}({value}))"
+            lookup = self.fresh("shared")
+            self.function(
+                lookup, f"def {lookup}(o):\n    return o.__dict__.get({memo!r}) or {fill}(o)\n"
+            )
+            return f"{lookup}({value})"
+        if simple:
+            return self.display(kind, selection, value)
+        name = self.fresh("obj")
+        self.function(name, f"def {name}(o):\n    return {self.display(kind, selection, 'o')}\n")
+        return f"{name}({value})"
+
+    def display(self, kind: GraphQLObjectType, selection: SelectionSetNode, value: str) -> str:
+        """A dict display of the selected fields of the object named ``value``."""
+        entries = []
+        for node in selection.selections:
+            if not isinstance(node, FieldNode) or node.directives:
+                raise Unsupported("fragments or directives")
+            key = node.alias.value if node.alias else node.name.value
+            if node.name.value == "__typename":
+                entries.append(f"{key!r}: {kind.name!r}")
+                continue
+            field = kind.fields.get(node.name.value)
+            if field is None or node.arguments:
+                raise Unsupported("field arguments below the root")
+            definition = field.extensions.get("strawberry-definition")
+            if definition is None or getattr(definition, "base_resolver", None) is not None:
+                raise Unsupported("a field with its own resolver")
+            attribute = f"{value}.{definition.python_name}"
+            entries.append(
+                f"{key!r}: {self.expr(field.type, node.selection_set, attribute, False)}"
+            )
+        return "{" + ", ".join(entries) + "}"
 
 
-def _compile_type(kind: Any, selection: SelectionSetNode | None, depth: int) -> Serializer:
-    nullable = not isinstance(kind, GraphQLNonNull)
-    inner = kind if nullable else kind.of_type
-    if isinstance(inner, GraphQLList):
-        element = _compile_type(inner.of_type, selection, depth)
-
-        def many(value: Any) -> Any:
-            return [element(v) for v in value]
-
-        serialize: Serializer = many
-    elif isinstance(inner, GraphQLObjectType):
-        if selection is None:
-            raise Unsupported("object without selection")
-        serialize = _compile_object(inner, selection, depth + 1)
-    elif isinstance(inner, GraphQLScalarType | GraphQLEnumType):
-        serialize = _leaf(inner)
-    else:
-        raise Unsupported(f"type {inner}")
-    if nullable:
-        return lambda value: None if value is None else serialize(value)
-    return serialize
+#: GraphQL scalars and the Python conversion their serialisation amounts to.
+_CONVERT = {"Float": "float", "Int": "int", "Boolean": "bool"}
 
 
-def _compile_object(kind: GraphQLObjectType, selection: SelectionSetNode, depth: int) -> Serializer:
-    fields: list[tuple[str, str, Serializer]] = []
-    typename: list[str] = []
-    for node in selection.selections:
-        if not isinstance(node, FieldNode) or node.directives:
-            raise Unsupported("fragments or directives")
-        key = node.alias.value if node.alias else node.name.value
-        if node.name.value == "__typename":
-            fields.append((key, "", lambda _: kind.name))
-            typename.append(key)
-            continue
-        field = kind.fields.get(node.name.value)
-        if field is None or node.arguments:
-            raise Unsupported("field arguments below the root")
-        definition = field.extensions.get("strawberry-definition")
-        if definition is None or getattr(definition, "base_resolver", None) is not None:
-            raise Unsupported("a field with its own resolver")
-        fields.append(
-            (key, definition.python_name, _compile_type(field.type, node.selection_set, depth))
-        )
+class _EnumNames(dict):  # type: ignore[type-arg]
+    """Enum member -> GraphQL name, looked up once per member (Enum.name is a slow descriptor)."""
 
-    # One generated function per selection set: attribute reads and calls, no loop.
-    names = {f"s{i}": serial for i, (_, _, serial) in enumerate(fields)}
-    entries = ", ".join(
-        f"{key!r}: s{i}({'v.' + attr if attr else 'v'})" for i, (key, attr, _) in enumerate(fields)
-    )
-    if kind.name in SHARED_TYPES:  # immutable, shared objects: serialise each once per plan
-        memo = f"_plan{next(_plan_ids)}"
-        source = (
-            f"def serialize(v):\n    d = v.__dict__\n    out = d.get({memo!r})\n"
-            f"    if out is None:\n        out = d[{memo!r}] = {{{entries}}}\n    return out\n"
-        )
-    else:
-        source = f"def serialize(v):\n    return {{{entries}}}\n"
-    scope: dict[str, Any] = dict(names)
-    exec(compile(source, f"<plan {kind.name}>", "exec"), scope)  # noqa: S102 - names come from the schema
-    return cast(Serializer, scope["serialize"])
+    def __missing__(self, value: Any) -> Any:
+        name = self[value] = value.name if isinstance(value, Enum) else value
+        return name
 
 
 class Plan:
@@ -228,7 +253,7 @@ class FastPath:
             if name not in ROOTS:
                 raise Unsupported(f"root field {name}")
             field = query_type.fields[name]
-            serialize = _compile_type(field.type, node.selection_set, 1)
+            serialize = _Generator().serializer(field.type, node.selection_set)
             key = node.alias.value if node.alias else name
             roots.append((key, ROOTS[name], node, field, serialize))
         return Plan(operation, roots)

@@ -283,18 +283,13 @@ class Engine:
                     user, recent, allowed, k, diversity, explore, rec_id
                 )
             chosen, scores = self._apply_pins(chosen, scores, allowed, k)
-            blocks = self.edge_blocks(recent, [int(i) for i in chosen])
+            picked, values = chosen.tolist(), scores.tolist()
+            blocks = self.edge_blocks(recent, picked)
             blocks["user_node"] = PathNode(label="User", id=user_id, name=None)
+            reasons = self._reasons(user_id, recent, picked, explored, strategy, blocks)
             items = [
-                Recommendation(
-                    item=self.item(int(i)),
-                    score=float(s),
-                    rank=rank + 1,
-                    reasons=self._reasons(
-                        user_id, recent, int(i), int(i) in explored, strategy, blocks
-                    ),
-                )
-                for rank, (i, s) in enumerate(zip(chosen, scores, strict=True))
+                Recommendation(item=self.item(i), score=s, rank=rank, reasons=why)
+                for rank, (i, s, why) in enumerate(zip(picked, values, reasons, strict=True), 1)
             ]
             answer = Recommendations(
                 recommendation_id=rec_id,
@@ -552,27 +547,37 @@ class Engine:
         self,
         user_id: str,
         recent: list[Event],
-        item: int,
-        explored: bool,
+        items: list[int],
+        explored: set[int],
         strategy: Strategy,
-        blocks: dict[str, Any] | None = None,
-    ) -> list[Reason]:
-        reasons = []
-        if explored:
-            reasons.append(
-                Reason(
-                    kind=ReasonKind.EXPLORATION,
-                    text="Something new to explore: picked to widen what you are shown",
-                    support=0.0,
-                    path=Path(nodes=[self._item_node(item)], relationships=[]),
-                )
-            )
+        blocks: dict[str, Any],
+    ) -> list[list[Reason]]:
+        """Each item's reasons, strongest first: exploration (when it filled the slot), the
+        paths from the shopper's recent items, then trending or popularity."""
         wanted = self.config.max_reasons
-        if strategy is not Strategy.CONTROL:  # already in PRIORITY order, one per kind
-            reasons.extend(self.evidence(user_id, recent, item, blocks, wanted - len(reasons)))
-        if len(reasons) < wanted:
-            reasons.append(self._popularity_reason(item, trending=strategy is Strategy.COLD_START))
-        return reasons[:wanted]
+        evidence = (
+            self.evidence_many(user_id, recent, items, blocks, wanted)
+            if strategy is not Strategy.CONTROL and recent
+            else [[] for _ in items]
+        )
+        out = []
+        for item, found in zip(items, evidence, strict=True):
+            if item in explored:
+                found = [self._exploration_reason(item), *found[: wanted - 1]]
+            if len(found) < wanted:
+                found.append(
+                    self._popularity_reason(item, trending=strategy is Strategy.COLD_START)
+                )
+            out.append(found)
+        return out
+
+    def _exploration_reason(self, item: int) -> Reason:
+        return Reason(
+            kind=ReasonKind.EXPLORATION,
+            text="Something new to explore: picked to widen what you are shown",
+            support=0.0,
+            path=Path(nodes=[self._item_node(item)], relationships=[]),
+        )
 
     def _item_node(self, item: int) -> PathNode:
         node = self._node_cache.get(item)
@@ -657,14 +662,6 @@ class Engine:
             blocks[name] = best
         return blocks
 
-    def _strongest(
-        self, blocks: dict[str, Any], name: str, recent: list[Event], item: int
-    ) -> tuple[float, Event] | None:
-        found = blocks.get(name, {}).get(item)
-        if found is None or found[1] <= 0 or recent[found[0]].item == item:
-            return None
-        return float(found[1]), recent[found[0]]
-
     def evidence(
         self,
         user_id: str,
@@ -675,103 +672,123 @@ class Engine:
     ) -> list[Reason]:
         """Paths from the shopper's recent items to ``item``, the strongest of each kind, in
         the order of :data:`PRIORITY`, at most ``limit`` of them."""
-        live = self.live
         if blocks is None:
             blocks = self.edge_blocks(recent, [item])
+        return self.evidence_many(user_id, recent, [item], blocks, limit)[0]
+
+    def evidence_many(
+        self,
+        user_id: str,
+        recent: list[Event],
+        items: list[int],
+        blocks: dict[str, Any],
+        limit: int,
+    ) -> list[list[Reason]]:
+        """:meth:`evidence` for each of ``items``, from their :meth:`edge_blocks`."""
+        live = self.live
         user = live.user(user_id)
         user_node = blocks.get("user_node") or PathNode(label="User", id=user_id, name=None)
-        target = self._item_node(item)
-        out: list[Reason] = []
-
-        found = self._strongest(blocks, "bought_with", recent, item)
-        if found is not None:
-            weight, event = found
-            out.append(
-                Reason(
-                    kind=ReasonKind.BOUGHT_WITH,
-                    text=f"Bought together with {_title(live, event.item)} by {_shoppers(weight)}",
-                    support=weight,
-                    path=self._edge_path(user_node, event, "BOUGHT_WITH", weight, target),
-                )
-            )
-        if len(out) < limit and user is not None:
-            found = self._strongest(blocks, "co_counts", recent, item)
-            shopper = None if found is None else live.common_shopper(user, found[1].item, item)
-            if shopper is not None:
-                event = found[1]  # type: ignore[index]
-                other, count = shopper
+        bought_with = blocks.get("bought_with", {})
+        co_counts = blocks.get("co_counts", {}) if user is not None else {}
+        similar_to = blocks.get("similar_to", {})
+        by_brand, by_category = blocks["brands"], blocks["categories"]
+        titles, item_ids = live.titles, live.item_ids
+        answers = []
+        for item in items:
+            target = self._item_node(item)
+            out: list[Reason] = []
+            found = bought_with.get(item)
+            if found is not None and found[1] > 0 and recent[found[0]].item != item:
+                event, weight = recent[found[0]], float(found[1])
                 out.append(
                     Reason(
-                        kind=ReasonKind.SIMILAR_SHOPPERS,
-                        text=f"{_shoppers(count)} who chose {_title(live, event.item)} "
-                        "also chose this",
-                        support=float(count),
-                        path=Path(
-                            nodes=[
-                                user_node,
-                                self._item_node(event.item),
-                                PathNode(label="User", id=live.user_ids[other] or "", name=None),
-                                target,
-                            ],
-                            relationships=[
-                                _rel("INTERACTED", 0, 1, kind=event.kind),
-                                _rel("INTERACTED", 2, 1),
-                                _rel("INTERACTED", 2, 3),
-                            ],
-                        ),
+                        kind=ReasonKind.BOUGHT_WITH,
+                        text=f"Bought together with {titles[event.item] or item_ids[event.item]} "
+                        f"by {_shoppers(weight)}",
+                        support=weight,
+                        path=self._edge_path(user_node, event, "BOUGHT_WITH", weight, target),
                     )
                 )
-        if len(out) < limit:
-            found = self._strongest(blocks, "similar_to", recent, item)
-            if found is not None:
-                score, event = found
+            found = co_counts.get(item) if len(out) < limit else None
+            if found is not None and found[1] > 0 and recent[found[0]].item != item:
+                event = recent[found[0]]
+                shopper = live.common_shopper(user, event.item, item)  # type: ignore[arg-type]
+                if shopper is not None:
+                    other, count = shopper
+                    out.append(
+                        Reason(
+                            kind=ReasonKind.SIMILAR_SHOPPERS,
+                            text=f"{_shoppers(count)} who chose "
+                            f"{titles[event.item] or item_ids[event.item]} also chose this",
+                            support=float(count),
+                            path=Path(
+                                nodes=[
+                                    user_node,
+                                    self._item_node(event.item),
+                                    PathNode(
+                                        label="User", id=live.user_ids[other] or "", name=None
+                                    ),
+                                    target,
+                                ],
+                                relationships=[
+                                    _rel("INTERACTED", 0, 1, kind=event.kind),
+                                    _rel("INTERACTED", 2, 1),
+                                    _rel("INTERACTED", 2, 3),
+                                ],
+                            ),
+                        )
+                    )
+            found = similar_to.get(item) if len(out) < limit else None
+            if found is not None and found[1] > 0 and recent[found[0]].item != item:
+                event, score = recent[found[0]], float(found[1])
                 out.append(
                     Reason(
                         kind=ReasonKind.SIMILAR_ITEM,
-                        text=f"Similar to {_title(live, event.item)}, "
+                        text=f"Similar to {titles[event.item] or item_ids[event.item]}, "
                         f"which you {VERBS.get(event.kind, 'chose')}",
                         support=score,
                         path=self._edge_path(user_node, event, "SIMILAR_TO", score, target),
                     )
                 )
-        if len(out) < limit:
-            brand = live.brand[item]
-            match = _first_other(blocks["brands"].get(brand, ()), recent, item)
-            if match is not None:
-                name = live.brand_names[brand]
-                node = PathNode(label="Brand", id=live.brand_ids[brand], name=name)
-                out.append(
-                    Reason(
-                        kind=ReasonKind.SAME_BRAND,
-                        text=f"Same brand ({name}) as {_title(live, match.item)}, "
-                        f"which you {VERBS.get(match.kind, 'chose')}",
-                        support=1.0,
-                        path=self._shared_path(user_node, match, node, "MADE_BY", target),
+            if len(out) < limit:
+                brand = live.brand[item]
+                match = _first_other(by_brand.get(brand, ()), recent, item)
+                if match is not None:
+                    name = live.brand_names[brand]
+                    node = PathNode(label="Brand", id=live.brand_ids[brand], name=name)
+                    out.append(
+                        Reason(
+                            kind=ReasonKind.SAME_BRAND,
+                            text=f"Same brand ({name}) as "
+                            f"{titles[match.item] or item_ids[match.item]}, "
+                            f"which you {VERBS.get(match.kind, 'chose')}",
+                            support=1.0,
+                            path=self._shared_path(user_node, match, node, "MADE_BY", target),
+                        )
                     )
-                )
-        if len(out) < limit:
-            category_match: tuple[int, Event, int] | None = None
-            by_category = blocks["categories"]
-            for category in live.item_categories[item]:
-                for position in by_category.get(category, ()):
-                    if recent[position].item != item:  # the newest other event
-                        if category_match is None or position < category_match[0]:
-                            category_match = (position, recent[position], category)
-                        break
-            if category_match is not None:
-                _, event, category = category_match
-                name = live.category_names[category]
-                node = PathNode(label="Category", id=live.category_ids[category], name=name)
-                out.append(
-                    Reason(
-                        kind=ReasonKind.SAME_CATEGORY,
-                        text=f"In {name}, like {_title(live, event.item)}, "
-                        f"which you {VERBS.get(event.kind, 'chose')}",
-                        support=1.0,
-                        path=self._shared_path(user_node, event, node, "IN_CATEGORY", target),
+            if len(out) < limit:
+                category_match: tuple[int, Event, int] | None = None
+                for category in live.item_categories[item]:
+                    for position in by_category.get(category, ()):
+                        if recent[position].item != item:  # the newest other event
+                            if category_match is None or position < category_match[0]:
+                                category_match = (position, recent[position], category)
+                            break
+                if category_match is not None:
+                    _, event, category = category_match
+                    name = live.category_names[category]
+                    node = PathNode(label="Category", id=live.category_ids[category], name=name)
+                    out.append(
+                        Reason(
+                            kind=ReasonKind.SAME_CATEGORY,
+                            text=f"In {name}, like {titles[event.item] or item_ids[event.item]}, "
+                            f"which you {VERBS.get(event.kind, 'chose')}",
+                            support=1.0,
+                            path=self._shared_path(user_node, event, node, "IN_CATEGORY", target),
+                        )
                     )
-                )
-        return out
+            answers.append(out)
+        return answers
 
     def _edge_path(
         self, user_node: PathNode, event: Event, rel: str, value: float, target: PathNode
@@ -927,10 +944,6 @@ def _rel(
 
 def _shoppers(count: float) -> str:
     return "1 shopper" if int(count) == 1 else f"{int(count)} shoppers"
-
-
-def _title(live: LiveGraph, item: int) -> str:
-    return live.titles[item] or live.item_ids[item]
 
 
 def _distinct(history: Iterable[Event], limit: int) -> list[Event]:
