@@ -423,18 +423,15 @@ class Engine:
         evidence = np.zeros(live.num_items)
         in_pool = np.zeros(live.num_items, dtype=bool)
         in_pool[pool] = True
-        sources = [
-            (matrix, scale, event.item)
-            for event in recent[:5]
-            for matrix, scale in ((live.bought_with, 1.0), (live.co_counts, 0.5))
-        ]
         extra: list[np.ndarray] = []
-        if sources:
+        if recent:
+            links = live.evidence_links()
+            rows = [event.item for event in recent[:5]]
             index = np.concatenate(
-                [m.indices[m.indptr[row] : m.indptr[row + 1]] for m, _, row in sources]
+                [links.indices[links.indptr[r] : links.indptr[r + 1]] for r in rows]
             )
             value = np.concatenate(
-                [m.data[m.indptr[row] : m.indptr[row + 1]] * scale for m, scale, row in sources]
+                [links.data[links.indptr[r] : links.indptr[r + 1]] for r in rows]
             )
             keep = allowed[index] & (value > 0)  # graph evidence on allowed items only
             index, value = index[keep], value[keep]
@@ -639,27 +636,30 @@ class Engine:
         rows = np.fromiter((event.item for event in recent), np.int64, len(recent))
         wanted = np.zeros(live.num_items, dtype=bool)
         wanted[items] = True
-        for name in ("bought_with", "similar_to", "co_counts"):
-            matrix = getattr(live, name)
-            starts = matrix.indptr[rows]
-            lengths = matrix.indptr[rows + 1] - starts
-            best: dict[int, tuple[int, float]] = {}
-            total = int(lengths.sum())
-            if total:
-                # every stored neighbour of every recent item, as positions into the matrix
-                offsets = np.cumsum(lengths) - lengths
-                spans = np.arange(total) + np.repeat(starts - offsets, lengths)
-                hits = np.flatnonzero(wanted[matrix.indices[spans]])
-                owner = np.repeat(np.arange(len(rows)), lengths)[hits]
-                for position, other, value in zip(
-                    owner.tolist(),
-                    matrix.indices[spans[hits]].tolist(),
-                    matrix.data[spans[hits]].tolist(),
-                    strict=True,
-                ):
-                    if other not in best or value > best[other][1]:
-                        best[other] = (position, value)
-            blocks[name] = best
+        links = live.links()  # every relationship at once: one slice per recent item
+        starts = links.indptr[rows]
+        lengths = links.indptr[rows + 1] - starts
+        bests: list[dict[int, tuple[int, float]]] = [{} for _ in live.LINKS]
+        total = int(lengths.sum())
+        if total:
+            # every stored neighbour of every recent item, as positions into the matrix
+            offsets = np.cumsum(lengths) - lengths
+            spans = np.arange(total) + np.repeat(starts - offsets, lengths)
+            columns = links.indices[spans]
+            hits = np.flatnonzero(wanted[columns % live.num_items])
+            owner = np.repeat(np.arange(len(rows)), lengths)[hits]
+            n = live.num_items
+            for position, column, value in zip(
+                owner.tolist(),
+                columns[hits].tolist(),
+                links.data[spans[hits]].tolist(),
+                strict=True,
+            ):
+                code, other = divmod(column, n)
+                best = bests[code]
+                if other not in best or value > best[other][1]:
+                    best[other] = (position, value)
+        blocks.update(zip(live.LINKS, bests, strict=True))
         return blocks
 
     def evidence(

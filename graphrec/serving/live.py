@@ -97,6 +97,7 @@ class LiveGraph:
         self.user_versions: dict[str, int] = {}
         self.catalogue_version = 0
         self._shopper_sets: dict[int, frozenset[int]] = {}
+        self._links: tuple[int, sp.csr_matrix, sp.csr_matrix] | None = None
 
         n = len(self.item_ids)
         binary = sp.csr_matrix(
@@ -179,6 +180,31 @@ class LiveGraph:
         if self.forgotten:
             row = row[~np.isin(row, np.fromiter(self.forgotten, dtype=np.int64))]
         return row
+
+    #: The item-item relationships, in the order of the codes :meth:`links` gives them.
+    LINKS = ("bought_with", "similar_to", "co_counts")
+
+    def links(self) -> sp.csr_matrix:
+        """All item-item relationships in one matrix (n x 3n): row i holds i's neighbours
+        ``j`` in :data:`LINKS` ``[c]`` at column ``c * n + j``, so one slice per item reads them
+        all."""
+        return self._derived()[1]
+
+    def evidence_links(self) -> sp.csr_matrix:
+        """The graph evidence an item gives another: its bought-with shoppers or half its
+        co-interaction count, whichever is larger."""
+        return self._derived()[2]
+
+    def _derived(self) -> tuple[int, sp.csr_matrix, sp.csr_matrix]:
+        if self._links is None or self._links[0] != self.num_items:
+            stacked = sp.hstack(
+                [getattr(self, name) for name in self.LINKS], format="csr", dtype=np.float32
+            )
+            stacked.sort_indices()
+            evidence = self.bought_with.maximum(self.co_counts * np.float32(0.5)).tocsr()
+            evidence.sort_indices()
+            self._links = (self.num_items, stacked, evidence)
+        return self._links
 
     def common_shopper(self, user: int, first: int, second: int) -> tuple[int, int] | None:
         """The lowest-numbered other shopper who had both items, and how many other shoppers
