@@ -140,6 +140,10 @@ class Engine:
         # Item views and item path nodes are shared between answers and never changed in place:
         # an upsert replaces them (so serialisers may memoise them, see graphrec.api.fast).
         self._node_cache: dict[int, PathNode] = {}
+        #: The same for shoppers, brands and categories (a forgotten shopper's is dropped).
+        self._user_nodes: dict[int, PathNode] = {}
+        self._brand_nodes: dict[int, PathNode] = {}
+        self._category_nodes: dict[int, PathNode] = {}
         self._rule_cache: tuple[tuple[Any, ...], np.ndarray] | None = None
         self._pre: _Precomputed | None = None
 
@@ -166,6 +170,7 @@ class Engine:
 
     def forget(self, user: int) -> None:
         self.live.forget(user)
+        self._user_nodes.pop(user, None)
         if user < len(self.known_users):
             self.known_users[user] = False
             self.user_vectors[user] = 0.0
@@ -302,11 +307,13 @@ class Engine:
 
     def answer_stamp(self, user_id: str) -> tuple[Any, ...]:
         """What a reusable answer for this shopper depends on besides the request: their
-        events, the catalogue, the rules and the control share."""
+        events, the catalogue, the rules, the control share, and the privacy deletes (another
+        shopper's id may be on a path)."""
         live = self.live
         return (
             live.user_versions.get(user_id, 0),
             live.catalogue_version,
+            len(live.forgotten),
             tuple(self.config.rules),
             self.config.control_share,
         )
@@ -589,6 +596,31 @@ class Engine:
             self._node_cache[item] = node
         return node
 
+    def _user_node(self, user: int) -> PathNode:
+        node = self._user_nodes.get(user)
+        if node is None:
+            node = PathNode(label="User", id=self.live.user_ids[user] or "", name=None)
+            self._user_nodes[user] = node
+        return node
+
+    def _brand_node(self, brand: int) -> PathNode:
+        node = self._brand_nodes.get(brand)
+        if node is None:
+            live = self.live
+            node = PathNode(label="Brand", id=live.brand_ids[brand], name=live.brand_names[brand])
+            self._brand_nodes[brand] = node
+        return node
+
+    def _category_node(self, category: int) -> PathNode:
+        node = self._category_nodes.get(category)
+        if node is None:
+            live = self.live
+            node = PathNode(
+                label="Category", id=live.category_ids[category], name=live.category_names[category]
+            )
+            self._category_nodes[category] = node
+        return node
+
     def _popularity_reason(self, item: int, trending: bool) -> Reason:
         live = self.live
         if trending and live.trend[item] > 0 and live.item_categories[item]:
@@ -601,14 +633,7 @@ class Engine:
                 f"{_shoppers(count)} in the last {days} days",
                 support=count,
                 path=Path(
-                    nodes=[
-                        self._item_node(item),
-                        PathNode(
-                            label="Category",
-                            id=live.category_ids[category],
-                            name=live.category_names[category],
-                        ),
-                    ],
+                    nodes=[self._item_node(item), self._category_node(category)],
                     relationships=[_rel("IN_CATEGORY", 0, 1)],
                 ),
             )
@@ -731,13 +756,11 @@ class Engine:
                                 nodes=[
                                     user_node,
                                     self._item_node(event.item),
-                                    PathNode(
-                                        label="User", id=live.user_ids[other] or "", name=None
-                                    ),
+                                    self._user_node(other),
                                     target,
                                 ],
                                 relationships=[
-                                    _rel("INTERACTED", 0, 1, kind=event.kind),
+                                    _rel("INTERACTED", 0, 1, event.kind),
                                     _rel("INTERACTED", 2, 1),
                                     _rel("INTERACTED", 2, 3),
                                 ],
@@ -761,7 +784,7 @@ class Engine:
                 match = _first_other(by_brand.get(brand, ()), recent, item)
                 if match is not None:
                     name = live.brand_names[brand]
-                    node = PathNode(label="Brand", id=live.brand_ids[brand], name=name)
+                    node = self._brand_node(brand)
                     out.append(
                         Reason(
                             kind=ReasonKind.SAME_BRAND,
@@ -783,7 +806,7 @@ class Engine:
                 if category_match is not None:
                     _, event, category = category_match
                     name = live.category_names[category]
-                    node = PathNode(label="Category", id=live.category_ids[category], name=name)
+                    node = self._category_node(category)
                     out.append(
                         Reason(
                             kind=ReasonKind.SAME_CATEGORY,
@@ -803,8 +826,8 @@ class Engine:
         return Path(
             nodes=[user_node, self._item_node(event.item), target],
             relationships=[
-                _rel("INTERACTED", 0, 1, kind=event.kind),
-                _rel(rel, 1, 2, weight=value),
+                _rel("INTERACTED", 0, 1, event.kind),
+                _rel(rel, 1, 2, None, value),
             ],
         )
 
@@ -815,7 +838,7 @@ class Engine:
         return Path(
             nodes=[user_node, self._item_node(event.item), node, target],
             relationships=[
-                _rel("INTERACTED", 0, 1, kind=event.kind),
+                _rel("INTERACTED", 0, 1, event.kind),
                 _rel(rel, 1, 2),
                 _rel(rel, 3, 2),
             ],

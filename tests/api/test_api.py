@@ -542,6 +542,20 @@ def test_fast_path_reuses_an_answer_until_the_shopper_acts(
     assert fast.hits == 1  # an answer without its id is not reused
 
 
+def test_a_privacy_delete_retires_every_reused_answer(service: Service) -> None:
+    # dave is the one other shopper with lipstick and mascara: alice's answer names him
+    fast = FastPath(schema, service)
+    body = orjson.dumps(
+        {"query": RECS, "variables": {"user": "alice", "k": 5, "filter": {"inStockOnly": False}}}
+    )
+    before = fast.try_execute(body) or b""
+    assert b'"dave"' in before
+    service.forget_user("dave")
+    after = fast.try_execute(body) or b""
+    assert (fast.misses, fast.hits) == (2, 0)
+    assert b'"dave"' not in after
+
+
 class Outage:
     """The real embedded store behind a switch that makes every call fail as an unreachable
     server would (fault injection: what the service does when the store goes away)."""
