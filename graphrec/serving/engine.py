@@ -538,6 +538,8 @@ class Engine:
         self, chosen: np.ndarray, scores: np.ndarray, allowed: np.ndarray, k: int
     ) -> tuple[np.ndarray, np.ndarray]:
         pins = [r for r in self.config.rules if r.action == "pin" and r.item is not None]
+        if not pins:
+            return chosen[:k], scores[:k]
         items, values = list(chosen[:k]), list(scores[:k])
         for rule in sorted(pins, key=lambda r: r.position):
             index = self.live.item_index.get(rule.item or "")
