@@ -1,8 +1,16 @@
 """Serving speed: ``recommendations(k: 20)`` with reasons, one uvicorn worker, on 127.0.0.1.
 
 Starts each server as a subprocess, waits until it answers, drives it with a bounded load
-generator (keep-alive HTTP/1.1 connections, one request in flight on each, shoppers drawn from
-the store's users), stops it, and prints requests/s and latency percentiles side by side:
+generator (keep-alive HTTP/1.1 connections, shoppers drawn from the store's users), stops it,
+and prints requests/s and latency percentiles side by side. Two kinds of load:
+
+- open loop (``--rate``, default 1,000 requests/s): requests at a fixed rate on a pool of
+  connections, each latency counted from the request's scheduled time: the latency a shop sees
+  at that traffic, queueing included;
+- closed loop (``--connections``, one request in flight on each): as many as the server answers,
+  its capacity.
+
+Servers:
 
 - graphrec: ``graphrec serve`` (compiled query plans, reasons, filters, re-ranking)
 - graphrec, Strawberry executor: the same server with the compiled plans switched off
@@ -84,6 +92,61 @@ async def one_connection(
         writer.close()
 
 
+async def open_loop(
+    port: int, requests: Iterator[bytes], rate: float, seconds: float, connections: int
+) -> tuple[list[float], list[str], float]:
+    """Requests at a fixed rate whatever the server does (open loop, as wrk2 does), sent on a
+    pool of keep-alive connections. Each latency counts from the request's scheduled time, so
+    waiting for a free connection (the server falling behind) is part of it: no coordinated
+    omission. Returns latencies, errors and the seconds it took to send them all."""
+    pool: asyncio.Queue = asyncio.Queue()
+    opened = [await asyncio.open_connection("127.0.0.1", port) for _ in range(connections)]
+    for connection in opened:
+        pool.put_nowait(connection)
+    latencies: list[float] = []
+    errors: list[str] = []
+
+    async def one(request: bytes, due: float) -> None:
+        reader, writer = await pool.get()
+        try:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            body = await reader.readexactly(length)
+            latencies.append(time.perf_counter() - due)
+            if not head.startswith(b"HTTP/1.1 200") or b'"errors"' in body[:200]:
+                errors.append(body[:200].decode(errors="replace"))
+        finally:
+            pool.put_nowait((reader, writer))
+
+    tasks = []
+    started = time.perf_counter()
+    total = int(rate * seconds)
+    sent = 0
+    while sent < total:
+        due_now = min(total, int((time.perf_counter() - started) * rate) + 1)
+        while sent < due_now:
+            request = next(requests, None)
+            if request is None:
+                total = sent
+                break
+            tasks.append(asyncio.ensure_future(one(request, started + sent / rate)))
+            sent += 1
+        await asyncio.sleep(0.0005)
+    sending = time.perf_counter() - started
+    # the backlog is bounded by the run: what has not finished 10 s after the last send fails
+    done, pending = await asyncio.wait(tasks, timeout=10)
+    for task in pending:
+        task.cancel()
+        errors.append("no answer within 10 s of the end of the run")
+    for _, writer in opened:
+        writer.close()
+    return latencies, errors, sending
+
+
 async def cache_counts(port: int) -> dict[str, float]:
     """Answer-cache hits and misses from /metrics (empty for servers without it)."""
     try:
@@ -108,7 +171,12 @@ async def _cache_counts(port: int) -> dict[str, float]:
 
 
 async def load(
-    port: int, requests: list[bytes], seconds: float, connections: int, warm: bool
+    port: int,
+    requests: list[bytes],
+    seconds: float,
+    connections: int,
+    warm: bool,
+    rate: float | None = None,
 ) -> dict:
     """Shoppers are asked for in one shuffled round after another, shared by all connections:
     the first round meets an empty answer cache, later rounds (within its 30 s) do not."""
@@ -131,10 +199,13 @@ async def load(
         await one_connection(port, iter(unknown), time.perf_counter() + 2.0, [], [])
     before = await cache_counts(port)
     started = time.perf_counter()
-    deadline = started + seconds
-    await asyncio.gather(
-        *(one_connection(port, shared, deadline, latencies, errors) for _ in range(connections))
-    )
+    if rate is None:  # closed loop: as fast as the server answers
+        deadline = started + seconds
+        await asyncio.gather(
+            *(one_connection(port, shared, deadline, latencies, errors) for _ in range(connections))
+        )
+    else:
+        latencies, errors, _ = await open_loop(port, shared, rate, seconds, connections)
     elapsed = time.perf_counter() - started
     after = await cache_counts(port)
     latencies.sort()
@@ -170,14 +241,22 @@ def wait_ready(port: int, process: subprocess.Popen, timeout: float = 180) -> No
 
 
 def measure(
-    name: str, command: list[str], port: int, query: str, users: list[str], args, warm: bool = False
+    name: str,
+    command: list[str],
+    port: int,
+    query: str,
+    users: list[str],
+    args,
+    warm: bool = False,
+    rate: float | None = None,
 ) -> dict:
     env = {**os.environ, "GRAPHREC_STORE": args.store}
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     try:
         wait_ready(port, process)
         requests = [request_bytes(port, query, u) for u in users]
-        result = asyncio.run(load(port, requests, args.seconds, args.connections, warm))
+        connections = args.connections if rate is None else args.open_connections
+        result = asyncio.run(load(port, requests, args.seconds, connections, warm, rate))
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -186,7 +265,7 @@ def measure(
             process.kill()
     result["name"] = name
     print(
-        f"{name:34s} {result['rps']:8.0f} req/s  p50 {result['p50_ms']:6.2f} ms  "
+        f"{name:48s} {result['rps']:8.0f} req/s  p50 {result['p50_ms']:6.2f} ms  "
         f"p95 {result['p95_ms']:6.2f} ms  p99 {result['p99_ms']:6.2f} ms  "
         f"({result['requests']} requests, {result['errors']} errors"
         + (
@@ -210,6 +289,15 @@ def main() -> None:
     parser.add_argument(
         "--returning", type=int, default=2000, help="shoppers in the returning-shopper run"
     )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=1000.0,
+        help="requests/s offered in the open-loop runs (0: none)",
+    )
+    parser.add_argument(
+        "--open-connections", type=int, default=64, help="connection pool of the open-loop runs"
+    )
     parser.add_argument("--skip-naive", action="store_true")
     args = parser.parse_args()
 
@@ -222,12 +310,34 @@ def main() -> None:
     graphrec = [sys.executable, "-m", "graphrec.cli", "serve", "--artifact", args.artifact]
     results = []
 
-    def run(name: str, command: list[str], query: str, shoppers: list[str], warm: bool) -> None:
+    def run(
+        name: str,
+        command: list[str],
+        query: str,
+        shoppers: list[str],
+        warm: bool,
+        rate: float | None = None,
+    ) -> dict:
         port = free_port()
         command = [part.replace("PORT", str(port)) for part in command]
-        results.append(measure(name, command, port, query, shoppers, args, warm))
+        result = measure(name, command, port, query, shoppers, args, warm, rate)
+        if rate is None:
+            results.append(result)
+        return result
 
     served = [*graphrec, "--port", "PORT"]
+    if args.rate > 0:  # open loop: the latency a shop sees at this rate
+        offered = f"{args.rate:,.0f} req/s offered"
+        run(f"graphrec, new shoppers, {offered}", served, QUERY, everyone, False, args.rate)
+        run(
+            f"graphrec, {len(returning):,} returning shoppers, {offered}",
+            served,
+            QUERY,
+            returning,
+            True,
+            args.rate,
+        )
+    # closed loop: as many as the server answers
     run("graphrec, new shoppers", served, QUERY, everyone, False)
     run(f"graphrec, {len(returning):,} returning shoppers", served, QUERY, returning, True)
     run("graphrec, Strawberry executor", [*served, "--no-fast-path"], QUERY, everyone, False)

@@ -87,7 +87,8 @@ class _Generator:
     costs one call per non-shared object and none per shared one, list or leaf."""
 
     def __init__(self) -> None:
-        self.scope: dict[str, Any] = {}
+        # a shared object is kept as its JSON text: orjson copies it instead of walking it
+        self.scope: dict[str, Any] = {"Fragment": orjson.Fragment, "dumps": orjson.dumps}
         self.count = 0
 
     def fresh(self, prefix: str) -> str:
@@ -139,7 +140,8 @@ class _Generator:
             display = self.display(kind, selection, "o")
             self.function(
                 fill,
-                f"def {fill}(o):\n    o.__dict__[{memo!r}] = out = {display}\n    return out\n",
+                f"def {fill}(o):\n    o.__dict__[{memo!r}] = out = Fragment(dumps({display}))\n"
+                "    return out\n",
             )
             if simple:
                 return f"({value}.__dict__.get({memo!r}) or {fill}({value}))"
