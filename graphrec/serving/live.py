@@ -11,7 +11,7 @@ users that arrive while serving are appended.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -22,8 +22,9 @@ from graphrec.graph.snapshot import Snapshot
 DAY = 86_400
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
+    """One interaction of a shopper, in memory (a tuple: answers build dozens of them)."""
+
     item: int
     kind: str
     ts: int
@@ -159,11 +160,11 @@ class LiveGraph:
             end = min(end, start + max(limit - len(events), 0))
         names = self.kind_names
         events.extend(
-            Event(int(i), names[int(k)], int(t))
+            Event(i, names[k], t)
             for i, k, t in zip(
-                self.hist_items[start:end],
-                self.hist_kind[start:end],
-                self.hist_ts[start:end],
+                self.hist_items[start:end].tolist(),
+                self.hist_kind[start:end].tolist(),
+                self.hist_ts[start:end].tolist(),
                 strict=True,
             )
         )
