@@ -73,6 +73,16 @@ class Metrics:
             ["result"],
             registry=self.registry,
         )
+        self._children: dict[tuple[str, int], tuple[Any, Any]] = {}
+
+    def observe(self, path: str, status: int, seconds: float) -> None:
+        """Count a request and its latency (label lookups done once per path and status)."""
+        children = self._children.get((path, status))
+        if children is None:
+            children = (self.requests.labels(path, str(status)), self.latency.labels(path))
+            self._children[(path, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
 
 class App:
@@ -134,8 +144,7 @@ class App:
             else:
                 await _json(tracked, 404, {"error": f"no route {path}"})
         finally:
-            self.metrics.requests.labels(label, str(status["code"])).inc()
-            self.metrics.latency.labels(label).observe(time.perf_counter() - started)
+            self.metrics.observe(label, status["code"], time.perf_counter() - started)
 
     async def _fast(self, scope: Scope, receive: Any, send: Any) -> bool:
         """Answer a POST through a compiled plan; False to hand the request to Strawberry."""
