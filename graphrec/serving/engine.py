@@ -358,6 +358,7 @@ class Engine:
                 queries[user] = self._user_query(user, recent)[0]
                 valid[user] = True
         ranked = np.zeros((users, width), dtype=np.int32)
+        ranked_scores = np.zeros((users, width), dtype=np.float32)
         rows = np.flatnonzero(valid)
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
@@ -368,9 +369,15 @@ class Engine:
                 part = np.tile(np.arange(width), (len(chunk), 1))
             part.sort(axis=1)  # ties go to the lower index, as _top does
             best = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
-            ranked[chunk] = np.take_along_axis(part, best, axis=1)
+            ranked[chunk] = order = np.take_along_axis(part, best, axis=1)
+            ranked_scores[chunk] = np.take_along_axis(scores, order, axis=1)
         self._pre = _Precomputed(
-            queries, ranked, valid, dict(live.user_versions), self._precompute_stamp()
+            queries,
+            ranked,
+            ranked_scores,
+            valid,
+            dict(live.user_versions),
+            self._precompute_stamp(),
         )
         return len(rows)
 
@@ -386,7 +393,7 @@ class Engine:
             cfg.session_items,
         )
 
-    def _precomputed(self, user: int | None) -> tuple[np.ndarray, np.ndarray] | None:
+    def _precomputed(self, user: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         pre = self._pre
         if pre is None or user is None or user >= len(pre.valid) or not pre.valid[user]:
             return None
@@ -398,7 +405,7 @@ class Engine:
         if pre.stamp != self._precompute_stamp():
             self._pre = None  # a new item or new session settings: every entry is stale
             return None
-        return pre.queries[user], pre.ranked[user]
+        return pre.queries[user], pre.ranked[user], pre.scores[user]
 
     def _personal(
         self,
@@ -414,12 +421,14 @@ class Engine:
         live = self.live
         wanted = max(cfg.candidates, k * 3)
         pool = None
+        stored: np.ndarray | None = None  # the pool's scores, when they were precomputed
         ready = self._precomputed(user)
         if ready is not None:  # the shopper as loaded: their ranked candidates are stored
-            query, ranked = ready
-            kept = ranked[allowed[ranked]]
+            query, ranked, ranked_scores = ready
+            keep = allowed[ranked]
+            kept = ranked[keep]
             if len(kept) >= wanted or len(ranked) == live.num_items:
-                pool = kept[:wanted]
+                pool, stored = kept[:wanted], ranked_scores[keep][:wanted]
         raw: np.ndarray | None = None
         if pool is None:
             query, _ = self._user_query(user, recent)
@@ -451,17 +460,23 @@ class Engine:
             )
             extra.append(trending[allowed[trending]])
         added = np.concatenate(extra) if extra else np.zeros(0, dtype=np.int64)
-        if len(added):
-            in_pool[added] = True
-            pool = np.flatnonzero(in_pool)
+        if len(added):  # the pool in item order from here on
+            new = np.unique(added[~in_pool[added]])
+            pool = np.concatenate([pool, new])
+            order = np.argsort(pool, kind="stable")
+            pool = pool[order]
+            if stored is not None:  # only the new members need the (cache-cold) product
+                stored = np.concatenate([stored, self.vectors.take(new, axis=0) @ query])[order]
         if raw is not None:
             pool = pool[np.isfinite(raw[pool])]
         if len(pool) == 0:
             return pool, np.zeros(0), set()
         # every item of the pool is allowed: score just these
-        scores = (raw[pool] if raw is not None else self.vectors.take(pool, axis=0) @ query).astype(
-            np.float64
-        )
+        if raw is not None:
+            scores = raw[pool].astype(np.float64)
+        else:  # precomputed: a pool without raw scores has stored ones
+            assert stored is not None
+            scores = stored.astype(np.float64)
         centred = scores - scores.sum() / len(scores)
         z = centred / (math.sqrt(centred @ centred / len(centred)) + 1e-9)
         bonus = np.log1p(evidence[pool])
@@ -1022,6 +1037,7 @@ PRECOMPUTE_MARGIN = 64
 class _Precomputed:
     queries: np.ndarray
     ranked: np.ndarray
+    scores: np.ndarray
     valid: np.ndarray
     versions: dict[str, int]
     stamp: tuple[Any, ...]
