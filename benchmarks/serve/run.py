@@ -296,6 +296,12 @@ def main() -> None:
         help="requests/s offered in the open-loop runs (0: none)",
     )
     parser.add_argument(
+        "--new-rate",
+        type=float,
+        default=600.0,
+        help="requests/s offered in one more open-loop run of new shoppers (0: none)",
+    )
+    parser.add_argument(
         "--open-connections", type=int, default=64, help="connection pool of the open-loop runs"
     )
     parser.add_argument("--skip-naive", action="store_true")
@@ -337,6 +343,9 @@ def main() -> None:
             True,
             args.rate,
         )
+    if args.new_rate > 0:
+        offered = f"{args.new_rate:,.0f} req/s offered"
+        run(f"graphrec, new shoppers, {offered}", served, QUERY, everyone, False, args.new_rate)
     # closed loop: as many as the server answers
     run("graphrec, new shoppers", served, QUERY, everyone, False)
     run(f"graphrec, {len(returning):,} returning shoppers", served, QUERY, returning, True)
