@@ -208,7 +208,9 @@ class FastPath:
         self.plans: OrderedDict[str, Plan | None] = OrderedDict()
         #: Serialised ``recommendations`` answers: bytes, not objects, so the cyclic garbage
         #: collector never has to walk them.
-        self.answers: dict[tuple[Any, ...], tuple[float, bytes, str, str, str, list[str]]] = {}
+        self.answers: dict[
+            tuple[Any, ...], tuple[float, bytes, str, str, str, tuple[str, ...]]
+        ] = {}
         self.hits = 0
         self.misses = 0
 
@@ -332,13 +334,15 @@ class FastPath:
     def _remember(self, key: tuple[Any, ...], body: bytes, answer: Any) -> None:
         if not answer.recommendation_id or answer.recommendation_id.encode() not in body:
             return  # the query does not ask for the id: nothing to renew, nothing to reuse
+        # only atomic values, in tuples: the garbage collector stops tracking such an entry
+        # at its first pass (100,000 tracked entries made each full collection a long pause)
         self.answers[key] = (
             time.monotonic(),
             body,
             answer.recommendation_id,
             answer.user_id,
             answer.strategy.value,
-            [r.item.id for r in answer.items],
+            tuple(r.item.id for r in answer.items),
         )
         if len(self.answers) > self.service.engine.config.answer_cache_size:
             self.answers.pop(next(iter(self.answers)))  # the oldest

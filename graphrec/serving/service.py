@@ -12,7 +12,7 @@ import functools
 import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -127,6 +127,7 @@ class Service:
                 if vector is not None:
                     engine.set_vector(int(index), vector)
         engine.precompute_candidates()
+        engine.prepare_views()
         return engine
 
     @functools.cache  # noqa: B019 - one artifact per service, kept as long as it is
@@ -390,7 +391,7 @@ class Service:
             [r.item.id for r in answer.items],
         )
 
-    def log_answer(self, rec_id: str, user_id: str, group: str, items: list[str]) -> None:
+    def log_answer(self, rec_id: str, user_id: str, group: str, items: Sequence[str]) -> None:
         row = {
             "rec": rec_id,
             "user": self.pseudonym(user_id),
