@@ -7,6 +7,7 @@ lipstick and mascara. BOUGHT_WITH (intent kinds, >= 2 shoppers): serum-cream 2, 
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -559,6 +560,23 @@ def test_a_privacy_delete_retires_every_reused_answer(service: Service) -> None:
     after = fast.try_execute(body) or b""
     assert (fast.misses, fast.hits) == (2, 0)
     assert b'"dave"' not in after
+
+
+def test_serving_leaves_the_garbage_collector_little_to_walk(service: Service) -> None:
+    # what answers share is made at load (so a server freezes it with what it loaded) ...
+    engine = service.engine
+    assert len(engine._item_cache) == len(engine._node_cache) == engine.live.num_items
+    assert len(engine.live._shopper_sets) == engine.live.num_items
+    # ... and a kept answer holds only atomic values: the collector stops tracking it
+    fast = FastPath(schema, service)
+    for user in ("alice", "bob", "carol", "dave", "nobody"):
+        fast.try_execute(orjson.dumps({"query": RECS, "variables": {"user": user, "k": 3}}))
+    gc.collect()  # untracks the inner tuples ...
+    gc.collect()  # ... then the tuples that hold them
+    assert len(fast.answers) == 5
+    assert not any(
+        gc.is_tracked(entry) or gc.is_tracked(key) for key, entry in fast.answers.items()
+    )
 
 
 class Outage:
