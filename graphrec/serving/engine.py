@@ -88,7 +88,7 @@ class EngineConfig:
     answer_ttl_s: float = 30.0
     answer_cache_size: int = 100_000
     #: Shoppers up to which :meth:`Engine.precompute_candidates` runs at load (0: never);
-    #: it keeps about 1.3 KB per shopper.
+    #: it keeps about 2.3 KB per shopper.
     precompute_users: int = 200_000
 
 
