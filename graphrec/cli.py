@@ -435,8 +435,17 @@ def serve(
         if not settings.api_key:
             errors.print("GRAPHREC_API_KEY is not set: mutations are refused.")
         app_ = App(service, api_key=settings.api_key, graphiql=dev, fast_path=fast_path)
-        gc.collect()
-        gc.freeze()  # the loaded graph is long-lived: keep the cyclic GC from rescanning it
+
+        def freeze() -> None:
+            """What is loaded is long-lived: keep the cyclic GC from rescanning it. After a
+            reload, the old memory is unfrozen first so that it can be collected (an engine
+            with a GraphSAGE encoder is a reference cycle)."""
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+
+        freeze()
+        service.after_reload = freeze
         # One request's products are small: BLAS threads only spin against the event loop and
         # whatever else runs on the machine (under load, the scoring product took 4x longer with
         # two threads: 20 % of a request against 7 %, sampled with py-spy).

@@ -93,6 +93,9 @@ class Service:
             )
         #: Bumped by :meth:`reload`: answers made before it are not reused after it.
         self.generation = 0
+        #: Called after :meth:`reload` swapped the memory in (``graphrec serve`` freezes the
+        #: new memory out of the garbage collector's way, as it does what it loads at start).
+        self.after_reload: Callable[[], None] | None = None
         config = config or EngineConfig()
         #: Rules from the deployment's file; the store's are added to them at every build.
         self.file_rules = list(config.rules)
@@ -147,6 +150,8 @@ class Service:
             with self.engine.lock:
                 self.engine = engine
                 self.generation += 1
+            if self.after_reload is not None:
+                self.after_reload()
         return engine
 
     def _inductive_vector(self, engine: Engine, index: int) -> np.ndarray | None:
