@@ -51,6 +51,11 @@ CACHE_SIZE = 256
 #: each is serialised once per plan.
 SHARED_TYPES = frozenset({"Item", "PathNode", "Brand", "Category", "PathRelationship"})
 _memo_ids = itertools.count()
+#: Memo keys ever handed out. Each keeps a JSON fragment on every shared object its plan
+#: serialises, for as long as the object lives; a shop sends a few documents, but a client
+#: sending endless new ones would otherwise grow memory without bound. Later plans serialise
+#: shared objects like the others.
+MAX_MEMOS = 512
 
 
 def _filter(raw: dict[str, Any] | None) -> RecFilter | None:
@@ -134,9 +139,10 @@ class _Generator:
     def object(
         self, kind: GraphQLObjectType, selection: SelectionSetNode, value: str, simple: bool
     ) -> str:
-        if kind.name in SHARED_TYPES:  # immutable, shared objects: serialise each once per plan
+        memo_id = next(_memo_ids) if kind.name in SHARED_TYPES else MAX_MEMOS
+        if memo_id < MAX_MEMOS:  # immutable, shared objects: serialise each once per plan
             # memo keys are unique across plans: two selections of one object must not meet
-            memo, fill = f"_plan{next(_memo_ids)}", self.fresh("fill")
+            memo, fill = f"_plan{memo_id}", self.fresh("fill")
             display = self.display(kind, selection, "o")
             self.function(
                 fill,

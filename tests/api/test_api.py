@@ -494,6 +494,23 @@ def test_fast_path_answers_as_strawberry(service: Service) -> None:
     assert fast.try_execute(b"not json") is None
 
 
+def test_plans_past_the_memo_budget_answer_the_same_without_memos(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import graphrec.api.fast as fast_module
+
+    query = "{ trending(k: 2) { item { id title brand { name } } } }"
+    expected = ok(service, query)
+    monkeypatch.setattr(fast_module, "MAX_MEMOS", 0)  # every memo key is spent
+    fast = FastPath(schema, service)
+    answer = fast.try_execute(orjson.dumps({"query": query}))
+    assert answer is not None and orjson.loads(answer)["data"] == expected
+    engine = service.engine
+    for entry in expected["trending"]:
+        item = engine.item(engine.live.item_index[entry["item"]["id"]])
+        assert not [key for key in vars(item) if key.startswith("_plan")]
+
+
 def test_http(service: Service) -> None:
     client = TestClient(App(service, api_key=API_KEY))
     assert client.get("/health").json() == {"status": "ok"}
