@@ -9,6 +9,7 @@ overhead; every other request goes through Strawberry.
 from __future__ import annotations
 
 import hmac
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from graphrec.api.schema import schema
 from graphrec.serving.service import Service
 
 Scope = dict[str, Any]
+log = logging.getLogger(__name__)
 
 
 class _GraphQL(GraphQL):  # type: ignore[type-arg]
@@ -161,7 +163,11 @@ class App:
         if self.fast is not None and headers.get(b"content-type", b"").startswith(
             b"application/json"
         ):
-            answer = self.fast.try_execute(body)
+            try:
+                answer = self.fast.try_execute(body)
+            except Exception:  # noqa: BLE001 - a fault in a plan: Strawberry answers instead
+                log.exception("compiled plan failed; answering through Strawberry")
+                answer = None
         if answer is not None:
             self.metrics.fast.inc()
             await _respond(send, 200, answer, b"application/json")

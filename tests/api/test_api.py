@@ -534,6 +534,19 @@ def test_http(service: Service) -> None:
     assert "graphrec_graphql_fast_total 1.0" in metrics
 
 
+def test_a_fault_in_a_compiled_plan_is_answered_by_strawberry(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: FastPath, body: bytes) -> bytes | None:
+        raise RuntimeError("a bug in a plan")
+
+    monkeypatch.setattr(FastPath, "try_execute", broken)
+    client = TestClient(App(service), raise_server_exceptions=False)
+    response = client.post("/graphql", json={"query": RECS, "variables": {"user": "alice", "k": 2}})
+    assert response.status_code == 200
+    assert len(response.json()["data"]["recommendations"]["items"]) == 2
+
+
 def test_schema_file_is_current() -> None:
     sdl = (Path(__file__).parents[2] / "api" / "schema.graphql").read_text()
     assert sdl == schema.as_str() + "\n", "api/schema.graphql is stale: run `graphrec schema`"
