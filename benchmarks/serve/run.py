@@ -265,7 +265,7 @@ def measure(
             process.kill()
     result["name"] = name
     print(
-        f"{name:48s} {result['rps']:8.0f} req/s  p50 {result['p50_ms']:6.2f} ms  "
+        f"{name:58s} {result['rps']:8.0f} req/s  p50 {result['p50_ms']:6.2f} ms  "
         f"p95 {result['p95_ms']:6.2f} ms  p99 {result['p99_ms']:6.2f} ms  "
         f"({result['requests']} requests, {result['errors']} errors"
         + (
@@ -305,6 +305,7 @@ def main() -> None:
         "--open-connections", type=int, default=64, help="connection pool of the open-loop runs"
     )
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--plot", type=Path, help="also draw the figures as a PNG here")
     args = parser.parse_args()
 
     import pyarrow.parquet as pq
@@ -315,6 +316,8 @@ def main() -> None:
     returning = everyone[: args.returning]
     graphrec = [sys.executable, "-m", "graphrec.cli", "serve", "--artifact", args.artifact]
     results = []
+
+    everything: list[dict] = []
 
     def run(
         name: str,
@@ -327,6 +330,7 @@ def main() -> None:
         port = free_port()
         command = [part.replace("PORT", str(port)) for part in command]
         result = measure(name, command, port, query, shoppers, args, warm, rate)
+        everything.append(result)
         if rate is None:
             results.append(result)
         return result
@@ -347,18 +351,63 @@ def main() -> None:
         offered = f"{args.new_rate:,.0f} req/s offered"
         run(f"graphrec, new shoppers, {offered}", served, QUERY, everyone, False, args.new_rate)
     # closed loop: as many as the server answers
-    run("graphrec, new shoppers", served, QUERY, everyone, False)
-    run(f"graphrec, {len(returning):,} returning shoppers", served, QUERY, returning, True)
-    run("graphrec, Strawberry executor", [*served, "--no-fast-path"], QUERY, everyone, False)
+    closed = f"{args.connections} connections"
+    run(f"graphrec, new shoppers, {closed}", served, QUERY, everyone, False)
+    run(
+        f"graphrec, {len(returning):,} returning shoppers, {closed}",
+        served,
+        QUERY,
+        returning,
+        True,
+    )
+    run(
+        f"graphrec, Strawberry executor, {closed}",
+        [*served, "--no-fast-path"],
+        QUERY,
+        everyone,
+        False,
+    )
     if not args.skip_naive:
         naive = [sys.executable, str(HERE / "naive.py"), args.artifact, "PORT"]
-        run("naive (Strawberry + top-k, no reasons)", naive, NAIVE_QUERY, everyone, False)
+        run(
+            f"naive (Strawberry + top-k, no reasons), {closed}", naive, NAIVE_QUERY, everyone, False
+        )
         base = results[-1]
         for r in results[:-1]:
             print(
                 f"{r['name']}: {r['rps'] / base['rps']:.1f}x the naive requests/s, "
                 f"p99 {base['p99_ms'] / r['p99_ms']:.1f}x lower"
             )
+    if args.plot:
+        plot(everything, args.plot)
+
+
+def plot(results: list[dict], path: Path) -> None:
+    """Requests/s and p50/p99 latency of every measurement, side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [r["name"].replace("graphrec, ", "") for r in results]
+    rows = range(len(results))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 0.55 * len(results) + 1.6), sharey=True)
+    left.barh(rows, [r["rps"] for r in results], color="#4c72b0")
+    for row, r in zip(rows, results, strict=True):
+        left.text(r["rps"], row, f" {r['rps']:,.0f}", va="center", fontsize=8)
+    left.set_xlabel("requests/s answered")
+    left.set_yticks(list(rows), names, fontsize=8)
+    left.invert_yaxis()
+    right.barh(rows, [r["p99_ms"] for r in results], color="#dd8452", label="p99")
+    right.barh(rows, [r["p50_ms"] for r in results], color="#55a868", label="p50")
+    right.axvline(15, color="black", linestyle="--", linewidth=1, label="target p99 15 ms")
+    right.set_xscale("log")
+    right.set_xlabel("latency, ms (log scale)")
+    right.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.suptitle("recommendations(k: 20) with reasons, one uvicorn worker, 2-core machine")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
