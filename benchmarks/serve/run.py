@@ -68,6 +68,21 @@ def request_bytes(port: int, query: str, user: str) -> bytes:
     return head.encode() + body
 
 
+async def exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes, errors: list[str]
+) -> None:
+    """Send one request and read its whole answer; a failed one goes to ``errors``."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    body = await reader.readexactly(length)
+    if not head.startswith(b"HTTP/1.1 200") or b'"errors"' in body[:200]:
+        errors.append(body[:200].decode(errors="replace"))
+
+
 async def one_connection(
     port: int, requests: Iterator[bytes], deadline: float, latencies: list[float], errors: list[str]
 ) -> None:
@@ -78,16 +93,8 @@ async def one_connection(
             if request is None:  # a finite round is over
                 break
             started = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            body = await reader.readexactly(length)
+            await exchange(reader, writer, request, errors)
             latencies.append(time.perf_counter() - started)
-            if not head.startswith(b"HTTP/1.1 200") or b'"errors"' in body[:200]:
-                errors.append(body[:200].decode(errors="replace"))
     finally:
         writer.close()
 
@@ -109,16 +116,8 @@ async def open_loop(
     async def one(request: bytes, due: float) -> None:
         reader, writer = await pool.get()
         try:
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            body = await reader.readexactly(length)
+            await exchange(reader, writer, request, errors)
             latencies.append(time.perf_counter() - due)
-            if not head.startswith(b"HTTP/1.1 200") or b'"errors"' in body[:200]:
-                errors.append(body[:200].decode(errors="replace"))
         finally:
             pool.put_nowait((reader, writer))
 

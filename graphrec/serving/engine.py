@@ -380,12 +380,13 @@ class Engine:
         return len(rows)
 
     def prepare_views(self) -> None:
-        """Build every item's view and path node, every brand's and category's node and every
-        item's shopper set now, at load, rather than on first use: made before the server
-        freezes what it loaded (``gc.freeze``), they stay out of the cyclic garbage
-        collector's way. Made while serving, 100,000 such objects made each full collection
-        a 100 ms pause in the middle of requests."""
+        """Build every item's view and path node, every brand's and category's node, every
+        item's shopper set and the stacked relationships now, at load, rather than on first
+        use: made before the server freezes what it loaded (``gc.freeze``), they stay out of
+        the cyclic garbage collector's way. Made while serving, 100,000 such objects made each
+        full collection a 100 ms pause in the middle of requests."""
         live = self.live
+        live.links()  # the stacked relationships, derived once
         for item in range(live.num_items):
             self.item(item)
             self._item_node(item)
@@ -746,26 +747,25 @@ class Engine:
         co_counts = blocks.get("co_counts", {}) if user is not None else {}
         similar_to = blocks.get("similar_to", {})
         by_brand, by_category = blocks["brands"], blocks["categories"]
-        titles, item_ids = live.titles, live.item_ids
         answers = []
         for item in items:
             target = self._item_node(item)
             out: list[Reason] = []
-            found = bought_with.get(item)
-            if found is not None and found[1] > 0 and recent[found[0]].item != item:
-                event, weight = recent[found[0]], float(found[1])
+            found = _edge_event(bought_with.get(item), recent, item)
+            if found is not None:
+                event, weight = found
                 out.append(
                     Reason(
                         kind=ReasonKind.BOUGHT_WITH,
-                        text=f"Bought together with {titles[event.item] or item_ids[event.item]} "
+                        text=f"Bought together with {_title(live, event.item)} "
                         f"by {_shoppers(weight)}",
                         support=weight,
                         path=self._edge_path(user_node, event, "BOUGHT_WITH", weight, target),
                     )
                 )
-            found = co_counts.get(item) if len(out) < limit else None
-            if found is not None and found[1] > 0 and recent[found[0]].item != item:
-                event = recent[found[0]]
+            found = _edge_event(co_counts.get(item), recent, item) if len(out) < limit else None
+            if found is not None:
+                event = found[0]
                 shopper = live.common_shopper(user, event.item, item)  # type: ignore[arg-type]
                 if shopper is not None:
                     other, count = shopper
@@ -773,7 +773,7 @@ class Engine:
                         Reason(
                             kind=ReasonKind.SIMILAR_SHOPPERS,
                             text=f"{_shoppers(count)} who chose "
-                            f"{titles[event.item] or item_ids[event.item]} also chose this",
+                            f"{_title(live, event.item)} also chose this",
                             support=float(count),
                             path=Path(
                                 nodes=[
@@ -792,13 +792,13 @@ class Engine:
                             ),
                         )
                     )
-            found = similar_to.get(item) if len(out) < limit else None
-            if found is not None and found[1] > 0 and recent[found[0]].item != item:
-                event, score = recent[found[0]], float(found[1])
+            found = _edge_event(similar_to.get(item), recent, item) if len(out) < limit else None
+            if found is not None:
+                event, score = found
                 out.append(
                     Reason(
                         kind=ReasonKind.SIMILAR_ITEM,
-                        text=f"Similar to {titles[event.item] or item_ids[event.item]}, "
+                        text=f"Similar to {_title(live, event.item)}, "
                         f"which you {VERBS.get(event.kind, 'chose')}",
                         support=score,
                         path=self._edge_path(user_node, event, "SIMILAR_TO", score, target),
@@ -814,7 +814,7 @@ class Engine:
                         Reason(
                             kind=ReasonKind.SAME_BRAND,
                             text=f"Same brand ({name}) as "
-                            f"{titles[match.item] or item_ids[match.item]}, "
+                            f"{_title(live, match.item)}, "
                             f"which you {VERBS.get(match.kind, 'chose')}",
                             support=1.0,
                             path=self._shared_path(user_node, match, node, "MADE_BY", target),
@@ -835,7 +835,7 @@ class Engine:
                     out.append(
                         Reason(
                             kind=ReasonKind.SAME_CATEGORY,
-                            text=f"In {name}, like {titles[event.item] or item_ids[event.item]}, "
+                            text=f"In {name}, like {_title(live, event.item)}, "
                             f"which you {VERBS.get(event.kind, 'chose')}",
                             support=1.0,
                             path=self._shared_path(user_node, event, node, "IN_CATEGORY", target),
@@ -998,6 +998,20 @@ def _rel(
 
 def _shoppers(count: float) -> str:
     return "1 shopper" if int(count) == 1 else f"{int(count)} shoppers"
+
+
+def _title(live: LiveGraph, item: int) -> str:
+    return live.titles[item] or live.item_ids[item]
+
+
+def _edge_event(
+    best: tuple[int, float] | None, recent: list[Event], item: int
+) -> tuple[Event, float] | None:
+    """The recent event behind an edge block's strongest edge to ``item`` and its value; None
+    when there is none, it is not positive, or the event is about ``item`` itself."""
+    if best is None or best[1] <= 0 or recent[best[0]].item == item:
+        return None
+    return recent[best[0]], float(best[1])
 
 
 def _distinct(history: Iterable[Event], limit: int) -> list[Event]:
