@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from enum import Enum
@@ -41,6 +40,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 
 from graphrec.api import schema as api
 from graphrec.serving.engine import RecFilter
+from graphrec.serving.engine import new_id as engine_new_id
 from graphrec.serving.service import Service
 
 Serializer = Callable[[Any], Any]
@@ -333,7 +333,7 @@ class FastPath:
             del self.answers[key]
             return key, None
         self.hits += 1
-        new_id = uuid.uuid4().hex
+        new_id = engine_new_id()
         self.service.log_answer(new_id, user, group, items)
         return key, body.replace(old_id.encode(), new_id.encode())
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import os
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +42,9 @@ from graphrec.serving.results import (
     Recommendation,
     Recommendations,
     Strategy,
+    new_path,
+    new_reason,
+    new_recommendation,
 )
 
 MAX_K = 100
@@ -264,7 +267,7 @@ class Engine:
             raise InvalidInput(f"explore must be in 0..0.5, got {explore}")
         flt = flt or RecFilter()
         live = self.live
-        rec_id = uuid.uuid4().hex
+        rec_id = new_id()
         with self.lock:
             user = live.user(user_id)
             history = live.history(user) if user is not None else []
@@ -290,7 +293,7 @@ class Engine:
             blocks["user_node"] = PathNode(label="User", id=user_id, name=None)
             reasons = self._reasons(user_id, recent, picked, explored, strategy, blocks)
             items = [
-                Recommendation(item=self.item(i), score=s, rank=rank, reasons=why)
+                new_recommendation(self.item(i), s, rank, why)
                 for rank, (i, s, why) in enumerate(zip(picked, values, reasons, strict=True), 1)
             ]
             answer = Recommendations(
@@ -467,7 +470,7 @@ class Engine:
             index, value = index[keep], value[keep]
             # same dtypes throughout: ufunc.at takes its fast loop (8x faster than with casts)
             np.maximum.at(evidence, index.astype(np.intp), value.astype(np.float64))
-            extra.append(index[~in_pool[index]])
+            extra.append(index)
         categories = {c for e in recent[:5] for c in live.item_categories[e.item]}
         if categories:
             trending = np.fromiter(
@@ -476,12 +479,18 @@ class Engine:
             extra.append(trending[allowed[trending]])
         added = np.concatenate(extra) if extra else np.zeros(0, dtype=np.int64)
         if len(added):  # the pool in item order from here on
-            new = np.unique(added[~in_pool[added]])
-            pool = np.concatenate([pool, new])
-            order = np.argsort(pool, kind="stable")
-            pool = pool[order]
+            fresh = np.zeros(live.num_items, dtype=bool)
+            fresh[added] = True
+            fresh &= ~in_pool
             if stored is not None:  # only the new members need the (cache-cold) product
-                stored = np.concatenate([stored, self.vectors.take(new, axis=0) @ query])[order]
+                dense = np.empty(live.num_items, dtype=stored.dtype)
+                dense[pool] = stored
+                new = np.flatnonzero(fresh)
+                dense[new] = self.vectors.take(new, axis=0) @ query
+            in_pool |= fresh
+            pool = np.flatnonzero(in_pool)
+            if stored is not None:
+                stored = dense[pool]
         if raw is not None:
             pool = pool[np.isfinite(raw[pool])]
         if len(pool) == 0:
@@ -613,11 +622,11 @@ class Engine:
         return out
 
     def _exploration_reason(self, item: int) -> Reason:
-        return Reason(
+        return new_reason(
             kind=ReasonKind.EXPLORATION,
             text="Something new to explore: picked to widen what you are shown",
             support=0.0,
-            path=Path(nodes=[self._item_node(item)], relationships=[]),
+            path=new_path(nodes=[self._item_node(item)], relationships=[]),
         )
 
     def _item_node(self, item: int) -> PathNode:
@@ -651,24 +660,24 @@ class Engine:
             category = live.item_categories[item][0]
             days = round(live.trending_window / DAY)
             count = float(live.trend[item])
-            return Reason(
+            return new_reason(
                 kind=ReasonKind.TRENDING,
                 text=f"Trending in {live.category_names[category]}: "
                 f"{_shoppers(count)} in the last {days} days",
                 support=count,
-                path=Path(
+                path=new_path(
                     nodes=[self._item_node(item), self._category_node(category)],
                     relationships=[_rel("IN_CATEGORY", 0, 1)],
                 ),
             )
         count = float(live.shoppers[item])
-        return Reason(
+        return new_reason(
             kind=ReasonKind.POPULAR,
             text=f"Popular: chosen by {_shoppers(count)}"
             if count
             else "In the catalogue, not chosen by anyone yet",
             support=count,
-            path=Path(nodes=[self._item_node(item)], relationships=[]),
+            path=new_path(nodes=[self._item_node(item)], relationships=[]),
         )
 
     def edge_blocks(self, recent: list[Event], items: list[int]) -> dict[str, Any]:
@@ -755,7 +764,7 @@ class Engine:
             if found is not None:
                 event, weight = found
                 out.append(
-                    Reason(
+                    new_reason(
                         kind=ReasonKind.BOUGHT_WITH,
                         text=f"Bought together with {_title(live, event.item)} "
                         f"by {_shoppers(weight)}",
@@ -770,12 +779,12 @@ class Engine:
                 if shopper is not None:
                     other, count = shopper
                     out.append(
-                        Reason(
+                        new_reason(
                             kind=ReasonKind.SIMILAR_SHOPPERS,
                             text=f"{_shoppers(count)} who chose "
                             f"{_title(live, event.item)} also chose this",
                             support=float(count),
-                            path=Path(
+                            path=new_path(
                                 nodes=[
                                     user_node,
                                     self._item_node(event.item),
@@ -796,7 +805,7 @@ class Engine:
             if found is not None:
                 event, score = found
                 out.append(
-                    Reason(
+                    new_reason(
                         kind=ReasonKind.SIMILAR_ITEM,
                         text=f"Similar to {_title(live, event.item)}, "
                         f"which you {VERBS.get(event.kind, 'chose')}",
@@ -811,7 +820,7 @@ class Engine:
                     name = live.brand_names[brand]
                     node = self._brand_node(brand)
                     out.append(
-                        Reason(
+                        new_reason(
                             kind=ReasonKind.SAME_BRAND,
                             text=f"Same brand ({name}) as "
                             f"{_title(live, match.item)}, "
@@ -833,7 +842,7 @@ class Engine:
                     name = live.category_names[category]
                     node = self._category_node(category)
                     out.append(
-                        Reason(
+                        new_reason(
                             kind=ReasonKind.SAME_CATEGORY,
                             text=f"In {name}, like {_title(live, event.item)}, "
                             f"which you {VERBS.get(event.kind, 'chose')}",
@@ -848,7 +857,7 @@ class Engine:
         self, user_node: PathNode, event: Event, rel: str, value: float, target: PathNode
     ) -> Path:
         """user -> their item -[rel {value}]-> item: an item-to-item edge."""
-        return Path(
+        return new_path(
             nodes=[user_node, self._item_node(event.item), target],
             relationships=[
                 _rel("INTERACTED", 0, 1, event.kind),
@@ -860,7 +869,7 @@ class Engine:
         self, user_node: PathNode, event: Event, node: PathNode, rel: str, target: PathNode
     ) -> Path:
         """user -> their item -[rel]-> node <-[rel]- item: a brand or category in common."""
-        return Path(
+        return new_path(
             nodes=[user_node, self._item_node(event.item), node, target],
             relationships=[
                 _rel("INTERACTED", 0, 1, event.kind),
@@ -978,6 +987,11 @@ def content_vector(
     return np.zeros(vectors.shape[1], dtype=np.float32)
 
 
+def new_id() -> str:
+    """A recommendation id: 128 random bits in hex, as uuid4's but 7x cheaper to make."""
+    return os.urandom(16).hex()
+
+
 def check_k(k: int) -> None:
     if not 1 <= k <= MAX_K:
         raise InvalidInput(f"k must be in 1..{MAX_K}, got {k}")
@@ -1043,11 +1057,11 @@ def _from_item(reason: Reason) -> Reason:
             _rel(r.type, r.start - 1, r.end - 1, r.kind, r.weight) for r in path.relationships[1:]
         ]
         text = reason.text.split(", which you")[0]
-        return Reason(
+        return new_reason(
             kind=reason.kind,
             text=text,
             support=reason.support,
-            path=Path(nodes=nodes, relationships=rels),
+            path=new_path(nodes=nodes, relationships=rels),
         )
     return reason
 

@@ -114,3 +114,37 @@ class User:
     id: str = strawberry.field(graphql_type=strawberry.ID)
     known_to_model: bool
     history: list[UserEvent] = strawberry.field(description="Newest first.")
+
+
+# -- fast constructors -------------------------------------------------------------------------
+# Strawberry's types are dataclasses with keyword-only ``__init__``s, which cost twice what
+# setting the attributes does; an answer makes about 50 reasons, their paths and 20
+# recommendations, so the hot path builds them with these (same objects, same fields).
+_new = object.__new__
+
+
+def new_path(nodes: list[PathNode], relationships: list[PathRelationship]) -> Path:
+    path = _new(Path)
+    path.nodes = nodes
+    path.relationships = relationships
+    return path
+
+
+def new_reason(kind: ReasonKind, text: str, support: float, path: Path) -> Reason:
+    reason = _new(Reason)
+    reason.kind = kind
+    reason.text = text
+    reason.support = support
+    reason.path = path
+    return reason
+
+
+def new_recommendation(
+    item: Item, score: float, rank: int, reasons: list[Reason]
+) -> Recommendation:
+    recommendation = _new(Recommendation)
+    recommendation.item = item
+    recommendation.score = score
+    recommendation.rank = rank
+    recommendation.reasons = reasons
+    return recommendation
