@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 import pytest
+from graphql import GraphQLError
 from starlette.testclient import TestClient
 
 from graphrec.api.app import App
@@ -492,6 +493,72 @@ def test_fast_path_answers_as_strawberry(service: Service) -> None:
         is None
     )
     assert fast.try_execute(b"not json") is None
+
+
+SCALAR_VARIABLES = """
+query Q($user: ID!, $k: Int = 3, $explore: Float, $diversity: Float = 0.5, $item: ID!) {
+  recommendations(userId: $user, k: $k, explore: $explore, diversity: $diversity) { strategy }
+  similarItems(itemId: $item) { rank }
+  trending(categoryId: null, k: 2) { rank }
+}"""
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"user": "alice", "item": "serum"},
+        {"user": 7, "item": "serum", "k": 2, "explore": 0, "diversity": None},
+        {"user": "alice", "item": "serum", "k": None, "explore": 0.25, "extra": [1]},
+        # not plainly valid: graphql-core coerces them, or reports the error
+        {"user": "alice", "item": "serum", "k": 2.0},
+        {"user": "alice", "item": "serum", "k": 2**31},
+        {"user": True, "item": "serum"},
+        {"user": None, "item": "serum"},
+        {"item": "serum"},
+        {"user": "alice", "item": "serum", "explore": "0.1"},
+        {"user": "alice", "item": "serum", "k": False},
+        {"user": 1.5, "item": "serum"},
+    ],
+)
+def test_plan_arguments_agree_with_graphql_core(service: Service, variables: Any) -> None:
+    """Scalar variables are bound without graphql-core; wherever that binding answers, it is
+    graphql-core's, and where it does not, graphql-core's coercion runs and reports."""
+    from graphql.execution.values import get_argument_values, get_variable_values
+
+    fast = FastPath(schema, service)
+    plan = fast.plan(SCALAR_VARIABLES, None)
+    assert plan is not None and plan.arguments is not None
+    coerced = get_variable_values(fast.schema, plan.operation.variable_definitions, variables)
+    if isinstance(coerced, list):
+        expected = None
+    else:
+        try:
+            expected = [get_argument_values(f, n, coerced) for _, _, n, f, _ in plan.roots]
+        except GraphQLError:
+            expected = None
+    bound = plan.arguments(variables)
+    assert bound is None or bound == expected
+    assert plan.bind(fast.schema, variables) == expected
+    if expected is None:  # Strawberry answers, with the error
+        assert (
+            fast.try_execute(orjson.dumps({"query": SCALAR_VARIABLES, "variables": variables}))
+            is None
+        )
+
+
+def test_plan_arguments_bind_without_graphql_core(service: Service) -> None:
+    fast = FastPath(schema, service)
+    plan = fast.plan(SCALAR_VARIABLES, None)
+    assert plan is not None and plan.arguments is not None
+    assert plan.arguments({"user": 7, "item": "serum", "explore": 0}) == [
+        {"userId": "7", "k": 3, "filter": None, "explore": 0.0, "diversity": 0.5},
+        {"itemId": "serum", "k": 10},
+        {"categoryId": None, "k": 2},
+    ]
+    assert plan.arguments({"user": "7", "item": "serum", "k": 2.0}) is None  # graphql-core's
+    # a document with an input-object variable is bound by graphql-core alone
+    recs = fast.plan(RECS, None)
+    assert recs is not None and recs.arguments is None
 
 
 def test_plans_past_the_memo_budget_answer_the_same_without_memos(
