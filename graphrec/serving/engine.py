@@ -42,9 +42,11 @@ from graphrec.serving.results import (
     Recommendation,
     Recommendations,
     Strategy,
+    new_node,
     new_path,
     new_reason,
     new_recommendation,
+    new_relationship,
 )
 
 MAX_K = 100
@@ -145,6 +147,8 @@ class Engine:
         #: The same for brands and categories.
         self._brand_nodes: dict[int, PathNode] = {}
         self._category_nodes: dict[int, PathNode] = {}
+        #: (item, trending) -> its shared popularity or trending reason
+        self._popularity_reasons: dict[tuple[int, bool], Reason] = {}
         self._rule_cache: tuple[tuple[Any, ...], np.ndarray] | None = None
         self._pre: _Precomputed | None = None
 
@@ -394,6 +398,8 @@ class Engine:
             self.item(item)
             self._item_node(item)
             live.shopper_set(item)
+            self._popularity_reason(item, trending=False)
+            self._popularity_reason(item, trending=True)
         for brand in range(len(live.brand_ids)):
             self._brand_node(brand)
         for category in range(len(live.category_ids)):
@@ -655,30 +661,42 @@ class Engine:
         return node
 
     def _popularity_reason(self, item: int, trending: bool) -> Reason:
+        """The item's trending reason (``trending``, when it trends) or its popularity reason.
+        Both are shared between answers until the count, the item or its category changes:
+        about half the items of an answer end with one."""
         live = self.live
-        if trending and live.trend[item] > 0 and live.item_categories[item]:
-            category = live.item_categories[item][0]
+        trends = trending and live.trend[item] > 0 and bool(live.item_categories[item])
+        count = float(live.trend[item] if trends else live.shoppers[item])
+        node = self._item_node(item)
+        category = self._category_node(live.item_categories[item][0]) if trends else None
+        key = (item, trends)
+        cached = self._popularity_reasons.get(key)
+        if (
+            cached is not None
+            and cached.support == count
+            and cached.path.nodes[0] is node
+            and (category is None or cached.path.nodes[1] is category)
+        ):
+            return cached
+        if category is not None:
             days = round(live.trending_window / DAY)
-            count = float(live.trend[item])
-            return new_reason(
-                kind=ReasonKind.TRENDING,
-                text=f"Trending in {live.category_names[category]}: "
-                f"{_shoppers(count)} in the last {days} days",
-                support=count,
-                path=new_path(
-                    nodes=[self._item_node(item), self._category_node(category)],
-                    relationships=[_rel("IN_CATEGORY", 0, 1)],
-                ),
+            reason = new_reason(
+                ReasonKind.TRENDING,
+                f"Trending in {category.name}: {_shoppers(count)} in the last {days} days",
+                count,
+                new_path([node, category], [_rel("IN_CATEGORY", 0, 1)]),
             )
-        count = float(live.shoppers[item])
-        return new_reason(
-            kind=ReasonKind.POPULAR,
-            text=f"Popular: chosen by {_shoppers(count)}"
-            if count
-            else "In the catalogue, not chosen by anyone yet",
-            support=count,
-            path=new_path(nodes=[self._item_node(item)], relationships=[]),
-        )
+        else:
+            reason = new_reason(
+                ReasonKind.POPULAR,
+                f"Popular: chosen by {_shoppers(count)}"
+                if count
+                else "In the catalogue, not chosen by anyone yet",
+                count,
+                new_path([node], []),
+            )
+        self._popularity_reasons[key] = reason
+        return reason
 
     def edge_blocks(self, recent: list[Event], items: list[int]) -> dict[str, Any]:
         """For each item-item relationship and each of ``items``: the recent event with the
@@ -788,9 +806,7 @@ class Engine:
                                 nodes=[
                                     user_node,
                                     self._item_node(event.item),
-                                    PathNode(
-                                        label="User", id=live.user_ids[other] or "", name=None
-                                    ),
+                                    new_node("User", live.user_ids[other] or "", None),
                                     target,
                                 ],
                                 relationships=[
@@ -861,7 +877,11 @@ class Engine:
             nodes=[user_node, self._item_node(event.item), target],
             relationships=[
                 _rel("INTERACTED", 0, 1, event.kind),
-                _rel(rel, 1, 2, None, value),
+                # shopper counts repeat, so their relationships are shared; similarity scores
+                # hardly ever do: caching those only churned the cache (a miss was 3 us)
+                _rel(rel, 1, 2, None, value)
+                if value.is_integer()
+                else new_relationship(rel, 1, 2, None, value),
             ],
         )
 
@@ -1007,7 +1027,7 @@ def _rel(
 ) -> PathRelationship:
     """Relationships on paths are few distinct values: one shared, never-changed object each
     (so the compiled plans serialise each once)."""
-    return PathRelationship(type=type, start=start, end=end, kind=kind, weight=weight)
+    return new_relationship(type, start, end, kind, weight)
 
 
 def _shoppers(count: float) -> str:

@@ -148,3 +148,27 @@ def new_recommendation(
     recommendation.rank = rank
     recommendation.reasons = reasons
     return recommendation
+
+
+def new_node(label: str, id: str, name: str | None) -> PathNode:  # noqa: A002 - the field
+    node = _new(PathNode)
+    node.label = label
+    node.id = id
+    node.name = name
+    return node
+
+
+def new_relationship(
+    type: str,  # noqa: A002 - the field
+    start: int,
+    end: int,
+    kind: str | None = None,
+    weight: float | None = None,
+) -> PathRelationship:
+    relationship = _new(PathRelationship)
+    relationship.type = type
+    relationship.start = start
+    relationship.end = end
+    relationship.kind = kind
+    relationship.weight = weight
+    return relationship

@@ -129,6 +129,31 @@ def test_unknown_shopper_gets_trending_never_an_error(service: Service) -> None:
     assert answer["items"][0]["reasons"][0]["kind"] == "TRENDING"
 
 
+def test_shared_trending_and_popular_reasons_follow_the_counts(service: Service) -> None:
+    """These reasons are shared between answers: an event must still change their counts."""
+
+    def first_reason(user: str) -> dict[str, Any]:
+        return recs(service, user, k=3)["items"][0]["reasons"][0]  # type: ignore[no-any-return]
+
+    assert first_reason("somebody-new") == {
+        **first_reason("somebody-new"),
+        "kind": "TRENDING",
+        "support": 3.0,
+    }
+    assert "3 shoppers in the last 7 days" in first_reason("somebody-new")["text"]
+    ok(
+        service,
+        """mutation($e: InteractionInput!) { recordInteraction(input: $e) { recorded } }""",
+        authorized=True,
+        e={"userId": "zed", "itemId": "serum", "kind": "purchase", "ts": 130},
+    )
+    after = first_reason("somebody-else")
+    assert (after["kind"], after["support"]) == ("TRENDING", 4.0)
+    assert "4 shoppers in the last 7 days" in after["text"]
+    popular = service.engine._popularity_reason(service.engine.item_index("serum"), False)
+    assert (popular.support, popular.text) == (4.0, "Popular: chosen by 4 shoppers")
+
+
 def test_an_event_changes_the_next_answer(service: Service, store: GraphStore) -> None:
     before = recs(service, "erin")
     assert before["strategy"] == "COLD_START"
