@@ -54,6 +54,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from graphrec.api import schema as api
 from graphrec.serving.engine import RecFilter
 from graphrec.serving.engine import new_id as engine_new_id
+from graphrec.serving.results import SHARED_MARK
 from graphrec.serving.service import Service
 
 Serializer = Callable[[Any], Any]
@@ -63,6 +64,9 @@ CACHE_SIZE = 256
 #: Types whose objects the engine shares between answers and replaces rather than changes:
 #: each is serialised once per plan.
 SHARED_TYPES = frozenset({"Item", "PathNode", "Brand", "Category", "PathRelationship"})
+#: Types whose objects are shared only sometimes: those marked shared (``results.share``, as
+#: the popularity reasons are) are serialised once per plan, the others each time.
+MARKED_TYPES = frozenset({"Reason"})
 _memo_ids = itertools.count()
 #: Memo keys ever handed out. Each keeps a JSON fragment on every shared object its plan
 #: serialises, for as long as the object lives; a shop sends a few documents, but a client
@@ -152,7 +156,19 @@ class _Generator:
     def object(
         self, kind: GraphQLObjectType, selection: SelectionSetNode, value: str, simple: bool
     ) -> str:
-        memo_id = next(_memo_ids) if kind.name in SHARED_TYPES else MAX_MEMOS
+        shared, marked = kind.name in SHARED_TYPES, kind.name in MARKED_TYPES
+        memo_id = next(_memo_ids) if shared or marked else MAX_MEMOS
+        if memo_id < MAX_MEMOS and marked:  # kept only for the objects marked shared
+            memo, fill = f"_plan{memo_id}", self.fresh("fill")
+            display = self.display(kind, selection, "o")
+            self.function(
+                fill,
+                f"def {fill}(o):\n    out = {display}\n"
+                f"    if {SHARED_MARK!r} in o.__dict__:\n"
+                f"        o.__dict__[{memo!r}] = out = Fragment(dumps(out))\n"
+                "    return out\n",
+            )
+            return f"({value}.__dict__.get({memo!r}) or {fill}({value}))"
         if memo_id < MAX_MEMOS:  # immutable, shared objects: serialise each once per plan
             # memo keys are unique across plans: two selections of one object must not meet
             memo, fill = f"_plan{memo_id}", self.fresh("fill")

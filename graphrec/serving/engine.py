@@ -47,6 +47,7 @@ from graphrec.serving.results import (
     new_reason,
     new_recommendation,
     new_relationship,
+    share,
 )
 
 MAX_K = 100
@@ -233,9 +234,7 @@ class Engine:
 
     def _allowed(self, flt: RecFilter) -> np.ndarray:
         live = self.live
-        ok = np.ones(live.num_items, dtype=bool)
-        if flt.in_stock_only:
-            ok &= live.in_stock
+        ok = live.in_stock.copy() if flt.in_stock_only else np.ones(live.num_items, dtype=bool)
         if flt.brands is not None:
             wanted = {live.brand_index[b] for b in flt.brands if b in live.brand_index}
             ok &= np.isin(np.asarray(live.brand), list(wanted))
@@ -695,7 +694,7 @@ class Engine:
                 count,
                 new_path([node], []),
             )
-        self._popularity_reasons[key] = reason
+        self._popularity_reasons[key] = share(reason)
         return reason
 
     def edge_blocks(self, recent: list[Event], items: list[int]) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import strawberry
 
@@ -114,6 +115,17 @@ class User:
     id: str = strawberry.field(graphql_type=strawberry.ID)
     known_to_model: bool
     history: list[UserEvent] = strawberry.field(description="Newest first.")
+
+
+#: Set in the ``__dict__`` of an object that the engine shares between answers and never
+#: changes (see :func:`share`): serialisers may keep its JSON on it.
+SHARED_MARK = "_shared"
+
+
+def share(obj: Any) -> Any:
+    """Mark ``obj`` as shared between answers and never changed."""
+    obj.__dict__[SHARED_MARK] = True
+    return obj
 
 
 # -- fast constructors -------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from graphrec.api.schema import schema
 from graphrec.errors import ConfigError, StoreUnavailable
 from graphrec.rules import Rule, load_rules
 from graphrec.serving.engine import EngineConfig, RecFilter
+from graphrec.serving.results import ReasonKind
 from graphrec.serving.service import EventInput, ItemInput, Service
 from graphrec.store.base import GraphBatch, GraphStore
 from tests.api.conftest import API_KEY
@@ -601,6 +602,32 @@ def test_plans_past_the_memo_budget_answer_the_same_without_memos(
     for entry in expected["trending"]:
         item = engine.item(engine.live.item_index[entry["item"]["id"]])
         assert not [key for key in vars(item) if key.startswith("_plan")]
+
+
+def test_plans_keep_the_json_of_shared_reasons_only(service: Service) -> None:
+    """Trending and popular reasons are shared between answers: a plan keeps their JSON on them
+    (and answers as Strawberry does); a shopper's own reasons are serialised each time."""
+    fast = FastPath(schema, service)
+    for user in ("somebody-new", "somebody-new", "bob"):
+        body = orjson.dumps({"query": RECS, "variables": {"user": user, "k": 4, "explore": 0.0}})
+        answer = orjson.loads(fast.try_execute(body) or b"")["data"]
+        expected = ok(service, RECS, user=user, k=4, explore=0.0)
+        for data in (answer, expected):
+            data["recommendations"]["recommendationId"] = "-"
+        assert answer == expected
+    engine = service.engine
+    shared = engine._popularity_reason(engine.item_index("serum"), trending=True)
+    assert [key for key in vars(shared) if key.startswith("_plan")]
+    plan = fast.plan(RECS, None)
+    assert plan is not None
+    answer = engine.recommend("bob", 4, explore=0.0)
+    plan.roots[0][4](answer)  # serialise it
+    reasons = [reason for item in answer.items for reason in item.reasons]
+    kinds = {reason.kind for reason in reasons}
+    assert ReasonKind.POPULAR in kinds and ReasonKind.SIMILAR_SHOPPERS in kinds
+    for reason in reasons:
+        kept = any(key.startswith("_plan") for key in vars(reason))
+        assert kept == (reason.kind is ReasonKind.POPULAR), reason
 
 
 def test_http(service: Service) -> None:
