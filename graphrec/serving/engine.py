@@ -701,45 +701,46 @@ class Engine:
         """For each item-item relationship and each of ``items``: the recent event with the
         strongest edge to it (the most recent on ties) and that edge's value."""
         live = self.live
+        brand_of, categories_of = live.brand, live.item_categories
         brands: dict[int, list[int]] = {}
         categories: dict[int, list[int]] = {}
         for position, event in enumerate(recent):  # the two newest events per brand/category
-            for key, index in [(live.brand[event.item], brands)] + [
-                (c, categories) for c in live.item_categories[event.item]
-            ]:
-                if key >= 0:
-                    seen = index.setdefault(key, [])
-                    if len(seen) < 2:
-                        seen.append(position)
+            brand = brand_of[event.item]
+            if brand >= 0:
+                seen = brands.get(brand)
+                if seen is None:
+                    brands[brand] = [position]
+                elif len(seen) < 2:
+                    seen.append(position)
+            for category in categories_of[event.item]:
+                seen = categories.get(category)
+                if seen is None:
+                    categories[category] = [position]
+                elif len(seen) < 2:
+                    seen.append(position)
         blocks: dict[str, Any] = {"brands": brands, "categories": categories}
         if not recent or not items:
             return blocks
-        rows = np.fromiter((event.item for event in recent), np.int64, len(recent))
-        wanted = np.zeros(live.num_items, dtype=bool)
-        wanted[items] = True
+        n = live.num_items
         links = live.links()  # every relationship at once: one slice per recent item
-        starts = links.indptr[rows]
-        lengths = links.indptr[rows + 1] - starts
+        indptr = links.indptr
+        slices = [(indptr[event.item], indptr[event.item + 1]) for event in recent]
+        columns = np.concatenate([links.indices[start:end] for start, end in slices])
+        wanted = np.zeros(3 * n, dtype=bool)  # the items' columns in each relationship
+        picked = np.asarray(items)
+        for code in range(len(live.LINKS)):
+            wanted[picked + code * n] = True
+        hits = np.flatnonzero(wanted[columns])
+        values = np.concatenate([links.data[start:end] for start, end in slices])[hits]
+        owner = np.repeat(np.arange(len(slices)), [end - start for start, end in slices])[hits]
         bests: list[dict[int, tuple[int, float]]] = [{} for _ in live.LINKS]
-        total = int(lengths.sum())
-        if total:
-            # every stored neighbour of every recent item, as positions into the matrix
-            offsets = np.cumsum(lengths) - lengths
-            spans = np.arange(total) + np.repeat(starts - offsets, lengths)
-            columns = links.indices[spans]
-            hits = np.flatnonzero(wanted[columns % live.num_items])
-            owner = np.repeat(np.arange(len(rows)), lengths)[hits]
-            n = live.num_items
-            for position, column, value in zip(
-                owner.tolist(),
-                columns[hits].tolist(),
-                links.data[spans[hits]].tolist(),
-                strict=True,
-            ):
-                code, other = divmod(column, n)
-                best = bests[code]
-                if other not in best or value > best[other][1]:
-                    best[other] = (position, value)
+        for position, column, value in zip(
+            owner.tolist(), columns[hits].tolist(), values.tolist(), strict=True
+        ):
+            code, other = divmod(column, n)
+            best = bests[code]
+            if other not in best or value > best[other][1]:
+                best[other] = (position, value)
         blocks.update(zip(live.LINKS, bests, strict=True))
         return blocks
 
