@@ -193,7 +193,7 @@ class LiveGraph:
 
     def evidence_links(self) -> sp.csr_matrix:
         """The graph evidence an item gives another: its bought-with shoppers or half its
-        co-interaction count, whichever is larger."""
+        co-interaction count, whichever is larger (float64, positive values only)."""
         return self._derived()[2]
 
     def _derived(self) -> tuple[int, sp.csr_matrix, sp.csr_matrix]:
@@ -203,6 +203,9 @@ class LiveGraph:
             )
             stacked.sort_indices()
             evidence = self.bought_with.maximum(self.co_counts * np.float32(0.5)).tocsr()
+            evidence = evidence.astype(np.float64)  # the dtype the engine gathers it into
+            evidence.data[evidence.data < 0] = 0.0
+            evidence.eliminate_zeros()  # only real evidence: every stored value is positive
             evidence.sort_indices()
             self._links = (self.num_items, stacked, evidence)
         return self._links
