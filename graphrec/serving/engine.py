@@ -141,7 +141,7 @@ class Engine:
         self._item_cache: dict[int, Item] = {}
         #: Embeds an item that arrived after training (GraphSAGE's network); None: content mean.
         self.item_encoder: Callable[[int], np.ndarray | None] | None = None
-        self._trend_cache: dict[int, tuple[int, list[int]]] = {}
+        self._trend_cache: dict[int, tuple[int, np.ndarray]] = {}
         # Item views and item path nodes are shared between answers and never changed in place:
         # an upsert replaces them (so serialisers may memoise them, see graphrec.api.fast).
         self._node_cache: dict[int, PathNode] = {}
@@ -321,7 +321,7 @@ class Engine:
             self.config.control_share,
         )
 
-    def _category_trending(self, category: int, n: int = 10) -> list[int]:
+    def _category_trending(self, category: int, n: int = 10) -> np.ndarray:
         """The category's ``n`` most trending in-stock items, cached until the graph changes."""
         live = self.live
         cached = self._trend_cache.get(category)
@@ -329,7 +329,7 @@ class Engine:
             return cached[1]
         members = np.asarray(live.category_items.get(category, []), dtype=np.int64)
         members = members[live.in_stock[members]]
-        top = members[_top(live.trend[members], n)].tolist() if len(members) else []
+        top = members[_top(live.trend[members], n)] if len(members) else members
         self._trend_cache[category] = (live.version, top)
         return top
 
@@ -470,11 +470,8 @@ class Engine:
             extra[index] = True
         categories = {c for e in recent[:5] for c in live.item_categories[e.item]}
         if categories:
-            extra[
-                np.fromiter(
-                    (i for c in categories for i in self._category_trending(c)), dtype=np.int64
-                )
-            ] = True
+            for category in categories:
+                extra[self._category_trending(category)] = True
         extra &= allowed  # graph evidence and trends on allowed items only
         if extra.any():  # the pool in item order from here on
             extra[pool] = False
