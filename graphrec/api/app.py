@@ -126,8 +126,10 @@ class App:
         label = path if path in ("/graphql", "/health", "/ready", "/metrics", "/shop") else "other"
         try:
             if path == "/graphql":
-                if not await self._fast(scope, receive, tracked):
+                if scope["method"] != "POST":
                     await self.graphql(scope, receive, tracked)  # type: ignore[arg-type]
+                elif await self._fast(scope, receive, send, tracked):
+                    status["code"] = 200  # sent untracked: one coroutine less per message
             elif path == "/health":
                 await _json(tracked, 200, {"status": "ok"})
             elif path == "/ready":
@@ -148,10 +150,9 @@ class App:
         finally:
             self.metrics.observe(label, status["code"], time.perf_counter() - started)
 
-    async def _fast(self, scope: Scope, receive: Any, send: Any) -> bool:
-        """Answer a POST through a compiled plan; False to hand the request to Strawberry."""
-        if scope["method"] != "POST":
-            return False
+    async def _fast(self, scope: Scope, receive: Any, send: Any, tracked: Any) -> bool:
+        """Answer a POST through a compiled plan (True), else through Strawberry (False),
+        which sends through ``tracked``."""
         body = b""
         more = True
         while more:
@@ -181,8 +182,8 @@ class App:
             replayed = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.graphql(scope, replay, send)
-        return True
+        await self.graphql(scope, replay, tracked)
+        return False
 
     async def _metrics(self, send: Any) -> None:
         live = self.service.engine.live
