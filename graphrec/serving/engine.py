@@ -23,7 +23,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -762,129 +762,102 @@ class Engine:
         co_counts = blocks.get("co_counts", {}) if user is not None else {}
         similar_to = blocks.get("similar_to", {})
         by_brand, by_category = blocks["brands"], blocks["categories"]
+        # what every reason from one recent event shares, made once per event
+        sources = [
+            _Source(
+                event.item,
+                self._item_node(event.item),
+                _title(live, event.item),
+                VERBS.get(event.kind, "chose"),
+                _rel("INTERACTED", 0, 1, event.kind),
+            )
+            for event in recent
+        ]
+        nodes, item_node = self._node_cache, self._item_node
         answers = []
         for item in items:
-            target = self._item_node(item)
+            target = nodes.get(item) or item_node(item)
             out: list[Reason] = []
-            found = _edge_event(bought_with.get(item), recent, item)
+            found = _edge_source(bought_with.get(item), sources, item)
             if found is not None:
-                event, weight = found
+                source, weight = found
                 out.append(
                     new_reason(
-                        kind=ReasonKind.BOUGHT_WITH,
-                        text=f"Bought together with {_title(live, event.item)} "
-                        f"by {_shoppers(weight)}",
-                        support=weight,
-                        path=self._edge_path(user_node, event, "BOUGHT_WITH", weight, target),
+                        ReasonKind.BOUGHT_WITH,
+                        f"Bought together with {source.title} by {_shoppers(weight)}",
+                        weight,
+                        _edge_path(user_node, source, "BOUGHT_WITH", weight, target),
                     )
                 )
-            found = _edge_event(co_counts.get(item), recent, item) if len(out) < limit else None
+            found = _edge_source(co_counts.get(item), sources, item) if len(out) < limit else None
             if found is not None:
-                event = found[0]
-                shopper = live.common_shopper(user, event.item, item)  # type: ignore[arg-type]
+                source = found[0]
+                shopper = live.common_shopper(user, source.item, item)  # type: ignore[arg-type]
                 if shopper is not None:
                     other, count = shopper
                     out.append(
                         new_reason(
-                            kind=ReasonKind.SIMILAR_SHOPPERS,
-                            text=f"{_shoppers(count)} who chose "
-                            f"{_title(live, event.item)} also chose this",
-                            support=float(count),
-                            path=new_path(
-                                nodes=[
+                            ReasonKind.SIMILAR_SHOPPERS,
+                            f"{_shoppers(count)} who chose {source.title} also chose this",
+                            float(count),
+                            new_path(
+                                [
                                     user_node,
-                                    self._item_node(event.item),
+                                    source.node,
                                     new_node("User", live.user_ids[other] or "", None),
                                     target,
                                 ],
-                                relationships=[
-                                    _rel("INTERACTED", 0, 1, event.kind),
-                                    _rel("INTERACTED", 2, 1),
-                                    _rel("INTERACTED", 2, 3),
-                                ],
+                                [source.interacted, _OTHER_CHOSE_IT, _OTHER_CHOSE_THIS],
                             ),
                         )
                     )
-            found = _edge_event(similar_to.get(item), recent, item) if len(out) < limit else None
+            found = _edge_source(similar_to.get(item), sources, item) if len(out) < limit else None
             if found is not None:
-                event, score = found
+                source, score = found
                 out.append(
                     new_reason(
-                        kind=ReasonKind.SIMILAR_ITEM,
-                        text=f"Similar to {_title(live, event.item)}, "
-                        f"which you {VERBS.get(event.kind, 'chose')}",
-                        support=score,
-                        path=self._edge_path(user_node, event, "SIMILAR_TO", score, target),
+                        ReasonKind.SIMILAR_ITEM,
+                        f"Similar to {source.title}, which you {source.verb}",
+                        score,
+                        _edge_path(user_node, source, "SIMILAR_TO", score, target),
                     )
                 )
             if len(out) < limit:
                 brand = live.brand[item]
-                match = _first_other(by_brand.get(brand, ()), recent, item)
+                match = _first_other(by_brand.get(brand, ()), sources, item)
                 if match is not None:
-                    name = live.brand_names[brand]
                     node = self._brand_node(brand)
                     out.append(
                         new_reason(
-                            kind=ReasonKind.SAME_BRAND,
-                            text=f"Same brand ({name}) as "
-                            f"{_title(live, match.item)}, "
-                            f"which you {VERBS.get(match.kind, 'chose')}",
-                            support=1.0,
-                            path=self._shared_path(user_node, match, node, "MADE_BY", target),
+                            ReasonKind.SAME_BRAND,
+                            f"Same brand ({live.brand_names[brand]}) as {match.title}, "
+                            f"which you {match.verb}",
+                            1.0,
+                            _shared_path(user_node, match, node, "MADE_BY", target),
                         )
                     )
             if len(out) < limit:
-                category_match: tuple[int, Event, int] | None = None
+                category_match: tuple[int, int] | None = None
                 for category in live.item_categories[item]:
                     for position in by_category.get(category, ()):
-                        if recent[position].item != item:  # the newest other event
+                        if sources[position].item != item:  # the newest other event
                             if category_match is None or position < category_match[0]:
-                                category_match = (position, recent[position], category)
+                                category_match = (position, category)
                             break
                 if category_match is not None:
-                    _, event, category = category_match
-                    name = live.category_names[category]
+                    source, category = sources[category_match[0]], category_match[1]
                     node = self._category_node(category)
                     out.append(
                         new_reason(
-                            kind=ReasonKind.SAME_CATEGORY,
-                            text=f"In {name}, like {_title(live, event.item)}, "
-                            f"which you {VERBS.get(event.kind, 'chose')}",
-                            support=1.0,
-                            path=self._shared_path(user_node, event, node, "IN_CATEGORY", target),
+                            ReasonKind.SAME_CATEGORY,
+                            f"In {live.category_names[category]}, like {source.title}, "
+                            f"which you {source.verb}",
+                            1.0,
+                            _shared_path(user_node, source, node, "IN_CATEGORY", target),
                         )
                     )
             answers.append(out)
         return answers
-
-    def _edge_path(
-        self, user_node: PathNode, event: Event, rel: str, value: float, target: PathNode
-    ) -> Path:
-        """user -> their item -[rel {value}]-> item: an item-to-item edge."""
-        return new_path(
-            nodes=[user_node, self._item_node(event.item), target],
-            relationships=[
-                _rel("INTERACTED", 0, 1, event.kind),
-                # shopper counts repeat, so their relationships are shared; similarity scores
-                # hardly ever do: caching those only churned the cache (a miss was 3 us)
-                _rel(rel, 1, 2, None, value)
-                if value.is_integer()
-                else new_relationship(rel, 1, 2, None, value),
-            ],
-        )
-
-    def _shared_path(
-        self, user_node: PathNode, event: Event, node: PathNode, rel: str, target: PathNode
-    ) -> Path:
-        """user -> their item -[rel]-> node <-[rel]- item: a brand or category in common."""
-        return new_path(
-            nodes=[user_node, self._item_node(event.item), node, target],
-            relationships=[
-                _rel("INTERACTED", 0, 1, event.kind),
-                _rel(rel, 1, 2),
-                _rel(rel, 3, 2),
-            ],
-        )
 
     def top_shoppers(self, k: int) -> list[str]:
         """The shoppers with the most events (a picker for demos and merchandisers)."""
@@ -1018,6 +991,11 @@ def _rel(
     return new_relationship(type, start, end, kind, weight)
 
 
+#: Another shopper chose the shopper's item (nodes[2] -> nodes[1]) and this one (-> nodes[3]).
+_OTHER_CHOSE_IT = _rel("INTERACTED", 2, 1)
+_OTHER_CHOSE_THIS = _rel("INTERACTED", 2, 3)
+
+
 def _shoppers(count: float) -> str:
     return "1 shopper" if int(count) == 1 else f"{int(count)} shoppers"
 
@@ -1026,14 +1004,51 @@ def _title(live: LiveGraph, item: int) -> str:
     return live.titles[item] or live.item_ids[item]
 
 
-def _edge_event(
-    best: tuple[int, float] | None, recent: list[Event], item: int
-) -> tuple[Event, float] | None:
+class _Source(NamedTuple):
+    """A recent event as its reasons show it."""
+
+    item: int
+    node: PathNode
+    title: str
+    verb: str
+    interacted: PathRelationship  # the shopper -> this item
+
+
+def _edge_source(
+    best: tuple[int, float] | None, sources: list[_Source], item: int
+) -> tuple[_Source, float] | None:
     """The recent event behind an edge block's strongest edge to ``item`` and its value; None
     when there is none, it is not positive, or the event is about ``item`` itself."""
-    if best is None or best[1] <= 0 or recent[best[0]].item == item:
+    if best is None or best[1] <= 0 or sources[best[0]].item == item:
         return None
-    return recent[best[0]], float(best[1])
+    return sources[best[0]], float(best[1])
+
+
+def _edge_path(
+    user_node: PathNode, source: _Source, rel: str, value: float, target: PathNode
+) -> Path:
+    """user -> their item -[rel {value}]-> item: an item-to-item edge."""
+    return new_path(
+        [user_node, source.node, target],
+        [
+            source.interacted,
+            # shopper counts repeat, so their relationships are shared; similarity scores
+            # hardly ever do: caching those only churned the cache (a miss was 3 us)
+            _rel(rel, 1, 2, None, value)
+            if value.is_integer()
+            else new_relationship(rel, 1, 2, None, value),
+        ],
+    )
+
+
+def _shared_path(
+    user_node: PathNode, source: _Source, node: PathNode, rel: str, target: PathNode
+) -> Path:
+    """user -> their item -[rel]-> node <-[rel]- item: a brand or category in common."""
+    return new_path(
+        [user_node, source.node, node, target],
+        [source.interacted, _rel(rel, 1, 2), _rel(rel, 3, 2)],
+    )
 
 
 def _distinct(history: Iterable[Event], limit: int) -> list[Event]:
@@ -1048,11 +1063,11 @@ def _distinct(history: Iterable[Event], limit: int) -> list[Event]:
     return out
 
 
-def _first_other(positions: Any, recent: list[Event], item: int) -> Event | None:
+def _first_other(positions: Any, sources: list[_Source], item: int) -> _Source | None:
     """The first of these recent events that is not about ``item`` itself."""
     for position in positions:
-        if recent[position].item != item:
-            return recent[position]
+        if sources[position].item != item:
+            return sources[position]
     return None
 
 
