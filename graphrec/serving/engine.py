@@ -145,7 +145,8 @@ class Engine:
         # Item views and item path nodes are shared between answers and never changed in place:
         # an upsert replaces them (so serialisers may memoise them, see graphrec.api.fast).
         self._node_cache: dict[int, PathNode] = {}
-        #: The same for brands and categories.
+        #: The same for shoppers, brands and categories.
+        self._user_nodes: dict[int, PathNode] = {}
         self._brand_nodes: dict[int, PathNode] = {}
         self._category_nodes: dict[int, PathNode] = {}
         #: (item, trending) -> its shared popularity or trending reason
@@ -176,6 +177,7 @@ class Engine:
 
     def forget(self, user: int) -> None:
         self.live.forget(user)
+        self._user_nodes.pop(user, None)
         if user < len(self.known_users):
             self.known_users[user] = False
             self.user_vectors[user] = 0.0
@@ -293,7 +295,9 @@ class Engine:
             chosen, scores = self._apply_pins(chosen, scores, allowed, k)
             picked, values = chosen.tolist(), scores.tolist()
             blocks = self.edge_blocks(recent, picked)
-            blocks["user_node"] = PathNode(label="User", id=user_id, name=None)
+            blocks["user_node"] = (
+                self._user_node(user) if user is not None else new_node("User", user_id, None)
+            )
             reasons = self._reasons(user_id, recent, picked, explored, strategy, blocks)
             items = [
                 new_recommendation(self.item(i), s, rank, why)
@@ -386,11 +390,12 @@ class Engine:
         return len(rows)
 
     def prepare_views(self) -> None:
-        """Build every item's view and path node, every brand's and category's node, every
-        item's shopper set and the stacked relationships now, at load, rather than on first
-        use: made before the server freezes what it loaded (``gc.freeze``), they stay out of
-        the cyclic garbage collector's way. Made while serving, 100,000 such objects made each
-        full collection a 100 ms pause in the middle of requests."""
+        """Build every item's view, path node and popularity reasons, every shopper's, brand's
+        and category's node, every item's shopper set and the stacked relationships now, at
+        load, rather than on first use: made before the server freezes what it loaded
+        (``gc.freeze``), they stay out of the cyclic garbage collector's way. Made while
+        serving, 100,000 such objects made each full collection a 100 ms pause in the middle of
+        requests."""
         live = self.live
         live.links()  # the stacked relationships, derived once
         for item in range(live.num_items):
@@ -399,6 +404,8 @@ class Engine:
             live.shopper_set(item)
             self._popularity_reason(item, trending=False)
             self._popularity_reason(item, trending=True)
+        for user in range(len(live.user_ids)):
+            self._user_node(user)
         for brand in range(len(live.brand_ids)):
             self._brand_node(brand)
         for category in range(len(live.category_ids)):
@@ -629,6 +636,12 @@ class Engine:
             self._node_cache[item] = node
         return node
 
+    def _user_node(self, user: int) -> PathNode:
+        node = self._user_nodes.get(user)
+        if node is None:
+            node = self._user_nodes[user] = new_node("User", self.live.user_ids[user] or "", None)
+        return node
+
     def _brand_node(self, brand: int) -> PathNode:
         node = self._brand_nodes.get(brand)
         if node is None:
@@ -804,7 +817,7 @@ class Engine:
                                 [
                                     user_node,
                                     source.node,
-                                    new_node("User", live.user_ids[other] or "", None),
+                                    self._user_node(other),
                                     target,
                                 ],
                                 [source.interacted, _OTHER_CHOSE_IT, _OTHER_CHOSE_THIS],

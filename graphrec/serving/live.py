@@ -11,6 +11,7 @@ users that arrive while serving are appended.
 
 from __future__ import annotations
 
+import heapq
 from typing import NamedTuple
 
 import numpy as np
@@ -20,6 +21,8 @@ import scipy.sparse as sp
 from graphrec.graph.snapshot import Snapshot
 
 DAY = 86_400
+#: Item pairs whose common shoppers are kept (about 100 bytes each) before starting afresh.
+COMMON_PAIRS = 200_000
 
 
 class Event(NamedTuple):
@@ -98,6 +101,9 @@ class LiveGraph:
         self.user_versions: dict[str, int] = {}
         self.catalogue_version = 0
         self._shopper_sets: dict[int, frozenset[int]] = {}
+        #: (item, item) -> (shoppers of both, the lowest, the next lowest or -1), kept until
+        #: any item's shoppers change
+        self._common: dict[tuple[int, int], tuple[int, int, int]] = {}
         self._links: tuple[int, sp.csr_matrix, sp.csr_matrix] | None = None
 
         n = len(self.item_ids)
@@ -213,13 +219,20 @@ class LiveGraph:
     def common_shopper(self, user: int, first: int, second: int) -> tuple[int, int] | None:
         """The lowest-numbered other shopper who had both items, and how many other shoppers
         had both."""
-        a, b = self.shopper_set(first), self.shopper_set(second)
-        both = a & b  # walks the smaller set
-        if user in both:
-            both = both - {user}
-        if not both:
-            return None
-        return min(both), len(both)
+        key = (first, second) if first < second else (second, first)
+        found = self._common.get(key)
+        if found is None:  # pairs repeat across shoppers: the set work is done once a pair
+            if len(self._common) >= COMMON_PAIRS:
+                self._common.clear()
+            both = self.shopper_set(first) & self.shopper_set(second)  # walks the smaller set
+            two = [*heapq.nsmallest(2, both), -1, -1]
+            found = self._common[key] = (len(both), two[0], two[1])
+        count, shopper, after = found
+        if user in self.shopper_set(first) and user in self.shopper_set(second):
+            count -= 1
+            if shopper == user:
+                shopper = after
+        return (shopper, count) if count > 0 else None
 
     def shopper_set(self, item: int) -> frozenset[int]:
         """:meth:`item_shoppers` as a set, kept until that item's shoppers change."""
@@ -276,6 +289,7 @@ class LiveGraph:
         self.live.setdefault(user, []).append(event)
         self.live_item_users.setdefault(event.item, []).append(user)
         self._shopper_sets.pop(event.item, None)
+        self._common.clear()
         self.shoppers[event.item] += 1
         self.now = max(self.now, event.ts)
         if event.ts >= self.now - self.trending_window:
@@ -296,6 +310,7 @@ class LiveGraph:
         self.hist_kind = np.delete(self.hist_kind, np.s_[start:end])
         self.forgotten.add(user)
         self._shopper_sets.clear()
+        self._common.clear()
 
     def upsert_item(
         self,

@@ -344,6 +344,34 @@ def test_similar_shoppers_counts_other_shoppers_only(service: Service, store: Gr
     assert_path_in_store(store, reason["path"])
 
 
+def test_common_shoppers_leave_out_the_asker_and_follow_events(service: Service) -> None:
+    live = service.engine.live
+    serum, cream = live.item_index["serum"], live.item_index["cream"]
+
+    def common(user: str) -> tuple[str | None, int] | None:
+        found = live.common_shopper(live.user_index[user], serum, cream)
+        return None if found is None else (live.user_ids[found[0]], found[1])
+
+    # alice and bob had both; the pair's answer is kept, the asker is left out of it
+    assert common("carol") == ("alice", 2)
+    assert common("alice") == ("bob", 1)
+    assert common("bob") == ("alice", 1)
+    assert live.common_shopper(live.user_index["bob"], cream, serum) == (
+        live.user_index["alice"],
+        1,
+    )
+    service.record(
+        [
+            EventInput(user_id="dave", item_id="serum", kind="purchase"),
+            EventInput(user_id="dave", item_id="cream", kind="purchase"),
+        ]
+    )
+    assert common("carol") == ("alice", 3)
+    assert common("alice") == ("bob", 2)
+    service.forget_user("alice")
+    assert common("carol") == ("bob", 2)
+
+
 def test_control_group_gets_popularity(service: Service) -> None:
     service.engine.config.control_share = 1.0
     answer = recs(service, "alice", k=2)
