@@ -380,6 +380,7 @@ class FastPath:
         self.answers: dict[
             tuple[Any, ...], tuple[float, bytes, str, str, str, tuple[str, ...]]
         ] = {}
+        self.answer_bytes = 0  # of the bodies in ``answers``
         self.hits = 0
         self.misses = 0
 
@@ -486,7 +487,7 @@ class FastPath:
             return key, None
         stored_at, body, old_id, user, group, items = entry
         if time.monotonic() - stored_at > ttl:
-            del self.answers[key]
+            self._drop(key)
             return key, None
         self.hits += 1
         new_id = engine_new_id()
@@ -496,18 +497,32 @@ class FastPath:
     def _remember(self, key: tuple[Any, ...], body: bytes, answer: Any) -> None:
         if not answer.recommendation_id or answer.recommendation_id.encode() not in body:
             return  # the query does not ask for the id: nothing to renew, nothing to reuse
+        config = self.service.engine.config
+        now = time.monotonic()
+        self._drop(key)
         # only atomic values, in tuples: the garbage collector stops tracking such an entry
         # at its first pass (100,000 tracked entries made each full collection a long pause)
         self.answers[key] = (
-            time.monotonic(),
+            now,
             body,
             answer.recommendation_id,
             answer.user_id,
             answer.strategy.value,
             tuple(r.item.id for r in answer.items),
         )
-        if len(self.answers) > self.service.engine.config.answer_cache_size:
-            self.answers.pop(next(iter(self.answers)))  # the oldest
+        self.answer_bytes += len(body)
+        # oldest first: drop the expired ones, then as many as the count and size limits need
+        while (oldest := next(iter(self.answers))) != key and (
+            now - self.answers[oldest][0] > config.answer_ttl_s
+            or len(self.answers) > config.answer_cache_size
+            or self.answer_bytes > config.answer_cache_bytes
+        ):
+            self._drop(oldest)
+
+    def _drop(self, key: tuple[Any, ...]) -> None:
+        entry = self.answers.pop(key, None)
+        if entry is not None:
+            self.answer_bytes -= len(entry[1])
 
 
 def _depth(selection: SelectionSetNode | None) -> int:

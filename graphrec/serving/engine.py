@@ -93,6 +93,8 @@ class EngineConfig:
     #: id) until their next event, a catalogue change, or this many seconds; 0 turns it off.
     answer_ttl_s: float = 30.0
     answer_cache_size: int = 100_000
+    #: ... and at most this many bytes of them (an answer with reasons is 20 to 40 KB at k=20)
+    answer_cache_bytes: int = 256 * 2**20
     #: Shoppers up to which :meth:`Engine.precompute_candidates` runs at load (0: never);
     #: it keeps about 2.3 KB per shopper.
     precompute_users: int = 200_000

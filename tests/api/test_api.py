@@ -43,6 +43,9 @@ query Recs($user: ID!, $k: Int!, $filter: RecommendationFilter, $explore: Float,
 }"""
 
 
+USERS = ("alice", "bob", "carol", "dave")
+
+
 def run(service: Service, query: str, authorized: bool = False, **variables: Any) -> Any:
     result = schema.execute_sync(
         query,
@@ -699,6 +702,34 @@ def test_a_fault_in_a_compiled_plan_is_answered_by_strawberry(
 def test_schema_file_is_current() -> None:
     sdl = (Path(__file__).parents[2] / "api" / "schema.graphql").read_text()
     assert sdl == schema.as_str() + "\n", "api/schema.graphql is stale: run `graphrec schema`"
+
+
+def test_reused_answers_are_bounded_by_bytes_and_age(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import graphrec.api.fast as fast_module
+
+    config = service.engine.config
+
+    def body(user: str) -> bytes:
+        return orjson.dumps({"query": RECS, "variables": {"user": user, "k": 3}})
+
+    def users(fast: FastPath) -> list[str]:
+        return [orjson.loads(key[1])["user"] for key in fast.answers]
+
+    size = {u: len(FastPath(schema, service).try_execute(body(u)) or b"") for u in USERS}
+    fast = FastPath(schema, service)
+    config.answer_cache_bytes = size["carol"] + size["dave"] + 1  # not bob's as well
+    for user in ("bob", "carol", "dave"):
+        fast.try_execute(body(user))
+    assert users(fast) == ["carol", "dave"]  # the oldest went first
+    assert fast.answer_bytes == size["carol"] + size["dave"]
+    fast.try_execute(body("dave"))  # reused: nothing changes
+    assert fast.hits == 1 and users(fast) == ["carol", "dave"]
+    later = fast_module.time.monotonic() + config.answer_ttl_s + 1
+    monkeypatch.setattr(fast_module.time, "monotonic", lambda: later)
+    fast.try_execute(body("alice"))  # the others are past their time: storing this drops them
+    assert users(fast) == ["alice"] and fast.answer_bytes == size["alice"]
 
 
 def test_fast_path_reuses_an_answer_until_the_shopper_acts(
