@@ -377,9 +377,11 @@ class FastPath:
         self.plans: OrderedDict[str, Plan | None] = OrderedDict()
         #: Serialised ``recommendations`` answers: bytes, not objects, so the cyclic garbage
         #: collector never has to walk them.
-        self.answers: dict[
+        #: oldest first; an OrderedDict, whose oldest entry is found at once (a dict's first
+        #: live entry, after many removed from its front, is found by walking past them)
+        self.answers: OrderedDict[
             tuple[Any, ...], tuple[float, bytes, str, str, str, tuple[str, ...]]
-        ] = {}
+        ] = OrderedDict()
         self.answer_bytes = 0  # of the bodies in ``answers``
         self.hits = 0
         self.misses = 0

@@ -11,7 +11,6 @@ users that arrive while serving are appended.
 
 from __future__ import annotations
 
-import heapq
 from typing import NamedTuple
 
 import numpy as np
@@ -101,9 +100,9 @@ class LiveGraph:
         self.user_versions: dict[str, int] = {}
         self.catalogue_version = 0
         self._shopper_sets: dict[int, frozenset[int]] = {}
-        #: (item, item) -> (shoppers of both, the lowest, the next lowest or -1), kept until
-        #: any item's shoppers change
-        self._common: dict[tuple[int, int], tuple[int, int, int]] = {}
+        #: (item, item) -> (shoppers of both, the lowest of them or -1), kept until any item's
+        #: shoppers change
+        self._common: dict[tuple[int, int], tuple[int, int]] = {}
         self._links: tuple[int, sp.csr_matrix, sp.csr_matrix] | None = None
 
         n = len(self.item_ids)
@@ -225,13 +224,12 @@ class LiveGraph:
             if len(self._common) >= COMMON_PAIRS:
                 self._common.clear()
             both = self.shopper_set(first) & self.shopper_set(second)  # walks the smaller set
-            two = [*heapq.nsmallest(2, both), -1, -1]
-            found = self._common[key] = (len(both), two[0], two[1])
-        count, shopper, after = found
+            found = self._common[key] = (len(both), min(both, default=-1))
+        count, shopper = found
         if user in self.shopper_set(first) and user in self.shopper_set(second):
             count -= 1
-            if shopper == user:
-                shopper = after
+            if shopper == user and count:  # rare: the next lowest, from the sets
+                shopper = min((self.shopper_set(first) & self.shopper_set(second)) - {user})
         return (shopper, count) if count > 0 else None
 
     def shopper_set(self, item: int) -> frozenset[int]:
