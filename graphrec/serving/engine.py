@@ -96,7 +96,7 @@ class EngineConfig:
     #: ... and at most this many bytes of them (an answer with reasons is 20 to 40 KB at k=20)
     answer_cache_bytes: int = 256 * 2**20
     #: Shoppers up to which :meth:`Engine.precompute_candidates` runs at load (0: never);
-    #: it keeps about 2.3 KB per shopper.
+    #: it keeps about 2.3 KB per shopper. As many shoppers' path nodes are built at load.
     precompute_users: int = 200_000
 
 
@@ -406,8 +406,8 @@ class Engine:
             live.shopper_set(item)
             self._popularity_reason(item, trending=False)
             self._popularity_reason(item, trending=True)
-        for user in range(len(live.user_ids)):
-            self._user_node(user)
+        for user in range(min(len(live.user_ids), self.config.precompute_users)):
+            self._user_nodes[user] = new_node("User", live.user_ids[user] or "", None)
         for brand in range(len(live.brand_ids)):
             self._brand_node(brand)
         for category in range(len(live.category_ids)):
@@ -639,10 +639,10 @@ class Engine:
         return node
 
     def _user_node(self, user: int) -> PathNode:
+        """The shopper's node: the one built at load (:meth:`prepare_views`), else a new one
+        (kept nowhere: shoppers who arrive while serving would otherwise grow memory)."""
         node = self._user_nodes.get(user)
-        if node is None:
-            node = self._user_nodes[user] = new_node("User", self.live.user_ids[user] or "", None)
-        return node
+        return node if node is not None else new_node("User", self.live.user_ids[user] or "", None)
 
     def _brand_node(self, brand: int) -> PathNode:
         node = self._brand_nodes.get(brand)
