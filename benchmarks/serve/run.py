@@ -297,7 +297,7 @@ def main() -> None:
     parser.add_argument(
         "--new-rate",
         type=float,
-        default=600.0,
+        default=800.0,
         help="requests/s offered in one more open-loop run of new shoppers (0: none)",
     )
     parser.add_argument(
