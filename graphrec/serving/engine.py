@@ -1006,6 +1006,21 @@ def _rel(
     return new_relationship(type, start, end, kind, weight)
 
 
+def _weighted(
+    type: str,  # noqa: A002 - the GraphQL field's name
+    start: int,
+    end: int,
+    kind: str | None,
+    weight: float | None,
+) -> PathRelationship:
+    """A relationship with a weight: shared (:func:`_rel`) when the weight is a count, which
+    repeats; made afresh when it is a similarity score, which hardly ever does (caching those
+    only churned the cache: each miss cost 3 us and pushed out a shared one)."""
+    if weight is None or weight.is_integer():
+        return _rel(type, start, end, kind, weight)
+    return new_relationship(type, start, end, kind, weight)
+
+
 #: Another shopper chose the shopper's item (nodes[2] -> nodes[1]) and this one (-> nodes[3]).
 _OTHER_CHOSE_IT = _rel("INTERACTED", 2, 1)
 _OTHER_CHOSE_THIS = _rel("INTERACTED", 2, 3)
@@ -1045,14 +1060,7 @@ def _edge_path(
     """user -> their item -[rel {value}]-> item: an item-to-item edge."""
     return new_path(
         [user_node, source.node, target],
-        [
-            source.interacted,
-            # shopper counts repeat, so their relationships are shared; similarity scores
-            # hardly ever do: caching those only churned the cache (a miss was 3 us)
-            _rel(rel, 1, 2, None, value)
-            if value.is_integer()
-            else new_relationship(rel, 1, 2, None, value),
-        ],
+        [source.interacted, _weighted(rel, 1, 2, None, value)],
     )
 
 
@@ -1092,7 +1100,8 @@ def _from_item(reason: Reason) -> Reason:
     if path.nodes and path.nodes[0].label == "User" and path.nodes[0].id == "":
         nodes = path.nodes[1:]
         rels = [
-            _rel(r.type, r.start - 1, r.end - 1, r.kind, r.weight) for r in path.relationships[1:]
+            _weighted(r.type, r.start - 1, r.end - 1, r.kind, r.weight)
+            for r in path.relationships[1:]
         ]
         text = reason.text.split(", which you")[0]
         return new_reason(
