@@ -18,7 +18,6 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from enum import Enum
 from typing import Any, cast
 
 import orjson
@@ -146,9 +145,9 @@ class _Generator:
                 raise Unsupported("object without selection")
             return self.object(kind, selection, value, simple)
         if isinstance(kind, GraphQLEnumType):
-            names = self.fresh("names")
-            self.scope[names] = _EnumNames()
-            return f"{names}[{value}]"
+            # a Python Enum member, named as in the schema (a dict keyed by members paid for
+            # Enum.__hash__, a Python function; anything else raises: Strawberry answers)
+            return f"{value}._name_"
         if isinstance(kind, GraphQLScalarType):
             return f"{_CONVERT.get(kind.name, 'str')}({value})"
         raise Unsupported(f"type {kind}")
@@ -216,14 +215,6 @@ class _Generator:
 
 #: GraphQL scalars and the Python conversion their serialisation amounts to.
 _CONVERT = {"Float": "float", "Int": "int", "Boolean": "bool"}
-
-
-class _EnumNames(dict):  # type: ignore[type-arg]
-    """Enum member -> GraphQL name, looked up once per member (Enum.name is a slow descriptor)."""
-
-    def __missing__(self, value: Any) -> Any:
-        name = self[value] = value.name if isinstance(value, Enum) else value
-        return name
 
 
 def _string(value: Any) -> Any:
