@@ -479,8 +479,7 @@ class Engine:
             extra[index] = True
         categories = {c for e in recent[:5] for c in live.item_categories[e.item]}
         if categories:
-            for category in categories:
-                extra[self._category_trending(category)] = True
+            extra[np.concatenate([self._category_trending(c) for c in categories])] = True
         extra &= allowed  # graph evidence and trends on allowed items only
         if extra.any():  # the pool in item order from here on
             extra[pool] = False
