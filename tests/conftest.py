@@ -10,7 +10,9 @@ from graphrec.config import get_settings
 from graphrec.store import GraphStore, open_store
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-BACKENDS = ["ladybug", "neo4j"]
+#: ``ladybug-bulk``: the embedded store with every write taking its bulk path (whole-table
+#: reads and COPY), which only writes of more than 10,000 rows take otherwise.
+BACKENDS = ["ladybug", "ladybug-bulk", "neo4j"]
 #: What the test run itself is told (where Neo4j is, what must not be skipped, where
 #: screenshots go), as opposed to graphrec settings, which every test starts without.
 KEPT = ("GRAPHREC_NEO4J_", "GRAPHREC_REQUIRE_", "GRAPHREC_SCREENSHOTS")
@@ -41,9 +43,16 @@ def _open(backend: str, tmp_path: Path) -> GraphStore:
 
 
 @pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[GraphStore]:
     """An empty store of every backend; the behaviour suite runs once per backend."""
-    opened = _open(request.param, tmp_path)
+    if request.param == "ladybug-bulk":
+        import graphrec.store.ladybug as ladybug
+
+        monkeypatch.setattr(ladybug, "SMALL_WRITE", 0)
+        monkeypatch.setattr(ladybug, "ROW_BY_ROW", -1)
+    opened = _open(request.param.removesuffix("-bulk"), tmp_path)
     yield opened
     opened.close()
 
