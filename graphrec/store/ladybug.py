@@ -2,6 +2,9 @@
 
 Bulk writes go through COPY from Arrow inside one transaction: the Python side anti-joins each
 table against what the store holds, so a reload adds nothing, and a failure rolls everything back.
+A small write (a recorded event) anti-joins against only the nodes and relationships it names,
+read by primary key, and creates its few new users and interactions one statement each: a COPY's
+commit alone took 64 ms.
 """
 
 from __future__ import annotations
