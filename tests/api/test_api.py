@@ -419,6 +419,50 @@ def test_precomputed_candidates_give_the_same_answers(service: Service) -> None:
     assert engine._precomputed(engine.live.user("alice")) is None  # a new item: all retire
 
 
+def _stored(engine: Any) -> Any:
+    assert engine._pre is not None
+    return engine._pre
+
+
+def test_a_new_item_joins_the_precomputed_candidates(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new item is scored for every stored shopper and enters the candidates it beats, so
+    the stored ones stay in use; the answers are those of shoppers without stored ones."""
+    import graphrec.serving.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "PRECOMPUTE_MARGIN", 1)
+    engine = service.engine
+    engine.config.candidates = 3
+    engine.precompute_candidates()
+    assert engine._pre is not None and engine._pre.ranked.shape[1] == 4 < engine.live.num_items
+    service.upsert_item(
+        ItemInput(id="gloss", title="Lip Gloss", brand_id="rouge", categories=(("Lips", None),))
+    )
+    gloss = engine.item_index("gloss")
+    incremental = _stored(engine)
+    assert (incremental.ranked == gloss).any()
+    assert engine._precomputed(engine.live.user("alice")) is not None
+
+    def answers() -> list[list[str]]:
+        return [
+            [r.item.id for r in engine.recommend(user, 1, flt, explore=0.0).items]
+            for user in USERS
+            for flt in (None, RecFilter(in_stock_only=False))
+        ]
+
+    stored = answers()
+    assert ["gloss"] in stored
+    engine._pre = None
+    assert answers() == stored
+    # the same candidates in the same order as ranking everything afresh
+    kept = incremental.ranked.copy(), incremental.scores.copy()
+    engine.precompute_candidates()
+    fresh = _stored(engine)
+    assert (kept[0][fresh.valid] == fresh.ranked[fresh.valid]).all()
+    assert kept[1][fresh.valid] == pytest.approx(fresh.scores[fresh.valid], rel=1e-6, abs=1e-6)
+
+
 def test_exploration_slots_say_so(service: Service) -> None:
     answer = recs(service, "bob", k=2, explore=0.5)
     explored = [r for r in answer["items"] if r["reasons"][0]["kind"] == "EXPLORATION"]
