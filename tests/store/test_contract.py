@@ -282,6 +282,25 @@ def test_item_embeddings_and_similar_to_are_written_back(shop: GraphStore) -> No
     assert shop.bought_with("serum") == []  # the other derived edges are untouched
 
 
+def test_new_items_after_embeddings_are_written(shop: GraphStore) -> None:
+    """Training writes item embeddings into the store; a shop keeps adding items after that."""
+    shop.write_item_embeddings(embeddings_table({"serum": [1.0, 0.0], "cream": [0.5, 0.5]}))
+    items = pa.table(
+        {
+            "id": ["serum", "balm"],
+            "title": ["Serum v2", "Lip Balm"],
+            "price": [26.0, 4.0],
+            "in_stock": [True, True],
+            "created_at": pa.array([1000, 1500], pa.int64()),
+        }
+    )
+    summary = shop.write(GraphBatch(items=items))
+    assert summary.created["items"] == 1
+    assert shop.get_item("balm")["title"] == "Lip Balm"  # type: ignore[index]
+    assert shop.get_item("serum")["title"] == "Serum v2"  # type: ignore[index]
+    assert shop.counts().nodes["Item"] == 7
+
+
 def test_bad_embeddings_are_refused(shop: GraphStore) -> None:
     with pytest.raises(InvalidInput, match="several lengths"):
         shop.write_item_embeddings(embeddings_table({"serum": [1.0], "cream": [1.0, 2.0]}))
