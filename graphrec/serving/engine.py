@@ -144,7 +144,7 @@ class Engine:
         self._item_cache: dict[int, Item] = {}
         #: Embeds an item that arrived after training (GraphSAGE's network); None: content mean.
         self.item_encoder: Callable[[int], np.ndarray | None] | None = None
-        self._trend_cache: dict[int, tuple[int, np.ndarray]] = {}
+        self._trend_cache: dict[int, tuple[tuple[int, int], np.ndarray]] = {}
         # Item views and item path nodes are shared between answers and never changed in place:
         # an upsert replaces them (so serialisers may memoise them, see graphrec.api.fast).
         self._node_cache: dict[int, PathNode] = {}
@@ -349,15 +349,18 @@ class Engine:
         )
 
     def _category_trending(self, category: int, n: int = 10) -> np.ndarray:
-        """The category's ``n`` most trending in-stock items, cached until the graph changes."""
+        """The category's ``n`` most trending in-stock items, cached until an event raises the
+        trend of an item in it or the catalogue changes (not on every event: under a stream of
+        events every request recomputed the lists of all its categories)."""
         live = self.live
+        stamp = (live.catalogue_version, live.trend_versions.get(category, 0))
         cached = self._trend_cache.get(category)
-        if cached is not None and cached[0] == live.version:
+        if cached is not None and cached[0] == stamp:
             return cached[1]
         members = np.asarray(live.category_items.get(category, []), dtype=np.int64)
         members = members[live.in_stock[members]]
         top = members[_top(live.trend[members], n)] if len(members) else members
-        self._trend_cache[category] = (live.version, top)
+        self._trend_cache[category] = (stamp, top)
         return top
 
     def _popular(self, allowed: np.ndarray, k: int, trending: bool = False) -> np.ndarray:

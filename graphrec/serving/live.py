@@ -99,6 +99,8 @@ class LiveGraph:
         #: Per shopper (by id) and for the catalogue: what an answer cache must check.
         self.user_versions: dict[str, int] = {}
         self.catalogue_version = 0
+        #: category -> how many times an event raised the trend of an item in it
+        self.trend_versions: dict[int, int] = {}
         self._shopper_sets: dict[int, frozenset[int]] = {}
         #: (item, item) -> (shoppers of both, the lowest of them or -1), kept until any item's
         #: shoppers change
@@ -292,6 +294,8 @@ class LiveGraph:
         self.now = max(self.now, event.ts)
         if event.ts >= self.now - self.trending_window:
             self.trend[event.item] += 1
+            for category in self.item_categories[event.item]:  # their trending lists change
+                self.trend_versions[category] = self.trend_versions.get(category, 0) + 1
 
     def forget(self, user: int) -> None:
         self.changed()

@@ -158,6 +158,22 @@ def test_shared_trending_and_popular_reasons_follow_the_counts(service: Service)
     assert (popular.support, popular.text) == (4.0, "Popular: chosen by 4 shoppers")
 
 
+def test_trending_lists_follow_events_in_their_own_categories(service: Service) -> None:
+    engine, live = service.engine, service.engine.live
+    service.upsert_item(ItemInput(id="gloss", title="Gloss", categories=(("Makeup > Lips", None),)))
+    lips, eyes = live.category_index["Makeup > Lips"], live.category_index["Makeup > Eyes"]
+
+    def names(category: int) -> list[str]:
+        return [live.item_ids[i] for i in engine._category_trending(category)]
+
+    assert names(lips) == ["lipstick", "gloss"]  # two shoppers against none
+    kept = engine._category_trending(eyes)
+    events = [EventInput(user_id=f"zed{n}", item_id="gloss", kind="view", ts=400) for n in range(3)]
+    service.record(events)
+    assert names(lips) == ["gloss", "lipstick"]
+    assert engine._category_trending(eyes) is kept  # not recomputed: nothing trended there
+
+
 def test_an_event_changes_the_next_answer(service: Service, store: GraphStore) -> None:
     before = recs(service, "erin")
     assert before["strategy"] == "COLD_START"
