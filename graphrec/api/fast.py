@@ -58,6 +58,8 @@ from graphrec.serving.service import Service
 
 Serializer = Callable[[Any], Any]
 Root = Callable[[Service, dict[str, Any]], Any]
+#: A root field of a plan: its key in the answer, resolver, node, definition and serializer.
+RootField = tuple[str, Root, FieldNode, Any, Serializer]
 
 CACHE_SIZE = 256
 #: Types whose objects the engine shares between answers and replaces rather than changes:
@@ -260,7 +262,7 @@ class _Arguments:
         self,
         schema: Any,
         operation: OperationDefinitionNode,
-        roots: list[tuple[str, Root, FieldNode, Any, Serializer]],
+        roots: list[RootField],
     ) -> None:
         self.variables: list[tuple[str, Callable[[Any], Any], bool, Any]] = []
         for definition in operation.variable_definitions or ():
@@ -335,8 +337,9 @@ class Plan:
         self,
         schema: Any,
         operation: OperationDefinitionNode,
-        roots: list[tuple[str, Root, FieldNode, Any, Serializer]],
+        roots: list[RootField],
     ) -> None:
+        self.schema = schema
         self.operation = operation
         self.roots = roots
         try:
@@ -344,13 +347,13 @@ class Plan:
         except Unsupported:
             self.arguments = None
 
-    def bind(self, schema: Any, raw: dict[str, Any]) -> list[dict[str, Any]] | None:
+    def bind(self, raw: dict[str, Any]) -> list[dict[str, Any]] | None:
         """Each root field's arguments; None when a variable or an argument is invalid."""
         if self.arguments is not None:
             fast = self.arguments(raw)
             if fast is not None:
                 return fast
-        coerced = get_variable_values(schema, self.operation.variable_definitions or (), raw)
+        coerced = get_variable_values(self.schema, self.operation.variable_definitions or (), raw)
         if isinstance(coerced, list):  # variable errors: Strawberry reports them
             return None
         try:
@@ -439,7 +442,7 @@ class FastPath:
         plan = self.plan(query, operation_name)
         if plan is None:
             return None
-        arguments = plan.bind(self.schema, variables)
+        arguments = plan.bind(variables)
         if arguments is None:
             return None
         reuse = self._reusable(plan, arguments, variables)
