@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import math
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -30,6 +29,7 @@ import numpy as np
 
 from graphrec.errors import InvalidInput, NotFound
 from graphrec.rules import Rule
+from graphrec.serving.kernels import best_edges, rank_pool
 from graphrec.serving.live import DAY, Event, LiveGraph
 from graphrec.serving.results import (
     Brand,
@@ -156,6 +156,9 @@ class Engine:
         self._popularity_reasons: dict[tuple[int, bool], Reason] = {}
         self._rule_cache: tuple[tuple[Any, ...], np.ndarray] | None = None
         self._pre: _Precomputed | None = None
+        #: per-item scratch of :func:`rank_pool` (used under ``lock``, left as it was found)
+        self._slots = np.zeros(0, dtype=np.int32)
+        self._evidence = np.zeros(0)
 
     def is_known(self, user: int | None) -> bool:
         """Whether the model has a vector for this user."""
@@ -436,6 +439,25 @@ class Engine:
             self._brand_node(brand)
         for category in range(len(live.category_ids)):
             self._category_node(category)
+        self._compile_kernels()
+
+    def _compile_kernels(self) -> None:
+        """Compile the request loops for the arrays they will get (a few seconds, or read from
+        numba's cache on disk) now rather than in the first requests."""
+        live = self.live
+        slots, evidence = self._scratch()
+        no_items = np.zeros(0, dtype=np.int64)
+        links = live.evidence_links()
+        rank_pool(
+            np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32),
+            np.zeros(self.vectors.shape[1], dtype=np.float32), True, 0,
+            np.zeros(live.num_items, dtype=bool), links.indptr, links.indices, links.data,
+            no_items, no_items, self.vectors, 0.0, _NO_SCORES, slots, evidence,
+        )  # fmt: skip
+        links = live.links()
+        best_edges(
+            links.indptr, links.indices, links.data, no_items, no_items, len(live.LINKS), slots
+        )
 
     def _precompute_stamp(self, num_items: int | None = None) -> tuple[Any, ...]:
         """What the precomputed candidates depend on. Not prices or stock: filters apply per
@@ -477,67 +499,34 @@ class Engine:
         cfg = self.config
         live = self.live
         wanted = max(cfg.candidates, k * 3)
-        pool = None
-        stored: np.ndarray | None = None  # the pool's scores, when they were precomputed
+        sources = np.fromiter((e.item for e in recent[:5]), dtype=np.int64)
+        categories = {c for e in recent[:5] for c in live.item_categories[e.item]}
+        trending = (
+            np.concatenate([self._category_trending(c) for c in categories])
+            if categories
+            else _NO_ITEMS
+        )
+        links = live.evidence_links()
+        adjust = self._rule_scores()
+        common = (
+            wanted, allowed, links.indptr, links.indices, links.data, sources, trending,
+            self.vectors, cfg.graph_weight, _NO_SCORES if adjust is None else adjust,
+            *self._scratch(),
+        )  # fmt: skip
         ready = self._precomputed(user)
+        ok = False
         if ready is not None:  # the shopper as loaded: their ranked candidates are stored
             query, ranked, ranked_scores = ready
-            keep = allowed[ranked]
-            kept = ranked[keep]
-            if len(kept) >= wanted or len(ranked) == live.num_items:
-                pool, stored = kept[:wanted], ranked_scores[keep][:wanted]
-        raw: np.ndarray | None = None
-        if pool is None:
+            complete = len(ranked) == live.num_items
+            pool, z, ok = rank_pool(ranked, ranked_scores, query, complete, *common)
+        if not ok:  # too few of the stored candidates are allowed, or none are stored
             query, _ = self._user_query(user, recent)
             raw = self.vectors @ query
             raw[~allowed] = -np.inf
-            pool = _top(raw, wanted)
-        evidence = np.zeros(live.num_items)
-        extra = np.zeros(live.num_items, dtype=bool)  # the candidates of the graph and trends
-        if recent:
-            links = live.evidence_links()
-            slices = [(links.indptr[e.item], links.indptr[e.item + 1]) for e in recent[:5]]
-            index = np.concatenate([links.indices[start:end] for start, end in slices])
-            value = np.concatenate([links.data[start:end] for start, end in slices])
-            # float64 values into float64: ufunc.at takes its fast loop (8x faster with no cast)
-            np.maximum.at(evidence, index, value)
-            extra[index] = True
-        categories = {c for e in recent[:5] for c in live.item_categories[e.item]}
-        if categories:
-            extra[np.concatenate([self._category_trending(c) for c in categories])] = True
-        extra &= allowed  # graph evidence and trends on allowed items only
-        if extra.any():  # the pool in item order from here on
-            extra[pool] = False
-            if stored is not None:  # only the new members need the (cache-cold) product
-                dense = np.empty(live.num_items, dtype=stored.dtype)
-                dense[pool] = stored
-                new = np.flatnonzero(extra)
-                dense[new] = self.vectors.take(new, axis=0) @ query
-            extra[pool] = True
-            pool = np.flatnonzero(extra)
-            if stored is not None:
-                stored = dense[pool]
-        if raw is not None:
-            pool = pool[np.isfinite(raw[pool])]
+            top = _top(raw, wanted).astype(np.int32)  # as the stored candidates are
+            pool, z, ok = rank_pool(top, raw[top], query, True, *common)
         if len(pool) == 0:
             return pool, np.zeros(0), set()
-        # every item of the pool is allowed: score just these
-        if raw is not None:
-            scores = raw[pool].astype(np.float64)
-        else:  # precomputed: a pool without raw scores has stored ones
-            assert stored is not None
-            scores = stored.astype(np.float64)
-        centred = scores - scores.sum() / len(scores)
-        z = centred / (math.sqrt(centred @ centred / len(centred)) + 1e-9)
-        bonus = np.log1p(evidence[pool])
-        strongest = bonus.max()
-        if strongest > 0:
-            z += cfg.graph_weight * bonus / strongest
-        adjust = self._rule_scores()
-        if adjust is not None:
-            z += adjust[pool]
-        order = np.argsort(-z, kind="stable")
-        pool, z = pool[order], z[order]
         n_explore = int(round(k * explore))
         n_rank = min(k - n_explore, len(pool))
         if diversity > 0:
@@ -562,6 +551,14 @@ class Engine:
                 chosen.insert(position, item)
                 chosen_scores.insert(position, float(z[r]))
         return np.asarray(chosen, dtype=np.int64), np.asarray(chosen_scores), set(picks)
+
+    def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        """The kernels' per-item scratch (callers hold ``lock``)."""
+        n = self.live.num_items
+        if len(self._slots) != n:
+            self._slots = np.full(n, -1, dtype=np.int32)
+            self._evidence = np.zeros(n)
+        return self._slots, self._evidence
 
     def _rule_scores(self) -> np.ndarray | None:
         """Every item's boost (+weight) or burial (-|weight| - 1000) under the rules, built once
@@ -725,8 +722,9 @@ class Engine:
         return reason
 
     def edge_blocks(self, recent: list[Event], items: list[int]) -> dict[str, Any]:
-        """For each item-item relationship and each of ``items``: the recent event with the
-        strongest edge to it (the most recent on ties) and that edge's value."""
+        """For each item-item relationship, a list parallel to ``items``: the position in
+        ``recent`` of the strongest edge to the item (the most recent on ties; -1 when none)
+        and that edge's value. And the two newest events of each brand and category."""
         live = self.live
         brand_of, categories_of = live.brand, live.item_categories
         brands: dict[int, list[int]] = {}
@@ -748,27 +746,20 @@ class Engine:
         blocks: dict[str, Any] = {"brands": brands, "categories": categories}
         if not recent or not items:
             return blocks
-        n = live.num_items
         links = live.links()  # every relationship at once: one slice per recent item
-        indptr = links.indptr
-        slices = [(indptr[event.item], indptr[event.item + 1]) for event in recent]
-        columns = np.concatenate([links.indices[start:end] for start, end in slices])
-        wanted = np.zeros(3 * n, dtype=bool)  # the items' columns in each relationship
-        picked = np.asarray(items)
-        for code in range(len(live.LINKS)):
-            wanted[picked + code * n] = True
-        hits = np.flatnonzero(wanted[columns])
-        values = np.concatenate([links.data[start:end] for start, end in slices])[hits]
-        owner = np.repeat(np.arange(len(slices)), [end - start for start, end in slices])[hits]
-        bests: list[dict[int, tuple[int, float]]] = [{} for _ in live.LINKS]
-        for position, column, value in zip(
-            owner.tolist(), columns[hits].tolist(), values.tolist(), strict=True
-        ):
-            code, other = divmod(column, n)
-            best = bests[code]
-            if other not in best or value > best[other][1]:
-                best[other] = (position, value)
-        blocks.update(zip(live.LINKS, bests, strict=True))
+        with self.lock:  # for the scratch
+            where, value = best_edges(
+                links.indptr,
+                links.indices,
+                links.data,
+                np.fromiter((e.item for e in recent), dtype=np.int64, count=len(recent)),
+                np.asarray(items, dtype=np.int64),
+                len(live.LINKS),
+                self._scratch()[0],
+            )
+        # per relationship, per item (by its place in ``items``): (recent position, value)
+        for name, at, best in zip(live.LINKS, where.tolist(), value.tolist(), strict=True):
+            blocks[name] = list(zip(at, best, strict=True))
         return blocks
 
     def evidence(
@@ -797,9 +788,10 @@ class Engine:
         live = self.live
         user = live.user(user_id)
         user_node = blocks.get("user_node") or PathNode(label="User", id=user_id, name=None)
-        bought_with = blocks.get("bought_with", {})
-        co_counts = blocks.get("co_counts", {}) if user is not None else {}
-        similar_to = blocks.get("similar_to", {})
+        none = [(-1, 0.0)] * len(items)
+        bought_with = blocks.get("bought_with", none)
+        co_counts = blocks.get("co_counts", none) if user is not None else none
+        similar_to = blocks.get("similar_to", none)
         by_brand, by_category = blocks["brands"], blocks["categories"]
         # what every reason from one recent event shares, made once per event
         sources = [
@@ -814,10 +806,10 @@ class Engine:
         ]
         nodes, item_node = self._node_cache, self._item_node
         answers = []
-        for item in items:
+        for j, item in enumerate(items):
             target = nodes.get(item) or item_node(item)
             out: list[Reason] = []
-            found = _edge_source(bought_with.get(item), sources, item)
+            found = _edge_source(bought_with[j], sources, item)
             if found is not None:
                 source, weight = found
                 out.append(
@@ -828,7 +820,7 @@ class Engine:
                         _edge_path(user_node, source, "BOUGHT_WITH", weight, target),
                     )
                 )
-            found = _edge_source(co_counts.get(item), sources, item) if len(out) < limit else None
+            found = _edge_source(co_counts[j], sources, item) if len(out) < limit else None
             if found is not None:
                 source = found[0]
                 shopper = live.common_shopper(user, source.item, item)  # type: ignore[arg-type]
@@ -850,7 +842,7 @@ class Engine:
                             ),
                         )
                     )
-            found = _edge_source(similar_to.get(item), sources, item) if len(out) < limit else None
+            found = _edge_source(similar_to[j], sources, item) if len(out) < limit else None
             if found is not None:
                 source, score = found
                 out.append(
@@ -1069,13 +1061,14 @@ class _Source(NamedTuple):
 
 
 def _edge_source(
-    best: tuple[int, float] | None, sources: list[_Source], item: int
+    best: tuple[int, float], sources: list[_Source], item: int
 ) -> tuple[_Source, float] | None:
     """The recent event behind an edge block's strongest edge to ``item`` and its value; None
-    when there is none, it is not positive, or the event is about ``item`` itself."""
-    if best is None or best[1] <= 0 or sources[best[0]].item == item:
+    when there is none (position -1), it is not positive, or the event is about ``item``."""
+    at, value = best
+    if at < 0 or value <= 0 or sources[at].item == item:
         return None
-    return sources[best[0]], float(best[1])
+    return sources[at], value
 
 
 def _edge_path(
@@ -1171,6 +1164,8 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 _MASK64 = (1 << 64) - 1
+_NO_ITEMS = np.zeros(0, dtype=np.int64)
+_NO_SCORES = np.zeros(0)
 
 
 def _sample(seed: str, population: Sequence[int], n: int) -> list[int]:

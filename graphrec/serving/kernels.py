@@ -1,0 +1,142 @@
+"""Compiled loops of the request path (numba, compiled once and cached on disk).
+
+Each replaces a chain of numpy calls on small arrays whose per-call overhead, not their
+arithmetic, was the cost: ranking a shopper's candidates took about 35 numpy calls, 0.2 ms of
+the 0.75 ms an answer costs; as one loop it takes a tenth of that.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def rank_pool(
+    ranked: np.ndarray,  # int64: candidates best first (precomputed or fresh)
+    ranked_scores: np.ndarray,  # float32: their model scores
+    query: np.ndarray,  # float32 shopper query vector
+    complete: bool,  # ``ranked`` holds every item: a short pool cannot be refilled
+    wanted: int,
+    allowed: np.ndarray,  # bool per item
+    indptr: np.ndarray,  # the evidence links (CSR, positive float64 values)
+    indices: np.ndarray,
+    data: np.ndarray,
+    sources: np.ndarray,  # int64: the recent items whose links add candidates and evidence
+    trending: np.ndarray,  # int64: trending items of the shopper's categories
+    vectors: np.ndarray,  # float32 item vectors, for candidates outside ``ranked``
+    graph_weight: float,
+    adjust: np.ndarray,  # float64 rule adjustment per item, or empty
+    slot: np.ndarray,  # int32 scratch per item, all -1 on entry and on return
+    evidence: np.ndarray,  # float64 scratch per item, all 0 on entry and on return
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The candidate pool ranked by blended score, best first, ties by item index.
+
+    The pool is the first ``wanted`` allowed items of ``ranked``, plus the allowed neighbours
+    of ``sources`` in the evidence links and the allowed ``trending`` items. Scores are the
+    model scores z-normalised over the pool, plus ``graph_weight`` times each item's graph
+    evidence (the largest link from a source, log1p, scaled so the strongest is 1), plus
+    ``adjust``. Returns ``(pool, scores, True)``, or ``(_, _, False)`` when fewer than
+    ``wanted`` of ``ranked`` are allowed and ``ranked`` is not ``complete``: the caller then
+    ranks afresh.
+    """
+    capacity = wanted + len(trending)
+    for s in sources:
+        capacity += indptr[s + 1] - indptr[s]
+    items = np.empty(capacity, dtype=np.int64)
+    scores = np.empty(capacity, dtype=np.float64)
+    count = 0
+    for i in range(len(ranked)):
+        if count == wanted:
+            break
+        item = ranked[i]
+        if allowed[item] and slot[item] < 0:
+            slot[item] = count
+            items[count] = item
+            scores[count] = ranked_scores[i]
+            count += 1
+    ok = count >= wanted or complete
+    dims = len(query)
+    if ok:
+        for s in sources:
+            for p in range(indptr[s], indptr[s + 1]):
+                item = indices[p]
+                if data[p] > evidence[item]:
+                    evidence[item] = data[p]
+                if allowed[item] and slot[item] < 0:
+                    slot[item] = count
+                    items[count] = item
+                    total = 0.0
+                    for d in range(dims):
+                        total += vectors[item, d] * query[d]
+                    scores[count] = np.float32(total)
+                    count += 1
+        for item in trending:
+            if allowed[item] and slot[item] < 0:
+                slot[item] = count
+                items[count] = item
+                total = 0.0
+                for d in range(dims):
+                    total += vectors[item, d] * query[d]
+                scores[count] = np.float32(total)
+                count += 1
+    # in item order, so that equal scores rank by item index
+    by_item = np.argsort(items[:count])
+    pool = items[:count][by_item]
+    values = scores[:count][by_item]
+    bonus = np.empty(count, dtype=np.float64)
+    strongest = 0.0
+    for i in range(count):
+        bonus[i] = np.log1p(evidence[pool[i]])
+        if bonus[i] > strongest:
+            strongest = bonus[i]
+    # the scratch back to its resting state
+    for i in range(count):
+        slot[pool[i]] = -1
+    for s in sources:
+        for p in range(indptr[s], indptr[s + 1]):
+            evidence[indices[p]] = 0.0
+    if not ok or count == 0:
+        return pool, values, ok
+    mean = values.sum() / count
+    centred = values - mean
+    spread = np.sqrt((centred * centred).sum() / count) + 1e-9
+    z = centred / spread
+    if strongest > 0:
+        z += graph_weight * bonus / strongest
+    if len(adjust):
+        for i in range(count):
+            z[i] += adjust[pool[i]]
+    order = np.argsort(-z, kind="mergesort")
+    return pool[order], z[order], True
+
+
+@njit(cache=True, nogil=True)
+def best_edges(
+    indptr: np.ndarray,  # item-item relationships (CSR, n x kinds*n: kind c at column c*n + j)
+    indices: np.ndarray,
+    data: np.ndarray,
+    sources: np.ndarray,  # int64: the recent items, newest first
+    items: np.ndarray,  # int64: the items to explain
+    kinds: int,
+    slot: np.ndarray,  # int32 scratch per item, all -1 on entry and on return
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each relationship kind and each of ``items``: the position in ``sources`` of the
+    strongest edge to it (the newest on ties; -1 when none) and that edge's value."""
+    n = len(slot)
+    position = np.full((kinds, len(items)), -1, dtype=np.int64)
+    value = np.zeros((kinds, len(items)), dtype=np.float64)
+    for j in range(len(items)):
+        if slot[items[j]] < 0:  # an item asked twice: its first place answers
+            slot[items[j]] = j
+    for at in range(len(sources)):
+        s = sources[at]
+        for p in range(indptr[s], indptr[s + 1]):
+            kind, other = divmod(indices[p], n)
+            j = slot[other]
+            if j >= 0 and (position[kind, j] < 0 or data[p] > value[kind, j]):
+                position[kind, j] = at
+                value[kind, j] = data[p]
+    for j in range(len(items)):
+        slot[items[j]] = -1
+    return position, value

@@ -1,0 +1,118 @@
+"""The compiled request-path loops against plain numpy/Python statements of the same rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from graphrec.serving.kernels import best_edges, rank_pool
+
+N, DIMS = 300, 8
+
+
+def _reference_pool(ranked, ranked_scores, query, complete, wanted, allowed, links, sources,
+                    trending, vectors, graph_weight, adjust):  # fmt: skip
+    """The ranking as the engine stated it in numpy before the kernel."""
+    kept = ranked[allowed[ranked]]
+    if len(kept) < wanted and not complete:
+        return None
+    pool, stored = kept[:wanted], ranked_scores[allowed[ranked]][:wanted]
+    evidence = np.zeros(N)
+    extra = np.zeros(N, dtype=bool)
+    for s in sources:
+        index = links.indices[links.indptr[s] : links.indptr[s + 1]]
+        np.maximum.at(evidence, index, links.data[links.indptr[s] : links.indptr[s + 1]])
+        extra[index] = True
+    extra[trending] = True
+    extra &= allowed
+    dense = np.zeros(N, dtype=np.float64)
+    dense[pool] = stored
+    extra[pool] = False
+    new = np.flatnonzero(extra)
+    dense[new] = (vectors[new].astype(np.float64) @ query.astype(np.float64)).astype(np.float32)
+    extra[pool] = True
+    pool = np.flatnonzero(extra)
+    scores = dense[pool]
+    centred = scores - scores.mean()
+    z = centred / (np.sqrt((centred**2).mean()) + 1e-9)
+    bonus = np.log1p(evidence[pool])
+    if bonus.max() > 0:
+        z += graph_weight * bonus / bonus.max()
+    if len(adjust):
+        z += adjust[pool]
+    order = np.argsort(-z, kind="stable")
+    return pool[order], z[order]
+
+
+def _case(seed: int, allowed_share: float = 0.7):
+    rng = np.random.default_rng(seed)
+    dense = rng.random((N, N)) * (rng.random((N, N)) < 0.05) * 10
+    links = sp.csr_matrix(dense)
+    vectors = rng.normal(size=(N, DIMS)).astype(np.float32)
+    query = rng.normal(size=DIMS).astype(np.float32)
+    scores = vectors @ query
+    ranked = np.argsort(-scores, kind="stable")[:120].astype(np.int32)
+    allowed = rng.random(N) < allowed_share
+    sources = rng.choice(N, 4, replace=False).astype(np.int64)
+    trending = rng.choice(N, 12, replace=False).astype(np.int64)
+    return ranked, scores[ranked], query, allowed, links, sources, trending, vectors
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("with_rules", [False, True])
+def test_rank_pool_ranks_as_the_numpy_statement_and_leaves_the_scratch_clean(seed, with_rules):
+    ranked, ranked_scores, query, allowed, links, sources, trending, vectors = _case(seed)
+    adjust = np.random.default_rng(seed).normal(size=N) if with_rules else np.zeros(0)
+    slot, evidence = np.full(N, -1, dtype=np.int32), np.zeros(N)
+    wanted = 50
+    pool, z, ok = rank_pool(ranked, ranked_scores, query, False, wanted, allowed, links.indptr,
+                            links.indices, links.data, sources, trending, vectors, 0.3, adjust,
+                            slot, evidence)  # fmt: skip
+    expected = _reference_pool(ranked, ranked_scores, query, False, wanted, allowed, links,
+                               sources, trending, vectors, 0.3, adjust)  # fmt: skip
+    assert ok and expected is not None
+    assert pool.tolist() == expected[0].tolist()
+    np.testing.assert_allclose(z, expected[1], rtol=1e-6, atol=1e-6)
+    assert allowed[pool].all() and len(set(pool.tolist())) == len(pool)
+    assert (slot == -1).all() and (evidence == 0).all()
+
+
+def test_rank_pool_reports_a_short_pool_unless_the_ranking_is_complete():
+    ranked, ranked_scores, query, allowed, links, sources, trending, vectors = _case(1, 0.1)
+    slot, evidence = np.full(N, -1, dtype=np.int32), np.zeros(N)
+    args = (100, allowed, links.indptr, links.indices, links.data, sources, trending, vectors,
+            0.3, np.zeros(0), slot, evidence)  # fmt: skip
+    assert allowed[ranked].sum() < 100
+    _, _, ok = rank_pool(ranked, ranked_scores, query, False, *args)
+    assert not ok
+    assert (slot == -1).all() and (evidence == 0).all()
+    pool, _, ok = rank_pool(ranked, ranked_scores, query, True, *args)
+    assert ok and set(ranked[allowed[ranked]].tolist()) <= set(pool.tolist())
+
+
+def test_best_edges_finds_the_strongest_edge_per_kind_newest_on_ties():
+    n, kinds = 6, 2
+    # rows: recent items; kind c of item j at column c * n + j
+    rows = {
+        0: {0 * n + 3: 2.0, 1 * n + 4: 1.0},
+        1: {0 * n + 3: 5.0, 0 * n + 4: 1.0, 1 * n + 4: 1.0},
+        2: {0 * n + 3: 5.0, 1 * n + 5: 7.0},
+    }
+    dense = np.zeros((n, kinds * n), dtype=np.float32)
+    for row, cols in rows.items():
+        for col, value in cols.items():
+            dense[row, col] = value
+    links = sp.csr_matrix(dense)
+    slot = np.full(n, -1, dtype=np.int32)
+    sources = np.array([2, 1, 0], dtype=np.int64)  # newest first
+    items = np.array([3, 4, 5, 1], dtype=np.int64)
+    position, value = best_edges(links.indptr, links.indices, links.data, sources, items, kinds,
+                                 slot)  # fmt: skip
+    # kind 0: item 3 has 5.0 from sources 2 (position 0) and 1 (position 1): the newest wins
+    assert position[0].tolist() == [0, 1, -1, -1]
+    assert value[0].tolist() == [5.0, 1.0, 0.0, 0.0]
+    # kind 1: item 4 has 1.0 from positions 1 and 2 -> 1; item 5 has 7.0 from position 0
+    assert position[1].tolist() == [-1, 1, 0, -1]
+    assert value[1].tolist() == [0.0, 1.0, 7.0, 0.0]
+    assert (slot == -1).all()
