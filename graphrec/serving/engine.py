@@ -450,7 +450,7 @@ class Engine:
         links = live.evidence_links()
         rank_pool(
             np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32),
-            np.zeros(self.vectors.shape[1], dtype=np.float32), True, 0,
+            np.zeros(self.vectors.shape[1], dtype=np.float32), True, 0, 0,
             np.zeros(live.num_items, dtype=bool), links.indptr, links.indices, links.data,
             no_items, no_items, self.vectors, 0.0, _NO_SCORES, slots, evidence,
         )  # fmt: skip
@@ -508,8 +508,12 @@ class Engine:
         )
         links = live.evidence_links()
         adjust = self._rule_scores()
+        n_explore = int(round(k * explore))
+        n_rank = k - n_explore
+        # the pool's best in order: those ranked, or those MMR re-ranks
+        top = max(k * 5, 50) if diversity > 0 else n_rank
         common = (
-            wanted, allowed, links.indptr, links.indices, links.data, sources, trending,
+            wanted, top, allowed, links.indptr, links.indices, links.data, sources, trending,
             self.vectors, cfg.graph_weight, _NO_SCORES if adjust is None else adjust,
             *self._scratch(),
         )  # fmt: skip
@@ -523,17 +527,15 @@ class Engine:
             query, _ = self._user_query(user, recent)
             raw = self.vectors @ query
             raw[~allowed] = -np.inf
-            top = _top(raw, wanted).astype(np.int32)  # as the stored candidates are
-            pool, z, ok = rank_pool(top, raw[top], query, True, *common)
+            fresh = _top(raw, wanted).astype(np.int32)  # as the stored candidates are
+            pool, z, ok = rank_pool(fresh, raw[fresh], query, True, *common)
         if len(pool) == 0:
             return pool, np.zeros(0), set()
-        n_explore = int(round(k * explore))
-        n_rank = min(k - n_explore, len(pool))
+        n_rank = min(n_rank, len(pool))
         if diversity > 0:
-            picked = _mmr(self.unit[pool], z, n_rank, diversity)
+            picked = _mmr(self.unit[pool[:top]], z[:top], n_rank, diversity)
             chosen, chosen_scores = pool[picked].tolist(), z[picked].tolist()
         else:  # the best n_rank as they are
-            picked = np.arange(n_rank)
             chosen, chosen_scores = pool[:n_rank].tolist(), z[:n_rank].tolist()
         picks: list[int] = []
         if n_explore:
@@ -542,7 +544,7 @@ class Engine:
                 free[picked] = False
                 rest: Sequence[int] = np.flatnonzero(free).tolist()
             else:
-                rest = range(n_rank, len(pool))  # sampled exactly as the same list would be
+                rest = range(n_rank, len(pool))  # the others, in the order they joined
             take = _sample(rec_id, rest, min(n_explore, len(rest)))
             picks = pool[take].tolist()
             step = max(k // max(n_explore, 1), 1)

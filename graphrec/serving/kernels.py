@@ -13,11 +13,12 @@ from numba import njit
 
 @njit(cache=True, nogil=True)
 def rank_pool(
-    ranked: np.ndarray,  # int64: candidates best first (precomputed or fresh)
+    ranked: np.ndarray,  # int32: candidates best first (precomputed or fresh)
     ranked_scores: np.ndarray,  # float32: their model scores
     query: np.ndarray,  # float32 shopper query vector
     complete: bool,  # ``ranked`` holds every item: a short pool cannot be refilled
     wanted: int,
+    top: int,  # how many of the best come first in order
     allowed: np.ndarray,  # bool per item
     indptr: np.ndarray,  # the evidence links (CSR, positive float64 values)
     indices: np.ndarray,
@@ -30,21 +31,24 @@ def rank_pool(
     slot: np.ndarray,  # int32 scratch per item, all -1 on entry and on return
     evidence: np.ndarray,  # float64 scratch per item, all 0 on entry and on return
 ) -> tuple[np.ndarray, np.ndarray, bool]:
-    """The candidate pool ranked by blended score, best first, ties by item index.
+    """The candidate pool and its blended scores: the ``top`` best first, best first, then
+    the others in the order they joined the pool.
 
-    The pool is the first ``wanted`` allowed items of ``ranked``, plus the allowed neighbours
-    of ``sources`` in the evidence links and the allowed ``trending`` items. Scores are the
-    model scores z-normalised over the pool, plus ``graph_weight`` times each item's graph
-    evidence (the largest link from a source, log1p, scaled so the strongest is 1), plus
-    ``adjust``. Returns ``(pool, scores, True)``, or ``(_, _, False)`` when fewer than
-    ``wanted`` of ``ranked`` are allowed and ``ranked`` is not ``complete``: the caller then
-    ranks afresh.
+    The pool is, in this order, the first ``wanted`` allowed items of ``ranked``, the allowed
+    neighbours of ``sources`` in the evidence links (in link order) and the allowed
+    ``trending`` items, each once. Scores are the model scores z-normalised over the pool, plus
+    ``graph_weight`` times each item's graph evidence (the largest link from a source, log1p,
+    scaled so the strongest is 1), plus ``adjust``. Equal scores keep the pool's order.
+    Returns ``(pool, scores, True)``, or ``(_, _, False)`` when fewer than ``wanted`` of
+    ``ranked`` are allowed and ``ranked`` is not ``complete``: the caller then ranks afresh.
+    Only the best need ordering (the rest is what exploration draws from, uniformly): a full
+    sort was half of this function's time.
     """
     capacity = wanted + len(trending)
     for s in sources:
         capacity += indptr[s + 1] - indptr[s]
     items = np.empty(capacity, dtype=np.int64)
-    scores = np.empty(capacity, dtype=np.float64)
+    values = np.empty(capacity, dtype=np.float64)
     count = 0
     for i in range(len(ranked)):
         if count == wanted:
@@ -53,7 +57,7 @@ def rank_pool(
         if allowed[item] and slot[item] < 0:
             slot[item] = count
             items[count] = item
-            scores[count] = ranked_scores[i]
+            values[count] = ranked_scores[i]
             count += 1
     ok = count >= wanted or complete
     dims = len(query)
@@ -69,7 +73,7 @@ def rank_pool(
                     total = 0.0
                     for d in range(dims):
                         total += vectors[item, d] * query[d]
-                    scores[count] = np.float32(total)
+                    values[count] = np.float32(total)
                     count += 1
         for item in trending:
             if allowed[item] and slot[item] < 0:
@@ -78,36 +82,52 @@ def rank_pool(
                 total = 0.0
                 for d in range(dims):
                     total += vectors[item, d] * query[d]
-                scores[count] = np.float32(total)
+                values[count] = np.float32(total)
                 count += 1
-    # in item order, so that equal scores rank by item index
-    by_item = np.argsort(items[:count])
-    pool = items[:count][by_item]
-    values = scores[:count][by_item]
     bonus = np.empty(count, dtype=np.float64)
     strongest = 0.0
     for i in range(count):
-        bonus[i] = np.log1p(evidence[pool[i]])
-        if bonus[i] > strongest:
-            strongest = bonus[i]
-    # the scratch back to its resting state
-    for i in range(count):
-        slot[pool[i]] = -1
+        slot[items[i]] = -1  # the scratch back to rest
+        bonus[i] = np.log1p(evidence[items[i]])
+        strongest = max(strongest, bonus[i])
     for s in sources:
         for p in range(indptr[s], indptr[s + 1]):
             evidence[indices[p]] = 0.0
+    pool, z = items[:count], values[:count]
     if not ok or count == 0:
-        return pool, values, ok
-    mean = values.sum() / count
-    centred = values - mean
-    spread = np.sqrt((centred * centred).sum() / count) + 1e-9
-    z = centred / spread
+        return pool, z, ok
+    mean = z.sum() / count
+    z -= mean
+    z /= np.sqrt((z * z).sum() / count) + 1e-9
     if strongest > 0:
         z += graph_weight * bonus / strongest
     if len(adjust):
         for i in range(count):
             z[i] += adjust[pool[i]]
-    order = np.argsort(-z, kind="mergesort")
+    # the best ``top`` by insertion into a short sorted list (ties: the earlier stays ahead)
+    top = min(top, count)
+    best = np.empty(top, dtype=np.int64)
+    size = 0
+    for i in range(count if top > 0 else 0):
+        if size == top and z[i] <= z[best[size - 1]]:
+            continue
+        at = size if size < top else top - 1
+        while at > 0 and z[i] > z[best[at - 1]]:
+            best[at] = best[at - 1]
+            at -= 1
+        best[at] = i
+        if size < top:
+            size += 1
+    order = np.empty(count, dtype=np.int64)
+    taken = np.zeros(count, dtype=np.bool_)
+    for j in range(top):
+        order[j] = best[j]
+        taken[best[j]] = True
+    at = top
+    for i in range(count):
+        if not taken[i]:
+            order[at] = i
+            at += 1
     return pool[order], z[order], True
 
 

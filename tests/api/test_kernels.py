@@ -11,38 +11,36 @@ from graphrec.serving.kernels import best_edges, rank_pool
 N, DIMS = 300, 8
 
 
-def _reference_pool(ranked, ranked_scores, query, complete, wanted, allowed, links, sources,
-                    trending, vectors, graph_weight, adjust):  # fmt: skip
-    """The ranking as the engine stated it in numpy before the kernel."""
-    kept = ranked[allowed[ranked]]
+def _reference_pool(ranked, ranked_scores, query, complete, wanted, top, allowed, links,
+                    sources, trending, vectors, graph_weight, adjust):  # fmt: skip
+    """The same rules stated plainly: the pool in joining order, scored, the best first."""
+    kept = [(int(i), float(s)) for i, s in zip(ranked, ranked_scores, strict=True) if allowed[i]]
     if len(kept) < wanted and not complete:
         return None
-    pool, stored = kept[:wanted], ranked_scores[allowed[ranked]][:wanted]
+    pool = dict(kept[:wanted])  # item -> model score, in joining order
     evidence = np.zeros(N)
-    extra = np.zeros(N, dtype=bool)
     for s in sources:
-        index = links.indices[links.indptr[s] : links.indptr[s + 1]]
-        np.maximum.at(evidence, index, links.data[links.indptr[s] : links.indptr[s + 1]])
-        extra[index] = True
-    extra[trending] = True
-    extra &= allowed
-    dense = np.zeros(N, dtype=np.float64)
-    dense[pool] = stored
-    extra[pool] = False
-    new = np.flatnonzero(extra)
-    dense[new] = (vectors[new].astype(np.float64) @ query.astype(np.float64)).astype(np.float32)
-    extra[pool] = True
-    pool = np.flatnonzero(extra)
-    scores = dense[pool]
+        for p in range(links.indptr[s], links.indptr[s + 1]):
+            item = int(links.indices[p])
+            evidence[item] = max(evidence[item], links.data[p])
+            if allowed[item] and item not in pool:
+                pool[item] = float(np.float32(vectors[item].astype(np.float64) @ query))
+    for item in trending.tolist():
+        if allowed[item] and item not in pool:
+            pool[item] = float(np.float32(vectors[item].astype(np.float64) @ query))
+    items = np.array(list(pool), dtype=np.int64)
+    scores = np.array(list(pool.values()))
     centred = scores - scores.mean()
     z = centred / (np.sqrt((centred**2).mean()) + 1e-9)
-    bonus = np.log1p(evidence[pool])
+    bonus = np.log1p(evidence[items])
     if bonus.max() > 0:
         z += graph_weight * bonus / bonus.max()
     if len(adjust):
-        z += adjust[pool]
-    order = np.argsort(-z, kind="stable")
-    return pool[order], z[order]
+        z += adjust[items]
+    best = np.argsort(-z, kind="stable")[:top]
+    rest = np.setdiff1d(np.arange(len(items)), best)  # in joining order
+    order = np.concatenate([best, rest])
+    return items[order], z[order]
 
 
 def _case(seed: int, allowed_share: float = 0.7):
@@ -61,15 +59,16 @@ def _case(seed: int, allowed_share: float = 0.7):
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("with_rules", [False, True])
-def test_rank_pool_ranks_as_the_numpy_statement_and_leaves_the_scratch_clean(seed, with_rules):
+@pytest.mark.parametrize("top", [0, 1, 18, 500])
+def test_rank_pool_ranks_as_the_plain_statement_and_leaves_the_scratch_clean(seed, with_rules, top):
     ranked, ranked_scores, query, allowed, links, sources, trending, vectors = _case(seed)
     adjust = np.random.default_rng(seed).normal(size=N) if with_rules else np.zeros(0)
     slot, evidence = np.full(N, -1, dtype=np.int32), np.zeros(N)
     wanted = 50
-    pool, z, ok = rank_pool(ranked, ranked_scores, query, False, wanted, allowed, links.indptr,
-                            links.indices, links.data, sources, trending, vectors, 0.3, adjust,
-                            slot, evidence)  # fmt: skip
-    expected = _reference_pool(ranked, ranked_scores, query, False, wanted, allowed, links,
+    pool, z, ok = rank_pool(ranked, ranked_scores, query, False, wanted, top, allowed,
+                            links.indptr, links.indices, links.data, sources, trending, vectors,
+                            0.3, adjust, slot, evidence)  # fmt: skip
+    expected = _reference_pool(ranked, ranked_scores, query, False, wanted, top, allowed, links,
                                sources, trending, vectors, 0.3, adjust)  # fmt: skip
     assert ok and expected is not None
     assert pool.tolist() == expected[0].tolist()
@@ -81,7 +80,7 @@ def test_rank_pool_ranks_as_the_numpy_statement_and_leaves_the_scratch_clean(see
 def test_rank_pool_reports_a_short_pool_unless_the_ranking_is_complete():
     ranked, ranked_scores, query, allowed, links, sources, trending, vectors = _case(1, 0.1)
     slot, evidence = np.full(N, -1, dtype=np.int32), np.zeros(N)
-    args = (100, allowed, links.indptr, links.indices, links.data, sources, trending, vectors,
+    args = (100, 20, allowed, links.indptr, links.indices, links.data, sources, trending, vectors,
             0.3, np.zeros(0), slot, evidence)  # fmt: skip
     assert allowed[ranked].sum() < 100
     _, _, ok = rank_pool(ranked, ranked_scores, query, False, *args)
@@ -116,3 +115,18 @@ def test_best_edges_finds_the_strongest_edge_per_kind_newest_on_ties():
     assert position[1].tolist() == [-1, 1, 0, -1]
     assert value[1].tolist() == [0.0, 1.0, 7.0, 0.0]
     assert (slot == -1).all()
+
+
+def test_rank_pool_keeps_the_joining_order_among_equal_scores():
+    ranked, _, query, allowed, links, sources, trending, vectors = _case(3)
+    vectors[:] = vectors[0]  # every item scores the same; no evidence: all z equal
+    ranked_scores = vectors[ranked] @ query
+    empty = np.zeros(0, dtype=np.int64)
+    slot, evidence = np.full(N, -1, dtype=np.int32), np.zeros(N)
+    pool, z, ok = rank_pool(ranked, ranked_scores, query, False, 30, 10, allowed, links.indptr,
+                            links.indices, links.data, empty, trending, vectors, 0.3,
+                            np.zeros(0), slot, evidence)  # fmt: skip
+    joined = [int(i) for i in ranked if allowed[i]][:30]
+    joined += [int(i) for i in trending if allowed[i] and int(i) not in joined]
+    assert ok and pool.tolist() == joined
+    assert np.ptp(z) == 0
