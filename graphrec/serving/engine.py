@@ -29,7 +29,7 @@ import numpy as np
 
 from graphrec.errors import InvalidInput, NotFound
 from graphrec.rules import Rule
-from graphrec.serving.kernels import best_edges, rank_pool
+from graphrec.serving.kernels import rank_pool, reason_sources
 from graphrec.serving.live import DAY, Event, LiveGraph
 from graphrec.serving.results import (
     Brand,
@@ -455,9 +455,10 @@ class Engine:
             no_items, no_items, self.vectors, 0.0, _NO_SCORES, slots, evidence,
         )  # fmt: skip
         links = live.links()
-        best_edges(
-            links.indptr, links.indices, links.data, no_items, no_items, len(live.LINKS), slots
-        )
+        reason_sources(
+            links.indptr, links.indices, links.data, no_items, no_items, len(live.LINKS),
+            *live.item_attributes(), slots,
+        )  # fmt: skip
 
     def _precompute_stamp(self, num_items: int | None = None) -> tuple[Any, ...]:
         """What the precomputed candidates depend on. Not prices or stock: filters apply per
@@ -724,44 +725,36 @@ class Engine:
         return reason
 
     def edge_blocks(self, recent: list[Event], items: list[int]) -> dict[str, Any]:
-        """For each item-item relationship, a list parallel to ``items``: the position in
-        ``recent`` of the strongest edge to the item (the most recent on ties; -1 when none)
-        and that edge's value. And the two newest events of each brand and category."""
+        """Where each of ``items``' reasons could come from (see :func:`reason_sources`), as
+        lists parallel to ``items``: per item-item relationship, the position in ``recent`` of
+        the strongest edge to the item and that edge's value; the newest other event of its
+        brand; the newest other event sharing a category, and that category."""
         live = self.live
-        brand_of, categories_of = live.brand, live.item_categories
-        brands: dict[int, list[int]] = {}
-        categories: dict[int, list[int]] = {}
-        for position, event in enumerate(recent):  # the two newest events per brand/category
-            brand = brand_of[event.item]
-            if brand >= 0:
-                seen = brands.get(brand)
-                if seen is None:
-                    brands[brand] = [position]
-                elif len(seen) < 2:
-                    seen.append(position)
-            for category in categories_of[event.item]:
-                seen = categories.get(category)
-                if seen is None:
-                    categories[category] = [position]
-                elif len(seen) < 2:
-                    seen.append(position)
-        blocks: dict[str, Any] = {"brands": brands, "categories": categories}
         if not recent or not items:
-            return blocks
+            return {}
         links = live.links()  # every relationship at once: one slice per recent item
+        brand, category_indptr, category_indices = live.item_attributes()
         with self.lock:  # for the scratch
-            where, value = best_edges(
+            where, value, link, category = reason_sources(
                 links.indptr,
                 links.indices,
                 links.data,
                 np.fromiter((e.item for e in recent), dtype=np.int64, count=len(recent)),
                 np.asarray(items, dtype=np.int64),
                 len(live.LINKS),
+                brand,
+                category_indptr,
+                category_indices,
                 self._scratch()[0],
             )
-        # per relationship, per item (by its place in ``items``): (recent position, value)
-        for name, at, best in zip(live.LINKS, where.tolist(), value.tolist(), strict=True):
-            blocks[name] = list(zip(at, best, strict=True))
+        at, values = where.tolist(), value.tolist()
+        blocks: dict[str, Any] = {
+            name: list(zip(at[code], values[code], strict=True))
+            for code, name in enumerate(live.LINKS)
+        }
+        blocks["co_link"] = link[live.LINKS.index("co_counts")].tolist()
+        blocks["brand"] = at[len(live.LINKS)]
+        blocks["category"] = list(zip(at[len(live.LINKS) + 1], category.tolist(), strict=True))
         return blocks
 
     def evidence(
@@ -794,7 +787,9 @@ class Engine:
         bought_with = blocks.get("bought_with", none)
         co_counts = blocks.get("co_counts", none) if user is not None else none
         similar_to = blocks.get("similar_to", none)
-        by_brand, by_category = blocks["brands"], blocks["categories"]
+        co_link = blocks.get("co_link", [-1] * len(items))
+        by_brand = blocks.get("brand", [-1] * len(items))
+        by_category = blocks.get("category", none)
         # what every reason from one recent event shares, made once per event
         sources = [
             _Source(
@@ -825,7 +820,7 @@ class Engine:
             found = _edge_source(co_counts[j], sources, item) if len(out) < limit else None
             if found is not None:
                 source = found[0]
-                shopper = live.common_shopper(user, source.item, item)  # type: ignore[arg-type]
+                shopper = live.common_shopper(user, source.item, item, co_link[j])  # type: ignore[arg-type]
                 if shopper is not None:
                     other, count = shopper
                     out.append(
@@ -855,40 +850,33 @@ class Engine:
                         _edge_path(user_node, source, "SIMILAR_TO", score, target),
                     )
                 )
-            if len(out) < limit:
+            at = by_brand[j]
+            if at >= 0 and len(out) < limit:
+                match = sources[at]
                 brand = live.brand[item]
-                match = _first_other(by_brand.get(brand, ()), sources, item)
-                if match is not None:
-                    node = self._brand_node(brand)
-                    out.append(
-                        new_reason(
-                            ReasonKind.SAME_BRAND,
-                            f"Same brand ({live.brand_names[brand]}) as {match.title}, "
-                            f"which you {match.verb}",
-                            1.0,
-                            _shared_path(user_node, match, node, "MADE_BY", target),
-                        )
+                out.append(
+                    new_reason(
+                        ReasonKind.SAME_BRAND,
+                        f"Same brand ({live.brand_names[brand]}) as {match.title}, "
+                        f"which you {match.verb}",
+                        1.0,
+                        _shared_path(user_node, match, self._brand_node(brand), "MADE_BY", target),
                     )
-            if len(out) < limit:
-                category_match: tuple[int, int] | None = None
-                for category in live.item_categories[item]:
-                    for position in by_category.get(category, ()):
-                        if sources[position].item != item:  # the newest other event
-                            if category_match is None or position < category_match[0]:
-                                category_match = (position, category)
-                            break
-                if category_match is not None:
-                    source, category = sources[category_match[0]], category_match[1]
-                    node = self._category_node(category)
-                    out.append(
-                        new_reason(
-                            ReasonKind.SAME_CATEGORY,
-                            f"In {live.category_names[category]}, like {source.title}, "
-                            f"which you {source.verb}",
-                            1.0,
-                            _shared_path(user_node, source, node, "IN_CATEGORY", target),
-                        )
+                )
+            at, category = by_category[j]
+            if at >= 0 and len(out) < limit:
+                source = sources[at]
+                out.append(
+                    new_reason(
+                        ReasonKind.SAME_CATEGORY,
+                        f"In {live.category_names[category]}, like {source.title}, "
+                        f"which you {source.verb}",
+                        1.0,
+                        _shared_path(
+                            user_node, source, self._category_node(category), "IN_CATEGORY", target
+                        ),
                     )
+                )
             answers.append(out)
         return answers
 
@@ -1103,14 +1091,6 @@ def _distinct(history: Iterable[Event], limit: int) -> list[Event]:
             if len(out) == limit:
                 break
     return out
-
-
-def _first_other(positions: Any, sources: list[_Source], item: int) -> _Source | None:
-    """The first of these recent events that is not about ``item`` itself."""
-    for position in positions:
-        if sources[position].item != item:
-            return sources[position]
-    return None
 
 
 def _from_item(reason: Reason) -> Reason:

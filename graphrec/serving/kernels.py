@@ -132,21 +132,34 @@ def rank_pool(
 
 
 @njit(cache=True, nogil=True)
-def best_edges(
+def reason_sources(
     indptr: np.ndarray,  # item-item relationships (CSR, n x kinds*n: kind c at column c*n + j)
     indices: np.ndarray,
     data: np.ndarray,
     sources: np.ndarray,  # int64: the recent items, newest first
     items: np.ndarray,  # int64: the items to explain
     kinds: int,
+    brand: np.ndarray,  # int64 per item, -1 for none
+    category_indptr: np.ndarray,  # each item's categories (CSR, in the item's order)
+    category_indices: np.ndarray,
     slot: np.ndarray,  # int32 scratch per item, all -1 on entry and on return
-) -> tuple[np.ndarray, np.ndarray]:
-    """For each relationship kind and each of ``items``: the position in ``sources`` of the
-    strongest edge to it (the newest on ties; -1 when none) and that edge's value."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where each of ``items``' reasons could come from, as positions in ``sources``.
+
+    Returns ``(position, value, link, category)``. ``position`` has a row per relationship kind
+    (the source of the strongest edge to the item, the newest on ties; -1 when none) and
+    two more: the newest source of the item's brand, and the newest source sharing one of
+    its categories (the earliest of its categories on ties), neither being the item itself.
+    ``value`` holds the edges' values, ``link`` their positions in ``indices``; ``category``,
+    the category shared.
+    """
     n = len(slot)
-    position = np.full((kinds, len(items)), -1, dtype=np.int64)
-    value = np.zeros((kinds, len(items)), dtype=np.float64)
-    for j in range(len(items)):
+    count = len(items)
+    position = np.full((kinds + 2, count), -1, dtype=np.int64)
+    value = np.zeros((kinds, count), dtype=np.float64)
+    link = np.full((kinds, count), -1, dtype=np.int64)
+    category = np.full(count, -1, dtype=np.int64)
+    for j in range(count):
         if slot[items[j]] < 0:  # an item asked twice: its first place answers
             slot[items[j]] = j
     for at in range(len(sources)):
@@ -157,6 +170,61 @@ def best_edges(
             if j >= 0 and (position[kind, j] < 0 or data[p] > value[kind, j]):
                 position[kind, j] = at
                 value[kind, j] = data[p]
-    for j in range(len(items)):
-        slot[items[j]] = -1
-    return position, value
+                link[kind, j] = p
+    for j in range(count):
+        item = items[j]
+        slot[item] = -1
+        mark = brand[item]
+        if mark >= 0:
+            for at in range(len(sources)):
+                if sources[at] != item and brand[sources[at]] == mark:
+                    position[kinds, j] = at
+                    break
+        for q in range(category_indptr[item], category_indptr[item + 1]):
+            wanted = category_indices[q]
+            for at in range(len(sources)):
+                if position[kinds + 1, j] >= 0 and at >= position[kinds + 1, j]:
+                    break  # cannot be newer than the one found
+                s = sources[at]
+                if s == item:
+                    continue
+                shared = False
+                for r in range(category_indptr[s], category_indptr[s + 1]):
+                    if category_indices[r] == wanted:
+                        shared = True
+                        break
+                if shared:
+                    position[kinds + 1, j] = at
+                    category[j] = wanted
+                    break
+    return position, value, link, category
+
+
+@njit(cache=True, nogil=True)
+def lowest_common(
+    indptr: np.ndarray,  # item-item relationships (CSR, n x kinds*n: kind c at column c*n + j)
+    indices: np.ndarray,
+    kind: int,
+    shoppers_indptr: np.ndarray,  # each item's shoppers (CSR, ascending)
+    shoppers_indices: np.ndarray,
+) -> np.ndarray:
+    """For each stored relationship of ``kind`` between items i and j: the lowest-numbered
+    shopper of both (-1 for other kinds, or none), by merging their sorted shopper lists."""
+    n = len(indptr) - 1
+    out = np.full(len(indices), -1, dtype=np.int32)
+    for i in range(n):
+        for p in range(indptr[i], indptr[i + 1]):
+            code, j = divmod(indices[p], n)
+            if code != kind:
+                continue
+            a, a_end = shoppers_indptr[i], shoppers_indptr[i + 1]
+            b, b_end = shoppers_indptr[j], shoppers_indptr[j + 1]
+            while a < a_end and b < b_end:
+                if shoppers_indices[a] == shoppers_indices[b]:
+                    out[p] = shoppers_indices[a]
+                    break
+                if shoppers_indices[a] < shoppers_indices[b]:
+                    a += 1
+                else:
+                    b += 1
+    return out

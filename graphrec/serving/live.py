@@ -11,6 +11,7 @@ users that arrive while serving are appended.
 
 from __future__ import annotations
 
+import itertools
 from typing import NamedTuple
 
 import numpy as np
@@ -18,6 +19,7 @@ import pyarrow as pa
 import scipy.sparse as sp
 
 from graphrec.graph.snapshot import Snapshot
+from graphrec.serving.kernels import lowest_common
 
 DAY = 86_400
 #: Item pairs whose common shoppers are kept (about 100 bytes each) before starting afresh.
@@ -105,7 +107,11 @@ class LiveGraph:
         #: (item, item) -> (shoppers of both, the lowest of them or -1), kept until any item's
         #: shoppers change
         self._common: dict[tuple[int, int], tuple[int, int]] = {}
-        self._links: tuple[int, sp.csr_matrix, sp.csr_matrix] | None = None
+        self._links: tuple[int, sp.csr_matrix, sp.csr_matrix, np.ndarray] | None = None
+        #: Items whose shoppers changed since load (events, privacy deletes): their pairs'
+        #: common shoppers are no longer those :meth:`lowest_common` holds.
+        self._touched: set[int] = set()
+        self._attributes: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
 
         n = len(self.item_ids)
         binary = sp.csr_matrix(
@@ -203,7 +209,12 @@ class LiveGraph:
         co-interaction count, whichever is larger (float64, positive values only)."""
         return self._derived()[2]
 
-    def _derived(self) -> tuple[int, sp.csr_matrix, sp.csr_matrix]:
+    def lowest_common(self) -> np.ndarray:
+        """Parallel to :meth:`links`: for each stored co-interaction of items i and j (as
+        loaded), the lowest-numbered shopper of both; its count is the stored value."""
+        return self._derived()[3]
+
+    def _derived(self) -> tuple[int, sp.csr_matrix, sp.csr_matrix, np.ndarray]:
         if self._links is None or self._links[0] != self.num_items:
             stacked = sp.hstack(
                 [getattr(self, name) for name in self.LINKS], format="csr", dtype=np.float32
@@ -214,14 +225,42 @@ class LiveGraph:
             evidence.data[evidence.data < 0] = 0.0
             evidence.eliminate_zeros()  # only real evidence: every stored value is positive
             evidence.sort_indices()
-            self._links = (self.num_items, stacked, evidence)
+            lowest = lowest_common(
+                stacked.indptr,
+                stacked.indices,
+                self.LINKS.index("co_counts"),
+                self.item_users.indptr,
+                self.item_users.indices,
+            )
+            self._links = (self.num_items, stacked, evidence, lowest)
         return self._links
 
-    def common_shopper(self, user: int, first: int, second: int) -> tuple[int, int] | None:
+    def item_attributes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each item's brand (-1: none) and categories (CSR: indptr, indices, in the item's
+        order) as arrays, for the compiled loops; made again after a catalogue change."""
+        if self._attributes is None or self._attributes[0] != self.catalogue_version:
+            brand = np.asarray(self.brand, dtype=np.int64)
+            sizes = np.fromiter((len(c) for c in self.item_categories), dtype=np.int64)
+            indptr = np.zeros(len(sizes) + 1, dtype=np.int64)
+            np.cumsum(sizes, out=indptr[1:])
+            indices = np.fromiter(
+                itertools.chain.from_iterable(self.item_categories), dtype=np.int64
+            )
+            self._attributes = (self.catalogue_version, brand, indptr, indices)
+        return self._attributes[1:]
+
+    def common_shopper(
+        self, user: int, first: int, second: int, link: int = -1
+    ) -> tuple[int, int] | None:
         """The lowest-numbered other shopper who had both items, and how many other shoppers
-        had both."""
+        had both. ``link``: the position in :meth:`links` of their co-interaction, if any."""
+        found: tuple[int, int] | None = None
+        if link >= 0 and first not in self._touched and second not in self._touched:
+            _, stacked, _, lowest = self._derived()  # both items as loaded: stored at load
+            found = (int(stacked.data[link]), int(lowest[link]))
         key = (first, second) if first < second else (second, first)
-        found = self._common.get(key)
+        if found is None:
+            found = self._common.get(key)
         if found is None:  # pairs repeat across shoppers: the set work is done once a pair
             if len(self._common) >= COMMON_PAIRS:
                 self._common.clear()
@@ -288,6 +327,7 @@ class LiveGraph:
         self._touch(user)
         self.live.setdefault(user, []).append(event)
         self.live_item_users.setdefault(event.item, []).append(user)
+        self._touched.add(event.item)
         self._shopper_sets.pop(event.item, None)
         self._common.clear()
         self.shoppers[event.item] += 1
@@ -304,8 +344,9 @@ class LiveGraph:
         if user_id is not None:
             del self.user_index[user_id]
         self.user_ids[user] = None
-        self.live.pop(user, None)
         start, end = self.hist_indptr[user], self.hist_indptr[user + 1]
+        self._touched.update(self.hist_items[start:end].tolist())
+        self._touched.update(event.item for event in self.live.pop(user, []))
         self.hist_indptr[user + 1 :] -= end - start
         self.hist_items = np.delete(self.hist_items, np.s_[start:end])
         self.hist_ts = np.delete(self.hist_ts, np.s_[start:end])

@@ -369,6 +369,11 @@ def test_common_shoppers_leave_out_the_asker_and_follow_events(service: Service)
 
     def common(user: str) -> tuple[str | None, int] | None:
         found = live.common_shopper(live.user_index[user], serum, cream)
+        # the same through the pair's co-interaction link, which holds the answer as loaded
+        links, n = live.links(), live.num_items
+        row = links.indices[links.indptr[serum] : links.indptr[serum + 1]].tolist()
+        at = links.indptr[serum] + row.index(live.LINKS.index("co_counts") * n + cream)
+        assert live.common_shopper(live.user_index[user], serum, cream, at) == found
         return None if found is None else (live.user_ids[found[0]], found[1])
 
     # alice and bob had both; the pair's answer is kept, the asker is left out of it
@@ -389,6 +394,18 @@ def test_common_shoppers_leave_out_the_asker_and_follow_events(service: Service)
     assert common("alice") == ("bob", 2)
     service.forget_user("alice")
     assert common("carol") == ("bob", 2)
+
+
+def test_common_shoppers_follow_a_privacy_delete(service: Service) -> None:
+    live = service.engine.live
+    serum, cream = live.item_index["serum"], live.item_index["cream"]
+    links, n = live.links(), live.num_items
+    row = links.indices[links.indptr[serum] : links.indptr[serum + 1]].tolist()
+    at = links.indptr[serum] + row.index(live.LINKS.index("co_counts") * n + cream)
+    carol = live.user_index["carol"]
+    assert live.common_shopper(carol, serum, cream, at) == (live.user_index["alice"], 2)
+    service.forget_user("alice")  # no event on the pair before: the loaded answer is stale
+    assert live.common_shopper(carol, serum, cream, at) == (live.user_index["bob"], 1)
 
 
 def test_control_group_gets_popularity(service: Service) -> None:

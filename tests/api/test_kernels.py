@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from graphrec.serving.kernels import best_edges, rank_pool
+from graphrec.serving.kernels import lowest_common, rank_pool, reason_sources
 
 N, DIMS = 300, 8
 
@@ -90,7 +90,7 @@ def test_rank_pool_reports_a_short_pool_unless_the_ranking_is_complete():
     assert ok and set(ranked[allowed[ranked]].tolist()) <= set(pool.tolist())
 
 
-def test_best_edges_finds_the_strongest_edge_per_kind_newest_on_ties():
+def test_reason_sources_finds_each_kind_of_source_newest_on_ties_never_the_item_itself():
     n, kinds = 6, 2
     # rows: recent items; kind c of item j at column c * n + j
     rows = {
@@ -103,17 +103,37 @@ def test_best_edges_finds_the_strongest_edge_per_kind_newest_on_ties():
         for col, value in cols.items():
             dense[row, col] = value
     links = sp.csr_matrix(dense)
+    brand = np.array([7, 8, 7, -1, 8, 7], dtype=np.int64)
+    categories = [[1], [2, 1], [3], [2, 3], [], [1, 3]]  # per item, in the item's order
+    indptr = np.cumsum([0] + [len(c) for c in categories]).astype(np.int64)
+    indices = np.array([c for cs in categories for c in cs], dtype=np.int64)
     slot = np.full(n, -1, dtype=np.int32)
     sources = np.array([2, 1, 0], dtype=np.int64)  # newest first
-    items = np.array([3, 4, 5, 1], dtype=np.int64)
-    position, value = best_edges(links.indptr, links.indices, links.data, sources, items, kinds,
-                                 slot)  # fmt: skip
+    items = np.array([3, 4, 5, 1, 0], dtype=np.int64)
+    position, value, link, category = reason_sources(
+        links.indptr, links.indices, links.data, sources, items, kinds, brand, indptr, indices, slot
+    )
     # kind 0: item 3 has 5.0 from sources 2 (position 0) and 1 (position 1): the newest wins
-    assert position[0].tolist() == [0, 1, -1, -1]
-    assert value[0].tolist() == [5.0, 1.0, 0.0, 0.0]
+    assert position[0].tolist() == [0, 1, -1, -1, -1]
+    assert value[0].tolist() == [5.0, 1.0, 0.0, 0.0, 0.0]
     # kind 1: item 4 has 1.0 from positions 1 and 2 -> 1; item 5 has 7.0 from position 0
-    assert position[1].tolist() == [-1, 1, 0, -1]
-    assert value[1].tolist() == [0.0, 1.0, 7.0, 0.0]
+    assert position[1].tolist() == [-1, 1, 0, -1, -1]
+    assert value[1].tolist() == [0.0, 1.0, 7.0, 0.0, 0.0]
+    for kind in range(kinds):  # each edge's place among the links
+        for j, p in enumerate(link[kind].tolist()):
+            if position[kind, j] < 0:
+                assert p == -1
+                continue
+            assert links.indptr[sources[position[kind, j]]] <= p
+            assert p < links.indptr[sources[position[kind, j]] + 1]
+            assert links.indices[p] == kind * n + items[j] and links.data[p] == value[kind, j]
+    # brand: 3 has none; 4 (brand 8) <- item 1 at position 1; 5 (brand 7) <- item 2 at 0;
+    # 1 (brand 8) is itself the only brand-8 source; 0 (brand 7) <- item 2 at 0
+    assert position[2].tolist() == [-1, 1, 0, -1, 0]
+    # category: 3 (2, 3) <- item 2 (3) at 0; 4 none; 5 (1, 3): item 2 shares 3 at 0;
+    # 1 (2, 1): item 0 shares 1 at 2 (itself at 1 does not count); 0 (1) <- item 1 at 1
+    assert position[3].tolist() == [0, -1, 0, 2, 1]
+    assert category.tolist() == [3, -1, 3, 1, 1]
     assert (slot == -1).all()
 
 
@@ -130,3 +150,25 @@ def test_rank_pool_keeps_the_joining_order_among_equal_scores():
     joined += [int(i) for i in trending if allowed[i] and int(i) not in joined]
     assert ok and pool.tolist() == joined
     assert np.ptp(z) == 0
+
+
+def test_lowest_common_is_the_first_shopper_of_both_items():
+    n = 4
+    shoppers = [[0, 3, 5], [3, 5], [1, 2], [5, 7]]  # per item, ascending
+    indptr = np.cumsum([0] + [len(s) for s in shoppers]).astype(np.int64)
+    indices = np.array([u for s in shoppers for u in s], dtype=np.int32)
+    # kind 1 links: 0-1, 0-3, 1-2, 3-0; kind 0 link 0-2 (not asked)
+    dense = np.zeros((n, 2 * n), dtype=np.float32)
+    for i, j in [(0, 1), (0, 3), (1, 2), (3, 0)]:
+        dense[i, n + j] = 1.0
+    dense[0, 2] = 1.0
+    links = sp.csr_matrix(dense)
+    lowest = lowest_common(links.indptr, links.indices, 1, indptr, indices)
+    got = {
+        (i, int(links.indices[p]) - n): int(lowest[p])
+        for i in range(n)
+        for p in range(links.indptr[i], links.indptr[i + 1])
+        if links.indices[p] >= n
+    }
+    assert got == {(0, 1): 3, (0, 3): 5, (1, 2): -1, (3, 0): 5}
+    assert lowest[links.indptr[0]] == -1  # the kind-0 link
