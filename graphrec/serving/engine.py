@@ -321,6 +321,7 @@ class Engine:
             chosen, scores = self._apply_pins(chosen, scores, allowed, k)
             picked, values = chosen.tolist(), scores.tolist()
             blocks = self.edge_blocks(recent, picked)
+            blocks["history"] = history  # all the shopper's events (``recent`` holds 20)
             blocks["user_node"] = (
                 self._user_node(user) if user is not None else new_node("User", user_id, None)
             )
@@ -802,6 +803,8 @@ class Engine:
             for event in recent
         ]
         nodes, item_node = self._node_cache, self._item_node
+        history = blocks.get("history")  # all the shopper's events, when the caller has them
+        mine: set[int] | None = None  # their items, made at the first use
         answers = []
         for j, item in enumerate(items):
             target = nodes.get(item) or item_node(item)
@@ -820,7 +823,15 @@ class Engine:
             found = _edge_source(co_counts[j], sources, item) if len(out) < limit else None
             if found is not None:
                 source = found[0]
-                shopper = live.common_shopper(user, source.item, item, co_link[j])  # type: ignore[arg-type]
+                if mine is None and history is not None:  # ``source`` is one of them
+                    mine = {e.item for e in history}
+                shopper = live.common_shopper(
+                    user,  # type: ignore[arg-type]
+                    source.item,
+                    item,
+                    co_link[j],
+                    had_both=None if mine is None else item in mine,
+                )
                 if shopper is not None:
                     other, count = shopper
                     out.append(

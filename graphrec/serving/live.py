@@ -250,10 +250,11 @@ class LiveGraph:
         return self._attributes[1:]
 
     def common_shopper(
-        self, user: int, first: int, second: int, link: int = -1
+        self, user: int, first: int, second: int, link: int = -1, had_both: bool | None = None
     ) -> tuple[int, int] | None:
         """The lowest-numbered other shopper who had both items, and how many other shoppers
-        had both. ``link``: the position in :meth:`links` of their co-interaction, if any."""
+        had both. ``link``: the position in :meth:`links` of their co-interaction, if any;
+        ``had_both``: whether ``user`` had both, when the caller knows (from their history)."""
         found: tuple[int, int] | None = None
         if link >= 0 and first not in self._touched and second not in self._touched:
             _, stacked, _, lowest = self._derived()  # both items as loaded: stored at load
@@ -267,7 +268,9 @@ class LiveGraph:
             both = self.shopper_set(first) & self.shopper_set(second)  # walks the smaller set
             found = self._common[key] = (len(both), min(both, default=-1))
         count, shopper = found
-        if user in self.shopper_set(first) and user in self.shopper_set(second):
+        if had_both is None:
+            had_both = user in self.shopper_set(first) and user in self.shopper_set(second)
+        if had_both:
             count -= 1
             if shopper == user and count:  # rare: the next lowest, from the sets
                 shopper = min((self.shopper_set(first) & self.shopper_set(second)) - {user})

@@ -396,6 +396,16 @@ def test_common_shoppers_leave_out_the_asker_and_follow_events(service: Service)
     assert common("carol") == ("bob", 2)
 
 
+def test_similar_shoppers_in_recommendations_leave_out_the_asker(service: Service) -> None:
+    # carol bought serum, then viewed cream (a view keeps it recommendable): of the three
+    # shoppers of both, two are others
+    service.record([EventInput(user_id="carol", item_id="cream", kind="view", ts=10_000)])
+    answer = recs(service, "carol", filter={"categories": ["Skin Care > Face > Moisturizers"]})
+    (cream,) = [i for i in answer["items"] if i["item"]["id"] == "cream"]
+    texts = [r["text"] for r in cream["reasons"] if r["kind"] == "SIMILAR_SHOPPERS"]
+    assert texts == ["2 shoppers who chose Hydrating Serum also chose this"]
+
+
 def test_common_shoppers_follow_a_privacy_delete(service: Service) -> None:
     live = service.engine.live
     serum, cream = live.item_index["serum"], live.item_index["cream"]
