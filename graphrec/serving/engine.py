@@ -29,7 +29,7 @@ import numpy as np
 
 from graphrec.errors import InvalidInput, NotFound
 from graphrec.rules import Rule
-from graphrec.serving.kernels import rank_pool, reason_sources
+from graphrec.serving.kernels import rank_pool, reason_sources, top_allowed
 from graphrec.serving.live import DAY, Event, LiveGraph
 from graphrec.serving.results import (
     Brand,
@@ -368,10 +368,12 @@ class Engine:
         return top
 
     def _popular(self, allowed: np.ndarray, k: int, trending: bool = False) -> np.ndarray:
+        """The ``k`` most popular allowed items (by shoppers), or most trending (shoppers
+        breaking ties), best first, ties by index."""
         live = self.live
-        key = live.trend + live.shoppers * 1e-6 if trending else live.shoppers
-        masked = np.where(allowed, key, -np.inf)
-        return _top(masked, k)
+        if trending:
+            return top_allowed(live.trend, live.shoppers, 1e-6, allowed, k)
+        return top_allowed(live.shoppers, live.shoppers, 0.0, allowed, k)
 
     # -- precomputed candidates --------------------------------------------------------------
     def precompute_candidates(self, batch: int = 1024) -> int:
@@ -455,6 +457,7 @@ class Engine:
             np.zeros(live.num_items, dtype=bool), links.indptr, links.indices, links.data,
             no_items, no_items, self.vectors, 0.0, _NO_SCORES, slots, evidence,
         )  # fmt: skip
+        self._popular(np.zeros(live.num_items, dtype=bool), 1)
         links = live.links()
         reason_sources(
             links.indptr, links.indices, links.data, no_items, no_items, len(live.LINKS),
@@ -1146,7 +1149,8 @@ def _session_weights(n: int, half_life: float) -> np.ndarray:
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` largest finite scores, best first (ties by index)."""
+    """Indices of the ``k`` largest finite scores, best first (ties by index among those
+    chosen; which of the items tied at the k-th place are chosen is argpartition's pick)."""
     finite = int(np.isfinite(scores).sum())
     k = min(k, finite)
     if k <= 0:

@@ -228,3 +228,29 @@ def lowest_common(
                 else:
                     b += 1
     return out
+
+
+@njit(cache=True, nogil=True)
+def top_allowed(
+    first: np.ndarray, second: np.ndarray, weight: float, allowed: np.ndarray, k: int
+) -> np.ndarray:
+    """Indices of the ``k`` largest ``first + weight * second`` among the allowed items, best
+    first, ties by index: one pass keeping a short sorted list (no full-catalogue temporaries,
+    partition and sort)."""
+    best = np.empty(max(k, 0), dtype=np.int64)
+    key = np.empty(max(k, 0), dtype=np.float64)
+    size = 0
+    for i in range(len(first) if k > 0 else 0):
+        if not allowed[i]:
+            continue
+        value = first[i] + weight * second[i]
+        if not np.isfinite(value) or (size == k and value <= key[size - 1]):
+            continue
+        at = size if size < k else k - 1
+        while at > 0 and value > key[at - 1]:
+            best[at], key[at] = best[at - 1], key[at - 1]
+            at -= 1
+        best[at], key[at] = i, value
+        if size < k:
+            size += 1
+    return best[:size]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from graphrec.serving.kernels import lowest_common, rank_pool, reason_sources
+from graphrec.serving.kernels import lowest_common, rank_pool, reason_sources, top_allowed
 
 N, DIMS = 300, 8
 
@@ -172,3 +172,16 @@ def test_lowest_common_is_the_first_shopper_of_both_items():
     }
     assert got == {(0, 1): 3, (0, 3): 5, (1, 2): -1, (3, 0): 5}
     assert lowest[links.indptr[0]] == -1  # the kind-0 link
+
+
+@pytest.mark.parametrize("k", [0, 1, 7, 40])
+def test_top_allowed_is_the_masked_top_k_ties_by_index(k):
+    rng = np.random.default_rng(k)
+    first = rng.integers(0, 5, N).astype(np.float64)  # many ties
+    second = rng.integers(0, 3, N).astype(np.float64)
+    allowed = rng.random(N) < 0.1  # about 30 allowed: fewer than k for the largest k
+    for weight in (0.0, 1e-6):
+        key = first + second * weight
+        expected = [i for i in np.lexsort((np.arange(N), -key)).tolist() if allowed[i]][:k]
+        got = top_allowed(first, second, weight, allowed, k)
+        assert got.tolist() == expected
