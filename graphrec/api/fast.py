@@ -105,9 +105,10 @@ class Unsupported(Exception):
 
 
 class _Generator:
-    """Writes one Python function per selection: nested lists, leaves and shared objects are
-    inlined as expressions (comprehensions, conversions, memo lookups), so serialising an answer
-    costs one call per non-shared object and none per shared one, list or leaf."""
+    """Writes one Python function per selection: nested objects, lists, leaves and shared
+    objects are inlined as expressions (comprehensions, conversions, walrus-bound names, memo
+    lookups), so serialising an answer costs a call per object of a marked type (a reason) and
+    per shared object serialised for the first time, and none per other object, list or leaf."""
 
     def __init__(self) -> None:
         # a shared object is kept as its JSON text: orjson copies it instead of walking it
@@ -188,9 +189,9 @@ class _Generator:
             return f"{lookup}({value})"
         if simple:
             return self.display(kind, selection, value)
-        name = self.fresh("obj")
-        self.function(name, f"def {name}(o):\n    return {self.display(kind, selection, 'o')}\n")
-        return f"{name}({value})"
+        # bound once, inline: a function per object was a call per reason's path
+        bound = self.fresh("t")
+        return f"(({bound} := {value}), {self.display(kind, selection, bound)})[1]"
 
     def display(self, kind: GraphQLObjectType, selection: SelectionSetNode, value: str) -> str:
         """A dict display of the selected fields of the object named ``value``."""
