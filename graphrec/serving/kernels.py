@@ -24,6 +24,27 @@ def _compiled(function: Callable[..., Any]) -> Any:
         return njit(nogil=True)(function)
 
 
+@njit(nogil=True, inline="always")
+def _join(
+    item: int,
+    count: int,
+    slot: np.ndarray,
+    items: np.ndarray,
+    values: np.ndarray,
+    vectors: np.ndarray,
+    query: np.ndarray,
+) -> int:
+    """``item`` joins the pool at place ``count``, scored by its vector (float32, as the stored
+    scores are); returns the pool's new size."""
+    slot[item] = count
+    items[count] = item
+    total = 0.0
+    for d in range(len(query)):
+        total += vectors[item, d] * query[d]
+    values[count] = np.float32(total)
+    return count + 1
+
+
 @_compiled
 def rank_pool(
     ranked: np.ndarray,  # int32: candidates best first (precomputed or fresh)
@@ -73,7 +94,6 @@ def rank_pool(
             values[count] = ranked_scores[i]
             count += 1
     ok = count >= wanted or complete
-    dims = len(query)
     if ok:
         for s in sources:
             for p in range(indptr[s], indptr[s + 1]):
@@ -81,22 +101,10 @@ def rank_pool(
                 if data[p] > evidence[item]:
                     evidence[item] = data[p]
                 if allowed[item] and slot[item] < 0:
-                    slot[item] = count
-                    items[count] = item
-                    total = 0.0
-                    for d in range(dims):
-                        total += vectors[item, d] * query[d]
-                    values[count] = np.float32(total)
-                    count += 1
+                    count = _join(item, count, slot, items, values, vectors, query)
         for item in trending:
             if allowed[item] and slot[item] < 0:
-                slot[item] = count
-                items[count] = item
-                total = 0.0
-                for d in range(dims):
-                    total += vectors[item, d] * query[d]
-                values[count] = np.float32(total)
-                count += 1
+                count = _join(item, count, slot, items, values, vectors, query)
     bonus = np.empty(count, dtype=np.float64)
     strongest = 0.0
     for i in range(count):

@@ -109,7 +109,7 @@ class LiveGraph:
         self._common: dict[tuple[int, int], tuple[int, int]] = {}
         self._links: tuple[int, sp.csr_matrix, sp.csr_matrix, np.ndarray] | None = None
         #: Items whose shoppers changed since load (events, privacy deletes): their pairs'
-        #: common shoppers are no longer those :meth:`lowest_common` holds.
+        #: common shoppers are no longer those computed at load (see :meth:`common_shopper`).
         self._touched: set[int] = set()
         self._attributes: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
 
@@ -209,11 +209,6 @@ class LiveGraph:
         co-interaction count, whichever is larger (float64, positive values only)."""
         return self._derived()[2]
 
-    def lowest_common(self) -> np.ndarray:
-        """Parallel to :meth:`links`: for each stored co-interaction of items i and j (as
-        loaded), the lowest-numbered shopper of both; its count is the stored value."""
-        return self._derived()[3]
-
     def _derived(self) -> tuple[int, sp.csr_matrix, sp.csr_matrix, np.ndarray]:
         if self._links is None or self._links[0] != self.num_items:
             stacked = sp.hstack(
@@ -225,6 +220,7 @@ class LiveGraph:
             evidence.data[evidence.data < 0] = 0.0
             evidence.eliminate_zeros()  # only real evidence: every stored value is positive
             evidence.sort_indices()
+            # parallel to ``stacked``: each co-interaction's lowest-numbered shopper as loaded
             lowest = lowest_common(
                 stacked.indptr,
                 stacked.indices,
