@@ -24,6 +24,12 @@ def main() -> None:
     parser.add_argument("--artifact", required=True, type=Path)
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--shoppers", type=int, default=3000, help="per round")
+    parser.add_argument(
+        "--without-evidence",
+        action="store_true",
+        help="leave out the reasons found on the graph (each item keeps its popularity "
+        "reason): the answers are no longer the product's; it shows what those reasons cost",
+    )
     args = parser.parse_args()
 
     import pyarrow.parquet as pq
@@ -31,8 +37,14 @@ def main() -> None:
     from threadpoolctl import threadpool_limits
 
     from graphrec.api.app import App
+    from graphrec.serving.engine import Engine
     from graphrec.serving.service import Service
     from graphrec.store import open_store
+
+    if args.without_evidence:
+        Engine.evidence_many = lambda self, user_id, recent, items, blocks, limit: [  # type: ignore[method-assign]
+            [] for _ in items
+        ]
 
     threadpool_limits(1)  # as `graphrec serve` runs
     torch.set_num_threads(1)
