@@ -45,6 +45,22 @@ def _join(
     return count + 1
 
 
+@njit(nogil=True, inline="always")
+def _insert(best: np.ndarray, key: np.ndarray, size: int, index: int, value: float) -> int:
+    """``index`` (scored ``value``) into the short list ``best`` of the largest so far, kept
+    largest first with their scores in ``key`` (ties: the earlier stays ahead); ``size`` of
+    its ``len(best)`` places (at least one) are taken. Returns the new size."""
+    places = len(best)
+    if size == places and value <= key[size - 1]:
+        return size
+    at = size if size < places else places - 1
+    while at > 0 and value > key[at - 1]:
+        best[at], key[at] = best[at - 1], key[at - 1]
+        at -= 1
+    best[at], key[at] = index, value
+    return size + 1 if size < places else size
+
+
 @_compiled
 def rank_pool(
     ranked: np.ndarray,  # int32: candidates best first (precomputed or fresh)
@@ -128,17 +144,10 @@ def rank_pool(
     # the best ``top`` by insertion into a short sorted list (ties: the earlier stays ahead)
     top = min(top, count)
     best = np.empty(top, dtype=np.int64)
+    key = np.empty(top, dtype=np.float64)
     size = 0
     for i in range(count if top > 0 else 0):
-        if size == top and z[i] <= z[best[size - 1]]:
-            continue
-        at = size if size < top else top - 1
-        while at > 0 and z[i] > z[best[at - 1]]:
-            best[at] = best[at - 1]
-            at -= 1
-        best[at] = i
-        if size < top:
-            size += 1
+        size = _insert(best, key, size, i, z[i])
     order = np.empty(count, dtype=np.int64)
     taken = np.zeros(count, dtype=np.bool_)
     for j in range(top):
@@ -262,16 +271,8 @@ def top_allowed(
     key = np.empty(max(k, 0), dtype=np.float64)
     size = 0
     for i in range(len(first) if k > 0 else 0):
-        if not allowed[i]:
-            continue
-        value = first[i] + weight * second[i]
-        if not np.isfinite(value) or (size == k and value <= key[size - 1]):
-            continue
-        at = size if size < k else k - 1
-        while at > 0 and value > key[at - 1]:
-            best[at], key[at] = best[at - 1], key[at - 1]
-            at -= 1
-        best[at], key[at] = i, value
-        if size < k:
-            size += 1
+        if allowed[i]:
+            value = first[i] + weight * second[i]
+            if np.isfinite(value):
+                size = _insert(best, key, size, i, value)
     return best[:size]
