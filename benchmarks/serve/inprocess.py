@@ -42,9 +42,10 @@ def main() -> None:
     from graphrec.store import open_store
 
     if args.without_evidence:
-        Engine.evidence_many = lambda self, user_id, recent, items, blocks, limit: [  # type: ignore[method-assign]
-            [] for _ in items
-        ]
+        decide = Engine.decide
+        Engine.decide = lambda self, user, recent, *rest, **named: decide(  # type: ignore[method-assign]
+            self, user, [], *rest, **named
+        )
 
     threadpool_limits(1)  # as `graphrec serve` runs
     torch.set_num_threads(1)

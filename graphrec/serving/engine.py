@@ -29,7 +29,23 @@ import numpy as np
 
 from graphrec.errors import InvalidInput, NotFound
 from graphrec.rules import Rule
-from graphrec.serving.kernels import rank_pool, reason_sources, top_allowed
+from graphrec.serving.kernels import (
+    BOUGHT_WITH,
+    EXPLORATION,
+    POPULAR,
+    SAME_BRAND,
+    SAME_CATEGORY,
+    SIMILAR_ITEM,
+    SIMILAR_SHOPPERS,
+    SOURCE_ROW,
+    TRENDING,
+    UNCHOSEN,
+    choose_reasons,
+    common_shoppers,
+    rank_pool,
+    reason_sources,
+    top_allowed,
+)
 from graphrec.serving.live import DAY, Event, LiveGraph
 from graphrec.serving.results import (
     Brand,
@@ -320,12 +336,22 @@ class Engine:
                 )
             chosen, scores = self._apply_pins(chosen, scores, allowed, k)
             picked, values = chosen.tolist(), scores.tolist()
-            blocks = self.edge_blocks(recent, picked)
-            blocks["history"] = history  # all the shopper's events (``recent`` holds 20)
-            blocks["user_node"] = (
+            if strategy is Strategy.CONTROL:
+                recent = []  # the control group's answers say only what is popular
+            decided = self.decide(
+                user,
+                recent,
+                picked,
+                cfg.max_reasons,
+                history,  # all the shopper's events (``recent`` holds 20)
+                explored,
+                fill=True,
+                trending=strategy is Strategy.COLD_START,
+            )
+            user_node = (
                 self._user_node(user) if user is not None else new_node("User", user_id, None)
             )
-            reasons = self._reasons(user_id, recent, picked, explored, strategy, blocks)
+            reasons = self.reasons_of(user_node, recent, picked, decided)
             items = [
                 new_recommendation(self.item(i), s, rank, why)
                 for rank, (i, s, why) in enumerate(zip(picked, values, reasons, strict=True), 1)
@@ -458,11 +484,7 @@ class Engine:
             no_items, no_items, self.vectors, 0.0, _NO_SCORES, slots, evidence,
         )  # fmt: skip
         self._popular(np.zeros(live.num_items, dtype=bool), 1)
-        links = live.links()
-        reason_sources(
-            links.indptr, links.indices, links.data, no_items, no_items, len(live.LINKS),
-            *live.item_attributes(), slots,
-        )  # fmt: skip
+        self.decide(None, [], [], 1)
 
     def _precompute_stamp(self, num_items: int | None = None) -> tuple[Any, ...]:
         """What the precomputed candidates depend on. Not prices or stock: filters apply per
@@ -623,41 +645,116 @@ class Engine:
         return np.asarray(items[:k], dtype=np.int64), np.asarray(values[:k])
 
     # -- reasons -----------------------------------------------------------------------------
-    def _reasons(
+    def decide(
         self,
-        user_id: str,
+        user: int | None,
         recent: list[Event],
         items: list[int],
-        explored: set[int],
-        strategy: Strategy,
-        blocks: dict[str, Any],
-    ) -> list[list[Reason]]:
-        """Each item's reasons, strongest first: exploration (when it filled the slot), the
-        paths from the shopper's recent items, then trending or popularity."""
-        wanted = self.config.max_reasons
-        evidence = (
-            self.evidence_many(user_id, recent, items, blocks, wanted)
-            if strategy is not Strategy.CONTROL and recent
-            else [[] for _ in items]
-        )
-        out = []
-        for item, found in zip(items, evidence, strict=True):
-            if item in explored:
-                found = [self._exploration_reason(item), *found[: wanted - 1]]
-            if len(found) < wanted:
-                found.append(
-                    self._popularity_reason(item, trending=strategy is Strategy.COLD_START)
+        limit: int,
+        history: list[Event] | None = None,
+        explored: set[int] | None = None,
+        fill: bool = False,
+        trending: bool = False,
+    ) -> Decided:
+        """Which reasons each of ``items`` gets, from the paths between ``recent`` (the
+        shopper's newest distinct events) and it, strongest first (see
+        :func:`choose_reasons`): exploration where it filled the slot (``explored``), the
+        evidence of the graph in the order of :data:`PRIORITY`, then, with ``fill``, the
+        trending (``trending``) or popularity reason; at most ``limit``. ``history``: all the
+        shopper's events, when the caller has them."""
+        live = self.live
+        links = live.links()  # every relationship at once: one slice per recent item
+        brand, category_indptr, category_indices = live.item_attributes()
+        sources = np.fromiter((e.item for e in recent), dtype=np.int64, count=len(recent))
+        wanted = np.asarray(items, dtype=np.int64)
+        with self.lock:  # for the scratch
+            position, value, link, category = reason_sources(
+                links.indptr, links.indices, links.data, sources, wanted, len(live.LINKS),
+                brand, category_indptr, category_indices, self._scratch()[0],
+            )  # fmt: skip
+        co = _CO_ROW
+        mine = _NO_ITEMS
+        if user is not None and history:
+            mine = np.unique(np.fromiter((e.item for e in history), np.int64, len(history)))
+        other, together, unresolved = common_shoppers(
+            position[co], value[co], link[co], sources, wanted, links.data,
+            live.lowest_common(), -1 if user is None else user, mine, live.touched,
+        )  # fmt: skip
+        if user is not None and unresolved.any():  # rare: items changed since load
+            had = None if history is None else {e.item for e in history}
+            for j in np.flatnonzero(unresolved).tolist():
+                item = items[j]
+                found = live.common_shopper(
+                    user,
+                    int(sources[position[co, j]]),
+                    item,
+                    int(link[co, j]),
+                    had_both=None if had is None else item in had,
                 )
-            out.append(found)
-        return out
+                if found is not None:
+                    other[j], together[j] = found
+        chosen = choose_reasons(
+            position, value, sources, wanted, together, limit,
+            np.fromiter((i in explored for i in items), bool, len(items))
+            if explored else _NO_FLAGS,
+            fill, trending, live.trend, live.shoppers, category_indptr,
+        )  # fmt: skip
+        return Decided(chosen, sources, position, value, category, other, together)
+
+    def reasons_of(
+        self, user_node: PathNode, recent: list[Event], items: list[int], decided: Decided
+    ) -> list[list[Reason]]:
+        """The reasons :meth:`decide` chose, as objects."""
+        live = self.live
+        sources = [
+            _Source(
+                event.item,
+                self._item_node(event.item),
+                _title(live, event.item),
+                VERBS.get(event.kind, "chose"),
+                _rel("INTERACTED", 0, 1, event.kind),
+            )
+            for event in recent
+        ]
+        nodes, item_node = self._node_cache, self._item_node
+        position, value = decided.position.tolist(), decided.value.tolist()
+        categories, others = decided.category.tolist(), decided.other.tolist()
+        together = decided.together.tolist()
+        answers = []
+        for j, (item, codes) in enumerate(zip(items, decided.chosen.tolist(), strict=True)):
+            target = nodes.get(item) or item_node(item)
+            out: list[Reason] = []
+            for code in codes:
+                if code < 0:
+                    break
+                if code >= TRENDING:
+                    out.append(
+                        self._exploration_reason(item)
+                        if code == EXPLORATION
+                        else self._popularity_reason(item, trending=code == TRENDING)
+                    )
+                    continue
+                row = _ROWS[code]
+                source = sources[position[row][j]]
+                if code == BOUGHT_WITH:
+                    reason = bought_with(user_node, source, target, value[row][j])
+                elif code == SIMILAR_SHOPPERS:
+                    other = self._user_node(others[j])
+                    reason = similar_shoppers(user_node, source, other, target, together[j])
+                elif code == SIMILAR_ITEM:
+                    reason = similar_item(user_node, source, target, value[row][j])
+                elif code == SAME_BRAND:
+                    brand = self._brand_node(live.brand[item])
+                    reason = same_brand(user_node, source, brand, target)
+                else:
+                    category = self._category_node(categories[j])
+                    reason = same_category(user_node, source, category, target)
+                out.append(reason)
+            answers.append(out)
+        return answers
 
     def _exploration_reason(self, item: int) -> Reason:
-        return new_reason(
-            kind=ReasonKind.EXPLORATION,
-            text="Something new to explore: picked to widen what you are shown",
-            support=0.0,
-            path=new_path(nodes=[self._item_node(item)], relationships=[]),
-        )
+        return exploration(self._item_node(item))
 
     def _item_node(self, item: int) -> PathNode:
         node = self._node_cache.get(item)
@@ -709,190 +806,25 @@ class Engine:
         ):
             return cached
         if category is not None:
-            days = round(live.trending_window / DAY)
-            reason = new_reason(
-                ReasonKind.TRENDING,
-                f"Trending in {category.name}: {_shoppers(count)} in the last {days} days",
-                count,
-                new_path([node, category], [_rel("IN_CATEGORY", 0, 1)]),
-            )
+            reason = trending_in(node, category, count, self.trending_days)
         else:
-            reason = new_reason(
-                ReasonKind.POPULAR,
-                f"Popular: chosen by {_shoppers(count)}"
-                if count
-                else "In the catalogue, not chosen by anyone yet",
-                count,
-                new_path([node], []),
-            )
+            reason = popular(node, count)
         self._popularity_reasons[key] = share(reason)
         return reason
 
-    def edge_blocks(self, recent: list[Event], items: list[int]) -> dict[str, Any]:
-        """Where each of ``items``' reasons could come from (see :func:`reason_sources`), as
-        lists parallel to ``items``: per item-item relationship, the position in ``recent`` of
-        the strongest edge to the item and that edge's value; the newest other event of its
-        brand; the newest other event sharing a category, and that category."""
-        live = self.live
-        if not recent or not items:
-            return {}
-        links = live.links()  # every relationship at once: one slice per recent item
-        brand, category_indptr, category_indices = live.item_attributes()
-        with self.lock:  # for the scratch
-            where, value, link, category = reason_sources(
-                links.indptr,
-                links.indices,
-                links.data,
-                np.fromiter((e.item for e in recent), dtype=np.int64, count=len(recent)),
-                np.asarray(items, dtype=np.int64),
-                len(live.LINKS),
-                brand,
-                category_indptr,
-                category_indices,
-                self._scratch()[0],
-            )
-        at, values = where.tolist(), value.tolist()
-        blocks: dict[str, Any] = {
-            name: list(zip(at[code], values[code], strict=True))
-            for code, name in enumerate(live.LINKS)
-        }
-        blocks["co_link"] = link[live.LINKS.index("co_counts")].tolist()
-        blocks["brand"] = at[len(live.LINKS)]
-        blocks["category"] = list(zip(at[len(live.LINKS) + 1], category.tolist(), strict=True))
-        return blocks
+    @property
+    def trending_days(self) -> int:
+        return round(self.live.trending_window / DAY)
 
     def evidence(
-        self,
-        user_id: str,
-        recent: list[Event],
-        item: int,
-        blocks: dict[str, Any] | None = None,
-        limit: int = len(PRIORITY),
+        self, user_id: str, recent: list[Event], item: int, limit: int = len(PRIORITY)
     ) -> list[Reason]:
         """Paths from the shopper's recent items to ``item``, the strongest of each kind, in
         the order of :data:`PRIORITY`, at most ``limit`` of them."""
-        if blocks is None:
-            blocks = self.edge_blocks(recent, [item])
-        return self.evidence_many(user_id, recent, [item], blocks, limit)[0]
-
-    def evidence_many(
-        self,
-        user_id: str,
-        recent: list[Event],
-        items: list[int],
-        blocks: dict[str, Any],
-        limit: int,
-    ) -> list[list[Reason]]:
-        """:meth:`evidence` for each of ``items``, from their :meth:`edge_blocks`."""
-        live = self.live
-        user = live.user(user_id)
-        user_node = blocks.get("user_node") or PathNode(label="User", id=user_id, name=None)
-        none = [(-1, 0.0)] * len(items)
-        bought_with = blocks.get("bought_with", none)
-        co_counts = blocks.get("co_counts", none) if user is not None else none
-        similar_to = blocks.get("similar_to", none)
-        co_link = blocks.get("co_link", [-1] * len(items))
-        by_brand = blocks.get("brand", [-1] * len(items))
-        by_category = blocks.get("category", none)
-        # what every reason from one recent event shares, made once per event
-        sources = [
-            _Source(
-                event.item,
-                self._item_node(event.item),
-                _title(live, event.item),
-                VERBS.get(event.kind, "chose"),
-                _rel("INTERACTED", 0, 1, event.kind),
-            )
-            for event in recent
-        ]
-        nodes, item_node = self._node_cache, self._item_node
-        history = blocks.get("history")  # all the shopper's events, when the caller has them
-        mine: set[int] | None = None  # their items, made at the first use
-        answers = []
-        for j, item in enumerate(items):
-            target = nodes.get(item) or item_node(item)
-            out: list[Reason] = []
-            found = _edge_source(bought_with[j], sources, item)
-            if found is not None:
-                source, weight = found
-                out.append(
-                    new_reason(
-                        ReasonKind.BOUGHT_WITH,
-                        f"Bought together with {source.title} by {_shoppers(weight)}",
-                        weight,
-                        _edge_path(user_node, source, "BOUGHT_WITH", weight, target),
-                    )
-                )
-            found = _edge_source(co_counts[j], sources, item) if len(out) < limit else None
-            if found is not None:
-                source = found[0]
-                if mine is None and history is not None:  # ``source`` is one of them
-                    mine = {e.item for e in history}
-                shopper = live.common_shopper(
-                    user,  # type: ignore[arg-type]
-                    source.item,
-                    item,
-                    co_link[j],
-                    had_both=None if mine is None else item in mine,
-                )
-                if shopper is not None:
-                    other, count = shopper
-                    out.append(
-                        new_reason(
-                            ReasonKind.SIMILAR_SHOPPERS,
-                            f"{_shoppers(count)} who chose {source.title} also chose this",
-                            float(count),
-                            new_path(
-                                [
-                                    user_node,
-                                    source.node,
-                                    self._user_node(other),
-                                    target,
-                                ],
-                                [source.interacted, _OTHER_CHOSE_IT, _OTHER_CHOSE_THIS],
-                            ),
-                        )
-                    )
-            found = _edge_source(similar_to[j], sources, item) if len(out) < limit else None
-            if found is not None:
-                source, score = found
-                out.append(
-                    new_reason(
-                        ReasonKind.SIMILAR_ITEM,
-                        f"Similar to {source.title}, which you {source.verb}",
-                        score,
-                        _edge_path(user_node, source, "SIMILAR_TO", score, target),
-                    )
-                )
-            at = by_brand[j]
-            if at >= 0 and len(out) < limit:
-                match = sources[at]
-                brand = live.brand[item]
-                out.append(
-                    new_reason(
-                        ReasonKind.SAME_BRAND,
-                        f"Same brand ({live.brand_names[brand]}) as {match.title}, "
-                        f"which you {match.verb}",
-                        1.0,
-                        _shared_path(user_node, match, self._brand_node(brand), "MADE_BY", target),
-                    )
-                )
-            at, category = by_category[j]
-            if at >= 0 and len(out) < limit:
-                source = sources[at]
-                out.append(
-                    new_reason(
-                        ReasonKind.SAME_CATEGORY,
-                        f"In {live.category_names[category]}, like {source.title}, "
-                        f"which you {source.verb}",
-                        1.0,
-                        _shared_path(
-                            user_node, source, self._category_node(category), "IN_CATEGORY", target
-                        ),
-                    )
-                )
-            answers.append(out)
-        return answers
+        user = self.live.user(user_id)
+        decided = self.decide(user, recent, [item], limit)
+        node = self._user_node(user) if user is not None else new_node("User", user_id, None)
+        return self.reasons_of(node, recent, [item], decided)[0]
 
     def top_shoppers(self, k: int) -> list[str]:
         """The shoppers with the most events (a picker for demos and merchandisers)."""
@@ -1050,6 +982,107 @@ def _shoppers(count: float) -> str:
     return "1 shopper" if int(count) == 1 else f"{int(count)} shoppers"
 
 
+#: Each kind of reason's sentence, by code (``kernels.BOUGHT_WITH`` ...): the one definition,
+#: for the objects made here and the JSON written by :mod:`graphrec.serving.render`. Fields:
+#: the recent item's ``title`` and ``verb`` ("bought"), the ``shoppers`` ("37 shoppers"),
+#: the ``brand`` or ``category`` name, the trending window's ``days``.
+TEXTS = (
+    "Bought together with {title} by {shoppers}",
+    "{shoppers} who chose {title} also chose this",
+    "Similar to {title}, which you {verb}",
+    "Same brand ({brand}) as {title}, which you {verb}",
+    "In {category}, like {title}, which you {verb}",
+    "Trending in {category}: {shoppers} in the last {days} days",
+    "Popular: chosen by {shoppers}",
+    "In the catalogue, not chosen by anyone yet",
+    "Something new to explore: picked to widen what you are shown",
+)
+#: The reason kind of each code.
+CODES = (
+    ReasonKind.BOUGHT_WITH,
+    ReasonKind.SIMILAR_SHOPPERS,
+    ReasonKind.SIMILAR_ITEM,
+    ReasonKind.SAME_BRAND,
+    ReasonKind.SAME_CATEGORY,
+    ReasonKind.TRENDING,
+    ReasonKind.POPULAR,
+    ReasonKind.POPULAR,
+    ReasonKind.EXPLORATION,
+)
+
+
+# -- each kind of reason: its sentence and its path -------------------------------------------
+# (``render`` makes the JSON of each from these too, by calling them with placeholders)
+def bought_with(user_node: PathNode, source: _Source, target: PathNode, weight: float) -> Reason:
+    return new_reason(
+        ReasonKind.BOUGHT_WITH,
+        TEXTS[BOUGHT_WITH].format(title=source.title, shoppers=_shoppers(weight)),
+        weight,
+        _edge_path(user_node, source, "BOUGHT_WITH", weight, target),
+    )
+
+
+def similar_shoppers(
+    user_node: PathNode, source: _Source, other: PathNode, target: PathNode, count: int
+) -> Reason:
+    return new_reason(
+        ReasonKind.SIMILAR_SHOPPERS,
+        TEXTS[SIMILAR_SHOPPERS].format(shoppers=_shoppers(count), title=source.title),
+        float(count),
+        new_path(
+            [user_node, source.node, other, target],
+            [source.interacted, _OTHER_CHOSE_IT, _OTHER_CHOSE_THIS],
+        ),
+    )
+
+
+def similar_item(user_node: PathNode, source: _Source, target: PathNode, score: float) -> Reason:
+    return new_reason(
+        ReasonKind.SIMILAR_ITEM,
+        TEXTS[SIMILAR_ITEM].format(title=source.title, verb=source.verb),
+        score,
+        _edge_path(user_node, source, "SIMILAR_TO", score, target),
+    )
+
+
+def same_brand(user_node: PathNode, source: _Source, brand: PathNode, target: PathNode) -> Reason:
+    return new_reason(
+        ReasonKind.SAME_BRAND,
+        TEXTS[SAME_BRAND].format(brand=brand.name, title=source.title, verb=source.verb),
+        1.0,
+        _shared_path(user_node, source, brand, "MADE_BY", target),
+    )
+
+
+def same_category(
+    user_node: PathNode, source: _Source, category: PathNode, target: PathNode
+) -> Reason:
+    return new_reason(
+        ReasonKind.SAME_CATEGORY,
+        TEXTS[SAME_CATEGORY].format(category=category.name, title=source.title, verb=source.verb),
+        1.0,
+        _shared_path(user_node, source, category, "IN_CATEGORY", target),
+    )
+
+
+def trending_in(target: PathNode, category: PathNode, count: float, days: int) -> Reason:
+    return new_reason(
+        ReasonKind.TRENDING,
+        TEXTS[TRENDING].format(category=category.name, shoppers=_shoppers(count), days=days),
+        count,
+        new_path([target, category], [_rel("IN_CATEGORY", 0, 1)]),
+    )
+
+
+def popular(target: PathNode, count: float) -> Reason:
+    text = TEXTS[POPULAR].format(shoppers=_shoppers(count)) if count else TEXTS[UNCHOSEN]
+    return new_reason(ReasonKind.POPULAR, text, count, new_path([target], []))
+
+
+def exploration(target: PathNode) -> Reason:
+    return new_reason(ReasonKind.EXPLORATION, TEXTS[EXPLORATION], 0.0, new_path([target], []))
+
+
 def _title(live: LiveGraph, item: int) -> str:
     return live.titles[item] or live.item_ids[item]
 
@@ -1163,6 +1196,24 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 _MASK64 = (1 << 64) - 1
 _NO_ITEMS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0)
+_NO_ITEMS = np.zeros(0, dtype=np.int64)
+_NO_FLAGS = np.zeros(0, dtype=bool)
+#: The row of :func:`reason_sources`' output each evidence code reads, and the co-interactions'.
+_ROWS = SOURCE_ROW.tolist()
+_CO_ROW = _ROWS[SIMILAR_SHOPPERS]
+
+
+class Decided(NamedTuple):
+    """An answer's reasons, chosen (:meth:`Engine.decide`) but not yet made: arrays of
+    :func:`reason_sources` and :func:`choose_reasons`, parallel to the items."""
+
+    chosen: np.ndarray  # (items, limit) reason codes, strongest first, -1 after
+    sources: np.ndarray  # the recent items
+    position: np.ndarray  # per source row (see ``_ROWS``): the recent item's position
+    value: np.ndarray  # per relationship: the edge's value
+    category: np.ndarray  # the category shared
+    other: np.ndarray  # the other shopper of a similar-shoppers reason
+    together: np.ndarray  # ... and how many other shoppers had both
 
 
 def _sample(seed: str, population: Sequence[int], n: int) -> list[int]:

@@ -276,3 +276,112 @@ def top_allowed(
             if np.isfinite(value):
                 size = _insert(best, key, size, i, value)
     return best[:size]
+
+
+#: Reason codes of :func:`choose_reasons`, strongest first (``engine.CODES`` names them).
+BOUGHT_WITH, SIMILAR_SHOPPERS, SIMILAR_ITEM, SAME_BRAND, SAME_CATEGORY = 0, 1, 2, 3, 4
+TRENDING, POPULAR, UNCHOSEN, EXPLORATION = 5, 6, 7, 8
+#: The row of :func:`reason_sources`' ``position`` each evidence code reads.
+SOURCE_ROW = np.array([0, 2, 1, 3, 4], dtype=np.int64)
+
+
+@njit(nogil=True, inline="always")
+def _has(sorted_values: np.ndarray, value: int) -> bool:
+    at = np.searchsorted(sorted_values, value)
+    return bool(at < len(sorted_values) and sorted_values[at] == value)
+
+
+@_compiled
+def common_shoppers(
+    position: np.ndarray,  # reason_sources' rows for co-interactions: source position per item
+    value: np.ndarray,  # ... the co-interaction count
+    link: np.ndarray,  # ... its place in the stacked relationships
+    sources: np.ndarray,  # int64: the recent items
+    items: np.ndarray,  # int64: the items explained
+    counts: np.ndarray,  # the stacked relationships' values
+    lowest: np.ndarray,  # int32 parallel to them: the lowest shopper of each co-interaction
+    user: int,  # the shopper (-1: none, so no such reasons)
+    mine: np.ndarray,  # int64 sorted: every item the shopper had (empty: not known)
+    touched: np.ndarray,  # bool per item: its shoppers changed since load
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each item whose co-interaction with a recent item can be a reason: the
+    lowest-numbered other shopper who had both, and how many other shoppers did, from what was
+    stored at load (see ``LiveGraph.common_shopper``, which this follows). Returns
+    ``(other, together, unresolved)``: ``together`` is 0 where there is no such reason;
+    ``unresolved`` marks the items the stored values cannot answer (an item changed since load,
+    the shopper's items unknown, or the shopper is the lowest): the caller asks the live graph.
+    """
+    count = len(items)
+    other = np.full(count, -1, dtype=np.int64)
+    together = np.zeros(count, dtype=np.int64)
+    unresolved = np.zeros(count, dtype=np.bool_)
+    if user < 0:
+        return other, together, unresolved
+    for j in range(count):
+        at, item = position[j], items[j]
+        if at < 0 or value[j] <= 0 or sources[at] == item:
+            continue
+        p = link[j]
+        if p < 0 or len(mine) == 0 or touched[sources[at]] or touched[item]:
+            unresolved[j] = True
+            continue
+        shared, shopper = int(counts[p]), lowest[p]
+        if _has(mine, item):  # the shopper had both: not another shopper
+            shared -= 1
+            if shopper == user and shared > 0:
+                unresolved[j] = True
+                continue
+        if shared > 0:
+            other[j] = shopper
+            together[j] = shared
+    return other, together, unresolved
+
+
+@_compiled
+def choose_reasons(
+    position: np.ndarray,  # reason_sources' ``position``
+    value: np.ndarray,  # reason_sources' ``value``
+    sources: np.ndarray,  # int64: the recent items
+    items: np.ndarray,  # int64: the items explained
+    together: np.ndarray,  # int64 per item: common_shoppers' counts (0: none)
+    limit: int,
+    explored: np.ndarray,  # bool per item (or empty): exploration filled the slot
+    fill: bool,  # end with the popularity reason when there are fewer than ``limit``
+    trending: bool,  # ... the trending one where the item trends
+    trend: np.ndarray,  # float64 per item
+    shoppers: np.ndarray,  # float64 per item
+    category_indptr: np.ndarray,  # each item's categories (CSR)
+) -> np.ndarray:
+    """Each item's reasons as codes (see above), strongest first, -1 after: exploration when
+    it filled the slot, then each kind of evidence that exists, in priority order, then the
+    popularity reason; at most ``limit`` (exploration is kept even at 0)."""
+    count = len(items)
+    chosen = np.full((count, max(limit, 1)), -1, dtype=np.int64)
+    for j in range(count):
+        item = items[j]
+        n = 0
+        if len(explored) and explored[j]:
+            chosen[j, 0] = EXPLORATION
+            n = 1
+        for code in range(5):
+            if n >= limit:
+                break
+            row = SOURCE_ROW[code]
+            if code == SIMILAR_SHOPPERS:
+                found = together[j] > 0
+            elif code < SAME_BRAND:
+                at = position[row, j]
+                found = at >= 0 and value[row, j] > 0 and sources[at] != item
+            else:
+                found = position[row, j] >= 0
+            if found:
+                chosen[j, n] = code
+                n += 1
+        if fill and n < limit:
+            if trending and trend[item] > 0 and category_indptr[item + 1] > category_indptr[item]:
+                chosen[j, n] = TRENDING
+            elif shoppers[item] != 0:
+                chosen[j, n] = POPULAR
+            else:
+                chosen[j, n] = UNCHOSEN
+    return chosen

@@ -108,9 +108,10 @@ class LiveGraph:
         #: shoppers change
         self._common: dict[tuple[int, int], tuple[int, int]] = {}
         self._links: tuple[int, sp.csr_matrix, sp.csr_matrix, np.ndarray] | None = None
-        #: Items whose shoppers changed since load (events, privacy deletes): their pairs'
-        #: common shoppers are no longer those computed at load (see :meth:`common_shopper`).
-        self._touched: set[int] = set()
+        #: Per item: whether its shoppers changed since load (events, privacy deletes): its
+        #: pairs' common shoppers are no longer those computed at load (see
+        #: :meth:`common_shopper`).
+        self.touched = np.zeros(len(self.item_ids), dtype=bool)
         self._attributes: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
 
         n = len(self.item_ids)
@@ -231,6 +232,11 @@ class LiveGraph:
             self._links = (self.num_items, stacked, evidence, lowest)
         return self._links
 
+    def lowest_common(self) -> np.ndarray:
+        """Parallel to :meth:`links`: each co-interaction's lowest-numbered shopper as loaded
+        (-1 for the other relationships)."""
+        return self._derived()[3]
+
     def item_attributes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each item's brand (-1: none) and categories (CSR: indptr, indices, in the item's
         order) as arrays, for the compiled loops; made again after a catalogue change."""
@@ -252,7 +258,7 @@ class LiveGraph:
         had both. ``link``: the position in :meth:`links` of their co-interaction, if any;
         ``had_both``: whether ``user`` had both, when the caller knows (from their history)."""
         found: tuple[int, int] | None = None
-        if link >= 0 and first not in self._touched and second not in self._touched:
+        if link >= 0 and not self.touched[first] and not self.touched[second]:
             _, stacked, _, lowest = self._derived()  # both items as loaded: stored at load
             found = (int(stacked.data[link]), int(lowest[link]))
         key = (first, second) if first < second else (second, first)
@@ -326,7 +332,7 @@ class LiveGraph:
         self._touch(user)
         self.live.setdefault(user, []).append(event)
         self.live_item_users.setdefault(event.item, []).append(user)
-        self._touched.add(event.item)
+        self.touched[event.item] = True
         self._shopper_sets.pop(event.item, None)
         self._common.clear()
         self.shoppers[event.item] += 1
@@ -344,8 +350,9 @@ class LiveGraph:
             del self.user_index[user_id]
         self.user_ids[user] = None
         start, end = self.hist_indptr[user], self.hist_indptr[user + 1]
-        self._touched.update(self.hist_items[start:end].tolist())
-        self._touched.update(event.item for event in self.live.pop(user, []))
+        self.touched[self.hist_items[start:end]] = True
+        for event in self.live.pop(user, []):
+            self.touched[event.item] = True
         self.hist_indptr[user + 1 :] -= end - start
         self.hist_items = np.delete(self.hist_items, np.s_[start:end])
         self.hist_ts = np.delete(self.hist_ts, np.s_[start:end])
@@ -379,6 +386,7 @@ class LiveGraph:
             self.item_categories.append([])
             self.shoppers = np.append(self.shoppers, 0.0)
             self.trend = np.append(self.trend, 0.0)
+            self.touched = np.append(self.touched, False)
             for name in ("bought_with", "similar_to", "co_counts", "item_users"):
                 matrix: sp.csr_matrix = getattr(self, name)
                 setattr(self, name, _grow(matrix, index + 1, name != "item_users"))
