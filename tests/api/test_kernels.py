@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from graphrec.serving import kernels as K
 from graphrec.serving.kernels import lowest_common, rank_pool, reason_sources, top_allowed
 
 N, DIMS = 300, 8
@@ -185,3 +186,78 @@ def test_top_allowed_is_the_masked_top_k_ties_by_index(k):
         expected = [i for i in np.lexsort((np.arange(N), -key)).tolist() if allowed[i]][:k]
         got = top_allowed(first, second, weight, allowed, k)
         assert got.tolist() == expected
+
+
+def _choose(position, value, together, limit, explored=(), fill=True, trending=False):
+    """choose_reasons over three items (10, 11, 12) and two recent items (20, 10)."""
+    trend = np.zeros(30)
+    trend[11] = 4.0
+    shoppers = np.zeros(30)
+    shoppers[10] = 2.0
+    category_indptr = np.zeros(31, dtype=np.int64)
+    category_indptr[12:] = 1  # item 11 has one category
+    return K.choose_reasons(
+        np.asarray(position, dtype=np.int64), np.asarray(value, dtype=np.float64),
+        np.array([20, 10]), np.array([10, 11, 12]), np.asarray(together, dtype=np.int64),
+        limit, np.asarray(explored, dtype=bool), fill, trending, trend, shoppers,
+        category_indptr,
+    ).tolist()  # fmt: skip
+
+
+def test_choose_reasons_keeps_priority_order_the_limit_and_ends_with_popularity():
+    # rows: bought with, similar to, co-interactions, brand, category (position per item)
+    position = [[0, 1, -1], [0, 0, 0], [-1, -1, -1], [1, -1, 0], [-1, 0, 0]]
+    value = [[3.0, 5.0, 0.0], [0.5, 0.0, 0.9], [0.0, 0.0, 0.0]]
+    together = [0, 0, 2]
+    # item 10: bought with (from 20), similar to, same brand (brand and category rows are
+    # taken as reason_sources found them); the limit stops at three
+    # item 11: the bought-with source is item 10 (position 1): fine; similar-to value 0: not
+    # item 12: similar shoppers, similar item, brand, category: limit 3 keeps the first three
+    assert _choose(position, value, together, 3) == [
+        [K.BOUGHT_WITH, K.SIMILAR_ITEM, K.SAME_BRAND],
+        [K.BOUGHT_WITH, K.SAME_CATEGORY, K.UNCHOSEN],
+        [K.SIMILAR_SHOPPERS, K.SIMILAR_ITEM, K.SAME_BRAND],
+    ]
+    # exploration comes first and takes a place; trending where the item trends
+    assert _choose(position, value, together, 2, explored=[False, True, False], trending=True) == [
+        [K.BOUGHT_WITH, K.SIMILAR_ITEM],
+        [K.EXPLORATION, K.BOUGHT_WITH],
+        [K.SIMILAR_SHOPPERS, K.SIMILAR_ITEM],
+    ]
+    none = [[-1] * 3] * 5
+    assert _choose(none, [[0.0] * 3] * 3, [0, 0, 0], 3, trending=True) == [
+        [K.POPULAR, -1, -1],
+        [K.TRENDING, -1, -1],
+        [K.UNCHOSEN, -1, -1],
+    ]
+    assert _choose(none, [[0.0] * 3] * 3, [0, 0, 0], 3, fill=False)[0] == [-1, -1, -1]
+    # a bought-with edge from the item itself is no reason
+    own = [[1, -1, -1], *none[1:]]
+    assert _choose(own, [[3.0, 0.0, 0.0], [0.0] * 3, [0.0] * 3], [0, 0, 0], 3)[0][0] == K.POPULAR
+
+
+def test_common_shoppers_reads_the_stored_lowest_and_leaves_changed_items_to_the_caller():
+    sources, items = np.array([5, 6]), np.array([1, 2, 3, 4])
+    position = np.array([0, 1, 0, -1])
+    value = np.array([3.0, 2.0, 1.0, 0.0])
+    link = np.array([0, 1, 2, -1])
+    counts = np.array([3.0, 2.0, 1.0], dtype=np.float32)
+    lowest = np.array([7, 9, 8], dtype=np.int32)
+    touched = np.zeros(10, dtype=bool)
+
+    def run(user, mine, touched=touched):
+        out = K.common_shoppers(position, value, link, sources, items, counts, lowest, user,
+                                np.asarray(mine, dtype=np.int64), touched)  # fmt: skip
+        return [a.tolist() for a in out]
+
+    # shopper 0 had items 5 and 6 only: every other shopper counts
+    assert run(0, [5, 6]) == [[7, 9, 8, -1], [3, 2, 1, 0], [False] * 4]
+    # shopper 9 had item 2 too: one fewer on it, and being the lowest, the caller must look
+    # further; on item 3 (one shopper of both) they also had it: no other shopper, no reason
+    assert run(9, [2, 3, 5, 6]) == [[7, -1, -1, -1], [3, 0, 0, 0], [False, True, False, False]]
+    # no shopper: no reasons; the shopper's items unknown, or an item changed: the caller's
+    assert run(-1, [5]) == [[-1] * 4, [0] * 4, [False] * 4]
+    assert run(0, [])[2] == [True, True, True, False]
+    changed = touched.copy()
+    changed[6] = True
+    assert run(0, [5, 6], changed)[2] == [False, True, False, False]
