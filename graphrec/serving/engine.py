@@ -1097,17 +1097,6 @@ class _Source(NamedTuple):
     interacted: PathRelationship  # the shopper -> this item
 
 
-def _edge_source(
-    best: tuple[int, float], sources: list[_Source], item: int
-) -> tuple[_Source, float] | None:
-    """The recent event behind an edge block's strongest edge to ``item`` and its value; None
-    when there is none (position -1), it is not positive, or the event is about ``item``."""
-    at, value = best
-    if at < 0 or value <= 0 or sources[at].item == item:
-        return None
-    return sources[at], value
-
-
 def _edge_path(
     user_node: PathNode, source: _Source, rel: str, value: float, target: PathNode
 ) -> Path:
