@@ -53,11 +53,13 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from graphrec.api import schema as api
 from graphrec.serving.engine import RecFilter
 from graphrec.serving.engine import new_id as engine_new_id
+from graphrec.serving.render import ReasonWriter
 from graphrec.serving.results import SHARED_MARK
 from graphrec.serving.service import Service
 
 Serializer = Callable[[Any], Any]
-Root = Callable[[Service, dict[str, Any]], Any]
+#: A root resolver: the service, the arguments and the plan's reason writer (or None).
+Root = Callable[[Service, dict[str, Any], ReasonWriter | None], Any]
 #: A root field of a plan: its key in the answer, resolver, node, definition and serializer.
 RootField = tuple[str, Root, FieldNode, Any, Serializer]
 
@@ -89,14 +91,14 @@ def _filter(raw: dict[str, Any] | None) -> RecFilter | None:
 
 #: Root query fields a plan can call: the same functions the Strawberry resolvers call.
 ROOTS: dict[str, Root] = {
-    "recommendations": lambda s, a: api.recommend(
-        s, a["userId"], a["k"], _filter(a.get("filter")), a.get("diversity"), a.get("explore")
+    "recommendations": lambda s, a, w: api.recommend(
+        s, a["userId"], a["k"], _filter(a.get("filter")), a.get("diversity"), a.get("explore"), w
     ),
-    "similarItems": lambda s, a: s.engine.similar_items(a["itemId"], a["k"]),
-    "boughtTogether": lambda s, a: s.engine.bought_together([a["itemId"]], a["k"]),
-    "complementsForCart": lambda s, a: s.engine.bought_together(a["itemIds"], a["k"]),
-    "trending": lambda s, a: s.engine.trending(a.get("categoryId"), a["k"]),
-    "explain": lambda s, a: s.engine.explain(a["userId"], a["itemId"]),
+    "similarItems": lambda s, a, w: s.engine.similar_items(a["itemId"], a["k"]),
+    "boughtTogether": lambda s, a, w: s.engine.bought_together([a["itemId"]], a["k"]),
+    "complementsForCart": lambda s, a, w: s.engine.bought_together(a["itemIds"], a["k"]),
+    "trending": lambda s, a, w: s.engine.trending(a.get("categoryId"), a["k"]),
+    "explain": lambda s, a, w: s.engine.explain(a["userId"], a["itemId"]),
 }
 
 
@@ -114,6 +116,8 @@ class _Generator:
         # a shared object is kept as its JSON text: orjson copies it instead of walking it
         self.scope: dict[str, Any] = {"Fragment": orjson.Fragment, "dumps": orjson.dumps}
         self.count = 0
+        #: a serialiser per selection of a reason (for :class:`ReasonWriter`'s templates)
+        self.reasons: list[Serializer] = []
 
     def fresh(self, prefix: str) -> str:
         self.count += 1
@@ -159,6 +163,12 @@ class _Generator:
         self, kind: GraphQLObjectType, selection: SelectionSetNode, value: str, simple: bool
     ) -> str:
         shared, marked = kind.name in SHARED_TYPES, kind.name in MARKED_TYPES
+        if kind.name == "Reason":
+            whole = self.fresh("reason")
+            self.function(
+                whole, f"def {whole}(o):\n    return {self.display(kind, selection, 'o')}\n"
+            )
+            self.reasons.append(self.scope[whole])
         memo_id = next(_memo_ids) if shared or marked else MAX_MEMOS
         if memo_id < MAX_MEMOS and marked:  # kept only for the objects marked shared
             memo, fill = f"_plan{memo_id}", self.fresh("fill")
@@ -210,9 +220,11 @@ class _Generator:
             if definition is None or getattr(definition, "base_resolver", None) is not None:
                 raise Unsupported("a field with its own resolver")
             attribute = f"{value}.{definition.python_name}"
-            entries.append(
-                f"{key!r}: {self.expr(field.type, node.selection_set, attribute, False)}"
-            )
+            written = self.expr(field.type, node.selection_set, attribute, False)
+            if kind.name == "Recommendation" and definition.python_name == "reasons":
+                # the engine wrote them with this plan's ReasonWriter, or made objects
+                written = f"({attribute} if {attribute}.__class__ is Fragment else {written})"
+            entries.append(f"{key!r}: {written}")
         return "{" + ", ".join(entries) + "}"
 
 
@@ -339,10 +351,12 @@ class Plan:
         schema: Any,
         operation: OperationDefinitionNode,
         roots: list[RootField],
+        writers: list[ReasonWriter | None],
     ) -> None:
         self.schema = schema
         self.operation = operation
         self.roots = roots
+        self.writers = writers  # per root
         try:
             self.arguments: _Arguments | None = _Arguments(schema, operation, roots)
         except Unsupported:
@@ -417,6 +431,7 @@ class FastPath:
         query_type = self.schema.query_type
         assert query_type is not None
         roots = []
+        writers: list[ReasonWriter | None] = []
         for node in operation.selection_set.selections:
             if not isinstance(node, FieldNode) or node.directives:
                 raise Unsupported("fragments or directives")
@@ -424,10 +439,16 @@ class FastPath:
             if name not in ROOTS:
                 raise Unsupported(f"root field {name}")
             field = query_type.fields[name]
-            serialize = _Generator().serializer(field.type, node.selection_set)
+            generator = _Generator()
+            serialize = generator.serializer(field.type, node.selection_set)
             key = node.alias.value if node.alias else name
             roots.append((key, ROOTS[name], node, field, serialize))
-        return Plan(self.schema, operation, roots)
+            writers.append(
+                ReasonWriter(generator.reasons[0])
+                if name == "recommendations" and len(generator.reasons) == 1
+                else None
+            )
+        return Plan(self.schema, operation, roots, writers)
 
     def try_execute(self, body: bytes) -> bytes | None:
         """The JSON answer, or None to let Strawberry answer (and report any error)."""
@@ -451,8 +472,10 @@ class FastPath:
             return reuse[1]
         data: dict[str, Any] = {}
         try:
-            for (key, root, _, _, serialize), values in zip(plan.roots, arguments, strict=True):
-                result = root(self.service, values)
+            for (key, root, _, _, serialize), values, writer in zip(
+                plan.roots, arguments, plan.writers, strict=True
+            ):
+                result = root(self.service, values, writer)
                 data[key] = serialize(result)
         except Exception:  # noqa: BLE001 - the general path gives the typed error
             return None

@@ -28,6 +28,7 @@ from strawberry.types import Info
 from graphrec.errors import GraphRecError, InvalidInput, NotFound, StoreUnavailable
 from graphrec.rules import Rule
 from graphrec.serving.engine import RecFilter
+from graphrec.serving.render import ReasonWriter
 from graphrec.serving.results import (
     Item,
     Reason,
@@ -52,9 +53,11 @@ def recommend(
     flt: RecFilter | None,
     diversity: float | None,
     explore: float | None,
+    writer: ReasonWriter | None = None,
 ) -> Recommendations:
-    """The ``recommendations`` query (shared with the compiled fast path)."""
-    answer = service.engine.recommend(user_id, k, flt, diversity, explore)
+    """The ``recommendations`` query (shared with the compiled fast path, which passes
+    its ``writer``)."""
+    answer = service.engine.recommend(user_id, k, flt, diversity, explore, writer)
     answer.degraded = not service.store_ok
     service.log_served(answer)
     return answer

@@ -23,7 +23,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -47,6 +47,9 @@ from graphrec.serving.kernels import (
     top_allowed,
 )
 from graphrec.serving.live import DAY, Event, LiveGraph
+
+if TYPE_CHECKING:
+    from graphrec.serving.render import ReasonWriter
 from graphrec.serving.results import (
     Brand,
     Category,
@@ -303,7 +306,10 @@ class Engine:
         flt: RecFilter | None = None,
         diversity: float | None = None,
         explore: float | None = None,
+        writer: ReasonWriter | None = None,
     ) -> Recommendations:
+        """``writer``: a compiled plan's, to write the reasons as JSON (each item's
+        ``reasons`` is then an ``orjson.Fragment``) instead of making them as objects."""
         check_k(k)
         cfg = self.config
         diversity = cfg.diversity if diversity is None else diversity
@@ -351,7 +357,11 @@ class Engine:
             user_node = (
                 self._user_node(user) if user is not None else new_node("User", user_id, None)
             )
-            reasons = self.reasons_of(user_node, recent, picked, decided)
+            reasons: list[Any] | None = None
+            if writer is not None:
+                reasons = writer.write(self, user_node.id, recent, picked, decided)
+            if reasons is None:
+                reasons = self.reasons_of(user_node, recent, picked, decided)
             items = [
                 new_recommendation(self.item(i), s, rank, why)
                 for rank, (i, s, why) in enumerate(zip(picked, values, reasons, strict=True), 1)

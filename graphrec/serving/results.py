@@ -151,9 +151,9 @@ def new_reason(kind: ReasonKind, text: str, support: float, path: Path) -> Reaso
     return reason
 
 
-def new_recommendation(
-    item: Item, score: float, rank: int, reasons: list[Reason]
-) -> Recommendation:
+def new_recommendation(item: Item, score: float, rank: int, reasons: Any) -> Recommendation:
+    """``reasons``: a list of :class:`Reason`, or their JSON (an ``orjson.Fragment``) for
+    the compiled plans alone."""
     recommendation = _new(Recommendation)
     recommendation.item = item
     recommendation.score = score

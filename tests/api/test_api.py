@@ -723,8 +723,9 @@ def test_plans_past_the_memo_budget_answer_the_same_without_memos(
 
 
 def test_plans_keep_the_json_of_shared_reasons_only(service: Service) -> None:
-    """Trending and popular reasons are shared between answers: a plan keeps their JSON on them
-    (and answers as Strawberry does); a shopper's own reasons are serialised each time."""
+    """Trending and popular reasons are shared between answers: a plan serialising the objects
+    keeps their JSON on them (and answers as Strawberry does); a shopper's own reasons are
+    serialised each time. (The plan's own answers have their reasons written as JSON.)"""
     fast = FastPath(schema, service)
     for user in ("somebody-new", "somebody-new", "bob"):
         body = orjson.dumps({"query": RECS, "variables": {"user": user, "k": 4, "explore": 0.0}})
@@ -734,8 +735,6 @@ def test_plans_keep_the_json_of_shared_reasons_only(service: Service) -> None:
             data["recommendations"]["recommendationId"] = "-"
         assert answer == expected
     engine = service.engine
-    shared = engine._popularity_reason(engine.item_index("serum"), trending=True)
-    assert [key for key in vars(shared) if key.startswith("_plan")]
     plan = fast.plan(RECS, None)
     assert plan is not None
     answer = engine.recommend("bob", 4, explore=0.0)
@@ -990,3 +989,46 @@ def test_reload_picks_up_writes_that_bypassed_the_api(service: Service, store: G
     user = ok(service, '{ user(id: "outsider") { history { item { id } } } }')["user"]
     assert user == {"history": [{"item": {"id": "toner"}}]}
     assert recs(service, "outsider")["strategy"] == "PERSONALIZED"
+
+
+WRITTEN = [
+    RECS,
+    # aliases, __typename, fields in another order, no text, the path only in part
+    """query W($user: ID!, $k: Int!, $explore: Float) {
+      recommendations(userId: $user, k: $k, explore: $explore) {
+        recommendationId
+        items { why: reasons { __typename s: support kind
+                  path { relationships { weight kind end start type __typename }
+                         nodes { name n2: name id __typename } } } rank } } }""",
+    """query T($user: ID!, $k: Int!, $explore: Float) {
+      recommendations(userId: $user, k: $k, explore: $explore) {
+        items { reasons { text } } } }""",
+]
+
+
+@pytest.mark.parametrize("query", WRITTEN)
+def test_written_reasons_are_the_bytes_of_the_objects(
+    service: Service, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    """A plan's ReasonWriter writes each reason as the plan serialises the engine's objects,
+    byte for byte: every kind (exploration with a fixed answer id, a cold start's trending
+    reasons, the control group's popularity), before and after a live event."""
+    import graphrec.serving.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "new_id", lambda: "fixed")  # the same exploration
+    fast = FastPath(schema, service)
+    plan = fast.plan(query, None)
+    assert plan is not None and plan.writers[0] is not None
+    serialize, engine = plan.roots[0][4], service.engine
+    seen = set()
+    for step in range(2):
+        for user in ("alice", "bob", "carol", "dave", "somebody-new"):
+            for explore in (0.0, 0.5):
+                written = engine.recommend(user, 3, explore=explore, writer=plan.writers[0])
+                assert all(type(r.reasons) is orjson.Fragment for r in written.items)
+                made = engine.recommend(user, 3, explore=explore)
+                seen.update(reason.kind for r in made.items for reason in r.reasons)
+                assert orjson.dumps(serialize(written)) == orjson.dumps(serialize(made)), user
+        if step == 0:  # the stored common shoppers no longer hold for these items
+            service.record([EventInput(user_id="carol", item_id="cream", kind="view", ts=10_000)])
+    assert {ReasonKind.EXPLORATION, ReasonKind.SIMILAR_SHOPPERS, ReasonKind.POPULAR} <= seen, seen

@@ -1,0 +1,387 @@
+"""Reasons written straight to JSON by one compiled loop, for the compiled GraphQL plans.
+
+An answer's reasons are decided in compiled code (:meth:`Engine.decide`); making each as
+objects and serialising them cost about 8 us a reason in Python, half of a new shopper's answer.
+Here a plan's selection of a reason becomes one template per reason code, made by calling the
+engine's own builders (``engine.bought_with`` ...) with placeholders and serialising the result
+with the plan, then cutting it at the placeholders: the same sentences, paths and field order
+by construction. :func:`write` fills the templates from the decision and from per-catalogue
+tables of ids, names and titles already in JSON.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import orjson
+from numba import njit
+
+from graphrec.serving.kernels import SOURCE_ROW, TRENDING, _compiled
+from graphrec.serving.results import new_node, new_relationship
+
+if TYPE_CHECKING:
+    from graphrec.serving.engine import Decided, Engine
+
+# what a placeholder stands for: the node (A the asker, S the recent item, T the item
+# explained, O the other shopper, B the brand, C the category) and its field
+ENTITIES = "ASTOBC"
+FIELDS = "inwvk"  # id, name (JSON value), name as words (in a sentence), verb, event kind
+CONST, VALUE, NUMBER, SHOPPERS = 0, 1, 2, 3
+COUNT = 918273  # the placeholder count: "918273 shoppers", support 918273.0
+LABELS = {"A": "User", "S": "Item", "T": "Item", "O": "User", "B": "Brand", "C": "Category"}
+# :class:`Tables`, in this order in one blob: per item id, name, words; per shopper id; per
+# brand id, name, words; per category id, name, words
+_PLACE = re.compile(
+    rb'"\\u0001([A-Z])([a-z])\\u0002"|\\u0001([A-Z])([a-z])\\u0002|918273 shoppers|918273\.0'
+)
+
+
+def _mark(entity: str, field: str) -> str:
+    return f"\x01{entity}{field}\x02"
+
+
+def _escaped(text: str) -> bytes:
+    """``text`` as inside a JSON string (JSON escapes character by character)."""
+    return orjson.dumps(text)[1:-1]
+
+
+def _node(entity: str) -> Any:
+    return new_node(LABELS[entity], _mark(entity, "i"), _mark(entity, "n"))
+
+
+def prototypes(days: int) -> list[Any]:
+    """One reason per code, made by the engine's builders from placeholders."""
+    from graphrec.serving import engine as e
+
+    source = e._Source(
+        -1,
+        _node("S"),
+        _mark("S", "w"),
+        _mark("S", "v"),
+        new_relationship("INTERACTED", 0, 1, _mark("S", "k")),
+    )
+    asker, target, count = _node("A"), _node("T"), float(COUNT)
+    return [
+        e.bought_with(asker, source, target, count),
+        e.similar_shoppers(asker, source, _node("O"), target, COUNT),
+        e.similar_item(asker, source, target, count),
+        e.same_brand(asker, source, _node("B"), target),
+        e.same_category(asker, source, _node("C"), target),
+        e.trending_in(target, _node("C"), count, days),
+        e.popular(target, count),
+        e.popular(target, 0.0),
+        e.exploration(target),
+    ]
+
+
+def template(raw: bytes) -> list[tuple[int, int, int, bytes]]:
+    """``raw`` (a serialised prototype) as steps: constant bytes, a JSON value or words of a
+    node, the number, the shoppers."""
+    steps: list[tuple[int, int, int, bytes]] = []
+    at = 0
+    for found in _PLACE.finditer(raw):
+        if found.start() > at:
+            steps.append((CONST, 0, 0, raw[at : found.start()]))
+        whole = found.group(0)
+        if found.group(1):
+            entity, field = found.group(1).decode(), found.group(2).decode()
+            if field == "l":
+                steps.append((CONST, 0, 0, orjson.dumps(LABELS[entity])))
+            else:
+                steps.append((VALUE, ENTITIES.index(entity), FIELDS.index(field), b""))
+        elif found.group(3):
+            entity, field = found.group(3).decode(), found.group(4).decode()
+            field = "w" if field == "n" else field  # a name inside a sentence: its words
+            steps.append((VALUE, ENTITIES.index(entity), FIELDS.index(field), b""))
+        elif whole.startswith(b"918273 "):
+            steps.append((SHOPPERS, 0, 0, b""))
+        else:
+            steps.append((NUMBER, 0, 0, b""))
+        at = found.end()
+    if at < len(raw):
+        steps.append((CONST, 0, 0, raw[at:]))
+    return steps
+
+
+class Templates:
+    """A plan's reason templates as arrays for :func:`write_reasons`."""
+
+    def __init__(self, serialize: Callable[[Any], Any], days: int) -> None:
+        self.days = days
+        codes, consts = [], bytearray()
+        starts = [0]
+        for reason in prototypes(days):
+            out = serialize(reason)
+            raw = orjson.dumps(out)
+            for kind, a, b, data in template(raw):
+                codes.append((kind, a, b, len(consts), len(data)))
+                consts += data
+            starts.append(len(codes))
+        self.steps = np.array(codes, dtype=np.int64).reshape(-1, 5)
+        self.starts = np.array(starts, dtype=np.int64)
+        self.consts = np.frombuffer(bytes(consts), dtype=np.uint8)
+
+
+class Tables:
+    """Ids, names and titles of the catalogue and shoppers as JSON, in one blob."""
+
+    def __init__(self, engine: Engine) -> None:
+        live = self.live = engine.live
+        self.key = self.stamp(engine)
+        dumps = orjson.dumps
+        from graphrec.serving.engine import _title
+
+        columns: list[list[bytes]] = [
+            [dumps(i) for i in live.item_ids],
+            [dumps(t) for t in live.titles],
+            [_escaped(_title(live, i)) for i in range(live.num_items)],
+            [dumps(u or "") for u in live.user_ids],
+            [dumps(b) for b in live.brand_ids],
+            [dumps(b) for b in live.brand_names],
+            [_escaped(str(b)) for b in live.brand_names],
+            [dumps(c) for c in live.category_ids],
+            [dumps(c) for c in live.category_names],
+            [_escaped(str(c)) for c in live.category_names],
+        ]
+        self.users = len(live.user_ids)
+        blob = b"".join(b"".join(c) for c in columns)
+        lengths = [len(v) for c in columns for v in c]
+        self.offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=self.offsets[1:])
+        self.bases = np.cumsum([0] + [len(c) for c in columns]).astype(np.int64)
+        self.blob = np.frombuffer(blob, dtype=np.uint8)
+
+    @staticmethod
+    def stamp(engine: Engine) -> tuple[Any, ...]:
+        live = engine.live
+        return (live.catalogue_version, live.num_items, len(live.forgotten))
+
+
+class ReasonWriter:
+    """A plan's writer: its templates, and the tables of the catalogue they read."""
+
+    def __init__(self, serialize: Callable[[Any], Any]) -> None:
+        self.serialize = serialize
+        self.templates: Templates | None = None
+        self.tables: Tables | None = None
+        self.out = np.empty(1 << 16, dtype=np.uint8)
+        self.kinds: dict[str, tuple[bytes, bytes]] = {}
+
+    def write(
+        self, engine: Engine, asker: str, recent: list[Any], items: list[int], decided: Decided
+    ) -> list[orjson.Fragment] | None:
+        """Each item's reasons list as JSON, or None where the tables cannot say it (a
+        shopper who arrived after they were made, a count that is not whole)."""
+        live = engine.live
+        days = engine.trending_days
+        if self.templates is None or self.templates.days != days:
+            self.templates = Templates(self.serialize, days)
+        tables = self.tables
+        if tables is None or tables.key != Tables.stamp(engine):
+            tables = self.tables = Tables(engine)
+        from graphrec.serving.engine import VERBS
+
+        parts = [orjson.dumps(asker), b"null"]
+        kinds = self.kinds
+        verbs, names = [], []
+        for event in recent:
+            found = kinds.get(event.kind)
+            if found is None:
+                found = kinds[event.kind] = (
+                    _escaped(VERBS.get(event.kind, "chose")),
+                    orjson.dumps(event.kind),
+                )
+            verbs.append(found[0])
+            names.append(found[1])
+        value = decided.value
+        odd = np.flatnonzero(value != np.floor(value))
+        number_at = np.full(value.shape, -1, dtype=np.int64)
+        if len(odd):
+            texts = orjson.dumps(value.ravel()[odd].tolist())[1:-1].split(b",")
+            number_at.ravel()[odd] = np.arange(len(odd)) + 2 + 2 * len(recent)
+        else:
+            texts = []
+        parts += verbs + names + texts
+        extra_offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+        np.cumsum([len(p) for p in parts], out=extra_offsets[1:])
+        extra = np.frombuffer(b"".join(parts), dtype=np.uint8)
+        brand, category_indptr, category_indices = live.item_attributes()
+        wanted = np.asarray(items, dtype=np.int64)
+        t = self.templates
+        while True:
+            ends = write_reasons(
+                decided.chosen, decided.sources, decided.position, decided.value, number_at,
+                decided.category, decided.other, decided.together, wanted, len(recent),
+                brand, category_indptr, category_indices, live.trend, live.shoppers,
+                t.steps, t.starts, t.consts, tables.blob, tables.offsets, tables.bases,
+                tables.users, extra, extra_offsets, self.out,
+            )  # fmt: skip
+            if len(ends) == 0 or ends[0] != -2:
+                break
+            self.out = np.empty(len(self.out) * 2, dtype=np.uint8)
+        if len(ends) and ends[0] < 0:
+            return None
+        raw = self.out[: ends[-1] if len(ends) else 0].tobytes()
+        fragment = orjson.Fragment
+        out, start = [], 0
+        for end in ends.tolist():
+            out.append(fragment(raw[start:end]))
+            start = end
+        return out
+
+
+@njit(nogil=True, inline="always")
+def _copy(out: np.ndarray, at: int, source: np.ndarray, start: int, end: int) -> int:
+    n = end - start
+    if at + n > len(out):
+        return -1
+    out[at : at + n] = source[start:end]
+    return at + n
+
+
+@njit(nogil=True, inline="always")
+def _whole(out: np.ndarray, at: int, value: float, point: bool) -> int:
+    """``value`` (a whole number, 0 <= value < 1e15) in digits, with ``.0`` when ``point``."""
+    if at + 20 > len(out):
+        return -1
+    n = int(value)
+    digits = np.empty(20, dtype=np.uint8)
+    count = 0
+    while True:
+        digits[count] = 48 + n % 10
+        count += 1
+        n //= 10
+        if n == 0:
+            break
+    for i in range(count):
+        out[at + i] = digits[count - 1 - i]
+    at += count
+    if point:
+        out[at] = 46  # .
+        out[at + 1] = 48  # 0
+        at += 2
+    return at
+
+
+_SHOPPER = np.frombuffer(b" shopper", dtype=np.uint8).copy()
+
+
+@_compiled
+def write_reasons(
+    chosen, sources, position, value, number_at, category, other, together, items, recent,
+    brand, category_indptr, category_indices, trend, shoppers,
+    steps, starts, consts, blob, offsets, bases, users, extra, extra_offsets, out,
+):  # fmt: skip
+    """Each item's reasons list, written into ``out``; returns where each ends, or ``[-1]``
+    when the tables cannot say an answer, ``[-2]`` when ``out`` is too small."""
+    count = len(items)
+    ends = np.empty(count, dtype=np.int64)
+    failed = np.full(1, -1, dtype=np.int64)
+    full = np.full(1, -2, dtype=np.int64)
+    shopper = _SHOPPER
+    at = 0
+    for j in range(count):
+        item = items[j]
+        if at + 1 > len(out):
+            return full
+        out[at] = 91  # [
+        at += 1
+        for slot in range(chosen.shape[1]):
+            code = chosen[j, slot]
+            if code < 0:
+                break
+            if slot > 0:
+                if at + 1 > len(out):
+                    return full
+                out[at] = 44  # ,
+                at += 1
+            source = -1
+            source_at = -1
+            number = 0.0
+            odd = -1
+            if code < 5:
+                row = SOURCE_ROW[code]
+                source_at = position[row, j]
+                source = sources[source_at]
+                if code == 0 or code == 2:
+                    number = value[row, j]
+                    odd = number_at[row, j]
+                elif code == 1:
+                    number = float(together[j])
+            elif code == TRENDING:
+                number = trend[item]
+            elif code < 8:
+                number = shoppers[item]
+            if odd < 0 and (number != np.floor(number) or number < 0 or number >= 1e15):
+                return failed
+            for s in range(starts[code], starts[code + 1]):
+                kind, entity, field, start, length = (
+                    steps[s, 0],
+                    steps[s, 1],
+                    steps[s, 2],
+                    steps[s, 3],
+                    steps[s, 4],
+                )
+                if kind == 0:
+                    at = _copy(out, at, consts, start, start + length)
+                elif kind == 2:
+                    if odd >= 0:
+                        at = _copy(out, at, extra, extra_offsets[odd], extra_offsets[odd + 1])
+                    else:
+                        at = _whole(out, at, number, True)
+                elif kind == 3:
+                    at = _whole(out, at, number, False)
+                    if at >= 0:
+                        at = _copy(out, at, shopper, 0, len(shopper))
+                        if at >= 0 and int(number) != 1:
+                            if at + 1 > len(out):
+                                return full
+                            out[at] = 115  # s
+                            at += 1
+                else:
+                    # a value from the tables: which row of which table
+                    table = -1
+                    index = 0
+                    if entity == 0:  # the asker: id, or name (null)
+                        table = -2
+                        index = 0 if field == 0 else 1
+                    elif entity == 1 or entity == 2:
+                        index = source if entity == 1 else item
+                        if field == 3 or field == 4:  # the recent event's verb, kind
+                            table = -2
+                            index = 2 + source_at + (recent if field == 4 else 0)
+                        else:
+                            table = field  # ITEM_ID, ITEM_NAME, ITEM_WORDS
+                    elif entity == 3:
+                        index = other[j]
+                        if index < 0 or index >= users:
+                            return failed
+                        table = 3 if field == 0 else -3
+                    elif entity == 4:
+                        index = brand[item]
+                        table = 4 + (field if field < 2 else 2)
+                    else:
+                        index = (
+                            category[j]
+                            if code != TRENDING
+                            else category_indices[category_indptr[item]]
+                        )
+                        table = 7 + (field if field < 2 else 2)
+                    if table == -2:
+                        at = _copy(out, at, extra, extra_offsets[index], extra_offsets[index + 1])
+                    elif table == -3:
+                        at = _copy(out, at, extra, extra_offsets[1], extra_offsets[2])
+                    else:
+                        row = bases[table] + index
+                        at = _copy(out, at, blob, offsets[row], offsets[row + 1])
+                if at < 0:
+                    return full
+        if at + 1 > len(out):
+            return full
+        out[at] = 93  # ]
+        at += 1
+        ends[j] = at
+    return ends
