@@ -129,7 +129,7 @@ class Tables:
     """Ids, names and titles of the catalogue and shoppers as JSON, in one blob."""
 
     def __init__(self, engine: Engine) -> None:
-        live = self.live = engine.live
+        live = engine.live
         self.key = self.stamp(engine)
         dumps = orjson.dumps
         from graphrec.serving.engine import _title
@@ -248,16 +248,12 @@ def _whole(out: np.ndarray, at: int, value: float, point: bool) -> int:
     if at + 20 > len(out):
         return -1
     n = int(value)
-    digits = np.empty(20, dtype=np.uint8)
-    count = 0
-    while True:
-        digits[count] = 48 + n % 10
-        count += 1
+    count, rest = 1, n // 10
+    while rest:
+        count, rest = count + 1, rest // 10
+    for i in range(count - 1, -1, -1):  # the digits, last first
+        out[at + i] = 48 + n % 10
         n //= 10
-        if n == 0:
-            break
-    for i in range(count):
-        out[at + i] = digits[count - 1 - i]
     at += count
     if point:
         out[at] = 46  # .
@@ -274,9 +270,16 @@ def write_reasons(
     chosen, sources, position, value, number_at, category, other, together, items, recent,
     brand, category_indptr, category_indices, trend, shoppers,
     steps, starts, consts, blob, offsets, bases, users, extra, extra_offsets, out,
-):  # fmt: skip
+):  # type: ignore[no-untyped-def]  # fmt: skip
     """Each item's reasons list, written into ``out``; returns where each ends, or ``[-1]``
-    when the tables cannot say an answer, ``[-2]`` when ``out`` is too small."""
+    when the tables cannot say an answer, ``[-2]`` when ``out`` is too small.
+
+    In: the decision (:class:`engine.Decided`'s arrays; ``number_at``: the place in ``extra``
+    of each value's JSON when it is not a whole number, else -1), the items, how many recent
+    events; each item's brand, categories (CSR), trend and shoppers; the templates
+    (:class:`Templates`); the tables (:class:`Tables`; ``users``: how many shoppers they hold);
+    ``extra``, this answer's own JSON pieces: the asker's id, ``null``, each recent event's verb,
+    then its kind, then the odd numbers."""
     count = len(items)
     ends = np.empty(count, dtype=np.int64)
     failed = np.full(1, -1, dtype=np.int64)
