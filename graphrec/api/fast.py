@@ -116,8 +116,8 @@ class _Generator:
         # a shared object is kept as its JSON text: orjson copies it instead of walking it
         self.scope: dict[str, Any] = {"Fragment": orjson.Fragment, "dumps": orjson.dumps}
         self.count = 0
-        #: a serialiser per selection of a reason (for :class:`ReasonWriter`'s templates)
-        self.reasons: list[Serializer] = []
+        #: each selection of a reason (a :class:`ReasonWriter` serialises its templates so)
+        self.reasons: list[tuple[GraphQLObjectType, SelectionSetNode]] = []
 
     def fresh(self, prefix: str) -> str:
         self.count += 1
@@ -164,11 +164,7 @@ class _Generator:
     ) -> str:
         shared, marked = kind.name in SHARED_TYPES, kind.name in MARKED_TYPES
         if kind.name == "Reason":
-            whole = self.fresh("reason")
-            self.function(
-                whole, f"def {whole}(o):\n    return {self.display(kind, selection, 'o')}\n"
-            )
-            self.reasons.append(self.scope[whole])
+            self.reasons.append((kind, selection))
         memo_id = next(_memo_ids) if shared or marked else MAX_MEMOS
         if memo_id < MAX_MEMOS and marked:  # kept only for the objects marked shared
             memo, fill = f"_plan{memo_id}", self.fresh("fill")
@@ -443,9 +439,10 @@ class FastPath:
             serialize = generator.serializer(field.type, node.selection_set)
             key = node.alias.value if node.alias else name
             roots.append((key, ROOTS[name], node, field, serialize))
+            selected = generator.reasons
             writers.append(
-                ReasonWriter(generator.reasons[0])
-                if name == "recommendations" and len(generator.reasons) == 1
+                ReasonWriter(generator.serializer(*selected[0]))
+                if name == "recommendations" and len(selected) == 1
                 else None
             )
         return Plan(self.schema, operation, roots, writers)

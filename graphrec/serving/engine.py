@@ -1007,18 +1007,6 @@ TEXTS = (
     "In the catalogue, not chosen by anyone yet",
     "Something new to explore: picked to widen what you are shown",
 )
-#: The reason kind of each code.
-CODES = (
-    ReasonKind.BOUGHT_WITH,
-    ReasonKind.SIMILAR_SHOPPERS,
-    ReasonKind.SIMILAR_ITEM,
-    ReasonKind.SAME_BRAND,
-    ReasonKind.SAME_CATEGORY,
-    ReasonKind.TRENDING,
-    ReasonKind.POPULAR,
-    ReasonKind.POPULAR,
-    ReasonKind.EXPLORATION,
-)
 
 
 # -- each kind of reason: its sentence and its path -------------------------------------------

@@ -278,7 +278,7 @@ def top_allowed(
     return best[:size]
 
 
-#: Reason codes of :func:`choose_reasons`, strongest first (``engine.CODES`` names them).
+#: Reason codes of :func:`choose_reasons`, strongest first (``engine.TEXTS`` has their sentences).
 BOUGHT_WITH, SIMILAR_SHOPPERS, SIMILAR_ITEM, SAME_BRAND, SAME_CATEGORY = 0, 1, 2, 3, 4
 TRENDING, POPULAR, UNCHOSEN, EXPLORATION = 5, 6, 7, 8
 #: The row of :func:`reason_sources`' ``position`` each evidence code reads.

@@ -19,6 +19,7 @@ import numpy as np
 import orjson
 from numba import njit
 
+from graphrec.serving import engine as e
 from graphrec.serving.kernels import SOURCE_ROW, TRENDING, _compiled
 from graphrec.serving.results import new_node, new_relationship
 
@@ -54,8 +55,6 @@ def _node(entity: str) -> Any:
 
 def prototypes(days: int) -> list[Any]:
     """One reason per code, made by the engine's builders from placeholders."""
-    from graphrec.serving import engine as e
-
     source = e._Source(
         -1,
         _node("S"),
@@ -132,12 +131,10 @@ class Tables:
         live = engine.live
         self.key = self.stamp(engine)
         dumps = orjson.dumps
-        from graphrec.serving.engine import _title
-
         columns: list[list[bytes]] = [
             [dumps(i) for i in live.item_ids],
             [dumps(t) for t in live.titles],
-            [_escaped(_title(live, i)) for i in range(live.num_items)],
+            [_escaped(e._title(live, i)) for i in range(live.num_items)],
             [dumps(u or "") for u in live.user_ids],
             [dumps(b) for b in live.brand_ids],
             [dumps(b) for b in live.brand_names],
@@ -157,7 +154,7 @@ class Tables:
     @staticmethod
     def stamp(engine: Engine) -> tuple[Any, ...]:
         live = engine.live
-        return (live.catalogue_version, live.num_items, len(live.forgotten))
+        return (live.catalogue_version, len(live.forgotten))  # upserts bump the version
 
 
 class ReasonWriter:
@@ -182,8 +179,6 @@ class ReasonWriter:
         tables = self.tables
         if tables is None or tables.key != Tables.stamp(engine):
             tables = self.tables = Tables(engine)
-        from graphrec.serving.engine import VERBS
-
         parts = [orjson.dumps(asker), b"null"]
         kinds = self.kinds
         verbs, names = [], []
@@ -191,7 +186,7 @@ class ReasonWriter:
             found = kinds.get(event.kind)
             if found is None:
                 found = kinds[event.kind] = (
-                    _escaped(VERBS.get(event.kind, "chose")),
+                    _escaped(e.VERBS.get(event.kind, "chose")),
                     orjson.dumps(event.kind),
                 )
             verbs.append(found[0])
