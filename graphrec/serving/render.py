@@ -165,7 +165,19 @@ class ReasonWriter:
         self.templates: Templates | None = None
         self.tables: Tables | None = None
         self.out = np.empty(1 << 16, dtype=np.uint8)
-        self.kinds: dict[str, tuple[bytes, bytes]] = {}
+        #: each event kind's code, and per code its verb (escaped) then its name (JSON)
+        self.kinds: dict[str, int] = {}
+        self.kind_blob = np.zeros(0, dtype=np.uint8)
+        self.kind_offsets = np.zeros(1, dtype=np.int64)
+
+    def _kind(self, kind: str) -> int:
+        """A new event kind's code, its verb and name added to the kinds' table."""
+        code = self.kinds[kind] = len(self.kinds)
+        texts = [_escaped(e.VERBS.get(kind, "chose")), orjson.dumps(kind)]
+        self.kind_blob = np.concatenate([self.kind_blob, np.frombuffer(b"".join(texts), np.uint8)])
+        ends = self.kind_offsets[-1] + np.cumsum([len(t) for t in texts])
+        self.kind_offsets = np.concatenate([self.kind_offsets, ends])
+        return code
 
     def write(
         self, engine: Engine, asker: str, recent: list[Any], items: list[int], decided: Decided
@@ -179,40 +191,23 @@ class ReasonWriter:
         tables = self.tables
         if tables is None or tables.key != Tables.stamp(engine):
             tables = self.tables = Tables(engine)
-        parts = [orjson.dumps(asker), b"null"]
         kinds = self.kinds
-        verbs, names = [], []
-        for event in recent:
-            found = kinds.get(event.kind)
-            if found is None:
-                found = kinds[event.kind] = (
-                    _escaped(e.VERBS.get(event.kind, "chose")),
-                    orjson.dumps(event.kind),
-                )
-            verbs.append(found[0])
-            names.append(found[1])
-        value = decided.value
-        odd = np.flatnonzero(value != np.floor(value))
-        number_at = np.full(value.shape, -1, dtype=np.int64)
-        if len(odd):
-            texts = orjson.dumps(value.ravel()[odd].tolist())[1:-1].split(b",")
-            number_at.ravel()[odd] = np.arange(len(odd)) + 2 + 2 * len(recent)
-        else:
-            texts = []
-        parts += verbs + names + texts
-        extra_offsets = np.zeros(len(parts) + 1, dtype=np.int64)
-        np.cumsum([len(p) for p in parts], out=extra_offsets[1:])
-        extra = np.frombuffer(b"".join(parts), dtype=np.uint8)
+        codes = [kinds.get(event.kind) for event in recent]
+        if None in codes:  # a kind not met before
+            codes = [kinds[ev.kind] if ev.kind in kinds else self._kind(ev.kind) for ev in recent]
+        # the evidence's numbers as orjson writes them (the loop finds each between commas)
+        numbers = np.frombuffer(orjson.dumps(decided.value.ravel().tolist()), dtype=np.uint8)
         brand, category_indptr, category_indices = live.item_attributes()
-        wanted = np.asarray(items, dtype=np.int64)
         t = self.templates
         while True:
             ends = write_reasons(
-                decided.chosen, decided.sources, decided.position, decided.value, number_at,
-                decided.category, decided.other, decided.together, wanted, len(recent),
+                decided.chosen, decided.sources, decided.position, decided.value, numbers,
+                decided.category, decided.other, decided.together,
+                np.asarray(items, dtype=np.int64), np.asarray(codes, dtype=np.int64),
                 brand, category_indptr, category_indices, live.trend, live.shoppers,
                 t.steps, t.starts, t.consts, tables.blob, tables.offsets, tables.bases,
-                tables.users, extra, extra_offsets, self.out,
+                tables.users, np.frombuffer(orjson.dumps(asker), dtype=np.uint8),
+                self.kind_blob, self.kind_offsets, self.out,
             )  # fmt: skip
             if len(ends) == 0 or ends[0] != -2:
                 break
@@ -233,7 +228,8 @@ def _copy(out: np.ndarray, at: int, source: np.ndarray, start: int, end: int) ->
     n = end - start
     if at + n > len(out):
         return -1
-    out[at : at + n] = source[start:end]
+    for i in range(n):  # a loop: a slice assignment cost more than these few bytes
+        out[at + i] = source[start + i]
     return at + n
 
 
@@ -258,28 +254,39 @@ def _whole(out: np.ndarray, at: int, value: float, point: bool) -> int:
 
 
 _SHOPPER = np.frombuffer(b" shopper", dtype=np.uint8).copy()
+_NULL = np.frombuffer(b"null", dtype=np.uint8).copy()
 
 
 @_compiled
 def write_reasons(
-    chosen, sources, position, value, number_at, category, other, together, items, recent,
+    chosen, sources, position, value, numbers, category, other, together, items, kinds,
     brand, category_indptr, category_indices, trend, shoppers,
-    steps, starts, consts, blob, offsets, bases, users, extra, extra_offsets, out,
+    steps, starts, consts, blob, offsets, bases, users, asker, kind_blob, kind_offsets, out,
 ):  # type: ignore[no-untyped-def]  # fmt: skip
     """Each item's reasons list, written into ``out``; returns where each ends, or ``[-1]``
     when the tables cannot say an answer, ``[-2]`` when ``out`` is too small.
 
-    In: the decision (:class:`engine.Decided`'s arrays; ``number_at``: the place in ``extra``
-    of each value's JSON when it is not a whole number, else -1), the items, how many recent
-    events; each item's brand, categories (CSR), trend and shoppers; the templates
-    (:class:`Templates`); the tables (:class:`Tables`; ``users``: how many shoppers they hold);
-    ``extra``, this answer's own JSON pieces: the asker's id, ``null``, each recent event's verb,
-    then its kind, then the odd numbers."""
+    In: the decision (:class:`engine.Decided`'s arrays; ``numbers``: ``value`` as orjson
+    writes the list of it), the items, the event kind of each recent event (codes in
+    ``kind_blob``: per code the verb, escaped, then the kind's JSON); each item's brand,
+    categories (CSR), trend and shoppers; the templates (:class:`Templates`); the tables
+    (:class:`Tables`; ``users``: how many shoppers they hold); the asker's id in JSON."""
     count = len(items)
     ends = np.empty(count, dtype=np.int64)
     failed = np.full(1, -1, dtype=np.int64)
     full = np.full(1, -2, dtype=np.int64)
     shopper = _SHOPPER
+    null = _NULL
+    # where each value's JSON starts in ``numbers`` ("[a,b,...]": after "[" and each ",")
+    texts = np.empty(value.size + 1, dtype=np.int64)
+    texts[0] = 1
+    n = 1
+    for i in range(1, len(numbers)):
+        if numbers[i] == 44:  # ,
+            texts[n] = i + 1
+            n += 1
+    texts[n] = len(numbers)  # the last ends before "]": each text ends one before the next
+    columns = value.shape[1]
     at = 0
     for j in range(count):
         item = items[j]
@@ -299,21 +306,22 @@ def write_reasons(
             source = -1
             source_at = -1
             number = 0.0
-            odd = -1
+            text = -1
             if code < 5:
                 row = SOURCE_ROW[code]
                 source_at = position[row, j]
                 source = sources[source_at]
                 if code == 0 or code == 2:
                     number = value[row, j]
-                    odd = number_at[row, j]
+                    text = row * columns + j
                 elif code == 1:
                     number = float(together[j])
             elif code == TRENDING:
                 number = trend[item]
             elif code < 8:
                 number = shoppers[item]
-            if odd < 0 and (number != np.floor(number) or number < 0 or number >= 1e15):
+            whole = number == np.floor(number) and 0 <= number < 1e15
+            if text < 0 and not whole:
                 return failed
             for s in range(starts[code], starts[code + 1]):
                 kind, entity, field, start, length = (
@@ -326,11 +334,13 @@ def write_reasons(
                 if kind == 0:
                     at = _copy(out, at, consts, start, start + length)
                 elif kind == 2:
-                    if odd >= 0:
-                        at = _copy(out, at, extra, extra_offsets[odd], extra_offsets[odd + 1])
+                    if text >= 0:
+                        at = _copy(out, at, numbers, texts[text], texts[text + 1] - 1)
                     else:
                         at = _whole(out, at, number, True)
                 elif kind == 3:
+                    if not whole:
+                        return failed
                     at = _whole(out, at, number, False)
                     if at >= 0:
                         at = _copy(out, at, shopper, 0, len(shopper))
@@ -339,25 +349,29 @@ def write_reasons(
                                 return full
                             out[at] = 115  # s
                             at += 1
+                elif entity == 0:  # the asker: id, or name (null)
+                    if field == 0:
+                        at = _copy(out, at, asker, 0, len(asker))
+                    else:
+                        at = _copy(out, at, null, 0, len(null))
+                elif (entity == 1 or entity == 2) and (field == 3 or field == 4):
+                    # the recent event's verb, kind
+                    row = 2 * kinds[source_at] + (field == 4)
+                    at = _copy(out, at, kind_blob, kind_offsets[row], kind_offsets[row + 1])
+                elif entity == 3 and field != 0:  # the other shopper's name
+                    at = _copy(out, at, null, 0, len(null))
                 else:
                     # a value from the tables: which row of which table
-                    table = -1
+                    table = 0
                     index = 0
-                    if entity == 0:  # the asker: id, or name (null)
-                        table = -2
-                        index = 0 if field == 0 else 1
-                    elif entity == 1 or entity == 2:
+                    if entity == 1 or entity == 2:
                         index = source if entity == 1 else item
-                        if field == 3 or field == 4:  # the recent event's verb, kind
-                            table = -2
-                            index = 2 + source_at + (recent if field == 4 else 0)
-                        else:
-                            table = field  # ITEM_ID, ITEM_NAME, ITEM_WORDS
+                        table = field  # ITEM_ID, ITEM_NAME, ITEM_WORDS
                     elif entity == 3:
                         index = other[j]
                         if index < 0 or index >= users:
                             return failed
-                        table = 3 if field == 0 else -3
+                        table = 3
                     elif entity == 4:
                         index = brand[item]
                         table = 4 + (field if field < 2 else 2)
@@ -368,13 +382,8 @@ def write_reasons(
                             else category_indices[category_indptr[item]]
                         )
                         table = 7 + (field if field < 2 else 2)
-                    if table == -2:
-                        at = _copy(out, at, extra, extra_offsets[index], extra_offsets[index + 1])
-                    elif table == -3:
-                        at = _copy(out, at, extra, extra_offsets[1], extra_offsets[2])
-                    else:
-                        row = bases[table] + index
-                        at = _copy(out, at, blob, offsets[row], offsets[row + 1])
+                    row = bases[table] + index
+                    at = _copy(out, at, blob, offsets[row], offsets[row + 1])
                 if at < 0:
                     return full
         if at + 1 > len(out):
