@@ -685,7 +685,7 @@ class Engine:
         co = _CO_ROW
         mine = _NO_ITEMS
         if user is not None and history:
-            mine = np.unique(np.fromiter((e.item for e in history), np.int64, len(history)))
+            mine = np.sort(np.fromiter((e.item for e in history), np.int64, len(history)))
         other, together, unresolved = common_shoppers(
             position[co], value[co], link[co], sources, wanted, links.data,
             live.lowest_common(), -1 if user is None else user, mine, live.touched,

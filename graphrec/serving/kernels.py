@@ -301,7 +301,7 @@ def common_shoppers(
     counts: np.ndarray,  # the stacked relationships' values
     lowest: np.ndarray,  # int32 parallel to them: the lowest shopper of each co-interaction
     user: int,  # the shopper (-1: none, so no such reasons)
-    mine: np.ndarray,  # int64 sorted: every item the shopper had (empty: not known)
+    mine: np.ndarray,  # int64 sorted: the items of all the shopper's events (empty: not known)
     touched: np.ndarray,  # bool per item: its shoppers changed since load
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each item whose co-interaction with a recent item can be a reason: the

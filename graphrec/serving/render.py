@@ -196,7 +196,10 @@ class ReasonWriter:
         if None in codes:  # a kind not met before
             codes = [kinds[ev.kind] if ev.kind in kinds else self._kind(ev.kind) for ev in recent]
         # the evidence's numbers as orjson writes them (the loop finds each between commas)
-        numbers = np.frombuffer(orjson.dumps(decided.value.ravel().tolist()), dtype=np.uint8)
+        numbers = np.frombuffer(
+            orjson.dumps(np.ascontiguousarray(decided.value), option=orjson.OPT_SERIALIZE_NUMPY),
+            dtype=np.uint8,
+        )
         brand, category_indptr, category_indices = live.item_attributes()
         t = self.templates
         while True:
@@ -267,7 +270,7 @@ def write_reasons(
     when the tables cannot say an answer, ``[-2]`` when ``out`` is too small.
 
     In: the decision (:class:`engine.Decided`'s arrays; ``numbers``: ``value`` as orjson
-    writes the list of it), the items, the event kind of each recent event (codes in
+    writes it), the items, the event kind of each recent event (codes in
     ``kind_blob``: per code the verb, escaped, then the kind's JSON); each item's brand,
     categories (CSR), trend and shoppers; the templates (:class:`Templates`); the tables
     (:class:`Tables`; ``users``: how many shoppers they hold); the asker's id in JSON."""
@@ -277,15 +280,21 @@ def write_reasons(
     full = np.full(1, -2, dtype=np.int64)
     shopper = _SHOPPER
     null = _NULL
-    # where each value's JSON starts in ``numbers`` ("[a,b,...]": after "[" and each ",")
-    texts = np.empty(value.size + 1, dtype=np.int64)
-    texts[0] = 1
-    n = 1
-    for i in range(1, len(numbers)):
-        if numbers[i] == 44:  # ,
-            texts[n] = i + 1
-            n += 1
-    texts[n] = len(numbers)  # the last ends before "]": each text ends one before the next
+    # where each value's JSON starts and ends in ``numbers`` ("[[a,b],[c,d]]": a value
+    # follows a "[" or "," that no "[" or "]" follows, and ends at the next "," or "]")
+    starts_at = np.empty(value.size, dtype=np.int64)
+    ends_at = np.empty(value.size, dtype=np.int64)
+    n = 0
+    for i in range(len(numbers)):
+        mark = numbers[i]
+        if (mark == 44 or mark == 93) and n > 0 and ends_at[n - 1] < 0:  # , ]
+            ends_at[n - 1] = i
+        if (mark == 91 or mark == 44) and i + 1 < len(numbers):  # [ ,
+            after = numbers[i + 1]
+            if after != 91 and after != 93:
+                starts_at[n] = i + 1
+                ends_at[n] = -1
+                n += 1
     columns = value.shape[1]
     at = 0
     for j in range(count):
@@ -335,7 +344,7 @@ def write_reasons(
                     at = _copy(out, at, consts, start, start + length)
                 elif kind == 2:
                     if text >= 0:
-                        at = _copy(out, at, numbers, texts[text], texts[text + 1] - 1)
+                        at = _copy(out, at, numbers, starts_at[text], ends_at[text])
                     else:
                         at = _whole(out, at, number, True)
                 elif kind == 3:
