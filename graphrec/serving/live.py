@@ -101,6 +101,8 @@ class LiveGraph:
         #: Per shopper (by id) and for the catalogue: what an answer cache must check.
         self.user_versions: dict[str, int] = {}
         self.catalogue_version = 0
+        #: the item of each upsert, in order (what the reason writer's tables follow)
+        self.changed_items: list[int] = []
         #: category -> how many times an event raised the trend of an item in it
         self.trend_versions: dict[int, int] = {}
         self._shopper_sets: dict[int, frozenset[int]] = {}
@@ -392,6 +394,7 @@ class LiveGraph:
                 setattr(self, name, _grow(matrix, index + 1, name != "item_users"))
         else:
             self.titles[index], self.prices[index], self.in_stock[index] = title, price, in_stock
+        self.changed_items.append(index)
         if brand is not None:
             brand_id, brand_name = brand
             if brand_id not in self.brand_index:

@@ -1012,23 +1012,57 @@ def test_written_reasons_are_the_bytes_of_the_objects(
 ) -> None:
     """A plan's ReasonWriter writes each reason as the plan serialises the engine's objects,
     byte for byte: every kind (exploration with a fixed answer id, a cold start's trending
-    reasons, the control group's popularity), before and after a live event."""
+    reasons, the control group's popularity), before and after a live event, an edited and a
+    new item (with a new brand and category), a new shopper who becomes the other shopper of a
+    reason, and a privacy delete; its tables follow each change in place."""
     import graphrec.serving.engine as engine_module
 
     monkeypatch.setattr(engine_module, "new_id", lambda: "fixed")  # the same exploration
     fast = FastPath(schema, service)
     plan = fast.plan(query, None)
     assert plan is not None and plan.writers[0] is not None
+    writer = plan.writers[0]
     serialize, engine = plan.roots[0][4], service.engine
-    seen = set()
-    for step in range(2):
-        for user in ("alice", "bob", "carol", "dave", "somebody-new"):
+    seen, tables = set(), None
+    for step in range(4):
+        for user in ("alice", "bob", "carol", "dave", "erin", "somebody-new"):
             for explore in (0.0, 0.5):
-                written = engine.recommend(user, 3, explore=explore, writer=plan.writers[0])
-                assert all(type(r.reasons) is orjson.Fragment for r in written.items)
+                written = engine.recommend(user, 3, explore=explore, writer=writer)
+                assert all(type(r.reasons) is orjson.Fragment for r in written.items), step
                 made = engine.recommend(user, 3, explore=explore)
                 seen.update(reason.kind for r in made.items for reason in r.reasons)
                 assert orjson.dumps(serialize(written)) == orjson.dumps(serialize(made)), user
+        tables = tables or writer.tables
+        assert writer.tables is tables  # kept in step, not made again
         if step == 0:  # the stored common shoppers no longer hold for these items
             service.record([EventInput(user_id="carol", item_id="cream", kind="view", ts=10_000)])
+        elif step == 1:  # an item renamed, one added under a new brand and category
+            service.upsert_item(ItemInput(id="serum", title='Serum "Hydra" \u00e9'))
+            service.upsert_item(
+                ItemInput(
+                    id="balm",
+                    title="Lip Balm",
+                    brand_id="mellow",
+                    brand_name="Mellow",
+                    categories=(("Makeup > Lips > Balms", "Balms"),),
+                )
+            )
+            service.record(
+                [  # a shopper the tables were not made with, who shares items with others
+                    EventInput(user_id="erin", item_id=item, kind="purchase", ts=20_000 + n)
+                    for n, item in enumerate(("balm", "lipstick", "serum", "cream"))
+                ]
+            )
+        elif step == 2:
+            assert service.forget_user("bob")
+    live = engine.live
+
+    def row(table: int, index: int) -> bytes:
+        at = tables.bases[table] + index
+        return tables.blob[tables.starts[at] : tables.ends[at]].tobytes()
+
+    assert row(1, live.item_index["serum"]) == orjson.dumps('Serum "Hydra" \u00e9')
+    assert row(5, live.brand_index["mellow"]) == b'"Mellow"'
+    assert row(3, live.user_index["erin"]) == b'"erin"'
+    assert row(3, live.user_ids.index(None)) == b'""'  # bob, forgotten
     assert {ReasonKind.EXPLORATION, ReasonKind.SIMILAR_SHOPPERS, ReasonKind.POPULAR} <= seen, seen
