@@ -128,7 +128,7 @@ class Tables:
 
     Kept in step with the live graph by :meth:`sync` at the cost of what changed: an item
     added or edited, a brand, category or shopper added, a shopper forgotten each append their
-    rows' new text (rebuilding it all took 140-200 ms on Amazon Beauty, under the engine's
+    rows' new text (rebuilding it all took 117-200 ms on Amazon Beauty, under the engine's
     lock, at every catalogue change). Each table has room to grow; one that outgrows it, a
     reload, or a blob of mostly replaced text is laid out afresh."""
 
@@ -255,8 +255,8 @@ class ReasonWriter:
     def write(
         self, engine: Engine, asker: str, recent: list[Any], items: list[int], decided: Decided
     ) -> list[orjson.Fragment] | None:
-        """Each item's reasons list as JSON, or None where the tables cannot say it (a
-        shopper who arrived after they were made, a count that is not whole)."""
+        """Each item's reasons list as JSON, or None where the loop cannot say it (a count
+        that is not whole): the caller then makes the objects."""
         live = engine.live
         days = engine.trending_days
         if self.templates is None or self.templates.days != days:
