@@ -1183,7 +1183,6 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 _MASK64 = (1 << 64) - 1
 _NO_ITEMS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0)
-_NO_ITEMS = np.zeros(0, dtype=np.int64)
 _NO_FLAGS = np.zeros(0, dtype=bool)
 #: The row of :func:`reason_sources`' output each evidence code reads, and the co-interactions'.
 _ROWS = SOURCE_ROW.tolist()

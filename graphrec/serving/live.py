@@ -98,9 +98,8 @@ class LiveGraph:
         self.forgotten: set[int] = set()
         #: Bumped by every change, so caches of derived answers know when to drop them.
         self.version = 0
-        #: Per shopper (by id) and for the catalogue: what an answer cache must check.
+        #: Per shopper (by id): what an answer cache must check (the catalogue's: below).
         self.user_versions: dict[str, int] = {}
-        self.catalogue_version = 0
         #: the item of each upsert, in order (what the reason writer's tables follow)
         self.changed_items: list[int] = []
         #: category -> how many times an event raised the trend of an item in it
@@ -239,6 +238,11 @@ class LiveGraph:
         (-1 for the other relationships)."""
         return self._derived()[3]
 
+    @property
+    def catalogue_version(self) -> int:
+        """Bumped by every upsert: what caches of the catalogue check."""
+        return len(self.changed_items)
+
     def item_attributes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each item's brand (-1: none) and categories (CSR: indptr, indices, in the item's
         order) as arrays, for the compiled loops; made again after a catalogue change."""
@@ -374,7 +378,6 @@ class LiveGraph:
     ) -> tuple[int, bool]:
         """Add or update an item; returns its index and whether it is new."""
         self.changed()
-        self.catalogue_version += 1
         index = self.item_index.get(item_id)
         new = index is None
         if index is None:

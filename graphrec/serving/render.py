@@ -141,8 +141,7 @@ class Tables:
     def __init__(self, engine: Engine) -> None:
         live = engine.live
         self.live = live
-        self.sizes = self._sizes()
-        room = [max(16, n + n // 4) for n in self.sizes]  # a quarter more than now
+        room = [max(16, n + n // 4) for n in self._sizes()]  # a quarter more than now
         self.bases = np.cumsum([0, *room[:-1]]).astype(np.int64)
         self.room = np.asarray(room, dtype=np.int64)
         self.starts = np.zeros(int(sum(room)), dtype=np.int64)
@@ -150,7 +149,7 @@ class Tables:
         self.blob = np.zeros(0, dtype=np.uint8)
         self.used = 0
         self.written = 0  # bytes rows point at (the rest is replaced text)
-        self.sizes = [0] * len(self.NAMES)
+        self.sizes = [0] * len(self.NAMES)  # rows written per table
         self.log_at = 0
         self.forgotten: set[int] = set()
         laid_out = self.sync()
@@ -195,20 +194,16 @@ class Tables:
         for u in sorted(live.forgotten - self.forgotten):
             if u < self.sizes[3]:  # (those added now were written blank)
                 rows.append((3, u, b'""'))
-        for b in range(self.sizes[4], sizes[4]):
-            name = live.brand_names[b]
-            rows += [
-                (4, b, dumps(live.brand_ids[b])),
-                (5, b, dumps(name)),
-                (6, b, _escaped(str(name))),
-            ]
-        for c in range(self.sizes[7], sizes[7]):
-            name = live.category_names[c]
-            rows += [
-                (7, c, dumps(live.category_ids[c])),
-                (8, c, dumps(name)),
-                (9, c, _escaped(str(name))),
-            ]
+        for first, ids, names in (
+            (4, live.brand_ids, live.brand_names),
+            (7, live.category_ids, live.category_names),
+        ):  # id, name, words
+            for x in range(self.sizes[first], sizes[first]):
+                rows += [
+                    (first, x, dumps(ids[x])),
+                    (first + 1, x, dumps(names[x])),
+                    (first + 2, x, _escaped(str(names[x]))),
+                ]
         text = b"".join(r[2] for r in rows)
         if self.used + len(text) > len(self.blob):
             if self.written < self.used // 2 and self.used:
