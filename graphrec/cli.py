@@ -435,6 +435,8 @@ def serve(
         if not settings.api_key:
             errors.print("GRAPHREC_API_KEY is not set: mutations are refused.")
         app_ = App(service, api_key=settings.api_key, graphiql=dev, fast_path=fast_path)
+        if app_.fast is not None:
+            app_.fast.reserve()
 
         def freeze() -> None:
             """What is loaded is long-lived: keep the cyclic GC from rescanning it. After a

@@ -818,6 +818,37 @@ def test_reused_answers_are_bounded_by_bytes_and_age(
     assert users(fast) == ["alice"] and fast.answer_bytes == size["alice"]
 
 
+def test_the_answer_ring_wraps_bodies_and_gives_way_oldest_first() -> None:
+    from graphrec.api.fast import AnswerRing
+
+    ring = AnswerRing()
+
+    def put(key: str, body: bytes, at: float = 0.0, ttl: float = 60.0, count: int = 10) -> None:
+        ring.put((key,), body, (at, "rec", "u", "personalized", ()), ttl, count, 10)
+
+    def kept() -> dict[str, bytes]:
+        return {key[0]: ring.body(entry) for key, entry in ring.items()}
+
+    put("a", b"aaaa")
+    put("b", b"bbbb")
+    put("c", b"cccc")  # no room after a and b: a gives way; c wraps round the end
+    assert kept() == {"b": b"bbbb", "c": b"cccc"} and ring.bytes == 8
+    assert ring.get(("c",))[5:] == (8, 4)  # type: ignore[index]
+    ring.drop(("b",))  # a hole: c is now the oldest
+    put("d", b"ddddd")
+    assert kept() == {"c": b"cccc", "d": b"ddddd"} and ring.bytes == 9
+    put("e", b"eee")  # d starts 6 bytes after c: c gives way, e fits before the end
+    assert kept() == {"d": b"ddddd", "e": b"eee"}
+    put("d", b"DD")  # a new body for a kept answer replaces it
+    assert kept() == {"e": b"eee", "d": b"DD"} and ring.bytes == 5
+    put("f", b"f" * 11)  # larger than the ring: not kept, nothing else lost
+    assert kept() == {"e": b"eee", "d": b"DD"}
+    put("g", b"g", count=2)  # at most two answers
+    assert kept() == {"d": b"DD", "g": b"g"}
+    put("h", b"h", at=100.0)  # the others are past their time
+    assert kept() == {"h": b"h"} and ring.bytes == 1
+
+
 def test_fast_path_reuses_an_answer_until_the_shopper_acts(
     service: Service, tmp_path: Path
 ) -> None:
