@@ -398,6 +398,18 @@ def serve(
         bool, typer.Option(help="Answer repeated queries through compiled plans.")
     ] = True,
     store: StoreOption = None,
+    busy_poll: Annotated[
+        bool,
+        typer.Option(
+            help="Pin the worker to one core (--cpu) and keep that core busy between requests "
+            "with an idle-priority thread: lower latency under load, at the cost of the core "
+            "at 100 %. Linux only."
+        ),
+    ] = False,
+    cpu: Annotated[
+        int | None,
+        typer.Option(help="Core for --busy-poll (default: the last this process may use)."),
+    ] = None,
 ) -> None:
     """Serve the GraphQL API (uvicorn, one worker) from the store and a trained artifact."""
     import gc
@@ -412,6 +424,16 @@ def serve(
     from graphrec.serving.service import Service
 
     settings = get_settings()
+    poller = None
+    try:
+        if busy_poll:  # checked before the long load
+            from graphrec.api.cpu import BusyPoll, default_cpu
+
+            poller = BusyPoll(default_cpu() if cpu is None else cpu)
+        elif cpu is not None:
+            raise InvalidInput("--cpu is the core for --busy-poll: give both")
+    except GraphRecError as e:
+        raise _fail(e) from None
     path = artifact or _latest_artifact(settings.data_dir / "models")
     try:
         config = EngineConfig(
@@ -453,6 +475,8 @@ def serve(
         # two threads: 20 % of a request against 7 %, sampled with py-spy).
         threadpool_limits(limits=1)
         torch.set_num_threads(1)
+        if poller is not None:
+            poller.start()
         uvicorn.run(
             app_,
             host=host or settings.host,
@@ -461,6 +485,8 @@ def serve(
             access_log=False,
             proxy_headers=False,  # no client addresses are used: one layer less per request
         )
+        if poller is not None:
+            poller.stop()
 
 
 @app.command()

@@ -50,6 +50,8 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path: Path) -> No
     result = runner.invoke(app, ["load", "csv", str(bad), "--store", str(tmp_path / "s")])
     assert result.exit_code == 2 and "line 2, field 'ts'" in result.output
     assert runner.invoke(app, ["reset", "--store", str(tmp_path / "s")]).exit_code == 2
+    result = runner.invoke(app, ["serve", "--cpu", "0"])  # refused before anything loads
+    assert result.exit_code == 2 and "--cpu is the core for --busy-poll" in result.output
 
 
 def test_unknown_store_scheme(tmp_path: Path) -> None:
