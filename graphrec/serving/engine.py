@@ -691,9 +691,9 @@ class Engine:
             position[co], value[co], link[co], sources, wanted, links.data,
             live.lowest_common(), -1 if user is None else user, mine, live.touched,
         )  # fmt: skip
-        if user is not None and unresolved.any():  # rare: items changed since load
+        if user is not None and len(unresolved):  # rare: items changed since load
             had = None if history is None else {e.item for e in history}
-            for j in np.flatnonzero(unresolved).tolist():
+            for j in unresolved.tolist():
                 item = items[j]
                 found = live.common_shopper(
                     user,
@@ -706,8 +706,7 @@ class Engine:
                     other[j], together[j] = found
         chosen = choose_reasons(
             position, value, sources, wanted, together, limit,
-            np.fromiter((i in explored for i in items), bool, len(items))
-            if explored else _NO_FLAGS,
+            _flags(items, explored) if explored else _NO_FLAGS,
             fill, trending, live.trend, live.shoppers, category_indptr,
         )  # fmt: skip
         return Decided(chosen, sources, position, value, category, other, together)
@@ -1114,6 +1113,15 @@ def _shared_path(
         [user_node, source.node, node, target],
         [source.interacted, _rel(rel, 1, 2), _rel(rel, 3, 2)],
     )
+
+
+def _flags(items: list[int], marked: set[int]) -> np.ndarray:
+    """Per item of ``items``, whether it is in ``marked`` (a few of them)."""
+    flags = np.zeros(len(items), dtype=bool)
+    for item in marked:
+        if item in items:
+            flags[items.index(item)] = True
+    return flags
 
 
 def _distinct(history: Iterable[Event], limit: int) -> list[Event]:

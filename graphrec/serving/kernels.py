@@ -308,33 +308,37 @@ def common_shoppers(
     lowest-numbered other shopper who had both, and how many other shoppers did, from what was
     stored at load (see ``LiveGraph.common_shopper``, which this follows). Returns
     ``(other, together, unresolved)``: ``together`` is 0 where there is no such reason;
-    ``unresolved`` marks the items the stored values cannot answer (an item changed since load,
-    the shopper's items unknown, or the shopper is the lowest): the caller asks the live graph.
+    ``unresolved`` holds the places (in order) of the items the stored values cannot answer (an
+    item changed since load, the shopper's items unknown, or the shopper is the lowest): the
+    caller asks the live graph.
     """
     count = len(items)
     other = np.full(count, -1, dtype=np.int64)
     together = np.zeros(count, dtype=np.int64)
-    unresolved = np.zeros(count, dtype=np.bool_)
+    unresolved = np.empty(count, dtype=np.int64)
+    n = 0
     if user < 0:
-        return other, together, unresolved
+        return other, together, unresolved[:0]
     for j in range(count):
         at, item = position[j], items[j]
         if at < 0 or value[j] <= 0 or sources[at] == item:
             continue
         p = link[j]
         if p < 0 or len(mine) == 0 or touched[sources[at]] or touched[item]:
-            unresolved[j] = True
+            unresolved[n] = j
+            n += 1
             continue
         shared, shopper = int(counts[p]), lowest[p]
         if _has(mine, item):  # the shopper had both: not another shopper
             shared -= 1
             if shopper == user and shared > 0:
-                unresolved[j] = True
+                unresolved[n] = j
+                n += 1
                 continue
         if shared > 0:
             other[j] = shopper
             together[j] = shared
-    return other, together, unresolved
+    return other, together, unresolved[:n]
 
 
 @_compiled

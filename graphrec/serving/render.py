@@ -285,13 +285,10 @@ class ReasonWriter:
             self.out = np.empty(len(self.out) * 2, dtype=np.uint8)
         if len(ends) and ends[0] < 0:
             return None
-        raw = self.out[: ends[-1] if len(ends) else 0].tobytes()
-        fragment = orjson.Fragment
-        out, start = [], 0
-        for end in ends.tolist():
-            out.append(fragment(raw[start:end]))
-            start = end
-        return out
+        bounds = ends.tolist()
+        raw = self.out[: bounds[-1] if bounds else 0].tobytes()
+        pieces = map(raw.__getitem__, map(slice, [0, *bounds[:-1]], bounds))
+        return list(map(orjson.Fragment, pieces))
 
 
 @njit(nogil=True, inline="always")
