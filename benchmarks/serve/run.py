@@ -414,10 +414,10 @@ def main() -> None:
                 f"p99 {base['p99_ms'] / r['p99_ms']:.1f}x lower"
             )
     if args.plot:
-        plot(everything, args.plot)
+        plot(everything, args.plot, args.busy_poll)
 
 
-def plot(results: list[dict], path: Path) -> None:
+def plot(results: list[dict], path: Path, busy_poll: bool = False) -> None:
     """Requests/s and p50/p99 latency of every measurement, side by side."""
     import matplotlib
 
@@ -439,7 +439,10 @@ def plot(results: list[dict], path: Path) -> None:
     right.set_xscale("log")
     right.set_xlabel("latency, ms (log scale)")
     right.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle("recommendations(k: 20) with reasons, one uvicorn worker, 2-core machine")
+    fig.suptitle(
+        "recommendations(k: 20) with reasons, one uvicorn worker, 2-core machine"
+        + ("\n(graphrec serve --busy-poll)" if busy_poll else "")
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     print(f"wrote {path}")
