@@ -2,16 +2,17 @@
 
 Measured on the 2-core VM of ``benchmarks/serve``: at 1,000 requests/s the worker sat idle a
 third of the time, and every request after an idle gap ran on a core that had gone to sleep
-(in a VM, its CPU handed back to the host) with cold caches: the same answer took 0.75 ms of
-CPU against 0.5 ms when requests came back to back, and the slower answers made queues. With
-the worker pinned to one core and an idle-priority thread spinning on that core whenever the
-event loop waits, the answer took 0.5 ms again and p99 fell from 28 ms to 3.5 ms (README of
+(in a VM, its CPU handed back to the host) with cold caches: a new shopper's answer took a
+median 0.65 ms of CPU in the compiled plan, against 0.50-0.57 ms when requests came back to
+back, and the slower answers made queues. With the worker pinned to one core and an
+idle-priority thread spinning on that core whenever the event loop waits, it took 0.55 ms, and
+the p99 was under 15 ms in three runs of four, against two of five without (README of
 ``benchmarks/serve``).
 
 The spinning thread runs only when the worker has nothing to do (``SCHED_IDLE``: any other
-thread on the core preempts it at once) and never holds the GIL while it spins, so it takes
-no time from requests; it does keep that core at 100 %, which is its cost: for a server with
-a core of its own, where latency matters more than power.
+thread on the core preempts it at once) and holds the GIL only for a moment between spins of
+about 50 us, so it takes next to no time from requests; it does keep that core at 100 %, which
+is its cost: for a server with a core of its own, where latency matters more than power.
 """
 
 from __future__ import annotations
