@@ -477,16 +477,18 @@ def serve(
         torch.set_num_threads(1)
         if poller is not None:
             poller.start()
-        uvicorn.run(
-            app_,
-            host=host or settings.host,
-            port=port or settings.port,
-            log_level="warning",
-            access_log=False,
-            proxy_headers=False,  # no client addresses are used: one layer less per request
-        )
-        if poller is not None:
-            poller.stop()
+        try:
+            uvicorn.run(
+                app_,
+                host=host or settings.host,
+                port=port or settings.port,
+                log_level="warning",
+                access_log=False,
+                proxy_headers=False,  # no client addresses are used: one layer less per request
+            )
+        finally:
+            if poller is not None:
+                poller.stop()
 
 
 @app.command()

@@ -573,10 +573,12 @@ class AnswerRing:
     def items(self) -> Iterable[tuple[tuple[Any, ...], Entry]]:
         return self.entries.items()
 
-    def reserve(self, size: int) -> None:
-        """Make the ring ``size`` bytes and touch its pages now (dropping what it kept)."""
+    def reserve(self, size: int, touch: bool = True) -> None:
+        """Make the ring ``size`` bytes (dropping what it kept), its pages touched now or, with
+        ``touch=False``, as bodies are first written there."""
         self.ring = np.empty(size, dtype=np.uint8)
-        self.ring.fill(0)
+        if touch:
+            self.ring.fill(0)
         self.entries.clear()
         self.head = self.bytes = 0
 
@@ -610,8 +612,8 @@ class AnswerRing:
         max_count: int,
         max_bytes: int,
     ) -> None:
-        if len(self.ring) != max_bytes:
-            self.reserve(max_bytes)  # lazily: pages are touched as bodies are written
+        if len(self.ring) != max_bytes:  # not reserved, or the limit changed
+            self.reserve(max_bytes, touch=False)
         self.drop(key)
         size = len(body)
         if size > len(self.ring):
