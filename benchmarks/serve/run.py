@@ -59,6 +59,8 @@ NAIVE_QUERY = """query Recs($user: String!) {
 
 #: Shoppers asked for before a new-shopper measurement, never among those measured.
 WARM_UP = 1000
+#: The p99 the issue asks for at 1,000 requests/s.
+TARGET_P99_MS = 15.0
 
 
 def free_port() -> int:
@@ -334,6 +336,14 @@ def main() -> None:
     parser.add_argument(
         "--open-connections", type=int, default=64, help="connection pool of the open-loop runs"
     )
+    parser.add_argument(
+        "--new-runs",
+        type=int,
+        default=1,
+        help="repeat the --new-rate run this many times, each on a fresh server, and count "
+        f"the runs whose p99 is at most {TARGET_P99_MS:g} ms",
+    )
+    parser.add_argument("--skip-closed", action="store_true", help="no closed-loop runs")
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument(
         "--busy-poll",
@@ -384,24 +394,43 @@ def main() -> None:
         )
     if args.new_rate > 0:
         offered = f"{args.new_rate:,.0f} req/s offered"
-        run(f"graphrec, new shoppers, {offered}", served, QUERY, everyone, False, args.new_rate)
-    # closed loop: as many as the server answers
+        repeated = [
+            run(
+                f"graphrec, new shoppers, {offered}"
+                + (f" ({n}/{args.new_runs})" if args.new_runs > 1 else ""),
+                served,
+                QUERY,
+                everyone,
+                False,
+                args.new_rate,
+            )
+            for n in range(1, args.new_runs + 1)
+        ]
+        if args.new_runs > 1:  # this machine's speed changes: how often the target holds
+            met = [r for r in repeated if r["p99_ms"] <= TARGET_P99_MS]
+            print(
+                f"new shoppers at {offered}: p99 <= {TARGET_P99_MS:g} ms in {len(met)} of "
+                f"{len(repeated)} runs (p99 ms: "
+                + ", ".join(f"{r['p99_ms']:.2f}" for r in repeated)
+                + ")"
+            )
     closed = f"{args.connections} connections"
-    run(f"graphrec, new shoppers, {closed}", served, QUERY, everyone, False)
-    run(
-        f"graphrec, {len(returning):,} returning shoppers, {closed}",
-        served,
-        QUERY,
-        returning,
-        True,
-    )
-    run(
-        f"graphrec, Strawberry executor, {closed}",
-        [*served, "--no-fast-path"],
-        QUERY,
-        everyone,
-        False,
-    )
+    if not args.skip_closed:  # closed loop: as many as the server answers
+        run(f"graphrec, new shoppers, {closed}", served, QUERY, everyone, False)
+        run(
+            f"graphrec, {len(returning):,} returning shoppers, {closed}",
+            served,
+            QUERY,
+            returning,
+            True,
+        )
+        run(
+            f"graphrec, Strawberry executor, {closed}",
+            [*served, "--no-fast-path"],
+            QUERY,
+            everyone,
+            False,
+        )
     if not args.skip_naive:
         naive = [sys.executable, str(HERE / "naive.py"), args.artifact, "PORT"]
         run(
@@ -435,7 +464,13 @@ def plot(results: list[dict], path: Path, busy_poll: bool = False) -> None:
     left.invert_yaxis()
     right.barh(rows, [r["p99_ms"] for r in results], color="#dd8452", label="p99")
     right.barh(rows, [r["p50_ms"] for r in results], color="#55a868", label="p50")
-    right.axvline(15, color="black", linestyle="--", linewidth=1, label="target p99 15 ms")
+    right.axvline(
+        TARGET_P99_MS,
+        color="black",
+        linestyle="--",
+        linewidth=1,
+        label=f"target p99 {TARGET_P99_MS:g} ms",
+    )
     right.set_xscale("log")
     right.set_xlabel("latency, ms (log scale)")
     right.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
