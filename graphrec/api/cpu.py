@@ -6,7 +6,7 @@ third of the time, and every request after an idle gap ran on a core that had go
 median 0.65 ms of CPU in the compiled plan, against 0.50-0.57 ms when requests came back to
 back, and the slower answers made queues. With the worker pinned to one core and an
 idle-priority thread spinning on that core whenever the event loop waits, it took 0.55 ms, and
-the p99 was under 15 ms in three runs of four, against two of five without (README of
+the p99 was at most 15 ms in 20 runs of 25, against 6 of 11 without (README of
 ``benchmarks/serve``).
 
 The spinning thread runs only when the worker has nothing to do (``SCHED_IDLE``: any other
