@@ -596,11 +596,8 @@ class AnswerRing:
         if entry is not None:
             self.bytes -= entry[6]
 
-    def _span(self) -> int:
-        """Bytes from the oldest body's start to the head (holes left by drops included)."""
-        if not self.entries:
-            return 0
-        start = next(iter(self.entries.values()))[5]
+    def _span(self, start: int) -> int:
+        """Bytes from the oldest body's ``start`` to the head (holes left by drops included)."""
         return (self.head - start) % len(self.ring) or len(self.ring)
 
     def put(
@@ -618,12 +615,15 @@ class AnswerRing:
         size = len(body)
         if size > len(self.ring):
             return
-        while self.entries and (
-            kept[0] - next(iter(self.entries.values()))[0] > ttl
-            or len(self.entries) >= max_count
-            or self._span() + size > len(self.ring)
-        ):
-            self.drop(next(iter(self.entries)))
+        while self.entries:  # the oldest give way
+            oldest, entry = next(iter(self.entries.items()))
+            if (
+                kept[0] - entry[0] <= ttl
+                and len(self.entries) < max_count
+                and self._span(entry[5]) + size <= len(self.ring)
+            ):
+                break
+            self.drop(oldest)
         if not self.entries:
             self.head = 0
         start, ring = self.head, self.ring

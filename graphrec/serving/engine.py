@@ -1118,9 +1118,8 @@ def _shared_path(
 def _flags(items: list[int], marked: set[int]) -> np.ndarray:
     """Per item of ``items``, whether it is in ``marked`` (a few of them)."""
     flags = np.zeros(len(items), dtype=bool)
-    for item in marked:
-        if item in items:
-            flags[items.index(item)] = True
+    for item in marked.intersection(items):
+        flags[items.index(item)] = True
     return flags
 
 

@@ -100,8 +100,11 @@ class LiveGraph:
         self.version = 0
         #: Per shopper (by id): what an answer cache must check (the catalogue's: below).
         self.user_versions: dict[str, int] = {}
-        #: the item of each upsert, in order (what the reason writer's tables follow)
-        self.changed_items: list[int] = []
+        #: Bumped by every upsert: what caches of the catalogue check ...
+        self.catalogue_version = 0
+        #: ... and per item upserted, the version of its last upsert (what the reason writer's
+        #: tables follow: one entry per item, however many upserts)
+        self.item_versions: dict[int, int] = {}
         #: category -> how many times an event raised the trend of an item in it
         self.trend_versions: dict[int, int] = {}
         self._shopper_sets: dict[int, frozenset[int]] = {}
@@ -237,11 +240,6 @@ class LiveGraph:
         """Parallel to :meth:`links`: each co-interaction's lowest-numbered shopper as loaded
         (-1 for the other relationships)."""
         return self._derived()[3]
-
-    @property
-    def catalogue_version(self) -> int:
-        """Bumped by every upsert: what caches of the catalogue check."""
-        return len(self.changed_items)
 
     def item_attributes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each item's brand (-1: none) and categories (CSR: indptr, indices, in the item's
@@ -397,7 +395,8 @@ class LiveGraph:
                 setattr(self, name, _grow(matrix, index + 1, name != "item_users"))
         else:
             self.titles[index], self.prices[index], self.in_stock[index] = title, price, in_stock
-        self.changed_items.append(index)
+        self.catalogue_version += 1
+        self.item_versions[index] = self.catalogue_version
         if brand is not None:
             brand_id, brand_name = brand
             if brand_id not in self.brand_index:

@@ -150,7 +150,7 @@ class Tables:
         self.used = 0
         self.written = 0  # bytes rows point at (the rest is replaced text)
         self.sizes = [0] * len(self.NAMES)  # rows written per table
-        self.log_at = 0
+        self.version = 0  # the live graph's catalogue version the rows follow
         self.forgotten: set[int] = set()
         laid_out = self.sync()
         assert laid_out, "the first layout has room for every row"
@@ -168,7 +168,7 @@ class Tables:
         """Whether :meth:`sync` has something to do (cheap enough for every answer)."""
         live = self.live
         return (
-            self.log_at != len(live.changed_items)
+            self.version != live.catalogue_version
             or self.sizes[3] != len(live.user_ids)
             or len(self.forgotten) != len(live.forgotten)
         )
@@ -180,8 +180,8 @@ class Tables:
         if any(n > r for n, r in zip(sizes, self.room.tolist(), strict=True)):
             return False
         rows: list[tuple[int, int, bytes]] = []  # (table, index, text)
-        changed = set(live.changed_items[self.log_at :])
-        items = set(range(self.sizes[0], sizes[0])) | {i for i in changed if i < sizes[0]}
+        changed = {i for i, v in live.item_versions.items() if v > self.version and i < sizes[0]}
+        items = set(range(self.sizes[0], sizes[0])) | changed
         dumps = orjson.dumps
         for i in sorted(items):
             rows += [
@@ -214,13 +214,14 @@ class Tables:
         self.blob[self.used : self.used + len(text)] = np.frombuffer(text, dtype=np.uint8)
         where = np.asarray([self.bases[t] + i for t, i, _ in rows], dtype=np.int64)
         lengths = np.asarray([len(r[2]) for r in rows], dtype=np.int64)
+        ends = self.used + np.cumsum(lengths)
         self.written -= int((self.ends[where] - self.starts[where]).sum())
-        self.starts[where] = self.used + np.cumsum(lengths) - lengths
-        self.ends[where] = self.used + np.cumsum(lengths)
+        self.starts[where] = ends - lengths
+        self.ends[where] = ends
         self.used += len(text)
         self.written += len(text)
         self.sizes = sizes
-        self.log_at = len(live.changed_items)
+        self.version = live.catalogue_version
         self.forgotten |= live.forgotten
         return True
 
