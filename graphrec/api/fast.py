@@ -54,7 +54,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from graphrec.api import schema as api
 from graphrec.serving.engine import RecFilter
 from graphrec.serving.engine import new_id as engine_new_id
-from graphrec.serving.render import ReasonWriter
+from graphrec.serving.render import ENTRY_FIELDS, ReasonWriter
 from graphrec.serving.results import SHARED_MARK
 from graphrec.serving.service import Service
 
@@ -119,6 +119,9 @@ class _Generator:
         self.count = 0
         #: each selection of a reason (a :class:`ReasonWriter` serialises its templates so)
         self.reasons: list[tuple[GraphQLObjectType, SelectionSetNode]] = []
+        #: each selection of a recommendation: its keys and the fields they name, and the
+        #: type and selection of its item (a :class:`ReasonWriter` writes them so)
+        self.entries: list[tuple[list[tuple[str, str]], tuple[Any, SelectionSetNode] | None]] = []
 
     def fresh(self, prefix: str) -> str:
         self.count += 1
@@ -203,12 +206,15 @@ class _Generator:
     def display(self, kind: GraphQLObjectType, selection: SelectionSetNode, value: str) -> str:
         """A dict display of the selected fields of the object named ``value``."""
         entries = []
+        fields: list[tuple[str, str]] = []
+        item: tuple[Any, SelectionSetNode] | None = None
         for node in selection.selections:
             if not isinstance(node, FieldNode) or node.directives:
                 raise Unsupported("fragments or directives")
             key = node.alias.value if node.alias else node.name.value
             if node.name.value == "__typename":
                 entries.append(f"{key!r}: {kind.name!r}")
+                fields.append((key, "__typename"))
                 continue
             field = kind.fields.get(node.name.value)
             if field is None or node.arguments:
@@ -218,10 +224,15 @@ class _Generator:
                 raise Unsupported("a field with its own resolver")
             attribute = f"{value}.{definition.python_name}"
             written = self.expr(field.type, node.selection_set, attribute, False)
-            if kind.name == "Recommendation" and definition.python_name == "reasons":
+            if kind.name == "Recommendations" and definition.python_name == "items":
                 # the engine wrote them with this plan's ReasonWriter, or made objects
-                written = f"({attribute} if {attribute}.__class__ is Fragment else {written})"
+                written = f"({value}.items_json or {written})"
+            fields.append((key, definition.python_name))
+            if definition.python_name == "item" and node.selection_set is not None:
+                item = (field.type, node.selection_set)
             entries.append(f"{key!r}: {written}")
+        if kind.name == "Recommendation":
+            self.entries.append((fields, item))
         return "{" + ", ".join(entries) + "}"
 
 
@@ -434,12 +445,7 @@ class FastPath:
             serialize = generator.serializer(field.type, node.selection_set)
             key = node.alias.value if node.alias else name
             roots.append((key, ROOTS[name], node, field, serialize))
-            selected = generator.reasons
-            writers.append(
-                ReasonWriter(generator.serializer(*selected[0]))
-                if name == "recommendations" and len(selected) == 1
-                else None
-            )
+            writers.append(_writer(generator) if name == "recommendations" else None)
         return Plan(self.schema, operation, roots, writers)
 
     def try_execute(self, body: bytes) -> bytes | None:
@@ -518,7 +524,7 @@ class FastPath:
                 answer.recommendation_id,
                 answer.user_id,
                 answer.strategy.value,
-                tuple(r.item.id for r in answer.items),
+                tuple(answer.item_ids),
             ),
             config.answer_ttl_s,
             config.answer_cache_size,
@@ -634,6 +640,21 @@ class AnswerRing:
         self.head = (start + size) % len(ring)
         self.entries[key] = (*kept, start, size)
         self.bytes += size
+
+
+def _writer(generator: _Generator) -> ReasonWriter | None:
+    """The writer of a ``recommendations`` plan whose items it can write: one selection of
+    a recommendation, with one of reasons."""
+    if len(generator.reasons) != 1 or len(generator.entries) != 1:
+        return None
+    fields, item = generator.entries[0]
+    if any(f not in ENTRY_FIELDS and f != "__typename" for _, f in fields):
+        return None
+    return ReasonWriter(
+        generator.serializer(*generator.reasons[0]),
+        fields,
+        None if item is None else generator.serializer(*item),
+    )
 
 
 def _depth(selection: SelectionSetNode | None) -> int:

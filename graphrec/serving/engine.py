@@ -162,6 +162,9 @@ class Engine:
             np.ones(len(user_vectors), dtype=bool) if known_users is None else known_users.copy()
         )
         self._item_cache: dict[int, Item] = {}
+        #: Bumped per item at each upsert (which replaces its cached view): what a compiled
+        #: plan's JSON of the item was made from (see ``render.ItemRows``).
+        self.item_epochs = np.zeros(live.num_items, dtype=np.int64)
         #: Embeds an item that arrived after training (GraphSAGE's network); None: content mean.
         self.item_encoder: Callable[[int], np.ndarray | None] | None = None
         self._trend_cache: dict[int, tuple[tuple[int, int], np.ndarray]] = {}
@@ -188,6 +191,11 @@ class Engine:
         """After an upsert: drop the cached view; give a new item its content vector."""
         self._item_cache.pop(index, None)
         self._node_cache.pop(index, None)
+        if index >= len(self.item_epochs):
+            grown = np.zeros(max(index + 1, 2 * len(self.item_epochs)), dtype=np.int64)
+            grown[: len(self.item_epochs)] = self.item_epochs
+            self.item_epochs = grown
+        self.item_epochs[index] += 1
         if new:
             vector = self.item_encoder(index) if self.item_encoder is not None else None
             if vector is None:
@@ -309,8 +317,9 @@ class Engine:
         explore: float | None = None,
         writer: ReasonWriter | None = None,
     ) -> Recommendations:
-        """``writer``: a compiled plan's, to write the reasons as JSON (each item's
-        ``reasons`` is then an ``orjson.Fragment``) instead of making them as objects."""
+        """``writer``: a compiled plan's, to write the items with their reasons as its JSON
+        (``items_json``, an ``orjson.Fragment``; ``items`` is then empty) instead of making them
+        as objects."""
         check_k(k)
         cfg = self.config
         diversity = cfg.diversity if diversity is None else diversity
@@ -358,21 +367,25 @@ class Engine:
             user_node = (
                 self._user_node(user) if user is not None else new_node("User", user_id, None)
             )
-            reasons: list[Any] | None = None
+            written = None
             if writer is not None:
-                reasons = writer.write(self, user_node.id, recent, picked, decided)
-            if reasons is None:
+                written = writer.write(self, user_node.id, recent, picked, values, decided)
+            items: list[Recommendation] = []
+            if written is None:
                 reasons = self.reasons_of(user_node, recent, picked, decided)
-            items = [
-                new_recommendation(self.item(i), s, rank, why)
-                for rank, (i, s, why) in enumerate(zip(picked, values, reasons, strict=True), 1)
-            ]
+                items = [
+                    new_recommendation(self.item(i), s, rank, why)
+                    for rank, (i, s, why) in enumerate(zip(picked, values, reasons, strict=True), 1)
+                ]
+            item_ids = live.item_ids
             answer = Recommendations(
                 recommendation_id=rec_id,
                 user_id=user_id,
                 strategy=strategy,
                 items=items,
                 degraded=False,
+                item_ids=[item_ids[i] for i in picked],
+                items_json=written,
             )
         return answer
 

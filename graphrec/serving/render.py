@@ -5,8 +5,10 @@ objects and serialising them cost about 8 us a reason in Python, half of a new s
 Here a plan's selection of a reason becomes one template per reason code, made by calling the
 engine's own builders (``engine.bought_with`` ...) with placeholders and serialising the result
 with the plan, then cutting it at the placeholders: the same sentences, paths and field order
-by construction. :func:`write` fills the templates from the decision and from per-catalogue
-tables of ids, names and titles already in JSON.
+by construction. :func:`write_answer` fills the templates from the decision and from
+per-catalogue tables of ids, names and titles already in JSON, and writes each recommendation
+around them (its rank, score, and the item as the plan serialises it, see :class:`ItemRows`):
+the whole list of items in one loop, with no object per item.
 """
 
 from __future__ import annotations
@@ -226,11 +228,107 @@ class Tables:
         return True
 
 
-class ReasonWriter:
-    """A plan's writer: its templates, and the tables of the catalogue they read."""
+#: What a step of a recommendation's template writes (see :func:`entry_template`).
+E_CONST, E_RANK, E_SCORE, E_ITEM, E_REASONS = 0, 1, 2, 3, 4
+#: The fields of a recommendation a template can write, and their steps.
+ENTRY_FIELDS = {"rank": E_RANK, "score": E_SCORE, "item": E_ITEM, "reasons": E_REASONS}
 
-    def __init__(self, serialize: Callable[[Any], Any]) -> None:
+
+def entry_template(entry: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """A plan's selection of a recommendation (each key and the field it names, in order;
+    ``__typename`` too) as steps ``(what, start, length)`` over constant bytes: the JSON object
+    orjson writes for the plan's dict display, ``{"key":value,...}``."""
+    steps: list[tuple[int, int, int]] = []
+    consts = bytearray()
+    pending = bytearray(b"{")
+    for n, (key, field) in enumerate(entry):
+        pending += (b"," if n else b"") + orjson.dumps(key) + b":"
+        if field == "__typename":
+            pending += b'"Recommendation"'
+            continue
+        steps.append((E_CONST, len(consts), len(pending)))
+        consts += pending
+        pending = bytearray()
+        steps.append((ENTRY_FIELDS[field], 0, 0))
+    pending += b"}"
+    steps.append((E_CONST, len(consts), len(pending)))
+    consts += pending
+    return np.array(steps, dtype=np.int64).reshape(-1, 3), np.frombuffer(bytes(consts), np.uint8)
+
+
+class ItemRows:
+    """Each item as a plan serialises it, in JSON: made at the item's first answer, made
+    again after an upsert replaced it (``Engine.item_epochs``), all in one growing blob."""
+
+    def __init__(self, serialize: Callable[[Any], Any] | None) -> None:
         self.serialize = serialize
+        self.engine: Engine | None = None
+        self._reset(0)
+
+    def _reset(self, n: int) -> None:
+        self.epochs = np.full(n, -1, dtype=np.int64)  # the item's epoch its row was made at
+        self.starts = np.zeros(n, dtype=np.int64)
+        self.ends = np.zeros(n, dtype=np.int64)
+        self.blob = np.zeros(1 << 16, dtype=np.uint8)
+        self.used = 0
+        self.written = 0  # bytes rows point at (the rest is replaced text)
+
+    def rows(self, engine: Engine, items: np.ndarray) -> None:
+        """Make sure ``items`` have current rows."""
+        epochs = engine.item_epochs
+        if self.engine is not engine:  # a reload: a new engine, new items
+            self.engine = engine
+            self._reset(len(epochs))
+        if len(epochs) > len(self.epochs):
+            grow = len(epochs) - len(self.epochs)
+            self.epochs = np.concatenate([self.epochs, np.full(grow, -1, dtype=np.int64)])
+            self.starts = np.concatenate([self.starts, np.zeros(grow, dtype=np.int64)])
+            self.ends = np.concatenate([self.ends, np.zeros(grow, dtype=np.int64)])
+        stale = self.epochs[items] != epochs[items]
+        if stale.any():
+            self._make(engine, np.unique(items[stale]), items)
+
+    def _make(self, engine: Engine, stale: np.ndarray, items: np.ndarray) -> None:
+        serialize = self.serialize
+        assert serialize is not None
+        texts = [orjson.dumps(serialize(engine.item(i))) for i in stale.tolist()]
+        size = sum(map(len, texts))
+        if self.used + size > len(self.blob) and self.written < self.used // 2:
+            self._reset(len(self.epochs))  # mostly replaced text: start afresh
+            self._make(engine, np.unique(items), items)
+            return
+        if self.used + size > len(self.blob):
+            blob = np.zeros(max(2 * len(self.blob), self.used + size), dtype=np.uint8)
+            blob[: self.used] = self.blob[: self.used]
+            self.blob = blob
+        self.blob[self.used : self.used + size] = np.frombuffer(b"".join(texts), np.uint8)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        ends = self.used + np.cumsum(lengths)
+        made = self.epochs[stale] >= 0
+        self.written -= int((self.ends[stale][made] - self.starts[stale][made]).sum())
+        self.starts[stale] = ends - lengths
+        self.ends[stale] = ends
+        self.epochs[stale] = engine.item_epochs[stale]
+        self.used += size
+        self.written += size
+
+
+class ReasonWriter:
+    """A plan's writer of the ``items`` of ``recommendations``: its reason templates, the
+    template of a recommendation, the items' JSON, and the tables of the catalogue they read."""
+
+    def __init__(
+        self,
+        serialize: Callable[[Any], Any],
+        entry: list[tuple[str, str]],
+        serialize_item: Callable[[Any], Any] | None,
+    ) -> None:
+        """``serialize``: the plan's serialiser of a reason; ``entry``: its selection of a
+        recommendation (keys and fields, see :func:`entry_template`); ``serialize_item``: of
+        an item, when the selection has one."""
+        self.serialize = serialize
+        self.entry_steps, self.entry_consts = entry_template(entry)
+        self.item_rows = ItemRows(serialize_item)
         self.templates: Templates | None = None
         self.tables: Tables | None = None
         self.out = np.empty(1 << 16, dtype=np.uint8)
@@ -249,10 +347,17 @@ class ReasonWriter:
         return code
 
     def write(
-        self, engine: Engine, asker: str, recent: list[Any], items: list[int], decided: Decided
-    ) -> list[orjson.Fragment] | None:
-        """Each item's reasons list as JSON, or None where the loop cannot say it (a count
-        that is not whole): the caller then makes the objects."""
+        self,
+        engine: Engine,
+        asker: str,
+        recent: list[Any],
+        items: list[int],
+        scores: list[float],
+        decided: Decided,
+    ) -> orjson.Fragment | None:
+        """The list of recommendations (``items``, ranked from 1, with their ``scores``) with
+        their reasons, as JSON; None where the loop cannot say it (a count that is not whole):
+        the caller then makes the objects."""
         live = engine.live
         days = engine.trending_days
         if self.templates is None or self.templates.days != days:
@@ -260,36 +365,39 @@ class ReasonWriter:
         tables = self.tables
         if tables is None or tables.live is not live or (tables.stale() and not tables.sync()):
             tables = self.tables = Tables(engine)
+        wanted = np.asarray(items, dtype=np.int64)
+        rows = self.item_rows
+        if rows.serialize is not None:
+            rows.rows(engine, wanted)
         kinds = self.kinds
         codes = [kinds.get(event.kind) for event in recent]
         if None in codes:  # a kind not met before
             codes = [kinds[ev.kind] if ev.kind in kinds else self._kind(ev.kind) for ev in recent]
-        # the evidence's numbers as orjson writes them (the loop finds each between commas)
-        numbers = np.frombuffer(
-            orjson.dumps(np.ascontiguousarray(decided.value), option=orjson.OPT_SERIALIZE_NUMPY),
-            dtype=np.uint8,
-        )
+        # the numbers as orjson writes them (the loop finds each between commas): the
+        # evidence's values, and the scores as the Python floats they are
+        dumps, numpy = orjson.dumps, orjson.OPT_SERIALIZE_NUMPY
+        numbers = np.frombuffer(dumps(np.ascontiguousarray(decided.value), option=numpy), np.uint8)
+        as_floats = np.array(scores, dtype=np.float64)
+        score_text = np.frombuffer(dumps(as_floats, option=numpy), np.uint8)
         brand, category_indptr, category_indices = live.item_attributes()
         t = self.templates
         while True:
-            ends = write_reasons(
+            end = write_answer(
                 decided.chosen, decided.sources, decided.position, decided.value, numbers,
-                decided.category, decided.other, decided.together,
-                np.asarray(items, dtype=np.int64), np.asarray(codes, dtype=np.int64),
+                decided.category, decided.other, decided.together, wanted,
+                np.asarray(codes, dtype=np.int64),
                 brand, category_indptr, category_indices, live.trend, live.shoppers,
                 t.steps, t.starts, t.consts, tables.blob, tables.starts, tables.ends, tables.bases,
                 tables.users, np.frombuffer(orjson.dumps(asker), dtype=np.uint8),
-                self.kind_blob, self.kind_offsets, self.out,
+                self.kind_blob, self.kind_offsets, self.entry_steps, self.entry_consts,
+                score_text, rows.blob, rows.starts, rows.ends, self.out,
             )  # fmt: skip
-            if len(ends) == 0 or ends[0] != -2:
+            if end != FULL:
                 break
             self.out = np.empty(len(self.out) * 2, dtype=np.uint8)
-        if len(ends) and ends[0] < 0:
+        if end < 0:
             return None
-        bounds = ends.tolist()
-        raw = self.out[: bounds[-1] if bounds else 0].tobytes()
-        pieces = map(raw.__getitem__, map(slice, [0, *bounds[:-1]], bounds))
-        return list(map(orjson.Fragment, pieces))
+        return orjson.Fragment(self.out[:end].tobytes())
 
 
 @njit(nogil=True, inline="always")
@@ -326,31 +434,17 @@ _SHOPPER = np.frombuffer(b" shopper", dtype=np.uint8).copy()
 _NULL = np.frombuffer(b"null", dtype=np.uint8).copy()
 
 
-@_compiled
-def write_reasons(
-    chosen, sources, position, value, numbers, category, other, together, items, kinds,
-    brand, category_indptr, category_indices, trend, shoppers,
-    steps, starts, consts, blob, row_starts, row_ends, bases, users, asker, kind_blob,
-    kind_offsets, out,
-):  # type: ignore[no-untyped-def]  # fmt: skip
-    """Each item's reasons list, written into ``out``; returns where each ends, or ``[-1]``
-    when the tables cannot say an answer, ``[-2]`` when ``out`` is too small.
+#: What :func:`write_answer` returns when ``out`` is too small, or the tables cannot say it.
+FULL, FAILED = -1, -2
 
-    In: the decision (:class:`engine.Decided`'s arrays; ``numbers``: ``value`` as orjson
-    writes it), the items, the event kind of each recent event (codes in
-    ``kind_blob``: per code the verb, escaped, then the kind's JSON); each item's brand,
-    categories (CSR), trend and shoppers; the templates (:class:`Templates`); the tables
-    (:class:`Tables`; ``users``: how many shoppers they hold); the asker's id in JSON."""
-    count = len(items)
-    ends = np.empty(count, dtype=np.int64)
-    failed = np.full(1, -1, dtype=np.int64)
-    full = np.full(1, -2, dtype=np.int64)
-    shopper = _SHOPPER
-    null = _NULL
-    # where each value's JSON starts and ends in ``numbers`` ("[[a,b],[c,d]]": a value
-    # follows a "[" or "," that no "[" or "]" follows, and ends at the next "," or "]")
-    starts_at = np.empty(value.size, dtype=np.int64)
-    ends_at = np.empty(value.size, dtype=np.int64)
+
+@njit(nogil=True, inline="always")
+def _spans(numbers: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of the ``size`` values of an array orjson wrote (``numbers``, as
+    ``[[a,b],[c,d]]`` or ``[a,b]``) starts and ends: a value follows a "[" or "," that no "["
+    or "]" follows, and ends at the next "," or "]"."""
+    starts_at = np.empty(size, dtype=np.int64)
+    ends_at = np.empty(size, dtype=np.int64)
     n = 0
     for i in range(len(numbers)):
         mark = numbers[i]
@@ -362,109 +456,161 @@ def write_reasons(
                 starts_at[n] = i + 1
                 ends_at[n] = -1
                 n += 1
+    return starts_at, ends_at
+
+
+@njit(nogil=True, inline="always")
+def _byte(out: np.ndarray, at: int, value: int) -> int:
+    if at < 0 or at + 1 > len(out):
+        return FULL
+    out[at] = value
+    return at + 1
+
+
+@njit(nogil=True, cache=True)
+def _reasons(
+    out, at, j, chosen, sources, position, value, starts_at, ends_at, numbers, category, other,
+    together, item, kinds, brand, category_indptr, category_indices, trend, shoppers, steps,
+    starts, consts, blob, row_starts, row_ends, bases, users, asker, kind_blob, kind_offsets,
+):  # type: ignore[no-untyped-def]  # fmt: skip
+    """Item ``j``'s reasons list, written into ``out`` at ``at``: the new end, or FULL, FAILED."""
+    shopper = _SHOPPER
+    null = _NULL
     columns = value.shape[1]
-    at = 0
-    for j in range(count):
-        item = items[j]
-        if at + 1 > len(out):
-            return full
-        out[at] = 91  # [
-        at += 1
-        for slot in range(chosen.shape[1]):
-            code = chosen[j, slot]
-            if code < 0:
-                break
-            if slot > 0:
-                if at + 1 > len(out):
-                    return full
-                out[at] = 44  # ,
-                at += 1
-            source = -1
-            source_at = -1
-            number = 0.0
-            text = -1
-            if code < 5:
-                row = SOURCE_ROW[code]
-                source_at = position[row, j]
-                source = sources[source_at]
-                if code == 0 or code == 2:
-                    number = value[row, j]
-                    text = row * columns + j
-                elif code == 1:
-                    number = float(together[j])
-            elif code == TRENDING:
-                number = trend[item]
-            elif code < 8:
-                number = shoppers[item]
-            whole = number == np.floor(number) and 0 <= number < 1e15
-            if text < 0 and not whole:
-                return failed
-            for s in range(starts[code], starts[code + 1]):
-                kind, entity, field, start, length = (
-                    steps[s, 0],
-                    steps[s, 1],
-                    steps[s, 2],
-                    steps[s, 3],
-                    steps[s, 4],
-                )
-                if kind == 0:
-                    at = _copy(out, at, consts, start, start + length)
-                elif kind == 2:
-                    if text >= 0:
-                        at = _copy(out, at, numbers, starts_at[text], ends_at[text])
-                    else:
-                        at = _whole(out, at, number, True)
-                elif kind == 3:
-                    if not whole:
-                        return failed
-                    at = _whole(out, at, number, False)
-                    if at >= 0:
-                        at = _copy(out, at, shopper, 0, len(shopper))
-                        if at >= 0 and int(number) != 1:
-                            if at + 1 > len(out):
-                                return full
-                            out[at] = 115  # s
-                            at += 1
-                elif entity == 0:  # the asker: id, or name (null)
-                    if field == 0:
-                        at = _copy(out, at, asker, 0, len(asker))
-                    else:
-                        at = _copy(out, at, null, 0, len(null))
-                elif (entity == 1 or entity == 2) and (field == 3 or field == 4):
-                    # the recent event's verb, kind
-                    row = 2 * kinds[source_at] + (field == 4)
-                    at = _copy(out, at, kind_blob, kind_offsets[row], kind_offsets[row + 1])
-                elif entity == 3 and field != 0:  # the other shopper's name
-                    at = _copy(out, at, null, 0, len(null))
+    at = _byte(out, at, 91)  # [
+    for slot in range(chosen.shape[1]):
+        code = chosen[j, slot]
+        if code < 0:
+            break
+        if slot > 0:
+            at = _byte(out, at, 44)  # ,
+        if at < 0:
+            return FULL
+        source = -1
+        source_at = -1
+        number = 0.0
+        text = -1
+        if code < 5:
+            row = SOURCE_ROW[code]
+            source_at = position[row, j]
+            source = sources[source_at]
+            if code == 0 or code == 2:
+                number = value[row, j]
+                text = row * columns + j
+            elif code == 1:
+                number = float(together[j])
+        elif code == TRENDING:
+            number = trend[item]
+        elif code < 8:
+            number = shoppers[item]
+        whole = number == np.floor(number) and 0 <= number < 1e15
+        if text < 0 and not whole:
+            return FAILED
+        for s in range(starts[code], starts[code + 1]):
+            kind, entity, field, start, length = (
+                steps[s, 0],
+                steps[s, 1],
+                steps[s, 2],
+                steps[s, 3],
+                steps[s, 4],
+            )
+            if kind == 0:
+                at = _copy(out, at, consts, start, start + length)
+            elif kind == 2:
+                if text >= 0:
+                    at = _copy(out, at, numbers, starts_at[text], ends_at[text])
                 else:
-                    # a value from the tables: which row of which table
-                    table = 0
-                    index = 0
-                    if entity == 1 or entity == 2:
-                        index = source if entity == 1 else item
-                        table = field  # ITEM_ID, ITEM_NAME, ITEM_WORDS
-                    elif entity == 3:
-                        index = other[j]
-                        if index < 0 or index >= users:
-                            return failed
-                        table = 3
-                    elif entity == 4:
-                        index = brand[item]
-                        table = 4 + (field if field < 2 else 2)
-                    else:
-                        index = (
-                            category[j]
-                            if code != TRENDING
-                            else category_indices[category_indptr[item]]
-                        )
-                        table = 7 + (field if field < 2 else 2)
-                    row = bases[table] + index
-                    at = _copy(out, at, blob, row_starts[row], row_ends[row])
-                if at < 0:
-                    return full
-        if at + 1 > len(out):
-            return full
-        out[at] = 93  # ]
-        at += 1
-        ends[j] = at
-    return ends
+                    at = _whole(out, at, number, True)
+            elif kind == 3:
+                if not whole:
+                    return FAILED
+                at = _whole(out, at, number, False)
+                if at >= 0:
+                    at = _copy(out, at, shopper, 0, len(shopper))
+                    if at >= 0 and int(number) != 1:
+                        at = _byte(out, at, 115)  # s
+            elif entity == 0:  # the asker: id, or name (null)
+                if field == 0:
+                    at = _copy(out, at, asker, 0, len(asker))
+                else:
+                    at = _copy(out, at, null, 0, len(null))
+            elif (entity == 1 or entity == 2) and (field == 3 or field == 4):
+                # the recent event's verb, kind
+                row = 2 * kinds[source_at] + (field == 4)
+                at = _copy(out, at, kind_blob, kind_offsets[row], kind_offsets[row + 1])
+            elif entity == 3 and field != 0:  # the other shopper's name
+                at = _copy(out, at, null, 0, len(null))
+            else:
+                # a value from the tables: which row of which table
+                table = 0
+                index = 0
+                if entity == 1 or entity == 2:
+                    index = source if entity == 1 else item
+                    table = field  # ITEM_ID, ITEM_NAME, ITEM_WORDS
+                elif entity == 3:
+                    index = other[j]
+                    if index < 0 or index >= users:
+                        return FAILED
+                    table = 3
+                elif entity == 4:
+                    index = brand[item]
+                    table = 4 + (field if field < 2 else 2)
+                else:
+                    index = (
+                        category[j] if code != TRENDING else category_indices[category_indptr[item]]
+                    )
+                    table = 7 + (field if field < 2 else 2)
+                row = bases[table] + index
+                at = _copy(out, at, blob, row_starts[row], row_ends[row])
+            if at < 0:
+                return FULL
+    return _byte(out, at, 93)  # ]
+
+
+@_compiled
+def write_answer(
+    chosen, sources, position, value, numbers, category, other, together, items, kinds,
+    brand, category_indptr, category_indices, trend, shoppers,
+    steps, starts, consts, blob, row_starts, row_ends, bases, users, asker, kind_blob,
+    kind_offsets, entry_steps, entry_consts, scores, item_blob, item_starts, item_ends, out,
+):  # type: ignore[no-untyped-def]  # fmt: skip
+    """The list of recommendations, written into ``out``: its length, or FULL when ``out`` is
+    too small, FAILED when the tables cannot say an answer.
+
+    In: the decision (:class:`engine.Decided`'s arrays; ``numbers``: ``value`` as orjson
+    writes it), the items, the event kind of each recent event (codes in ``kind_blob``: per
+    code the verb, escaped, then the kind's JSON); each item's brand, categories (CSR), trend
+    and shoppers; the reason templates (:class:`Templates`); the tables (:class:`Tables`;
+    ``users``: how many shoppers they hold); the asker's id in JSON; a recommendation's
+    template (:func:`entry_template`), the scores as orjson writes them, and each item's JSON
+    (:class:`ItemRows`)."""
+    starts_at, ends_at = _spans(numbers, value.size)
+    score_starts, score_ends = _spans(scores, len(items))
+    at = _byte(out, 0, 91)  # [
+    for j in range(len(items)):
+        item = items[j]
+        if j > 0:
+            at = _byte(out, at, 44)  # ,
+        for step in range(len(entry_steps)):
+            what, start, length = entry_steps[step, 0], entry_steps[step, 1], entry_steps[step, 2]
+            if at < 0:
+                return FULL
+            if what == E_CONST:
+                at = _copy(out, at, entry_consts, start, start + length)
+            elif what == E_RANK:
+                at = _whole(out, at, j + 1, False)
+            elif what == E_SCORE:
+                at = _copy(out, at, scores, score_starts[j], score_ends[j])
+            elif what == E_ITEM:
+                at = _copy(out, at, item_blob, item_starts[item], item_ends[item])
+            else:
+                at = _reasons(
+                    out, at, j, chosen, sources, position, value, starts_at, ends_at, numbers,
+                    category, other, together, item, kinds, brand, category_indptr,
+                    category_indices, trend, shoppers, steps, starts, consts, blob, row_starts,
+                    row_ends, bases, users, asker, kind_blob, kind_offsets,
+                )  # fmt: skip
+                if at == FAILED:
+                    return FAILED
+    at = _byte(out, at, 93)  # ]
+    return at if at >= 0 else FULL

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from enum import Enum
 from typing import Any
 
@@ -101,6 +102,10 @@ class Recommendations:
     degraded: bool = strawberry.field(
         description="True when the store is unreachable and the answer comes from memory only."
     )
+    #: The items' ids, in order (for the logs and the answer cache).
+    item_ids: strawberry.Private[list[str]] = dataclasses.field(default_factory=list)
+    #: The items as a compiled plan's writer wrote them (``items`` is then empty), or None.
+    items_json: strawberry.Private[Any] = None
 
 
 @strawberry.type

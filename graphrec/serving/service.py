@@ -393,7 +393,7 @@ class Service:
             answer.recommendation_id,
             answer.user_id,
             answer.strategy.value,
-            [r.item.id for r in answer.items],
+            answer.item_ids,
         )
 
     def log_answer(self, rec_id: str, user_id: str, group: str, items: Sequence[str]) -> None:
