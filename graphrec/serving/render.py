@@ -367,18 +367,17 @@ class ReasonWriter:
             tables = self.tables = Tables(engine)
         wanted = np.asarray(items, dtype=np.int64)
         rows = self.item_rows
-        if rows.serialize is not None:
+        if rows.serialize is not None and rows.engine is not engine:
             rows.rows(engine, wanted)
         kinds = self.kinds
         codes = [kinds.get(event.kind) for event in recent]
         if None in codes:  # a kind not met before
             codes = [kinds[ev.kind] if ev.kind in kinds else self._kind(ev.kind) for ev in recent]
         # the numbers as orjson writes them (the loop finds each between commas): the
-        # evidence's values, and the scores as the Python floats they are
+        # evidence's values, and the scores
         dumps, numpy = orjson.dumps, orjson.OPT_SERIALIZE_NUMPY
-        numbers = np.frombuffer(dumps(np.ascontiguousarray(decided.value), option=numpy), np.uint8)
-        as_floats = np.array(scores, dtype=np.float64)
-        score_text = np.frombuffer(dumps(as_floats, option=numpy), np.uint8)
+        numbers = np.frombuffer(dumps(decided.value, option=numpy), np.uint8)
+        score_text = np.frombuffer(dumps(scores), np.uint8)
         brand, category_indptr, category_indices = live.item_attributes()
         t = self.templates
         while True:
@@ -390,11 +389,15 @@ class ReasonWriter:
                 t.steps, t.starts, t.consts, tables.blob, tables.starts, tables.ends, tables.bases,
                 tables.users, np.frombuffer(orjson.dumps(asker), dtype=np.uint8),
                 self.kind_blob, self.kind_offsets, self.entry_steps, self.entry_consts,
-                score_text, rows.blob, rows.starts, rows.ends, self.out,
+                score_text, rows.blob, rows.starts, rows.ends, rows.epochs, engine.item_epochs,
+                self.out,
             )  # fmt: skip
-            if end != FULL:
+            if end == STALE:  # an item's JSON not made yet, or made before its last upsert
+                rows.rows(engine, wanted)
+            elif end == FULL:
+                self.out = np.empty(len(self.out) * 2, dtype=np.uint8)
+            else:
                 break
-            self.out = np.empty(len(self.out) * 2, dtype=np.uint8)
         if end < 0:
             return None
         return orjson.Fragment(self.out[:end].tobytes())
@@ -438,8 +441,9 @@ _SHOPPER = np.frombuffer(b" shopper", dtype=np.uint8).copy()
 _NULL = np.frombuffer(b"null", dtype=np.uint8).copy()
 
 
-#: What :func:`write_answer` returns when ``out`` is too small, or the tables cannot say it.
-FULL, FAILED = -1, -2
+#: What :func:`write_answer` returns when ``out`` is too small, when the tables cannot say
+#: the answer, and when an item's JSON is missing or stale (see :class:`ItemRows`).
+FULL, FAILED, STALE = -1, -2, -3
 
 
 @njit(nogil=True, inline="always")
@@ -576,7 +580,8 @@ def write_answer(
     chosen, sources, position, value, numbers, category, other, together, items, kinds,
     brand, category_indptr, category_indices, trend, shoppers,
     steps, starts, consts, blob, row_starts, row_ends, bases, users, asker, kind_blob,
-    kind_offsets, entry_steps, entry_consts, scores, item_blob, item_starts, item_ends, out,
+    kind_offsets, entry_steps, entry_consts, scores, item_blob, item_starts, item_ends,
+    item_made, item_epochs, out,
 ):  # type: ignore[no-untyped-def]  # fmt: skip
     """The list of recommendations, written into ``out``: its length, or FULL when ``out`` is
     too small, FAILED when the tables cannot say an answer.
@@ -587,7 +592,15 @@ def write_answer(
     and shoppers; the reason templates (:class:`Templates`); the tables (:class:`Tables`;
     ``users``: how many shoppers they hold); the asker's id in JSON; a recommendation's
     template (:func:`entry_template`), the scores as orjson writes them, and each item's JSON
-    (:class:`ItemRows`)."""
+    (:class:`ItemRows`: the epoch each was made at, ``item_made``, against the engine's
+    ``item_epochs``)."""
+    writes_items = False
+    for step in range(len(entry_steps)):
+        writes_items |= entry_steps[step, 0] == E_ITEM
+    for j in range(len(items) if writes_items else 0):
+        item = items[j]
+        if item >= len(item_made) or item_made[item] != item_epochs[item]:
+            return STALE
     starts_at, ends_at = _spans(numbers, value.size)
     score_starts, score_ends = _spans(scores, len(items))
     at = _byte(out, 0, 91)  # [
