@@ -1034,6 +1034,11 @@ WRITTEN = [
     """query T($user: ID!, $k: Int!, $explore: Float) {
       recommendations(userId: $user, k: $k, explore: $explore) {
         items { reasons { text } } } }""",
+    # a recommendation's fields aliased and in another order, __typename, the item in part
+    """query E($user: ID!, $k: Int!, $explore: Float) {
+      recommendations(userId: $user, k: $k, explore: $explore) {
+        items { __typename r: rank product: item { __typename price categories { name id }
+                title inStock } reasons { kind } s: score } } }""",
 ]
 
 
