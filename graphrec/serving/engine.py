@@ -44,6 +44,7 @@ from graphrec.serving.kernels import (
     common_shoppers,
     rank_pool,
     reason_sources,
+    shopper_events,
     top_allowed,
 )
 from graphrec.serving.live import DAY, Event, LiveGraph
@@ -178,6 +179,9 @@ class Engine:
         #: (item, trending) -> its shared popularity or trending reason
         self._popularity_reasons: dict[tuple[int, bool], Reason] = {}
         self._rule_cache: tuple[tuple[Any, ...], np.ndarray] | None = None
+        #: per event kind (as many as ``live.kind_names`` had): kept (a view), and the code of
+        #: "not interested"
+        self._kinds: tuple[int, np.ndarray, int] = (-1, np.zeros(0, dtype=bool), -1)
         self._pre: _Precomputed | None = None
         #: per-item scratch of :func:`rank_pool` (used under ``lock``, left as it was found)
         self._slots = np.zeros(0, dtype=np.int32)
@@ -283,10 +287,28 @@ class Engine:
             query += cfg.session_weight * max(scale, 1e-6) * session.astype(np.float32)
         return query, known
 
-    @staticmethod
-    def _excluded(history: list[Event]) -> set[int]:
-        """What the shopper had (every kind but views) or marked not interesting."""
-        return {e.item for e in history if e.kind not in KEEP_KINDS}
+    def _events(self, user: int) -> tuple[np.ndarray, list[Event], np.ndarray]:
+        """What the shopper had (every kind but views) or marked not interesting; their
+        newest distinct events (``session_items``, not counting "not interested"); and the
+        items of all their events, sorted: from arrays, with no object per event."""
+        live = self.live
+        items, kinds, times = live.events(user)
+        names = live.kind_names
+        if self._kinds[0] != len(names):
+            keep = np.array([n in KEEP_KINDS for n in names], dtype=bool)
+            skip = names.index("not_interested") if "not_interested" in names else -1
+            self._kinds = (len(names), keep, skip)
+        _, keep, skip = self._kinds
+        excluded, places, mine = shopper_events(items, kinds, keep, skip, self.config.session_items)
+        recent = list(
+            map(
+                Event,
+                items[places].tolist(),
+                map(names.__getitem__, kinds[places].tolist()),
+                times[places].tolist(),
+            )
+        )
+        return excluded, recent, mine
 
     def _allowed(self, flt: RecFilter) -> np.ndarray:
         live = self.live
@@ -333,11 +355,12 @@ class Engine:
         rec_id = new_id()
         with self.lock:
             user = live.user(user_id)
-            history = live.history(user) if user is not None else []
             allowed = self._allowed(flt)
-            for index in self._excluded(history):
-                allowed[index] = False
-            recent = _distinct(history, cfg.session_items)
+            recent: list[Event] = []
+            mine = _NO_ITEMS  # the items of all the shopper's events, sorted
+            if user is not None:
+                excluded, recent, mine = self._events(user)
+                allowed[excluded] = False
             explored: set[int] = set()
             if self._control(user_id):
                 strategy, chosen = Strategy.CONTROL, self._popular(allowed, k)
@@ -359,7 +382,7 @@ class Engine:
                 recent,
                 picked,
                 cfg.max_reasons,
-                history,  # all the shopper's events (``recent`` holds 20)
+                mine,  # all the shopper's items (``recent`` holds 20 events)
                 explored,
                 fill=True,
                 trending=strategy is Strategy.COLD_START,
@@ -443,7 +466,7 @@ class Engine:
         for user in range(users):
             if live.user_ids[user] is None:
                 continue
-            recent = _distinct(live.history(user), cfg.session_items)
+            recent = self._events(user)[1]
             if recent or self.is_known(user):  # the others get cold-start answers
                 queries[user] = self._user_query(user, recent)[0]
                 valid[user] = True
@@ -675,7 +698,7 @@ class Engine:
         recent: list[Event],
         items: list[int],
         limit: int,
-        history: list[Event] | None = None,
+        mine: np.ndarray | None = None,
         explored: set[int] | None = None,
         fill: bool = False,
         trending: bool = False,
@@ -684,8 +707,8 @@ class Engine:
         shopper's newest distinct events) and it, strongest first (see
         :func:`choose_reasons`): exploration where it filled the slot (``explored``), the
         evidence of the graph in the order of :data:`PRIORITY`, then, with ``fill``, the
-        trending (``trending``) or popularity reason; at most ``limit``. ``history``: all the
-        shopper's events, when the caller has them."""
+        trending (``trending``) or popularity reason; at most ``limit``. ``mine``: the items
+        of all the shopper's events, sorted, when the caller has them."""
         live = self.live
         links = live.links()  # every relationship at once: one slice per recent item
         brand, category_indptr, category_indices = live.item_attributes()
@@ -697,15 +720,13 @@ class Engine:
                 brand, category_indptr, category_indices, self._scratch()[0],
             )  # fmt: skip
         co = _CO_ROW
-        mine = _NO_ITEMS
-        if user is not None and history:
-            mine = np.sort(np.fromiter((e.item for e in history), np.int64, len(history)))
         other, together, unresolved = common_shoppers(
             position[co], value[co], link[co], sources, wanted, links.data,
-            live.lowest_common(), -1 if user is None else user, mine, live.touched,
+            live.lowest_common(), -1 if user is None else user,
+            _NO_ITEMS if user is None or mine is None else mine, live.touched,
         )  # fmt: skip
         if user is not None and len(unresolved):  # rare: items changed since load
-            had = None if history is None else {e.item for e in history}
+            had = None if mine is None else set(mine.tolist())
             for j in unresolved.tolist():
                 item = items[j]
                 found = live.common_shopper(

@@ -254,6 +254,40 @@ def reason_sources(
 
 
 @_compiled
+def shopper_events(
+    items: np.ndarray,  # int64: the shopper's events' items, newest first
+    kinds: np.ndarray,  # int64: their kinds' codes
+    keep: np.ndarray,  # bool per code: a kind that does not exclude its item (a view)
+    skip: int,  # the code of "not interested" (-1: none)
+    limit: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What an answer needs of a shopper's events, in one pass: the items they had (an event
+    of a kind not kept: not to be recommended again), the places of their newest ``limit``
+    distinct items (not counting "not interested" events), and all their items, sorted."""
+    count = len(items)
+    excluded = np.empty(count, dtype=np.int64)
+    n_excluded = 0
+    recent = np.empty(min(count, max(limit, 0)), dtype=np.int64)
+    n_recent = 0
+    for at in range(count):
+        item, kind = items[at], kinds[at]
+        if kind < 0 or kind >= len(keep) or not keep[kind]:
+            excluded[n_excluded] = item
+            n_excluded += 1
+        if n_recent == len(recent) or kind == skip:
+            continue
+        seen = False
+        for r in range(n_recent):
+            if items[recent[r]] == item:
+                seen = True
+                break
+        if not seen:
+            recent[n_recent] = at
+            n_recent += 1
+    return excluded[:n_excluded], recent[:n_recent], np.sort(items)
+
+
+@_compiled
 def lowest_common(
     indptr: np.ndarray,  # item-item relationships (CSR, n x kinds*n: kind c at column c*n + j)
     indices: np.ndarray,

@@ -188,6 +188,31 @@ class LiveGraph:
         )
         return events if limit is None else events[:limit]
 
+    def events(self, user: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The user's events, newest first, as arrays (no object per event): items, kinds
+        (codes into ``kind_names``) and times; :meth:`history`'s events in its order."""
+        start = self.hist_indptr[user]
+        end = self.hist_indptr[user + 1] if user + 1 < len(self.hist_indptr) else start
+        items = self.hist_items[start:end].astype(np.int64)
+        kinds = self.hist_kind[start:end].astype(np.int64)
+        times = self.hist_ts[start:end]
+        added = self.live.get(user)
+        if added:
+            fresh = added[::-1]
+            items = np.concatenate([np.array([e.item for e in fresh], dtype=np.int64), items])
+            codes = [self.kind_code(e.kind) for e in fresh]
+            kinds = np.concatenate([np.array(codes, dtype=np.int64), kinds])
+            times = np.concatenate([np.array([e.ts for e in fresh], dtype=np.int64), times])
+        return items, kinds, times
+
+    def kind_code(self, kind: str) -> int:
+        """An event kind's code in ``kind_names`` (a kind first seen live is added)."""
+        try:
+            return self.kind_names.index(kind)
+        except ValueError:
+            self.kind_names.append(kind)
+            return len(self.kind_names) - 1
+
     def item_shoppers(self, item: int) -> np.ndarray:
         """Users who interacted with the item (snapshot and live), forgotten users left out."""
         row = self.item_users.indices[

@@ -261,3 +261,20 @@ def test_common_shoppers_reads_the_stored_lowest_and_leaves_changed_items_to_the
     changed = touched.copy()
     changed[6] = True
     assert run(0, [5, 6], changed)[2] == [1]
+
+
+def test_shopper_events_excludes_what_was_had_and_keeps_the_newest_distinct_items() -> None:
+    # newest first: view 5, not interested 7, purchase 5, view 7, cart 9, view 5, rate 3
+    names = ["view", "purchase", "cart", "not_interested", "rate"]
+    items = np.array([5, 7, 5, 7, 9, 5, 3], dtype=np.int64)
+    kinds = np.array([0, 3, 1, 0, 2, 0, 4], dtype=np.int64)
+    keep = np.array([name == "view" for name in names])
+    excluded, recent, mine = K.shopper_events(items, kinds, keep, 3, 20)
+    assert excluded.tolist() == [7, 5, 9, 3]  # the not-interested 7, purchased 5, ...
+    # "not interested" does not count as the newest event of 7: its view (place 3) does
+    assert recent.tolist() == [0, 3, 4, 6]
+    assert mine.tolist() == [3, 5, 5, 5, 7, 7, 9]
+    assert K.shopper_events(items, kinds, keep, 3, 2)[1].tolist() == [0, 3]
+    assert K.shopper_events(items, kinds, keep, -1, 20)[1].tolist() == [0, 1, 4, 6]
+    empty = np.zeros(0, dtype=np.int64)
+    assert [len(a) for a in K.shopper_events(empty, empty, keep, 3, 20)] == [0, 0, 0]
