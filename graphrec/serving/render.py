@@ -126,7 +126,8 @@ class Templates:
 
 class Tables:
     """Ids, names and titles of the catalogue and shoppers as JSON, in one append-only blob:
-    row ``bases[table] + index`` of a table is ``blob[starts[row]:ends[row]]``.
+    row ``bases[table] + index`` of a table is ``blob[starts[row]:ends[row]]`` (the columns of
+    ``spans``).
 
     Kept in step with the live graph by :meth:`sync` at the cost of what changed: an item
     added or edited, a brand, category or shopper added, a shopper forgotten each append their
@@ -146,8 +147,9 @@ class Tables:
         room = [max(16, n + n // 4) for n in self._sizes()]  # a quarter more than now
         self.bases = np.cumsum([0, *room[:-1]]).astype(np.int64)
         self.room = np.asarray(room, dtype=np.int64)
-        self.starts = np.zeros(int(sum(room)), dtype=np.int64)
-        self.ends = np.zeros(int(sum(room)), dtype=np.int64)
+        # each row's start and end side by side: one cache line for both
+        self.spans = np.zeros((int(sum(room)), 2), dtype=np.int64)
+        self.starts, self.ends = self.spans[:, 0], self.spans[:, 1]
         self.blob = np.zeros(0, dtype=np.uint8)
         self.used = 0
         self.written = 0  # bytes rows point at (the rest is replaced text)
@@ -267,11 +269,15 @@ class ItemRows:
 
     def _reset(self, n: int) -> None:
         self.epochs = np.full(n, -1, dtype=np.int64)  # the item's epoch its row was made at
-        self.starts = np.zeros(n, dtype=np.int64)
-        self.ends = np.zeros(n, dtype=np.int64)
+        self._spans(np.zeros((n, 2), dtype=np.int64))
         self.blob = np.zeros(1 << 16, dtype=np.uint8)
         self.used = 0
         self.written = 0  # bytes rows point at (the rest is replaced text)
+
+    def _spans(self, spans: np.ndarray) -> None:
+        """Each item's row starts and ends side by side (one cache line for both)."""
+        self.spans = spans
+        self.starts, self.ends = spans[:, 0], spans[:, 1]
 
     def rows(self, engine: Engine, items: np.ndarray) -> None:
         """Make sure ``items`` have current rows."""
@@ -282,8 +288,7 @@ class ItemRows:
         if len(epochs) > len(self.epochs):
             grow = len(epochs) - len(self.epochs)
             self.epochs = np.concatenate([self.epochs, np.full(grow, -1, dtype=np.int64)])
-            self.starts = np.concatenate([self.starts, np.zeros(grow, dtype=np.int64)])
-            self.ends = np.concatenate([self.ends, np.zeros(grow, dtype=np.int64)])
+            self._spans(np.concatenate([self.spans, np.zeros((grow, 2), dtype=np.int64)]))
         stale = self.epochs[items] != epochs[items]
         if stale.any():
             self._make(engine, np.unique(items[stale]), items)
@@ -386,10 +391,10 @@ class ReasonWriter:
                 decided.category, decided.other, decided.together, wanted,
                 np.asarray(codes, dtype=np.int64),
                 brand, category_indptr, category_indices, live.trend, live.shoppers,
-                t.steps, t.starts, t.consts, tables.blob, tables.starts, tables.ends, tables.bases,
+                t.steps, t.starts, t.consts, tables.blob, tables.spans, tables.bases,
                 tables.users, np.frombuffer(orjson.dumps(asker), dtype=np.uint8),
                 self.kind_blob, self.kind_offsets, self.entry_steps, self.entry_consts,
-                score_text, rows.blob, rows.starts, rows.ends, rows.epochs, engine.item_epochs,
+                score_text, rows.blob, rows.spans, rows.epochs, engine.item_epochs,
                 self.out,
             )  # fmt: skip
             if end == STALE:  # an item's JSON not made yet, or made before its last upsert
@@ -479,7 +484,7 @@ def _byte(out: np.ndarray, at: int, value: int) -> int:
 def _reasons(
     out, at, j, chosen, sources, position, value, starts_at, ends_at, numbers, category, other,
     together, item, kinds, brand, category_indptr, category_indices, trend, shoppers, steps,
-    starts, consts, blob, row_starts, row_ends, bases, users, asker, kind_blob, kind_offsets,
+    starts, consts, blob, spans, bases, users, asker, kind_blob, kind_offsets,
 ):  # type: ignore[no-untyped-def]  # fmt: skip
     """Item ``j``'s reasons list, written into ``out`` at ``at``: the new end, or FULL, FAILED."""
     shopper = _SHOPPER
@@ -569,7 +574,7 @@ def _reasons(
                     )
                     table = 7 + (field if field < 2 else 2)
                 row = bases[table] + index
-                at = _copy(out, at, blob, row_starts[row], row_ends[row])
+                at = _copy(out, at, blob, spans[row, 0], spans[row, 1])
             if at < 0:
                 return FULL
     return _byte(out, at, 93)  # ]
@@ -579,8 +584,8 @@ def _reasons(
 def write_answer(
     chosen, sources, position, value, numbers, category, other, together, items, kinds,
     brand, category_indptr, category_indices, trend, shoppers,
-    steps, starts, consts, blob, row_starts, row_ends, bases, users, asker, kind_blob,
-    kind_offsets, entry_steps, entry_consts, scores, item_blob, item_starts, item_ends,
+    steps, starts, consts, blob, spans, bases, users, asker, kind_blob,
+    kind_offsets, entry_steps, entry_consts, scores, item_blob, item_spans,
     item_made, item_epochs, out,
 ):  # type: ignore[no-untyped-def]  # fmt: skip
     """The list of recommendations, written into ``out``: its length, or FULL when ``out`` is
@@ -619,13 +624,13 @@ def write_answer(
             elif what == E_SCORE:
                 at = _copy(out, at, scores, score_starts[j], score_ends[j])
             elif what == E_ITEM:
-                at = _copy(out, at, item_blob, item_starts[item], item_ends[item])
+                at = _copy(out, at, item_blob, item_spans[item, 0], item_spans[item, 1])
             else:
                 at = _reasons(
                     out, at, j, chosen, sources, position, value, starts_at, ends_at, numbers,
                     category, other, together, item, kinds, brand, category_indptr,
-                    category_indices, trend, shoppers, steps, starts, consts, blob, row_starts,
-                    row_ends, bases, users, asker, kind_blob, kind_offsets,
+                    category_indices, trend, shoppers, steps, starts, consts, blob, spans,
+                    bases, users, asker, kind_blob, kind_offsets,
                 )  # fmt: skip
                 if at == FAILED:
                     return FAILED
