@@ -126,8 +126,9 @@ class Templates:
 
 class Tables:
     """Ids, names and titles of the catalogue and shoppers as JSON, in one append-only blob:
-    row ``bases[table] + index`` of a table is ``blob[starts[row]:ends[row]]`` (the columns of
-    ``spans``).
+    row ``bases[table] + index * strides[table]`` of a table is ``blob[starts[row]:ends[row]]``
+    (the columns of ``spans``). The id, name and words of one item (brand, category) are rows
+    side by side: an answer reads them together.
 
     Kept in step with the live graph by :meth:`sync` at the cost of what changed: an item
     added or edited, a brand, category or shopper added, a shopper forgotten each append their
@@ -145,10 +146,19 @@ class Tables:
         live = engine.live
         self.live = live
         room = [max(16, n + n // 4) for n in self._sizes()]  # a quarter more than now
-        self.bases = np.cumsum([0, *room[:-1]]).astype(np.int64)
+        # items (tables 0-2), shoppers (3), brands (4-6), categories (7-9): each group's
+        # tables interleaved, an entity's rows side by side
+        groups = ((0, 1, 2), (3,), (4, 5, 6), (7, 8, 9))
+        self.bases = np.zeros(len(room), dtype=np.int64)
+        self.strides = np.zeros(len(room), dtype=np.int64)
+        total = 0
+        for group in groups:
+            for offset, table in enumerate(group):
+                self.bases[table], self.strides[table] = total + offset, len(group)
+            total += len(group) * room[group[0]]
         self.room = np.asarray(room, dtype=np.int64)
         # each row's start and end side by side: one cache line for both
-        self.spans = np.zeros((int(sum(room)), 2), dtype=np.int64)
+        self.spans = np.zeros((total, 2), dtype=np.int64)
         self.starts, self.ends = self.spans[:, 0], self.spans[:, 1]
         self.blob = np.zeros(0, dtype=np.uint8)
         self.used = 0
@@ -216,7 +226,9 @@ class Tables:
             blob[: self.used] = self.blob[: self.used]
             self.blob = blob
         self.blob[self.used : self.used + len(text)] = np.frombuffer(text, dtype=np.uint8)
-        where = np.asarray([self.bases[t] + i for t, i, _ in rows], dtype=np.int64)
+        where = np.asarray(
+            [self.bases[t] + i * self.strides[t] for t, i, _ in rows], dtype=np.int64
+        )
         lengths = np.asarray([len(r[2]) for r in rows], dtype=np.int64)
         ends = self.used + np.cumsum(lengths)
         self.written -= int((self.ends[where] - self.starts[where]).sum())
@@ -392,7 +404,7 @@ class ReasonWriter:
                 np.asarray(codes, dtype=np.int64),
                 brand, category_indptr, category_indices, live.trend, live.shoppers,
                 t.steps, t.starts, t.consts, tables.blob, tables.spans, tables.bases,
-                tables.users, np.frombuffer(orjson.dumps(asker), dtype=np.uint8),
+                tables.strides, tables.users, np.frombuffer(orjson.dumps(asker), dtype=np.uint8),
                 self.kind_blob, self.kind_offsets, self.entry_steps, self.entry_consts,
                 score_text, rows.blob, rows.spans, rows.epochs, engine.item_epochs,
                 self.out,
@@ -484,7 +496,7 @@ def _byte(out: np.ndarray, at: int, value: int) -> int:
 def _reasons(
     out, at, j, chosen, sources, position, value, starts_at, ends_at, numbers, category, other,
     together, item, kinds, brand, category_indptr, category_indices, trend, shoppers, steps,
-    starts, consts, blob, spans, bases, users, asker, kind_blob, kind_offsets,
+    starts, consts, blob, spans, bases, strides, users, asker, kind_blob, kind_offsets,
 ):  # type: ignore[no-untyped-def]  # fmt: skip
     """Item ``j``'s reasons list, written into ``out`` at ``at``: the new end, or FULL, FAILED."""
     shopper = _SHOPPER
@@ -573,7 +585,7 @@ def _reasons(
                         category[j] if code != TRENDING else category_indices[category_indptr[item]]
                     )
                     table = 7 + (field if field < 2 else 2)
-                row = bases[table] + index
+                row = bases[table] + index * strides[table]
                 at = _copy(out, at, blob, spans[row, 0], spans[row, 1])
             if at < 0:
                 return FULL
@@ -584,7 +596,7 @@ def _reasons(
 def write_answer(
     chosen, sources, position, value, numbers, category, other, together, items, kinds,
     brand, category_indptr, category_indices, trend, shoppers,
-    steps, starts, consts, blob, spans, bases, users, asker, kind_blob,
+    steps, starts, consts, blob, spans, bases, strides, users, asker, kind_blob,
     kind_offsets, entry_steps, entry_consts, scores, item_blob, item_spans,
     item_made, item_epochs, out,
 ):  # type: ignore[no-untyped-def]  # fmt: skip
@@ -630,7 +642,7 @@ def write_answer(
                     out, at, j, chosen, sources, position, value, starts_at, ends_at, numbers,
                     category, other, together, item, kinds, brand, category_indptr,
                     category_indices, trend, shoppers, steps, starts, consts, blob, spans,
-                    bases, users, asker, kind_blob, kind_offsets,
+                    bases, strides, users, asker, kind_blob, kind_offsets,
                 )  # fmt: skip
                 if at == FAILED:
                     return FAILED

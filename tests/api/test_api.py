@@ -1094,7 +1094,7 @@ def test_written_reasons_are_the_bytes_of_the_objects(
     live = engine.live
 
     def row(table: int, index: int) -> bytes:
-        at = tables.bases[table] + index
+        at = tables.bases[table] + index * tables.strides[table]
         return tables.blob[tables.starts[at] : tables.ends[at]].tobytes()
 
     assert row(1, live.item_index["serum"]) == orjson.dumps('Serum "Hydra" \u00e9')
