@@ -11,6 +11,7 @@ import gc
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pytest
@@ -1102,3 +1103,37 @@ def test_written_reasons_are_the_bytes_of_the_objects(
     assert row(3, live.user_index["erin"]) == b'"erin"'
     assert row(3, live.user_ids.index(None)) == b'""'  # bob, forgotten
     assert {ReasonKind.EXPLORATION, ReasonKind.SIMILAR_SHOPPERS, ReasonKind.POPULAR} <= seen, seen
+
+
+def test_item_rows_follow_upserts_and_start_afresh_when_mostly_replaced(service: Service) -> None:
+    """Each item's JSON row is the serialiser's of its current view: made once, made again
+    after an upsert, and the blob laid out afresh (rows still right) once most of it is text
+    that was replaced."""
+    from graphrec.serving.render import ItemRows
+
+    engine = service.engine
+    rows = ItemRows(lambda item: {"id": item.id, "title": item.title})
+    everything = np.arange(engine.live.num_items, dtype=np.int64)
+
+    def row(index: int) -> Any:
+        return orjson.loads(rows.blob[rows.starts[index] : rows.ends[index]].tobytes())
+
+    rows.rows(engine, everything)
+    serum = engine.live.item_index["serum"]
+    assert row(serum) == {"id": "serum", "title": engine.item(serum).title}
+    used = rows.used
+    rows.rows(engine, everything)
+    assert rows.used == used  # nothing made again
+    layouts = set()
+    for n in range(400):  # each a long new title: the blob fills with replaced text
+        # (the memory side of Service.upsert_item, without 400 writes to the store)
+        engine.live.upsert_item("serum", f"Serum {n} " + "x" * 400, None, True, None, [])
+        engine.item_changed(serum, new=False)
+        rows.rows(engine, np.array([serum], dtype=np.int64))
+        layouts.add(id(rows.blob))
+        assert row(serum)["title"].startswith(f"Serum {n} ")
+    # laid out afresh: far less text kept than the 400 titles made (160 KB)
+    assert rows.written <= rows.used < 100_000 and len(layouts) > 1
+    rows.rows(engine, everything)  # the others made again after a fresh start, or still right
+    for index in range(engine.live.num_items):
+        assert row(index)["id"] == engine.live.item_ids[index]
