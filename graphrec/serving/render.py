@@ -106,7 +106,7 @@ def template(raw: bytes) -> list[tuple[int, int, int, bytes]]:
 
 
 class Templates:
-    """A plan's reason templates as arrays for :func:`write_reasons`."""
+    """A plan's reason templates as arrays for :func:`write_answer`."""
 
     def __init__(self, serialize: Callable[[Any], Any], days: int) -> None:
         self.days = days
@@ -136,7 +136,7 @@ class Tables:
     lock, at every catalogue change). Each table has room to grow; one that outgrows it, a
     reload, or a blob of mostly replaced text is laid out afresh."""
 
-    #: the tables, in this order (:func:`write_reasons` reads them by number)
+    #: the tables, in this order (:func:`write_answer` reads them by number)
     NAMES = (
         "item id", "item name", "item words", "shopper id", "brand id", "brand name",
         "brand words", "category id", "category name", "category words",
