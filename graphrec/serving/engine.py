@@ -163,9 +163,6 @@ class Engine:
             np.ones(len(user_vectors), dtype=bool) if known_users is None else known_users.copy()
         )
         self._item_cache: dict[int, Item] = {}
-        #: Bumped per item at each upsert (which replaces its cached view): what a compiled
-        #: plan's JSON of the item was made from (see ``render.ItemRows``).
-        self.item_epochs = np.zeros(live.num_items, dtype=np.int64)
         #: Embeds an item that arrived after training (GraphSAGE's network); None: content mean.
         self.item_encoder: Callable[[int], np.ndarray | None] | None = None
         self._trend_cache: dict[int, tuple[tuple[int, int], np.ndarray]] = {}
@@ -195,11 +192,6 @@ class Engine:
         """After an upsert: drop the cached view; give a new item its content vector."""
         self._item_cache.pop(index, None)
         self._node_cache.pop(index, None)
-        if index >= len(self.item_epochs):
-            grown = np.zeros(max(index + 1, 2 * len(self.item_epochs)), dtype=np.int64)
-            grown[: len(self.item_epochs)] = self.item_epochs
-            self.item_epochs = grown
-        self.item_epochs[index] += 1
         if new:
             vector = self.item_encoder(index) if self.item_encoder is not None else None
             if vector is None:

@@ -102,9 +102,9 @@ class LiveGraph:
         self.user_versions: dict[str, int] = {}
         #: Bumped by every upsert: what caches of the catalogue check ...
         self.catalogue_version = 0
-        #: ... and per item upserted, the version of its last upsert (what the reason writer's
-        #: tables follow: one entry per item, however many upserts)
-        self.item_versions: dict[int, int] = {}
+        #: ... and per item, the version of its last upsert (0: none since load): what the
+        #: reason writer's tables and its items' JSON follow
+        self.item_versions = np.zeros(len(self.item_ids), dtype=np.int64)
         #: category -> how many times an event raised the trend of an item in it
         self.trend_versions: dict[int, int] = {}
         self._shopper_sets: dict[int, frozenset[int]] = {}
@@ -166,31 +166,16 @@ class LiveGraph:
         return self.user_index.get(user_id)
 
     def history(self, user: int, limit: int | None = None) -> list[Event]:
-        """The user's events, newest first."""
-        events = list(reversed(self.live.get(user, [])))
-        start, end = (
-            self.hist_indptr[user],
-            self.hist_indptr[user + 1]
-            if user + 1 < len(self.hist_indptr)
-            else self.hist_indptr[-1],
-        )
-        if limit is not None:
-            end = min(end, start + max(limit - len(events), 0))
+        """The user's events, newest first (the ``limit`` newest)."""
+        items, kinds, times = (a[:limit] for a in self.events(user))
         names = self.kind_names
-        events.extend(
-            Event(i, names[k], t)
-            for i, k, t in zip(
-                self.hist_items[start:end].tolist(),
-                self.hist_kind[start:end].tolist(),
-                self.hist_ts[start:end].tolist(),
-                strict=True,
-            )
+        return list(
+            map(Event, items.tolist(), map(names.__getitem__, kinds.tolist()), times.tolist())
         )
-        return events if limit is None else events[:limit]
 
     def events(self, user: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The user's events, newest first, as arrays (no object per event): items, kinds
-        (codes into ``kind_names``) and times; :meth:`history`'s events in its order."""
+        (codes into ``kind_names``) and times."""
         start = self.hist_indptr[user]
         end = self.hist_indptr[user + 1] if user + 1 < len(self.hist_indptr) else start
         items = self.hist_items[start:end].astype(np.int64)
@@ -415,6 +400,7 @@ class LiveGraph:
             self.shoppers = np.append(self.shoppers, 0.0)
             self.trend = np.append(self.trend, 0.0)
             self.touched = np.append(self.touched, False)
+            self.item_versions = np.append(self.item_versions, 0)
             for name in ("bought_with", "similar_to", "co_counts", "item_users"):
                 matrix: sp.csr_matrix = getattr(self, name)
                 setattr(self, name, _grow(matrix, index + 1, name != "item_users"))

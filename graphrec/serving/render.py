@@ -124,7 +124,48 @@ class Templates:
         self.consts = np.frombuffer(bytes(consts), dtype=np.uint8)
 
 
-class Tables:
+class _Rows:
+    """Rows of JSON text in one append-only blob: row ``r`` is ``blob[starts[r]:ends[r]]``
+    (the columns of ``spans``: a row's start and end side by side, one cache line for both). A
+    replaced row leaves its old text behind; ``written`` counts the bytes rows point at."""
+
+    def _lay_out(self, rows: int, size: int) -> None:
+        self._spans(np.zeros((rows, 2), dtype=np.int64))
+        self.blob = np.zeros(size, dtype=np.uint8)
+        self.used = 0
+        self.written = 0
+
+    def _spans(self, spans: np.ndarray) -> None:
+        self.spans = spans
+        self.starts, self.ends = spans[:, 0], spans[:, 1]
+
+    def _more_rows(self, rows: int) -> None:
+        if rows > len(self.spans):
+            more = np.zeros((rows - len(self.spans), 2), dtype=np.int64)
+            self._spans(np.concatenate([self.spans, more]))
+
+    def _put(self, where: np.ndarray, texts: list[bytes]) -> bool:
+        """Rows ``where`` (distinct) become ``texts``; False, and nothing written, when the
+        blob is full and mostly replaced text: the caller lays it out afresh."""
+        text = b"".join(texts)
+        if self.used + len(text) > len(self.blob):
+            if self.written < self.used // 2:
+                return False
+            blob = np.zeros(max(2 * len(self.blob), self.used + len(text)), dtype=np.uint8)
+            blob[: self.used] = self.blob[: self.used]
+            self.blob = blob
+        self.blob[self.used : self.used + len(text)] = np.frombuffer(text, dtype=np.uint8)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        ends = self.used + np.cumsum(lengths)
+        self.written -= int((self.ends[where] - self.starts[where]).sum())
+        self.starts[where] = ends - lengths
+        self.ends[where] = ends
+        self.used += len(text)
+        self.written += len(text)
+        return True
+
+
+class Tables(_Rows):
     """Ids, names and titles of the catalogue and shoppers as JSON, in one append-only blob:
     row ``bases[table] + index * strides[table]`` of a table is ``blob[starts[row]:ends[row]]``
     (the columns of ``spans``). The id, name and words of one item (brand, category) are rows
@@ -157,12 +198,7 @@ class Tables:
                 self.bases[table], self.strides[table] = total + offset, len(group)
             total += len(group) * room[group[0]]
         self.room = np.asarray(room, dtype=np.int64)
-        # each row's start and end side by side: one cache line for both
-        self.spans = np.zeros((total, 2), dtype=np.int64)
-        self.starts, self.ends = self.spans[:, 0], self.spans[:, 1]
-        self.blob = np.zeros(0, dtype=np.uint8)
-        self.used = 0
-        self.written = 0  # bytes rows point at (the rest is replaced text)
+        self._lay_out(total, 0)
         self.sizes = [0] * len(self.NAMES)  # rows written per table
         self.version = 0  # the live graph's catalogue version the rows follow
         self.forgotten: set[int] = set()
@@ -194,8 +230,8 @@ class Tables:
         if any(n > r for n, r in zip(sizes, self.room.tolist(), strict=True)):
             return False
         rows: list[tuple[int, int, bytes]] = []  # (table, index, text)
-        changed = {i for i, v in live.item_versions.items() if v > self.version and i < sizes[0]}
-        items = set(range(self.sizes[0], sizes[0])) | changed
+        changed = np.flatnonzero(live.item_versions[: sizes[0]] > self.version).tolist()
+        items = set(range(self.sizes[0], sizes[0])) | set(changed)
         dumps = orjson.dumps
         for i in sorted(items):
             rows += [
@@ -218,24 +254,11 @@ class Tables:
                     (first + 1, x, dumps(names[x])),
                     (first + 2, x, _escaped(str(names[x]))),
                 ]
-        text = b"".join(r[2] for r in rows)
-        if self.used + len(text) > len(self.blob):
-            if self.written < self.used // 2 and self.used:
-                return False  # mostly replaced text: lay it out afresh
-            blob = np.zeros(max(2 * len(self.blob), self.used + len(text)), dtype=np.uint8)
-            blob[: self.used] = self.blob[: self.used]
-            self.blob = blob
-        self.blob[self.used : self.used + len(text)] = np.frombuffer(text, dtype=np.uint8)
         where = np.asarray(
             [self.bases[t] + i * self.strides[t] for t, i, _ in rows], dtype=np.int64
         )
-        lengths = np.asarray([len(r[2]) for r in rows], dtype=np.int64)
-        ends = self.used + np.cumsum(lengths)
-        self.written -= int((self.ends[where] - self.starts[where]).sum())
-        self.starts[where] = ends - lengths
-        self.ends[where] = ends
-        self.used += len(text)
-        self.written += len(text)
+        if not self._put(where, [r[2] for r in rows]):
+            return False  # mostly replaced text: lay it out afresh
         self.sizes = sizes
         self.version = live.catalogue_version
         self.forgotten |= live.forgotten
@@ -270,9 +293,9 @@ def entry_template(entry: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray
     return np.array(steps, dtype=np.int64).reshape(-1, 3), np.frombuffer(bytes(consts), np.uint8)
 
 
-class ItemRows:
+class ItemRows(_Rows):
     """Each item as a plan serialises it, in JSON: made at the item's first answer, made
-    again after an upsert replaced it (``Engine.item_epochs``), all in one growing blob."""
+    again after an upsert replaced it (``LiveGraph.item_versions``)."""
 
     def __init__(self, serialize: Callable[[Any], Any] | None) -> None:
         self.serialize = serialize
@@ -280,54 +303,30 @@ class ItemRows:
         self._reset(0)
 
     def _reset(self, n: int) -> None:
-        self.epochs = np.full(n, -1, dtype=np.int64)  # the item's epoch its row was made at
-        self._spans(np.zeros((n, 2), dtype=np.int64))
-        self.blob = np.zeros(1 << 16, dtype=np.uint8)
-        self.used = 0
-        self.written = 0  # bytes rows point at (the rest is replaced text)
-
-    def _spans(self, spans: np.ndarray) -> None:
-        """Each item's row starts and ends side by side (one cache line for both)."""
-        self.spans = spans
-        self.starts, self.ends = spans[:, 0], spans[:, 1]
+        self.versions = np.full(n, -1, dtype=np.int64)  # the item's version its row was made at
+        self._lay_out(n, 1 << 16)
 
     def rows(self, engine: Engine, items: np.ndarray) -> None:
         """Make sure ``items`` have current rows."""
-        epochs = engine.item_epochs
+        versions = engine.live.item_versions
         if self.engine is not engine:  # a reload: a new engine, new items
             self.engine = engine
-            self._reset(len(epochs))
-        if len(epochs) > len(self.epochs):
-            grow = len(epochs) - len(self.epochs)
-            self.epochs = np.concatenate([self.epochs, np.full(grow, -1, dtype=np.int64)])
-            self._spans(np.concatenate([self.spans, np.zeros((grow, 2), dtype=np.int64)]))
-        stale = self.epochs[items] != epochs[items]
-        if stale.any():
-            self._make(engine, np.unique(items[stale]), items)
-
-    def _make(self, engine: Engine, stale: np.ndarray, items: np.ndarray) -> None:
+            self._reset(len(versions))
+        if len(versions) > len(self.versions):
+            more = np.full(len(versions) - len(self.versions), -1, dtype=np.int64)
+            self.versions = np.concatenate([self.versions, more])
+            self._more_rows(len(versions))
+        stale = np.unique(items[self.versions[items] != versions[items]])
+        if len(stale) == 0:
+            return
         serialize = self.serialize
         assert serialize is not None
         texts = [orjson.dumps(serialize(engine.item(i))) for i in stale.tolist()]
-        size = sum(map(len, texts))
-        if self.used + size > len(self.blob) and self.written < self.used // 2:
-            self._reset(len(self.epochs))  # mostly replaced text: start afresh
-            self._make(engine, np.unique(items), items)
+        if not self._put(stale, texts):  # mostly replaced text: start afresh
+            self._reset(len(versions))
+            self.rows(engine, items)
             return
-        if self.used + size > len(self.blob):
-            blob = np.zeros(max(2 * len(self.blob), self.used + size), dtype=np.uint8)
-            blob[: self.used] = self.blob[: self.used]
-            self.blob = blob
-        self.blob[self.used : self.used + size] = np.frombuffer(b"".join(texts), np.uint8)
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        ends = self.used + np.cumsum(lengths)
-        made = self.epochs[stale] >= 0
-        self.written -= int((self.ends[stale][made] - self.starts[stale][made]).sum())
-        self.starts[stale] = ends - lengths
-        self.ends[stale] = ends
-        self.epochs[stale] = engine.item_epochs[stale]
-        self.used += size
-        self.written += size
+        self.versions[stale] = versions[stale]
 
 
 class ReasonWriter:
@@ -406,7 +405,7 @@ class ReasonWriter:
                 t.steps, t.starts, t.consts, tables.blob, tables.spans, tables.bases,
                 tables.strides, tables.users, np.frombuffer(orjson.dumps(asker), dtype=np.uint8),
                 self.kind_blob, self.kind_offsets, self.entry_steps, self.entry_consts,
-                score_text, rows.blob, rows.spans, rows.epochs, engine.item_epochs,
+                score_text, rows.blob, rows.spans, rows.versions, live.item_versions,
                 self.out,
             )  # fmt: skip
             if end == STALE:  # an item's JSON not made yet, or made before its last upsert
@@ -598,7 +597,7 @@ def write_answer(
     brand, category_indptr, category_indices, trend, shoppers,
     steps, starts, consts, blob, spans, bases, strides, users, asker, kind_blob,
     kind_offsets, entry_steps, entry_consts, scores, item_blob, item_spans,
-    item_made, item_epochs, out,
+    item_made, item_versions, out,
 ):  # type: ignore[no-untyped-def]  # fmt: skip
     """The list of recommendations, written into ``out``: its length, or FULL when ``out`` is
     too small, FAILED when the tables cannot say an answer.
@@ -609,14 +608,14 @@ def write_answer(
     and shoppers; the reason templates (:class:`Templates`); the tables (:class:`Tables`;
     ``users``: how many shoppers they hold); the asker's id in JSON; a recommendation's
     template (:func:`entry_template`), the scores as orjson writes them, and each item's JSON
-    (:class:`ItemRows`: the epoch each was made at, ``item_made``, against the engine's
-    ``item_epochs``)."""
+    (:class:`ItemRows`: the version each was made at, ``item_made``, against the live graph's
+    ``item_versions``)."""
     writes_items = False
     for step in range(len(entry_steps)):
         writes_items |= entry_steps[step, 0] == E_ITEM
     for j in range(len(items) if writes_items else 0):
         item = items[j]
-        if item >= len(item_made) or item_made[item] != item_epochs[item]:
+        if item >= len(item_made) or item_made[item] != item_versions[item]:
             return STALE
     starts_at, ends_at = _spans(numbers, value.size)
     score_starts, score_ends = _spans(scores, len(items))
