@@ -186,6 +186,7 @@ async def load(
     connections: int,
     warm: bool,
     rate: float | None = None,
+    pid: int | None = None,
 ) -> dict:
     """Shoppers are asked for in one shuffled round after another, shared by all connections:
     the first round meets an empty answer cache, later rounds (within its 30 s) do not."""
@@ -219,6 +220,7 @@ async def load(
     gc.collect()
     gc.freeze()
     gc.disable()
+    cpu_before = thread_cpu_seconds(pid)
     started = time.perf_counter()
     try:
         if rate is None:  # closed loop: as fast as the server answers
@@ -235,6 +237,7 @@ async def load(
         gc.enable()
         gc.unfreeze()
     elapsed = time.perf_counter() - started
+    cpu_after = thread_cpu_seconds(pid)
     after = await cache_counts(port)
     latencies.sort()
 
@@ -252,7 +255,23 @@ async def load(
         "errors": len(errors),
         "first_error": errors[0] if errors else None,
         "cache_hit_rate": hits / (hits + misses) if hits + misses else None,
+        # the server's CPU per answer: what its speed is, whatever the machine's load
+        "cpu_ms": None
+        if cpu_before is None or cpu_after is None or not latencies
+        else (cpu_after - cpu_before) / len(latencies) * 1000,
     }
+
+
+def thread_cpu_seconds(pid: int | None) -> float | None:
+    """CPU seconds (user + system) of a process's main thread, the one that runs the event
+    loop (a ``--busy-poll`` thread is left out), from ``/proc``; None where there is none."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_ready(port: int, process: subprocess.Popen, timeout: float = 180) -> None:
@@ -287,7 +306,9 @@ def measure(
         wait_ready(port, process)
         requests = [request_bytes(port, query, u) for u in users]
         connections = args.connections if rate is None else args.open_connections
-        result = asyncio.run(load(port, requests, args.seconds, connections, warm, rate))
+        result = asyncio.run(
+            load(port, requests, args.seconds, connections, warm, rate, process.pid)
+        )
     finally:
         os.sched_setaffinity(0, cores)
         process.send_signal(signal.SIGINT)
@@ -299,7 +320,8 @@ def measure(
     print(
         f"{name:58s} {result['rps']:8.0f} req/s  p50 {result['p50_ms']:6.2f} ms  "
         f"p95 {result['p95_ms']:6.2f} ms  p99 {result['p99_ms']:6.2f} ms  "
-        f"({result['requests']} requests, {result['errors']} errors"
+        + (f"CPU {result['cpu_ms']:.3f} ms/answer  " if result["cpu_ms"] is not None else "")
+        + f"({result['requests']} requests, {result['errors']} errors"
         + (
             f", answer cache hits {result['cache_hit_rate']:.0%})"
             if result["cache_hit_rate"] is not None
