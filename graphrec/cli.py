@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -485,10 +485,21 @@ def serve(
                 log_level="warning",
                 access_log=False,
                 proxy_headers=False,  # no client addresses are used: one layer less per request
+                http=_http_protocol(app_) if fast_path else "auto",
             )
         finally:
             if poller is not None:
                 poller.stop()
+
+
+def _http_protocol(app_: Any) -> Any:
+    """uvicorn's httptools protocol with the compiled plans' shortcut (:mod:`graphrec.api.http`),
+    or uvicorn's choice where httptools is missing."""
+    try:
+        from graphrec.api.http import protocol
+    except ImportError:
+        return "auto"
+    return protocol(app_.answer)
 
 
 @app.command()

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from strawberry.asgi import GraphQL
 
 from graphrec.api.fast import FastPath
+from graphrec.api.http import TRIED
 from graphrec.api.schema import schema
 from graphrec.serving.service import Service
 
@@ -150,6 +151,27 @@ class App:
         finally:
             self.metrics.observe(label, status["code"], time.perf_counter() - started)
 
+    def answer(self, body: bytes) -> bytes | None:
+        """A compiled plan's answer to the body of a ``POST /graphql`` (JSON), counted in the
+        metrics as the ASGI path counts it; None: Strawberry answers (see :mod:`.http`)."""
+        started = time.perf_counter()
+        answer = self._try(body)
+        if answer is not None:
+            self.metrics.observe("/graphql", 200, time.perf_counter() - started)
+        return answer
+
+    def _try(self, body: bytes) -> bytes | None:
+        if self.fast is None:
+            return None
+        try:
+            answer = self.fast.try_execute(body)
+        except Exception:  # noqa: BLE001 - a fault in a plan: Strawberry answers instead
+            log.exception("compiled plan failed; answering through Strawberry")
+            return None
+        if answer is not None:
+            self.metrics.fast.inc()
+        return answer
+
     async def _fast(self, scope: Scope, receive: Any, send: Any, tracked: Any) -> bool:
         """Answer a POST through a compiled plan (True), else through Strawberry (False),
         which sends through ``tracked``."""
@@ -161,16 +183,11 @@ class App:
             more = message.get("more_body", False)
         headers = dict(scope["headers"])
         answer = None
-        if self.fast is not None and headers.get(b"content-type", b"").startswith(
+        if not scope.get(TRIED) and headers.get(b"content-type", b"").startswith(
             b"application/json"
         ):
-            try:
-                answer = self.fast.try_execute(body)
-            except Exception:  # noqa: BLE001 - a fault in a plan: Strawberry answers instead
-                log.exception("compiled plan failed; answering through Strawberry")
-                answer = None
+            answer = self._try(body)
         if answer is not None:
-            self.metrics.fast.inc()
             await _respond(send, 200, answer, b"application/json")
             return True
         replayed = False

@@ -17,6 +17,7 @@ import pytest
 import uvicorn
 
 from graphrec.api.app import App
+from graphrec.api.http import protocol
 from graphrec.serving.service import Service
 from tests.api.conftest import API_KEY
 
@@ -36,8 +37,9 @@ def server(service: Service) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(
-        App(service, api_key=API_KEY), host="127.0.0.1", port=port, log_level="warning"
+    app = App(service, api_key=API_KEY)
+    config = uvicorn.Config(  # as `graphrec serve` runs it
+        app, host="127.0.0.1", port=port, log_level="warning", http=protocol(app.answer)
     )
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
