@@ -11,7 +11,6 @@ import gc
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import orjson
 import pyarrow as pa
 import pytest
@@ -1112,28 +1111,37 @@ def test_item_rows_follow_upserts_and_start_afresh_when_mostly_replaced(service:
     from graphrec.serving.render import ItemRows
 
     engine = service.engine
-    rows = ItemRows(lambda item: {"id": item.id, "title": item.title})
-    everything = np.arange(engine.live.num_items, dtype=np.int64)
+    made: list[str] = []
+
+    def serialize(item: Any) -> Any:
+        made.append(item.id)
+        return {"id": item.id, "title": item.title}
+
+    rows = ItemRows(serialize)
 
     def row(index: int) -> Any:
         return orjson.loads(rows.blob[rows.starts[index] : rows.ends[index]].tobytes())
 
-    rows.rows(engine, everything)
+    rows.rows(engine)
+    assert sorted(made) == sorted(engine.live.item_ids)  # every item's, at once
     serum = engine.live.item_index["serum"]
     assert row(serum) == {"id": "serum", "title": engine.item(serum).title}
     used = rows.used
-    rows.rows(engine, everything)
-    assert rows.used == used  # nothing made again
+    rows.rows(engine)
+    assert rows.used == used and len(made) == engine.live.num_items  # nothing made again
     layouts = set()
     for n in range(400):  # each a long new title: the blob fills with replaced text
         # (the memory side of Service.upsert_item, without 400 writes to the store)
         engine.live.upsert_item("serum", f"Serum {n} " + "x" * 400, None, True, None, [])
         engine.item_changed(serum, new=False)
-        rows.rows(engine, np.array([serum], dtype=np.int64))
+        made.clear()
+        rows.rows(engine)
         layouts.add(id(rows.blob))
+        # serum's row, or (no room for it) every row afresh after it
+        assert made == ["serum"] or sorted(made[1:]) == sorted(engine.live.item_ids)
         assert row(serum)["title"].startswith(f"Serum {n} ")
     # laid out afresh: far less text kept than the 400 titles made (160 KB)
     assert rows.written <= rows.used < 100_000 and len(layouts) > 1
-    rows.rows(engine, everything)  # the others made again after a fresh start, or still right
+    rows.rows(engine)  # still right after the fresh starts
     for index in range(engine.live.num_items):
         assert row(index)["id"] == engine.live.item_ids[index]
