@@ -47,7 +47,7 @@ from graphrec.serving.kernels import (
     shopper_events,
     top_allowed,
 )
-from graphrec.serving.live import DAY, Event, LiveGraph
+from graphrec.serving.live import DAY, NO_EVENTS, Event, LiveGraph, Recent
 
 if TYPE_CHECKING:
     from graphrec.serving.render import ReasonWriter
@@ -264,7 +264,7 @@ class Engine:
         return item
 
     # -- scores ------------------------------------------------------------------------------
-    def _user_query(self, user: int | None, recent: list[Event]) -> tuple[np.ndarray, bool]:
+    def _user_query(self, user: int | None, recent: Recent) -> tuple[np.ndarray, bool]:
         """The scoring vector: the model's user vector plus the session signal."""
         cfg = self.config
         query = np.zeros(self.vectors.shape[1], dtype=np.float32)
@@ -273,13 +273,12 @@ class Engine:
             query += self.user_vectors[user]  # type: ignore[index]
         if recent and cfg.session_weight > 0:
             weights = _session_weights(len(recent), cfg.session_half_life)
-            items = np.fromiter((e.item for e in recent), dtype=np.int64, count=len(recent))
-            session = weights @ self.unit[items]
+            session = weights @ self.unit[recent.items]
             scale = float(np.linalg.norm(query)) if known else 1.0
             query += cfg.session_weight * max(scale, 1e-6) * session.astype(np.float32)
         return query, known
 
-    def _events(self, user: int) -> tuple[np.ndarray, list[Event], np.ndarray]:
+    def _events(self, user: int) -> tuple[np.ndarray, Recent, np.ndarray]:
         """What the shopper had (every kind but views) or marked not interesting; their
         newest distinct events (``session_items``, not counting "not interested"); and the
         items of all their events, sorted: from arrays, with no object per event."""
@@ -292,15 +291,7 @@ class Engine:
             self._kinds = (len(names), keep, skip)
         _, keep, skip = self._kinds
         excluded, places, mine = shopper_events(items, kinds, keep, skip, self.config.session_items)
-        recent = list(
-            map(
-                Event,
-                items[places].tolist(),
-                map(names.__getitem__, kinds[places].tolist()),
-                times[places].tolist(),
-            )
-        )
-        return excluded, recent, mine
+        return excluded, Recent(items[places], kinds[places], times[places], names), mine
 
     def _allowed(self, flt: RecFilter) -> np.ndarray:
         live = self.live
@@ -348,7 +339,7 @@ class Engine:
         with self.lock:
             user = live.user(user_id)
             allowed = self._allowed(flt)
-            recent: list[Event] = []
+            recent = NO_EVENTS
             mine = _NO_ITEMS  # the items of all the shopper's events, sorted
             if user is not None:
                 excluded, recent, mine = self._events(user)
@@ -368,7 +359,7 @@ class Engine:
             chosen, scores = self._apply_pins(chosen, scores, allowed, k)
             picked, values = chosen.tolist(), scores.tolist()
             if strategy is Strategy.CONTROL:
-                recent = []  # the control group's answers say only what is popular
+                recent = NO_EVENTS  # the control group's answers say only what is popular
             decided = self.decide(
                 user,
                 recent,
@@ -523,7 +514,7 @@ class Engine:
             no_items, no_items, self.vectors, 0.0, _NO_SCORES, slots, evidence,
         )  # fmt: skip
         self._popular(np.zeros(live.num_items, dtype=bool), 1)
-        self.decide(None, [], [], 1)
+        self.decide(None, NO_EVENTS, [], 1)
 
     def _precompute_stamp(self, num_items: int | None = None) -> tuple[Any, ...]:
         """What the precomputed candidates depend on. Not prices or stock: filters apply per
@@ -555,7 +546,7 @@ class Engine:
     def _personal(
         self,
         user: int | None,
-        recent: list[Event],
+        recent: Recent,
         allowed: np.ndarray,
         k: int,
         diversity: float,
@@ -565,8 +556,8 @@ class Engine:
         cfg = self.config
         live = self.live
         wanted = max(cfg.candidates, k * 3)
-        sources = np.fromiter((e.item for e in recent[:5]), dtype=np.int64)
-        categories = {c for e in recent[:5] for c in live.item_categories[e.item]}
+        sources = recent.items[:5]
+        categories = {c for item in sources.tolist() for c in live.item_categories[item]}
         trending = (
             np.concatenate([self._category_trending(c) for c in categories])
             if categories
@@ -687,7 +678,7 @@ class Engine:
     def decide(
         self,
         user: int | None,
-        recent: list[Event],
+        recent: Recent,
         items: list[int],
         limit: int,
         mine: np.ndarray | None = None,
@@ -704,7 +695,7 @@ class Engine:
         live = self.live
         links = live.links()  # every relationship at once: one slice per recent item
         brand, category_indptr, category_indices = live.item_attributes()
-        sources = np.fromiter((e.item for e in recent), dtype=np.int64, count=len(recent))
+        sources = recent.items
         wanted = np.asarray(items, dtype=np.int64)
         with self.lock:  # for the scratch
             position, value, link, category = reason_sources(
@@ -738,7 +729,7 @@ class Engine:
         return Decided(chosen, sources, position, value, category, other, together)
 
     def reasons_of(
-        self, user_node: PathNode, recent: list[Event], items: list[int], decided: Decided
+        self, user_node: PathNode, recent: Recent, items: list[int], decided: Decided
     ) -> list[list[Reason]]:
         """The reasons :meth:`decide` chose, as objects."""
         live = self.live
@@ -853,7 +844,7 @@ class Engine:
         return round(self.live.trending_window / DAY)
 
     def evidence(
-        self, user_id: str, recent: list[Event], item: int, limit: int = len(PRIORITY)
+        self, user_id: str, recent: Recent, item: int, limit: int = len(PRIORITY)
     ) -> list[Reason]:
         """Paths from the shopper's recent items to ``item``, the strongest of each kind, in
         the order of :data:`PRIORITY`, at most ``limit`` of them."""
@@ -876,7 +867,7 @@ class Engine:
         item = self.item_index(item_id)
         with self.lock:
             user = self.live.user(user_id)
-            recent = _distinct(self.live.history(user), 50) if user is not None else []
+            recent = Recent.of(_distinct(self.live.history(user), 50) if user is not None else [])
             reasons = self.evidence(user_id, recent, item)
             reasons.append(self._popularity_reason(item, trending=True))
         reasons.sort(key=lambda r: (-PRIORITY[r.kind], -r.support))
@@ -889,7 +880,7 @@ class Engine:
         sims = self.unit @ self.unit[item]
         sims[item] = -np.inf
         chosen = _top(sims, k)
-        anchor = [Event(item, "view", 0)]
+        anchor = Recent.of([Event(item, "view", 0)])
         return [
             Recommendation(
                 item=self.item(int(i)),
@@ -918,7 +909,7 @@ class Engine:
                 if int(other) not in anchors:
                     totals[int(other)] = totals.get(int(other), 0.0) + float(weight)
         ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-        events = [Event(a, "cart", 0) for a in anchors]
+        events = Recent.of([Event(a, "cart", 0) for a in anchors])
         return [
             Recommendation(
                 item=self.item(i),

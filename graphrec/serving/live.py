@@ -12,6 +12,7 @@ users that arrive while serving are appended.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -32,6 +33,45 @@ class Event(NamedTuple):
     item: int
     kind: str
     ts: int
+
+
+class Recent:
+    """A shopper's newest distinct events, newest first, as arrays: ``items`` (int64),
+    ``kinds`` (int64 codes into ``names``) and ``times``. An answer reads the arrays; the
+    objects (:class:`Event`) are made only by iterating (the general path's reasons)."""
+
+    __slots__ = ("items", "kinds", "times", "names")
+
+    def __init__(
+        self, items: np.ndarray, kinds: np.ndarray, times: np.ndarray, names: list[str]
+    ) -> None:
+        self.items, self.kinds, self.times, self.names = items, kinds, times, names
+
+    @classmethod
+    def of(cls, events: Sequence[Event]) -> Recent:
+        names = sorted({e.kind for e in events})
+        return cls(
+            np.array([e.item for e in events], dtype=np.int64),
+            np.array([names.index(e.kind) for e in events], dtype=np.int64),
+            np.array([e.ts for e in events], dtype=np.int64),
+            names,
+        )
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Event]:
+        names = self.names
+        return map(
+            Event,
+            self.items.tolist(),
+            map(names.__getitem__, self.kinds.tolist()),
+            self.times.tolist(),
+        )
+
+
+#: No events.
+NO_EVENTS = Recent.of([])
 
 
 def _csr_rows(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int) -> sp.csr_matrix:
@@ -168,10 +208,7 @@ class LiveGraph:
     def history(self, user: int, limit: int | None = None) -> list[Event]:
         """The user's events, newest first (the ``limit`` newest)."""
         items, kinds, times = (a[:limit] for a in self.events(user))
-        names = self.kind_names
-        return list(
-            map(Event, items.tolist(), map(names.__getitem__, kinds.tolist()), times.tolist())
-        )
+        return list(Recent(items, kinds, times, self.kind_names))
 
     def events(self, user: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The user's events, newest first, as arrays (no object per event): items, kinds

@@ -23,6 +23,7 @@ from numba import njit, uintp
 
 from graphrec.serving import engine as e
 from graphrec.serving.kernels import SOURCE_ROW, TRENDING, _compiled
+from graphrec.serving.live import Recent
 from graphrec.serving.results import new_node, new_relationship
 
 if TYPE_CHECKING:
@@ -354,6 +355,9 @@ class ReasonWriter:
         self.kinds: dict[str, int] = {}
         self.kind_blob = np.zeros(0, dtype=np.uint8)
         self.kind_offsets = np.zeros(1, dtype=np.int64)
+        #: the code in this table of each kind of ``_names`` (the live graph's kinds)
+        self._names: list[str] | None = None
+        self._code_of = np.zeros(0, dtype=np.int64)
 
     def _kind(self, kind: str) -> int:
         """A new event kind's code, its verb and name added to the kinds' table."""
@@ -364,11 +368,22 @@ class ReasonWriter:
         self.kind_offsets = np.concatenate([self.kind_offsets, ends])
         return code
 
+    def _codes(self, recent: Recent) -> np.ndarray:
+        """The code of each recent event's kind in the kinds' table."""
+        names = recent.names
+        if not len(recent):
+            return recent.kinds
+        if names is not self._names or len(self._code_of) != len(names):
+            kinds = self.kinds
+            codes = [kinds[n] if n in kinds else self._kind(n) for n in names]
+            self._names, self._code_of = names, np.array(codes, dtype=np.int64)
+        return self._code_of[recent.kinds]
+
     def write(
         self,
         engine: Engine,
         asker: str,
-        recent: list[Any],
+        recent: Recent,
         items: list[int],
         scores: list[float],
         decided: Decided,
@@ -387,10 +402,7 @@ class ReasonWriter:
         rows = self.item_rows
         if rows.serialize is not None and rows.engine is not engine:
             rows.rows(engine)
-        kinds = self.kinds
-        codes = [kinds.get(event.kind) for event in recent]
-        if None in codes:  # a kind not met before
-            codes = [kinds[ev.kind] if ev.kind in kinds else self._kind(ev.kind) for ev in recent]
+        codes = self._codes(recent)
         # the numbers as orjson writes them (the loop finds each between commas): the
         # evidence's values, and the scores
         dumps, numpy = orjson.dumps, orjson.OPT_SERIALIZE_NUMPY
@@ -402,7 +414,7 @@ class ReasonWriter:
             end = write_answer(
                 decided.chosen, decided.sources, decided.position, decided.value, numbers,
                 decided.category, decided.other, decided.together, wanted,
-                np.asarray(codes, dtype=np.int64),
+                codes,
                 brand, category_indptr, category_indices, live.trend, live.shoppers,
                 t.steps, t.starts, t.consts, tables.blob, tables.spans, tables.bases,
                 tables.strides, tables.users, np.frombuffer(orjson.dumps(asker), dtype=np.uint8),

@@ -1070,8 +1070,14 @@ def test_written_reasons_are_the_bytes_of_the_objects(
                 assert orjson.dumps(serialize(written)) == orjson.dumps(serialize(made)), user
         tables = tables or writer.tables
         assert writer.tables is tables  # kept in step, not made again
-        if step == 0:  # the stored common shoppers no longer hold for these items
-            service.record([EventInput(user_id="carol", item_id="cream", kind="view", ts=10_000)])
+        if step == 0:  # the stored common shoppers no longer hold for these items; and an
+            # event kind never seen before (its verb and name join the writer's kinds)
+            service.record(
+                [
+                    EventInput(user_id="carol", item_id="cream", kind="view", ts=10_000),
+                    EventInput(user_id="alice", item_id="brush", kind="wishlist", ts=10_001),
+                ]
+            )
         elif step == 1:  # an item renamed, one added under a new brand and category
             service.upsert_item(ItemInput(id="serum", title='Serum "Hydra" \u00e9'))
             service.upsert_item(
@@ -1102,6 +1108,7 @@ def test_written_reasons_are_the_bytes_of_the_objects(
     assert row(3, live.user_index["erin"]) == b'"erin"'
     assert row(3, live.user_ids.index(None)) == b'""'  # bob, forgotten
     assert {ReasonKind.EXPLORATION, ReasonKind.SIMILAR_SHOPPERS, ReasonKind.POPULAR} <= seen, seen
+    assert "wishlist" in writer.kinds and b"wished for" in writer.kind_blob.tobytes()
 
 
 def test_item_rows_follow_upserts_and_start_afresh_when_mostly_replaced(service: Service) -> None:
