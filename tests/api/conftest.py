@@ -3,11 +3,18 @@ a small LightGCN trained on it, and the service and GraphQL app over both."""
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import uvicorn
 
+from graphrec.api.app import App
+from graphrec.api.http import Answer, protocol
 from graphrec.graph.derive import bought_with_edges
 from graphrec.graph.snapshot import export_snapshot
 from graphrec.models.train import train
@@ -46,3 +53,25 @@ def store(tmp_path: Path) -> Iterator[GraphStore]:
 def service(store: GraphStore, shop_artifact: Path, tmp_path: Path) -> Service:
     config = EngineConfig(explore=0.0, control_share=0.0)
     return Service.open(store, shop_artifact, config=config, log_dir=tmp_path / "log")
+
+
+@contextmanager
+def uvicorn_serving(app: App, answer: Answer | None = None) -> Iterator[int]:
+    """``app`` served as ``graphrec serve`` serves it (uvicorn, the compiled plans' requests
+    answered by ``answer``, default ``app.answer``) on a free port of 127.0.0.1, in a thread."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    http = protocol(answer or app.answer)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http=http)
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not running.started and time.time() < deadline:
+        time.sleep(0.05)
+    try:
+        yield port
+    finally:
+        running.should_exit = True
+        thread.join(timeout=10)

@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import orjson
 import pytest
-import uvicorn
 from starlette.testclient import TestClient
 
 from graphrec.api.app import App
 from graphrec.api.fast import FastPath
-from graphrec.api.http import MAX_BODY, protocol
+from graphrec.api.http import MAX_BODY
 from graphrec.serving.service import Service
-from tests.api.conftest import API_KEY
+from tests.api.conftest import API_KEY, uvicorn_serving
 
 #: No recommendation id: two answers to it are the same bytes.
 QUERY = """query($user: ID!) { recommendations(userId: $user, k: 3) {
@@ -27,9 +24,6 @@ QUERY = """query($user: ID!) { recommendations(userId: $user, k: 3) {
 
 @pytest.fixture()
 def served(service: Service) -> Iterator[tuple[int, App, list[bytes]]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     app = App(service, api_key=API_KEY)
     shortcut: list[bytes] = []  # the bodies the protocol's shortcut was given
 
@@ -37,18 +31,8 @@ def served(service: Service) -> Iterator[tuple[int, App, list[bytes]]]:
         shortcut.append(body)
         return app.answer(body)
 
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", http=protocol(answer)
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not running.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield port, app, shortcut
-    running.should_exit = True
-    thread.join(timeout=10)
+    with uvicorn_serving(app, answer) as port:
+        yield port, app, shortcut
 
 
 def post(body: bytes, extra: bytes = b"", version: bytes = b"1.1") -> bytes:

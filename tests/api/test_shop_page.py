@@ -7,19 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from graphrec.api.app import App
-from graphrec.api.http import protocol
 from graphrec.serving.service import Service
-from tests.api.conftest import API_KEY
+from tests.api.conftest import API_KEY, uvicorn_serving
 
 
 def _browser_or_skip() -> tuple[str, str]:
@@ -34,22 +29,8 @@ def _browser_or_skip() -> tuple[str, str]:
 
 @pytest.fixture()
 def server(service: Service) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = App(service, api_key=API_KEY)
-    config = uvicorn.Config(  # as `graphrec serve` runs it
-        app, host="127.0.0.1", port=port, log_level="warning", http=protocol(app.answer)
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not running.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    with uvicorn_serving(App(service, api_key=API_KEY)) as port:  # as `graphrec serve` runs it
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_shop_page_buy_changes_the_recommendations(server: str, tmp_path: Path) -> None:
