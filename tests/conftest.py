@@ -31,7 +31,7 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     get_settings.cache_clear()
 
 
-def _open(backend: str, tmp_path: Path) -> GraphStore:
+def open_backend(backend: str, tmp_path: Path) -> GraphStore:
     if backend == "ladybug":
         return open_store(str(tmp_path / "store"))
     uri = os.environ.get("GRAPHREC_NEO4J_URI")
@@ -52,7 +52,7 @@ def store(
 
         monkeypatch.setattr(ladybug, "SMALL_WRITE", 0)
         monkeypatch.setattr(ladybug, "ROW_BY_ROW", -1)
-    opened = _open(request.param.removesuffix("-bulk"), tmp_path)
+    opened = open_backend(request.param.removesuffix("-bulk"), tmp_path)
     yield opened
     opened.close()
 

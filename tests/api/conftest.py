@@ -22,6 +22,7 @@ from graphrec.serving.engine import EngineConfig
 from graphrec.serving.service import Service
 from graphrec.store import open_store
 from graphrec.store.base import GraphStore
+from tests.conftest import open_backend
 from tests.graphs import shop_batch
 
 API_KEY = "test-key"
@@ -40,9 +41,10 @@ def shop_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return train(snapshot, "lightgcn", params, folder / "models", split_kind="temporal")
 
 
-@pytest.fixture()
-def store(tmp_path: Path) -> Iterator[GraphStore]:
-    graph = open_store(str(tmp_path / "store"))
+@pytest.fixture(params=["ladybug", "neo4j"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+    """The served shop in the embedded store and in Neo4j: the API behaves the same on both."""
+    graph = open_backend(request.param, tmp_path)
     graph.write(shop_batch())
     graph.replace_bought_with(bought_with_edges(export_snapshot(graph), ["view", "click"], 50, 2))
     yield graph
