@@ -284,9 +284,13 @@ def train(
             raise _fail(e) from None
     meta = json.loads((folder / "model.json").read_text())
     test = meta["metrics"]["test"]
+    scores = (
+        f"test recall@20 {test['recall@20']:.4f}, ndcg@20 {test['ndcg@20']:.4f}"
+        if "recall@20" in test
+        else "no shopper has a test interaction to evaluate"
+    )
     console.print(
-        f"{model}: test recall@20 {test['recall@20']:.4f}, ndcg@20 "
-        f"{test['ndcg@20']:.4f} ({meta['split']['kind']} split, best epoch "
+        f"{model}: {scores} ({meta['split']['kind']} split, best epoch "
         f"{meta['best_epoch']}, {meta['train_seconds']:.0f} s on {meta['device']})"
     )
     console.print(f"artifact: {folder}")
@@ -526,7 +530,9 @@ def schema(
 
 @app.command()
 def explore(
-    name: Annotated[str | None, typer.Argument(help="A query of cypher/explore/.")] = None,
+    name: Annotated[
+        str | None, typer.Argument(help="A saved query (cypher/explore/, cypher/explore-neo4j/).")
+    ] = None,
     params: Annotated[
         list[str] | None,
         typer.Option("--set", help="Query parameter as key=value, e.g. --set item_id=B0001."),
@@ -536,19 +542,19 @@ def explore(
     """Run a merchandiser's saved query (cypher/explore/) and print its rows; without a name,
     list the queries and what each asks."""
     from graphrec.models.train import parse_params
-    from graphrec.store.cypher import EXPLORE, cypher_root
+    from graphrec.store.cypher import EXPLORE_NEO4J, saved_queries
 
-    folder = cypher_root() / EXPLORE
     if name is None:
         listing = Table("query", "question")
-        for path in sorted(folder.glob("*.cypher")):
+        for stem, path in saved_queries(neo4j=True).items():
             lines = path.read_text().splitlines()
             comment = " ".join(ln.lstrip("/ ") for ln in lines if ln.startswith("//"))
-            listing.add_row(path.stem, comment.split(" Neo4j Browser:")[0])
+            only = "(Neo4j) " if path.parent.name == EXPLORE_NEO4J else ""
+            listing.add_row(stem, only + comment.split(" Neo4j Browser:")[0])
         console.print(listing)
         return
-    if not (folder / f"{name}.cypher").is_file():
-        known = ", ".join(sorted(p.stem for p in folder.glob("*.cypher")))
+    if name not in saved_queries(neo4j=True):
+        known = ", ".join(saved_queries(neo4j=True))
         raise _fail(InvalidInput(f"no saved query {name!r}; the queries are: {known}"))
     try:
         arguments = {"limit": 20, **parse_params(params or [])}

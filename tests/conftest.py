@@ -31,12 +31,21 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     get_settings.cache_clear()
 
 
+def neo4j_uri() -> str:
+    """The test Neo4j (``tools/neo4j/neo4j.sh start``); its tests skip without one, and fail
+    instead when GRAPHREC_REQUIRE_NEO4J is set, as .ci/run sets it."""
+    uri = os.environ.get("GRAPHREC_NEO4J_URI")
+    if not uri:
+        if os.environ.get("GRAPHREC_REQUIRE_NEO4J"):
+            pytest.fail("GRAPHREC_REQUIRE_NEO4J is set but GRAPHREC_NEO4J_URI is not")
+        pytest.skip("GRAPHREC_NEO4J_URI is not set (start one: tools/neo4j/neo4j.sh start)")
+    return uri
+
+
 def open_backend(backend: str, tmp_path: Path) -> GraphStore:
     if backend == "ladybug":
         return open_store(str(tmp_path / "store"))
-    uri = os.environ.get("GRAPHREC_NEO4J_URI")
-    if not uri:
-        pytest.skip("GRAPHREC_NEO4J_URI is not set (no Neo4j server here)")
+    uri = neo4j_uri()
     store = open_store(uri)  # credentials: GRAPHREC_NEO4J_USER / GRAPHREC_NEO4J_PASSWORD
     store.clear()  # the suite owns the database it is pointed at
     return store
@@ -70,3 +79,21 @@ def shared_data(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is not present")
     return path
+
+
+@pytest.fixture(scope="session")
+def shop_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small LightGCN trained on the known shop (tests/graphs.py), once per session."""
+    from graphrec.graph.snapshot import export_snapshot
+    from graphrec.models.train import train
+    from tests.graphs import shop_batch
+
+    folder = tmp_path_factory.mktemp("artifact")
+    store = open_store(str(folder / "store"))
+    try:
+        store.write(shop_batch())
+        snapshot = export_snapshot(store)
+    finally:
+        store.close()
+    params = {"embedding_dim": 8, "epochs": 5, "device": "cpu", "batch_size": 4}
+    return train(snapshot, "lightgcn", params, folder / "models", split_kind="temporal")

@@ -4,5 +4,8 @@ CREATE CONSTRAINT item_id IF NOT EXISTS FOR (i:Item) REQUIRE i.id IS UNIQUE;
 CREATE CONSTRAINT category_id IF NOT EXISTS FOR (c:Category) REQUIRE c.id IS UNIQUE;
 CREATE CONSTRAINT brand_id IF NOT EXISTS FOR (b:Brand) REQUIRE b.id IS UNIQUE;
 CREATE CONSTRAINT rule_id IF NOT EXISTS FOR (r:Rule) REQUIRE r.id IS UNIQUE;
-CREATE INDEX interacted_ts IF NOT EXISTS FOR ()-[r:INTERACTED]-() ON (r.ts);
-CREATE INDEX interacted_kind IF NOT EXISTS FOR ()-[r:INTERACTED]-() ON (r.kind);
+// No index on INTERACTED's properties: every read starts from a user or an item, and such an
+// index made a load's MERGE quadratic in the rows of one transaction that share a value (a
+// dataset without timestamps has ts 0 throughout): 478 rows/s at 10k rows, 238 at 20k.
+DROP INDEX interacted_ts IF EXISTS;
+DROP INDEX interacted_kind IF EXISTS;

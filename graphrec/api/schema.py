@@ -136,7 +136,9 @@ class ItemInputGQL:
     id: strawberry.ID
     title: str | None = None
     price: float | None = None
-    in_stock: bool = True
+    in_stock: bool | None = strawberry.field(
+        default=None, description="Left out: as it was; a new item is in stock."
+    )
     brand_id: strawberry.ID | None = None
     brand_name: str | None = None
     categories: list[CategoryInput] = strawberry.field(default_factory=list)

@@ -59,8 +59,16 @@ def save_artifact(
     split: dict[str, Any],
 ) -> Path:
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    folder = out / f"{model.name}-{stamp}-{snapshot.meta['fingerprint']}"
-    folder.mkdir(parents=True, exist_ok=False)
+    name = f"{model.name}-{stamp}-{snapshot.meta['fingerprint']}"
+    out.mkdir(parents=True, exist_ok=True)
+    folder, again = out / name, 1
+    while True:  # two trainings of one snapshot in one second each get a folder
+        try:
+            folder.mkdir()
+            break
+        except FileExistsError:
+            again += 1
+            folder = out / f"{name}-{again}"
     np.savez(folder / "state.npz", **model.state())  # type: ignore[arg-type]
     snapshot.save(folder / "snapshot")
     config = {k: v for k, v in model.config.items() if k != "device"}

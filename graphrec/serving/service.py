@@ -56,7 +56,7 @@ class ItemInput:
     id: str
     title: str | None = None
     price: float | None = None
-    in_stock: bool = True
+    in_stock: bool | None = None  # None: as it was (a new item: in stock)
     brand_id: str | None = None
     brand_name: str | None = None
     categories: tuple[tuple[str, str | None], ...] = ()
@@ -271,14 +271,24 @@ class Service:
             raise InvalidInput(f"item {item.id!r}: price must be >= 0")
         if (item.brand_name is not None) and item.brand_id is None:
             raise InvalidInput(f"item {item.id!r}: a brand name needs a brand id")
+        with self.write_lock:
+            return self._upsert_item(item)
+
+    def _upsert_item(self, item: ItemInput) -> tuple[int, bool]:
+        """A partial update: what ``item`` leaves as None stays as the store has it."""
+        known = self.store.get_item(item.id) or {}
+        title = item.title if item.title is not None else known.get("title")
+        price = item.price if item.price is not None else known.get("price")
+        in_stock = item.in_stock if item.in_stock is not None else known.get("in_stock", True)
+        created_at = known.get("created_at") or int(time.time())
         batch = GraphBatch(
             items=pa.table(
                 {
                     "id": [item.id],
-                    "title": pa.array([item.title], pa.string()),
-                    "price": pa.array([item.price], pa.float64()),
-                    "in_stock": [item.in_stock],
-                    "created_at": [int(time.time())],
+                    "title": pa.array([title], pa.string()),
+                    "price": pa.array([price], pa.float64()),
+                    "in_stock": pa.array([in_stock], pa.bool_()),
+                    "created_at": pa.array([created_at], pa.int64()),
                 }
             ),
             brands=pa.table(
@@ -306,14 +316,13 @@ class Service:
                 }
             ),
         )
-        with self.write_lock:
-            self._write(batch)
-            with self.engine.lock:
-                brand = (item.brand_id, item.brand_name) if item.brand_id else None
-                index, new = self.engine.live.upsert_item(
-                    item.id, item.title, item.price, item.in_stock, brand, list(item.categories)
-                )
-                self.engine.item_changed(index, new)
+        self._write(batch)
+        with self.engine.lock:
+            brand = (item.brand_id, item.brand_name) if item.brand_id else None
+            index, new = self.engine.live.upsert_item(
+                item.id, title, price, bool(in_stock), brand, list(item.categories)
+            )
+            self.engine.item_changed(index, new)
         return index, new
 
     # -- business rules ----------------------------------------------------------------------

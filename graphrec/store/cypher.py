@@ -10,11 +10,13 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from graphrec.errors import GraphRecError
+from graphrec.errors import GraphRecError, InvalidInput
 
 BACKENDS = ("ladybug", "neo4j")
 #: Saved read queries for merchandisers, one dialect that both backends run.
 EXPLORE = "explore"
+#: Saved read queries only Neo4j answers (its vector index).
+EXPLORE_NEO4J = "explore-neo4j"
 
 
 def cypher_root() -> Path:
@@ -49,3 +51,24 @@ def query(backend: str, name: str) -> str:
     if len(found) != 1:
         raise GraphRecError(f"cypher/{backend}/{name}.cypher holds {len(found)} statements, not 1")
     return found[0]
+
+
+def saved_queries(neo4j: bool) -> dict[str, Path]:
+    """The merchandisers' saved queries by name: ``cypher/explore/`` (both backends), and
+    ``cypher/explore-neo4j/`` too for Neo4j."""
+    folders = (EXPLORE, EXPLORE_NEO4J) if neo4j else (EXPLORE,)
+    return {
+        path.stem: path
+        for folder in folders
+        for path in sorted((cypher_root() / folder).glob("*.cypher"))
+    }
+
+
+def saved_query(name: str, neo4j: bool) -> str:
+    """The statement of the saved query ``name``; only a listed name is read, never a path."""
+    found = saved_queries(neo4j)
+    if name not in found:
+        others = [n for n in saved_queries(True) if n not in found]
+        hint = f" ({', '.join(others)} need Neo4j)" if others else ""
+        raise InvalidInput(f"no saved query {name!r}; the queries are: {', '.join(found)}{hint}")
+    return query(found[name].parent.name, name)

@@ -44,7 +44,7 @@ from graphrec.store.base import (
     GraphBatch,
     WriteSummary,
 )
-from graphrec.store.cypher import EXPLORE, query, statements
+from graphrec.store.cypher import query, saved_query, statements
 
 BACKEND = "ladybug"
 
@@ -116,7 +116,7 @@ class LadybugStore(CypherReads):
         return self._rows_of(query(BACKEND, name), params)
 
     def explore(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        return self._rows_of(query(EXPLORE, name), params)
+        return self._rows_of(saved_query(name, neo4j=False), params)
 
     def _rows_of(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         result = self._execute(statement, params)

@@ -38,7 +38,7 @@ from graphrec.store.base import (
     GraphBatch,
     WriteSummary,
 )
-from graphrec.store.cypher import EXPLORE, query, statements
+from graphrec.store.cypher import query, saved_query, statements
 
 BACKEND = "neo4j"
 T = TypeVar("T")
@@ -58,7 +58,15 @@ class Neo4jStore(CypherReads):
         self.url = url
         self._database = database
         self._batch_size = batch_size
-        self._driver = neo4j.GraphDatabase.driver(url, auth=(user, password))
+        self._driver = neo4j.GraphDatabase.driver(
+            url,
+            auth=(user, password),
+            # A label or type the graph does not hold yet (an empty store, no SIMILAR_TO before
+            # the first training) is normal here, not worth a warning per query.
+            notifications_disabled_classifications=[
+                neo4j.NotificationDisabledClassification.UNRECOGNIZED
+            ],
+        )
         self._schema_ready = False
 
     # -- plumbing -------------------------------------------------------------------------
@@ -70,6 +78,8 @@ class Neo4jStore(CypherReads):
         except neo4j_errors.AuthError as e:
             raise StoreUnavailable(f"Neo4j at {self.url} refused the credentials: {e}") from e
         except neo4j_errors.Neo4jError as e:
+            if (e.code or "").startswith("Neo.ClientError.Statement.Parameter"):
+                raise InvalidInput(f"query parameters: {e.message}") from e
             raise StoreError(f"Neo4j query failed ({e.code}): {e.message}") from e
         except neo4j_errors.DriverError as e:
             raise StoreError(f"Neo4j driver error: {e}") from e
@@ -89,7 +99,7 @@ class Neo4jStore(CypherReads):
         return self._rows_of(query(BACKEND, name), params)
 
     def explore(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        return self._rows_of(query(EXPLORE, name), params)
+        return self._rows_of(saved_query(name, neo4j=True), params)
 
     def _rows_of(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         self._ensure_schema()
@@ -171,18 +181,28 @@ class Neo4jStore(CypherReads):
         rows, dimensions = embedding_rows(rows)
         if rows.num_rows == 0:
             return 0
-        prepare = query(BACKEND, "prepare_embeddings")  # schema: its own transaction
-        self._guard(
-            lambda: self._driver.execute_query(
-                prepare, {"dimensions": dimensions}, database_=self._database
-            )
-        )
+        self._prepare_vector_index(dimensions)
 
         def work(tx: neo4j.ManagedTransaction) -> int:
             self._unwind(tx, "write_item_embeddings", rows, check="item_embeddings")
             return rows.num_rows
 
-        return self._write_tx(work)
+        written = self._write_tx(work)
+        self._schema("await_vector_index", seconds=600)
+        return written
+
+    def _prepare_vector_index(self, dimensions: int) -> None:
+        """The vector index for embeddings of this size: one of another size (an earlier model)
+        is dropped, or Neo4j would leave every new vector out of it."""
+        existing = self._rows("vector_index_dimensions")
+        if existing and existing[0]["dimensions"] != dimensions:
+            self._schema("drop_vector_index")
+        self._schema("prepare_embeddings", dimensions=dimensions)
+
+    def _schema(self, name: str, **params: Any) -> None:
+        """A schema statement, in a transaction of its own as Neo4j wants."""
+        statement = query(BACKEND, name)
+        self._guard(lambda: self._driver.execute_query(statement, params, database_=self._database))
 
     def delete_user(self, user_id: str) -> bool:
         def work(tx: neo4j.ManagedTransaction) -> bool:

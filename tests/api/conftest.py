@@ -17,28 +17,13 @@ from graphrec.api.app import App
 from graphrec.api.http import Answer, protocol
 from graphrec.graph.derive import bought_with_edges
 from graphrec.graph.snapshot import export_snapshot
-from graphrec.models.train import train
 from graphrec.serving.engine import EngineConfig
 from graphrec.serving.service import Service
-from graphrec.store import open_store
 from graphrec.store.base import GraphStore
 from tests.conftest import open_backend
 from tests.graphs import shop_batch
 
 API_KEY = "test-key"
-
-
-@pytest.fixture(scope="session")
-def shop_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("artifact")
-    store = open_store(str(folder / "store"))
-    try:
-        store.write(shop_batch())
-        snapshot = export_snapshot(store)
-    finally:
-        store.close()
-    params = {"embedding_dim": 8, "epochs": 5, "device": "cpu", "batch_size": 4}
-    return train(snapshot, "lightgcn", params, folder / "models", split_kind="temporal")
 
 
 @pytest.fixture(params=["ladybug", "neo4j"])

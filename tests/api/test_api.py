@@ -236,6 +236,19 @@ def test_upsert_item_is_recommendable_at_once(service: Service, store: GraphStor
     assert "SAME_BRAND" in reasons
 
 
+def test_upsert_item_changes_only_the_fields_it_names(service: Service, store: GraphStore) -> None:
+    before = store.get_item("toner")
+    assert before is not None and before["in_stock"] is False
+    data = ok(
+        service,
+        'mutation { upsertItem(input: {id: "toner", price: 9.5}) { created item { title } } }',
+        authorized=True,
+    )
+    assert data["upsertItem"] == {"created": False, "item": {"title": "Rose Toner"}}
+    assert store.get_item("toner") == {**before, "price": 9.5}  # title, stock, age, brand kept
+    assert "toner" not in ids(recs(service, "alice"))  # still out of stock
+
+
 def test_mutations_need_the_api_key(service: Service, store: GraphStore) -> None:
     result = run(
         service,

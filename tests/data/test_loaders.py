@@ -1,4 +1,5 @@
-"""Loaders on small files made here: known counts, located errors, all-or-nothing, idempotence."""
+"""Loaders on small files made here, into every backend: known counts, located errors,
+all-or-nothing, idempotence."""
 
 from __future__ import annotations
 
@@ -82,61 +83,61 @@ def csv_dir(tmp_path: Path, interactions: str | None = None, items: str | None =
     return folder
 
 
-def test_lightgcn_keeps_the_split(embedded: GraphStore, tmp_path: Path) -> None:
-    report = load(embedded, "lightgcn", lightgcn_dir(tmp_path))
+def test_lightgcn_keeps_the_split(store: GraphStore, tmp_path: Path) -> None:
+    report = load(store, "lightgcn", lightgcn_dir(tmp_path))
     assert report.rows["interactions"] == 8
-    counts = embedded.counts()
+    counts = store.counts()
     assert counts.nodes["User"] == 3 and counts.nodes["Item"] == 4
-    splits = pa.Table.from_batches(list(embedded.stream("interactions"))).column("split")
+    splits = pa.Table.from_batches(list(store.stream("interactions"))).column("split")
     assert splits.to_pylist().count("test") == 2
 
 
-def test_amazon_builds_a_category_tree_and_brands(embedded: GraphStore, tmp_path: Path) -> None:
-    load(embedded, "amazon", amazon_dir(tmp_path))
-    shampoo = embedded.get_item("A2")
+def test_amazon_builds_a_category_tree_and_brands(store: GraphStore, tmp_path: Path) -> None:
+    load(store, "amazon", amazon_dir(tmp_path))
+    shampoo = store.get_item("A2")
     assert shampoo is not None
     assert shampoo["brand"] == {"id": "l'oreal paris", "name": "L'Oreal Paris"}
     assert [c["id"] for c in shampoo["categories"]] == [
         "Beauty > Hair Care > Shampoos",
         "Beauty > Skin Care > Face",
     ]
-    assert embedded.get_item("A3")["brand"] is None  # type: ignore[index]  # "Unknown" dropped
-    assert embedded.recent_interactions("R1")[0].item_id == "A2"
-    parents = pa.Table.from_batches(list(embedded.stream("category_parents")))
+    assert store.get_item("A3")["brand"] is None  # type: ignore[index]  # "Unknown" dropped
+    assert store.recent_interactions("R1")[0].item_id == "A2"
+    parents = pa.Table.from_batches(list(store.stream("category_parents")))
     assert ("Beauty > Makeup > Nails", "Beauty > Makeup") in set(
         zip(*parents.to_pydict().values(), strict=True)
     )
-    assert embedded.counts().nodes == {"User": 2, "Item": 4, "Category": 10, "Brand": 2}
+    assert store.counts().nodes == {"User": 2, "Item": 4, "Category": 10, "Brand": 2}
 
 
-def test_movielens_ratings_genres_and_latin1(embedded: GraphStore, tmp_path: Path) -> None:
-    load(embedded, "movielens", movielens_dir(tmp_path))
-    cafe = embedded.get_item("2")
+def test_movielens_ratings_genres_and_latin1(store: GraphStore, tmp_path: Path) -> None:
+    load(store, "movielens", movielens_dir(tmp_path))
+    cafe = store.get_item("2")
     assert cafe is not None and cafe["title"] == "Café Noir (1996)"
     assert cafe["created_at"] == 826848000  # 1996-03-15
     assert [c["name"] for c in cafe["categories"]] == ["Action", "Comedy"]
-    ratings = embedded.recent_interactions("10")
+    ratings = store.recent_interactions("10")
     assert [(r.item_id, r.kind, r.rating, r.weight) for r in ratings] == [
         ("2", "rating", 3.0, 3.0),
         ("1", "rating", 5.0, 5.0),
     ]
 
 
-def test_csv_reads_kinds_weights_times_and_paths(embedded: GraphStore, tmp_path: Path) -> None:
-    load(embedded, "csv", csv_dir(tmp_path))
-    events = embedded.recent_interactions("u1")
+def test_csv_reads_kinds_weights_times_and_paths(store: GraphStore, tmp_path: Path) -> None:
+    load(store, "csv", csv_dir(tmp_path))
+    events = store.recent_interactions("u1")
     assert [(e.kind, e.ts, e.weight) for e in events] == [
         ("purchase", 1714557600, 5.0),
         ("view", 1714557600, 1.0),
     ]
-    cream = embedded.get_item("cream")
+    cream = store.get_item("cream")
     assert cream is not None and cream["in_stock"] is False and cream["price"] == 31.5
     assert {c["id"] for c in cream["categories"]} == {"Skin Care > Face > Moisturizers", "Gifts"}
-    assert embedded.get_item("serum")["title"] == "Serum, hydrating"  # type: ignore[index]
-    assert embedded.recent_interactions("u2")[0].weight == 2.5
+    assert store.get_item("serum")["title"] == "Serum, hydrating"  # type: ignore[index]
+    assert store.recent_interactions("u2")[0].weight == 2.5
 
 
-def test_parquet_is_read_like_csv(embedded: GraphStore, tmp_path: Path) -> None:
+def test_parquet_is_read_like_csv(store: GraphStore, tmp_path: Path) -> None:
     folder = tmp_path / "pq"
     folder.mkdir()
     pq.write_table(
@@ -150,8 +151,8 @@ def test_parquet_is_read_like_csv(embedded: GraphStore, tmp_path: Path) -> None:
         ),
         folder / "interactions.parquet",
     )
-    load(embedded, "csv", folder)
-    assert embedded.counts().nodes == {"User": 2, "Item": 1, "Category": 0, "Brand": 0}
+    load(store, "csv", folder)
+    assert store.counts().nodes == {"User": 2, "Item": 1, "Category": 0, "Brand": 0}
 
 
 @pytest.mark.parametrize(
@@ -163,15 +164,13 @@ def test_parquet_is_read_like_csv(embedded: GraphStore, tmp_path: Path) -> None:
         ("csv", csv_dir),
     ],
 )
-def test_loading_twice_changes_nothing(
-    embedded: GraphStore, tmp_path: Path, fmt: str, maker
-) -> None:  # type: ignore[no-untyped-def]
+def test_loading_twice_changes_nothing(store: GraphStore, tmp_path: Path, fmt: str, maker) -> None:  # type: ignore[no-untyped-def]
     folder = maker(tmp_path)
-    first = load(embedded, fmt, folder)
-    before = embedded.counts()
-    second = load(embedded, fmt, folder)
+    first = load(store, fmt, folder)
+    before = store.counts()
+    second = load(store, fmt, folder)
     assert first.written.changed and not second.written.changed
-    assert embedded.counts() == before
+    assert store.counts() == before
 
 
 def test_unknown_format(tmp_path: Path) -> None:
@@ -201,7 +200,7 @@ def test_missing_column_is_named(tmp_path: Path) -> None:
         read_source("csv", folder)
 
 
-def test_wrong_encoding_names_file_and_line(embedded: GraphStore, tmp_path: Path) -> None:
+def test_wrong_encoding_names_file_and_line(store: GraphStore, tmp_path: Path) -> None:
     folder = csv_dir(
         tmp_path, interactions="user_id,item_id,kind,ts\nu1,serum,view,1\nu\xe9,serum,view,2\n"
     )
@@ -209,15 +208,13 @@ def test_wrong_encoding_names_file_and_line(embedded: GraphStore, tmp_path: Path
         (folder / "interactions.csv").read_text().encode("latin-1")
     )
     with pytest.raises(InvalidData) as caught:
-        load(embedded, "csv", folder)
+        load(store, "csv", folder)
     [problem] = caught.value.problems
     assert (Path(problem.file).name, problem.line) == ("interactions.csv", 3)
     assert "not valid utf-8: byte 0xe9 at column 2" in problem.message
 
 
-def test_bad_rows_are_all_reported_with_line_and_field(
-    embedded: GraphStore, tmp_path: Path
-) -> None:
+def test_bad_rows_are_all_reported_with_line_and_field(store: GraphStore, tmp_path: Path) -> None:
     folder = csv_dir(
         tmp_path,
         interactions=(
@@ -230,15 +227,15 @@ def test_bad_rows_are_all_reported_with_line_and_field(
         ),
     )
     with pytest.raises(InvalidData) as caught:
-        load(embedded, "csv", folder)
+        load(store, "csv", folder)
     located = [(p.line, p.field) for p in caught.value.problems]
     assert located == [(3, "kind"), (4, "ts"), (5, "weight"), (6, None)]
     assert "'yesterday': expected Unix seconds or an ISO-8601" in str(caught.value)
     assert "interactions.csv, line 4, field 'ts'" in str(caught.value)
-    assert embedded.counts().nodes["User"] == 0  # a failed load changes nothing
+    assert store.counts().nodes["User"] == 0  # a failed load changes nothing
 
 
-def test_skip_invalid_loads_good_rows_and_reports_bad(embedded: GraphStore, tmp_path: Path) -> None:
+def test_skip_invalid_loads_good_rows_and_reports_bad(store: GraphStore, tmp_path: Path) -> None:
     folder = csv_dir(
         tmp_path,
         interactions=(
@@ -246,21 +243,21 @@ def test_skip_invalid_loads_good_rows_and_reports_bad(embedded: GraphStore, tmp_
             "u2,ghost,view,5\n"
         ),
     )
-    report = load(embedded, "csv", folder, skip_invalid=True)
+    report = load(store, "csv", folder, skip_invalid=True)
     assert [(p.line, p.field) for p in report.skipped] == [(3, "kind"), (4, "item_id")]
     assert report.rows["interactions"] == 1
-    assert embedded.counts().relationships["INTERACTED"] == 1
-    assert embedded.get_user("u2") is None
+    assert store.counts().relationships["INTERACTED"] == 1
+    assert store.get_user("u2") is None
 
 
-def test_duplicate_item_ids_name_both_lines(embedded: GraphStore, tmp_path: Path) -> None:
+def test_duplicate_item_ids_name_both_lines(store: GraphStore, tmp_path: Path) -> None:
     folder = csv_dir(tmp_path, items="item_id,title\nserum,A\ncream,B\nserum,C\n")
     with pytest.raises(
         InvalidData,
         match=r"items.csv, line 4, field 'id': duplicate item id "
         r"'serum' \(first at line 2\)",
     ):
-        load(embedded, "csv", folder)
+        load(store, "csv", folder)
 
 
 def test_duplicate_interactions_are_reported(tmp_path: Path) -> None:
@@ -272,12 +269,12 @@ def test_duplicate_interactions_are_reported(tmp_path: Path) -> None:
     assert "first seen at line 1" in problem.message
 
 
-def test_dangling_references_are_refused(embedded: GraphStore, tmp_path: Path) -> None:
+def test_dangling_references_are_refused(store: GraphStore, tmp_path: Path) -> None:
     folder = amazon_dir(tmp_path)
     with (folder / "derived" / "interactions.tsv").open("a") as f:
         f.write("1\t9\t300\n3\t1\t300\n")
     with pytest.raises(InvalidData) as caught:
-        load(embedded, "amazon", folder)
+        load(store, "amazon", folder)
     messages = [(p.line, p.field, p.message) for p in caught.value.problems]
     assert messages == [
         (6, "item_id", "unknown item '9' (not in items.tsv)"),
@@ -285,20 +282,20 @@ def test_dangling_references_are_refused(embedded: GraphStore, tmp_path: Path) -
     ]
     csv_folder = csv_dir(tmp_path, interactions="user_id,item_id,kind,ts\nu1,ghost,view,1\n")
     with pytest.raises(InvalidData, match="unknown item 'ghost' \\(not in the items file nor"):
-        load(embedded, "csv", csv_folder)
-    assert embedded.counts().nodes["Item"] == 0
+        load(store, "csv", csv_folder)
+    assert store.counts().nodes["Item"] == 0
 
 
 def test_interactions_may_name_items_already_in_the_store(
-    embedded: GraphStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
-    load(embedded, "csv", csv_dir(tmp_path))
+    load(store, "csv", csv_dir(tmp_path))
     later = tmp_path / "later"
     write(later / "interactions.csv", "user_id,item_id,kind,ts\nu9,cream,purchase,7\n")
     write(later / "items.csv", "item_id,title\nmask,Clay Mask\n")
-    load(embedded, "csv", later)
-    assert embedded.recent_interactions("u9")[0].item_id == "cream"
-    assert embedded.get_item("cream")["title"] == "Night Cream"  # type: ignore[index]
+    load(store, "csv", later)
+    assert store.recent_interactions("u9")[0].item_id == "cream"
+    assert store.get_item("cream")["title"] == "Night Cream"  # type: ignore[index]
 
 
 def test_malformed_lightgcn_line(tmp_path: Path) -> None:

@@ -13,9 +13,9 @@ from graphrec.store import GraphBatch, GraphStore
 from tests.graphs import shop_batch
 
 
-def test_snapshot_numbers_users_and_items_in_id_order(embedded: GraphStore) -> None:
-    embedded.write(shop_batch())
-    snap = export_snapshot(embedded)
+def test_snapshot_numbers_users_and_items_in_id_order(store: GraphStore) -> None:
+    store.write(shop_batch())
+    snap = export_snapshot(store)
     assert snap.users.column("id").to_pylist() == ["alice", "bob", "carol", "dave"]
     items = snap.items.column("id").to_pylist()
     assert items == ["brush", "cream", "lipstick", "mascara", "serum", "toner"]
@@ -44,31 +44,31 @@ def test_snapshot_numbers_users_and_items_in_id_order(embedded: GraphStore) -> N
     assert snap.meta["counts"]["interactions"] == 11
 
 
-def test_numeric_ids_sort_as_numbers(embedded: GraphStore) -> None:
+def test_numeric_ids_sort_as_numbers(store: GraphStore) -> None:
     ids = ["10", "9", "100", "0"]
-    embedded.write(GraphBatch(users=pa.table({"id": ids})))
-    assert export_snapshot(embedded).users.column("id").to_pylist() == ["0", "9", "10", "100"]
+    store.write(GraphBatch(users=pa.table({"id": ids})))
+    assert export_snapshot(store).users.column("id").to_pylist() == ["0", "9", "10", "100"]
 
 
 def test_save_load_round_trip_keeps_tables_and_fingerprint(
-    embedded: GraphStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path
 ) -> None:
-    embedded.write(shop_batch())
-    snap = export_snapshot(embedded)
+    store.write(shop_batch())
+    snap = export_snapshot(store)
     loaded = Snapshot.load(snap.save(tmp_path / "snap"))
     for name in ("users", "items", "interactions", "categories", "brands", "item_categories"):
         assert getattr(loaded, name).equals(getattr(snap, name)), name
     assert loaded.meta == snap.meta
-    assert export_snapshot(embedded).meta["fingerprint"] == snap.meta["fingerprint"]
+    assert export_snapshot(store).meta["fingerprint"] == snap.meta["fingerprint"]
     with pytest.raises(InvalidInput, match="not a graphrec snapshot"):
         Snapshot.load(tmp_path)
     with pytest.raises(InvalidInput, match="no split 'test'"):
         snap.split_mask("test")
 
 
-def test_co_interaction_counts_and_top_k(embedded: GraphStore) -> None:
-    embedded.write(shop_batch())
-    snap = export_snapshot(embedded)
+def test_co_interaction_counts_and_top_k(store: GraphStore) -> None:
+    store.write(shop_batch())
+    snap = export_snapshot(store)
     items = snap.items.column("id").to_pylist()
     matrix = co_interaction_matrix(snap, excluded_kinds=["view"]).toarray()
     serum, cream, toner = items.index("serum"), items.index("cream"), items.index("toner")
@@ -84,15 +84,15 @@ def test_co_interaction_counts_and_top_k(embedded: GraphStore) -> None:
     ]
 
 
-def test_test_split_does_not_leak_into_bought_with(embedded: GraphStore) -> None:
+def test_test_split_does_not_leak_into_bought_with(store: GraphStore) -> None:
     batch = shop_batch()
     split = [
         "test" if user == "bob" else "train"
         for user in batch.interactions.column("user_id").to_pylist()
     ]
     interactions = batch.interactions.set_column(6, "split", pa.array(split))
-    embedded.write(GraphBatch(users=batch.users, items=batch.items, interactions=interactions))
-    snap = export_snapshot(embedded)
+    store.write(GraphBatch(users=batch.users, items=batch.items, interactions=interactions))
+    snap = export_snapshot(store)
     items = snap.items.column("id").to_pylist()
     matrix = co_interaction_matrix(snap, excluded_kinds=[]).toarray()
     assert matrix[items.index("serum"), items.index("cream")] == 1  # bob's pair not counted

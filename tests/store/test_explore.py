@@ -13,6 +13,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from graphrec.errors import InvalidInput
 from graphrec.graph.derive import bought_with_edges
 from graphrec.graph.snapshot import export_snapshot
 from graphrec.store import GraphBatch, GraphStore
@@ -109,3 +110,11 @@ def test_cli_lists_and_runs_saved_queries(tmp_path: Path) -> None:
     assert "mascara" in ran.output and "2 row(s)" in ran.output
     unknown = runner.invoke(app, ["explore", "nope", *store])
     assert unknown.exit_code == 2 and "no saved query 'nope'" in unknown.output
+
+
+def test_a_saved_query_is_named_never_a_path(shop: GraphStore) -> None:
+    before = shop.counts()
+    for name in ("../ladybug/clear", "../neo4j/clear", "clear", "/etc/passwd"):
+        with pytest.raises(InvalidInput, match="no saved query"):
+            shop.explore(name)
+    assert shop.counts() == before

@@ -1,0 +1,2 @@
+// Embeddings of another size replace the old ones: their index goes first.
+DROP INDEX item_embedding IF EXISTS;
