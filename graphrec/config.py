@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str | None = None
+    neo4j_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How long a Neo4j call may wait for a connection, and retry a transient "
+        "failure, before it fails as unreachable (the driver's default is 30 s).",
+    )
     write_batch_size: int = Field(default=10_000, ge=1, description="Rows per UNWIND batch.")
     kind_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHTS))
     co_interaction_kinds_excluded: list[str] = Field(

@@ -1,5 +1,6 @@
 """The ASGI application: ``/graphql`` (GraphiQL in development), ``/health``, ``/ready``,
-``/metrics`` (Prometheus) and ``/shop`` (a page for shoppers that talks only to ``/graphql``).
+``/metrics`` (Prometheus), ``/shop`` (a page for shoppers that talks only to ``/graphql``) and
+``/guides/merchandisers.html`` (a Neo4j Browser guide to the saved queries).
 
 ``/graphql`` answers the queries a shop sends again and again through a compiled plan
 (:mod:`graphrec.api.fast`), the same answer as Strawberry's executor without its per-field
@@ -13,6 +14,7 @@ import logging
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -21,11 +23,13 @@ from starlette.responses import Response
 from strawberry.asgi import GraphQL
 
 from graphrec.api.fast import FastPath
+from graphrec.api.guide import guide_html
 from graphrec.api.http import TRIED
 from graphrec.api.schema import schema
 from graphrec.serving.service import Service
 
 Scope = dict[str, Any]
+GUIDE_PATH = "/guides/merchandisers.html"
 log = logging.getLogger(__name__)
 
 
@@ -124,7 +128,8 @@ class App:
                 status["code"] = message["status"]
             await send(message)
 
-        label = path if path in ("/graphql", "/health", "/ready", "/metrics", "/shop") else "other"
+        known = ("/graphql", "/health", "/ready", "/metrics", "/shop", GUIDE_PATH)
+        label = path if path in known else "other"
         try:
             if path == "/graphql":
                 if scope["method"] != "POST":
@@ -146,10 +151,31 @@ class App:
                 await self._metrics(tracked)
             elif path == "/shop":
                 await _respond(tracked, 200, self.shop_page, b"text/html; charset=utf-8")
+            elif path == GUIDE_PATH:
+                await self._guide(scope, tracked)
             else:
                 await _json(tracked, 404, {"error": f"no route {path}"})
         finally:
             self.metrics.observe(label, status["code"], time.perf_counter() - started)
+
+    async def _guide(self, scope: Scope, send: Any) -> None:
+        """The merchandisers' Neo4j Browser guide (:mod:`.guide`). It names a shopper, so it
+        needs the API key (``?key=``) when one is set. Neo4j Browser fetches it from its own
+        origin: the answer allows any."""
+        cors = (
+            (b"access-control-allow-origin", b"*"),
+            (b"access-control-allow-methods", b"GET"),
+            (b"access-control-allow-headers", b"pragma, cache-control"),  # Browser sends them
+        )
+        if scope["method"] == "OPTIONS":  # the preflight those headers need
+            await _respond(send, 204, b"", b"text/plain", cors)
+            return
+        key = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("key", [None])[0]
+        if self.api_key and not authorized(key, self.api_key):
+            await _json(send, 401, {"error": "the guide needs the API key: ?key=..."})
+            return
+        body = guide_html(self.service).encode()
+        await _respond(send, 200, body, b"text/html; charset=utf-8", cors)
 
     def answer(self, body: bytes) -> bytes | None:
         """A compiled plan's answer to the body of a ``POST /graphql`` (JSON), counted in the
@@ -215,7 +241,13 @@ class App:
         await _respond(send, 200, body, b"text/plain; version=0.0.4")
 
 
-async def _respond(send: Any, status: int, body: bytes, content_type: bytes) -> None:
+async def _respond(
+    send: Any,
+    status: int,
+    body: bytes,
+    content_type: bytes,
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+) -> None:
     await send(
         {
             "type": "http.response.start",
@@ -223,6 +255,7 @@ async def _respond(send: Any, status: int, body: bytes, content_type: bytes) -> 
             "headers": [
                 (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
+                *headers,
             ],
         }
     )

@@ -62,7 +62,12 @@ def open_store(
             netloc += f":{parts.port}"
         clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
         return Neo4jStore(
-            clean, user, password, settings.neo4j_database, batch_size=settings.write_batch_size
+            clean,
+            user,
+            password,
+            settings.neo4j_database,
+            batch_size=settings.write_batch_size,
+            timeout=settings.neo4j_timeout_seconds,
         )
     if scheme in ("", "ladybug", "file") or (len(scheme) == 1 and url[1:3] in (":\\", ":/")):
         from graphrec.store.ladybug import LadybugStore

@@ -7,6 +7,7 @@ transient errors), so a failed load leaves nothing behind. Reads go through
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -42,6 +43,9 @@ from graphrec.store.cypher import query, saved_query, statements
 
 BACKEND = "neo4j"
 T = TypeVar("T")
+# The driver logs each retry and server notice; graphrec reports the error it ends in. An
+# application that configures logging still gets these records.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 
 class Neo4jStore(CypherReads):
@@ -54,6 +58,7 @@ class Neo4jStore(CypherReads):
         password: str,
         database: str | None = None,
         batch_size: int = 10_000,
+        timeout: float = 5.0,
     ) -> None:
         self.url = url
         self._database = database
@@ -66,6 +71,9 @@ class Neo4jStore(CypherReads):
             notifications_disabled_classifications=[
                 neo4j.NotificationDisabledClassification.UNRECOGNIZED
             ],
+            connection_timeout=timeout,
+            connection_acquisition_timeout=timeout,
+            max_transaction_retry_time=timeout,
         )
         self._schema_ready = False
 
@@ -225,7 +233,13 @@ class Neo4jStore(CypherReads):
         return self._write_tx(work)
 
     def clear(self) -> None:
-        self._write_tx(lambda tx: tx.run(query(BACKEND, "clear")).consume())
+        self._ensure_schema()
+
+        def run() -> None:  # CALL ... IN TRANSACTIONS needs an auto-commit transaction
+            with self._driver.session(database=self._database) as session:
+                session.run(query(BACKEND, "clear")).consume()
+
+        self._guard(run)
 
     # -- reads ----------------------------------------------------------------------------
     def stream(self, table: str, batch_size: int = 250_000) -> Iterator[pa.RecordBatch]:

@@ -47,10 +47,11 @@ build() {  # the classpath, once per pom.xml: Maven resolves the jars into ~/.m2
     command -v mvn >/dev/null 2>&1 || fail "Maven (mvn) is needed once, to fetch Neo4j from Maven Central"
     say "fetching Neo4j from Maven Central (once; the jars stay in ~/.m2)"
     mkdir -p "$HERE/target"
-    mvn -q -B -f "$HERE/pom.xml" dependency:build-classpath -Dmdep.outputFile="$classpath.tmp" >&2 \
-      || fail "Maven could not fetch Neo4j (see above)"
+    mvn -q -B -f "$HERE/pom.xml" dependency:build-classpath -Dmdep.outputFile="$classpath.tmp" \
+      >"$HERE/target/maven.log" 2>&1 \
+      || { tail -n 30 "$HERE/target/maven.log" >&2; fail "Maven could not fetch Neo4j (see above)"; }
     rm -rf "$HOME_DIR" && mkdir -p "$HOME_DIR/lib"
-    tr ':' '\n' <"$classpath.tmp" | while read -r jar; do ln -s "$jar" "$HOME_DIR/lib/"; done
+    tr ":" "\n" <"$classpath.tmp" | while read -r jar || [ -n "$jar" ]; do ln -s "$jar" "$HOME_DIR/lib/"; done
     mv "$classpath.tmp" "$classpath"
   fi
   export NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$DATA/conf"
