@@ -1,11 +1,12 @@
 """Ingest and export figures on real data, with a naive baseline run side by side.
 
-    python benchmarks/ingest/run.py [--data ../shared/data] [--baseline-rows 50000]
+    python benchmarks/ingest/run.py [--data ../shared/data] [--baseline-rows 50000] [--neo4j URI]
 
-Prints one table and writes benchmarks/ingest/results.json. The baseline loads the first
-``--baseline-rows`` Gowalla interactions the way a Neo4j-style loader would (``UNWIND $rows``
-batches of 10k with ``MERGE`` per endpoint and ``CREATE`` per relationship) into the same embedded
-store; the ratio compares relationships per second.
+Prints one table and writes benchmarks/ingest/results.json. With ``--neo4j URI`` the same steps
+run on that Neo4j too (its database is cleared first), in a column beside the embedded store's.
+The baseline loads the first ``--baseline-rows`` Gowalla interactions the way a Neo4j-style loader
+would (``UNWIND $rows`` batches of 10k with ``MERGE`` per endpoint and ``CREATE`` per relationship)
+into the same embedded store; the ratio compares relationships per second.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from rich.table import Table
 from graphrec.data import load, read_source
 from graphrec.graph.derive import bought_with_edges
 from graphrec.graph.snapshot import export_snapshot
-from graphrec.store import open_store
+from graphrec.store import GraphStore, open_store
 from graphrec.store.cypher import statements
 
 HERE = Path(__file__).resolve().parent
@@ -69,12 +70,48 @@ def naive_baseline(gowalla: Path, rows: int, folder: Path) -> dict[str, float]:
     return {"rows": len(inter), "seconds": seconds, "rels_per_s": len(inter) / seconds}
 
 
+def measure(open_for: Callable[[str], GraphStore], data: Path, folder: Path) -> dict[str, Any]:
+    """Every figure on one backend; ``open_for(name)`` gives an empty store for a dataset."""
+    gowalla = data / "gowalla"
+    results: dict[str, Any] = {}
+    store = open_for("gowalla")
+    report, seconds = timed(lambda: load(store, "lightgcn", gowalla))
+    n = report.rows["interactions"]
+    results["gowalla_load"] = {"interactions": n, "seconds": seconds, "rels_per_s": n / seconds}
+    again, seconds = timed(lambda: load(store, "lightgcn", gowalla))
+    results["gowalla_reload"] = {"seconds": seconds, "changed": again.written.changed}
+    snapshot, seconds = timed(lambda: export_snapshot(store))
+    results["gowalla_export"] = {"seconds": seconds}
+    _, seconds = timed(lambda: snapshot.save(folder / f"snap-{time.monotonic_ns()}"))
+    results["gowalla_snapshot_save"] = {"seconds": seconds}
+    edges, seconds = timed(lambda: bought_with_edges(snapshot, ["view", "click"], 50, 2))
+    _, write_seconds = timed(lambda: store.replace_bought_with(edges))
+    results["gowalla_bought_with"] = {
+        "edges": edges.num_rows,
+        "derive_seconds": seconds,
+        "write_seconds": write_seconds,
+    }
+    store.close()
+    for fmt, name in (("amazon", "amazon-beauty-2014"), ("movielens", "movielens-100k")):
+        store = open_for(name)
+        report, seconds = timed(
+            lambda fmt=fmt, name=name, store=store: load(store, fmt, data / name)
+        )
+        results[f"{name}_load"] = {"rows": report.rows, "seconds": seconds}
+        store.close()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=HERE.parents[2] / "shared" / "data")
     parser.add_argument("--baseline-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--neo4j",
+        metavar="URI",
+        help="also measure this Neo4j (credentials from GRAPHREC_NEO4J_*); ITS DATABASE IS CLEARED",
+    )
     args = parser.parse_args()
-    gowalla = args.data / "gowalla"
     results: dict[str, Any] = {
         "machine": f"{platform.machine()}, {subprocess.getoutput('nproc')} cores, "
         f"Python {platform.python_version()}",
@@ -82,69 +119,55 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        store = open_store(str(folder / "gowalla"))
-        report, seconds = timed(lambda: load(store, "lightgcn", gowalla))
-        n = report.rows["interactions"]
-        results["gowalla_load"] = {"interactions": n, "seconds": seconds, "rels_per_s": n / seconds}
-        again, seconds = timed(lambda: load(store, "lightgcn", gowalla))
-        results["gowalla_reload"] = {"seconds": seconds, "changed": again.written.changed}
-        snapshot, seconds = timed(lambda: export_snapshot(store))
-        results["gowalla_export"] = {"seconds": seconds}
-        _, seconds = timed(lambda: snapshot.save(folder / "snap"))
-        results["gowalla_snapshot_save"] = {"seconds": seconds}
-        edges, seconds = timed(lambda: bought_with_edges(snapshot, ["view", "click"], 50, 2))
-        _, write_seconds = timed(lambda: store.replace_bought_with(edges))
-        results["gowalla_bought_with"] = {
-            "edges": edges.num_rows,
-            "derive_seconds": seconds,
-            "write_seconds": write_seconds,
-        }
-        store.close()
+        results["embedded"] = measure(
+            lambda name: open_store(str(folder / name)), args.data, folder
+        )
+        if args.neo4j:
 
-        for fmt, name in (("amazon", "amazon-beauty-2014"), ("movielens", "movielens-100k")):
-            store = open_store(str(folder / name))
-            report, seconds = timed(
-                lambda fmt=fmt, name=name, store=store: load(store, fmt, args.data / name)
-            )
-            results[f"{name}_load"] = {"rows": report.rows, "seconds": seconds}
-            store.close()
+            def cleared(name: str) -> GraphStore:
+                store = open_store(args.neo4j)
+                store.clear()
+                return store
 
-        results["baseline_unwind_merge"] = naive_baseline(gowalla, args.baseline_rows, folder)
+            results["neo4j"] = measure(cleared, args.data, folder)
+        results["baseline_unwind_merge"] = naive_baseline(
+            args.data / "gowalla", args.baseline_rows, folder
+        )
     results["peak_rss_mb"] = peak_rss_mb()
+    embedded = results["embedded"]
     results["speedup_vs_baseline"] = (
-        results["gowalla_load"]["rels_per_s"] / results["baseline_unwind_merge"]["rels_per_s"]
+        embedded["gowalla_load"]["rels_per_s"] / results["baseline_unwind_merge"]["rels_per_s"]
     )
-
+    backends = [b for b in ("embedded", "neo4j") if b in results]
     table = Table(title=f"ingest ({results['machine']}, commit {results['commit']})")
     table.add_column("measure")
-    table.add_column("figure", justify="right")
-    table.add_column("target", justify="right")
-    g = results
-    table.add_row(
-        "Gowalla load (1.03M interactions)", f"{g['gowalla_load']['seconds']:.2f} s", "<= 15 s"
-    )
-    table.add_row("  relationships/s", f"{g['gowalla_load']['rels_per_s']:,.0f}", "")
-    table.add_row("Gowalla reload (no change)", f"{g['gowalla_reload']['seconds']:.2f} s", "")
-    table.add_row("Gowalla export to snapshot", f"{g['gowalla_export']['seconds']:.2f} s", "<= 5 s")
-    table.add_row(
-        "BOUGHT_WITH derive + write",
-        f"{g['gowalla_bought_with']['derive_seconds']:.2f} + "
-        f"{g['gowalla_bought_with']['write_seconds']:.2f} s",
-        "",
-    )
-    table.add_row(
-        "Amazon Beauty load (catalogue + 198k)",
-        f"{g['amazon-beauty-2014_load']['seconds']:.2f} s",
-        "",
-    )
-    table.add_row("MovieLens 100k load", f"{g['movielens-100k_load']['seconds']:.2f} s", "")
-    base = g["baseline_unwind_merge"]
-    table.add_row(
-        f"baseline UNWIND/MERGE ({base['rows']:,} rows)", f"{base['rels_per_s']:,.0f} rels/s", ""
-    )
-    table.add_row("speed-up over baseline", f"{g['speedup_vs_baseline']:.0f}x", "")
-    table.add_row("peak RSS", f"{g['peak_rss_mb']:,.0f} MB", "")
+    for backend in backends:
+        table.add_column(backend, justify="right")
+    if "neo4j" in results:
+        table.add_column("neo4j / embedded", justify="right")
+
+    def row(label: str, figure: Callable[[dict[str, Any]], float], unit: str = "s") -> None:
+        values = [figure(results[b]) for b in backends]
+        cells = [f"{v:,.0f} {unit}" if unit != "s" else f"{v:.2f} s" for v in values]
+        if len(values) == 2:
+            cells.append(f"{values[1] / values[0]:.2f}x")
+        table.add_row(label, *cells)
+
+    row("Gowalla load (1.03M interactions)", lambda r: r["gowalla_load"]["seconds"])
+    row("  relationships/s", lambda r: r["gowalla_load"]["rels_per_s"], "rels/s")
+    row("Gowalla reload (no change)", lambda r: r["gowalla_reload"]["seconds"])
+    row("Gowalla export to snapshot", lambda r: r["gowalla_export"]["seconds"])
+    row("BOUGHT_WITH derive", lambda r: r["gowalla_bought_with"]["derive_seconds"])
+    row("BOUGHT_WITH write (1.8M edges)", lambda r: r["gowalla_bought_with"]["write_seconds"])
+    row("Amazon Beauty load (catalogue + 198k)", lambda r: r["amazon-beauty-2014_load"]["seconds"])
+    row("MovieLens 100k load", lambda r: r["movielens-100k_load"]["seconds"])
     console.print(table)
+    base = results["baseline_unwind_merge"]
+    console.print(
+        f"baseline UNWIND/MERGE into the embedded store ({base['rows']:,} rows): "
+        f"{base['rels_per_s']:,.0f} rels/s; the embedded bulk path is "
+        f"{results['speedup_vs_baseline']:.0f}x that; peak RSS {results['peak_rss_mb']:,.0f} MB"
+    )
     (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
 
 

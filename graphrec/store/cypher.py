@@ -17,6 +17,8 @@ BACKENDS = ("ladybug", "neo4j")
 EXPLORE = "explore"
 #: Saved read queries only Neo4j answers (its vector index).
 EXPLORE_NEO4J = "explore-neo4j"
+#: Files of cypher/neo4j/ without a twin in cypher/ladybug/: the vector index's upkeep.
+NEO4J_ONLY = frozenset({"vector_index_dimensions", "drop_vector_index", "await_vector_index"})
 
 
 def cypher_root() -> Path:
