@@ -3,12 +3,15 @@ a small LightGCN trained on it, and the service and GraphQL app over both."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -62,3 +65,29 @@ def uvicorn_serving(app: App, answer: Answer | None = None) -> Iterator[int]:
     finally:
         running.should_exit = True
         thread.join(timeout=10)
+
+
+def headless_chromium(window: str) -> Any:
+    """Debian's Chromium under selenium, headless, ``window`` pixels wide and high ("1280,900").
+    Skipped without chromium and chromedriver, unless GRAPHREC_REQUIRE_BROWSER is set (CI)."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if not chromium or not driver:
+        if os.environ.get("GRAPHREC_REQUIRE_BROWSER"):
+            pytest.fail("the browser test is required: apt-get install chromium chromium-driver")
+        pytest.skip("chromium / chromedriver not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service as DriverService
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        f"--window-size={window}",
+    ):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=DriverService(driver), options=options)

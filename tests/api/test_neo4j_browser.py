@@ -24,8 +24,7 @@ from graphrec.graph.snapshot import export_snapshot
 from graphrec.serving.engine import EngineConfig
 from graphrec.serving.service import Service
 from graphrec.store import GraphStore
-from tests.api.conftest import API_KEY, uvicorn_serving
-from tests.api.test_shop_page import _browser_or_skip
+from tests.api.conftest import API_KEY, headless_chromium, uvicorn_serving
 from tests.conftest import open_backend
 from tests.graphs import shop_batch
 
@@ -62,27 +61,13 @@ def test_the_guide_is_served_with_the_shops_parameters(served_on_neo4j: str) -> 
 def test_merchandiser_walks_the_guide_in_neo4j_browser(
     served_on_neo4j: str, tmp_path: Path
 ) -> None:
-    chromium, driver_path = _browser_or_skip()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service as DriverService
+    browser = headless_chromium("1920,1200")
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--window-size=1920,1200",
-    ):
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=DriverService(driver_path), options=options)
     folder = Path(os.environ.get("GRAPHREC_SCREENSHOTS", tmp_path))
     folder.mkdir(parents=True, exist_ok=True)
 

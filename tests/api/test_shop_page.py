@@ -6,7 +6,6 @@ GRAPHREC_SCREENSHOTS (default: the test's temporary folder)."""
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,17 +13,7 @@ import pytest
 
 from graphrec.api.app import App
 from graphrec.serving.service import Service
-from tests.api.conftest import API_KEY, uvicorn_serving
-
-
-def _browser_or_skip() -> tuple[str, str]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    if not chromium or not driver:
-        if os.environ.get("GRAPHREC_REQUIRE_BROWSER"):
-            pytest.fail("the browser test is required: apt-get install chromium chromium-driver")
-        pytest.skip("chromium / chromedriver not installed")
-    return chromium, driver
+from tests.api.conftest import API_KEY, headless_chromium, uvicorn_serving
 
 
 @pytest.fixture()
@@ -34,23 +23,11 @@ def server(service: Service) -> Iterator[str]:
 
 
 def test_shop_page_buy_changes_the_recommendations(server: str, tmp_path: Path) -> None:
-    chromium, driver_path = _browser_or_skip()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service as DriverService
+    browser = headless_chromium("1280,900")
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,900",
-    ):
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=DriverService(driver_path), options=options)
     try:
         wait = WebDriverWait(browser, 20)
         browser.get(f"{server}/shop?user=alice&key={API_KEY}")
