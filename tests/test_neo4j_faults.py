@@ -14,15 +14,17 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from starlette.testclient import TestClient
 
 from graphrec.api.app import App
+from graphrec.errors import StoreError
 from graphrec.graph.derive import bought_with_edges
 from graphrec.graph.snapshot import export_snapshot
 from graphrec.serving.engine import EngineConfig
 from graphrec.serving.service import Service
-from graphrec.store import open_store
+from graphrec.store import GraphBatch, open_store
 from tests.api.conftest import API_KEY
 from tests.api.test_api import ids, recs
 from tests.conftest import neo4j_uri
@@ -59,10 +61,10 @@ class PrivateNeo4j:
         return done.stdout.strip()
 
 
-@pytest.fixture
-def private_neo4j(tmp_path: Path) -> Iterator[PrivateNeo4j]:
+@pytest.fixture(scope="module")
+def private_neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateNeo4j]:
     neo4j_uri()  # skips, or fails under GRAPHREC_REQUIRE_NEO4J, like every Neo4j test
-    server = PrivateNeo4j(tmp_path / "neo4j")
+    server = PrivateNeo4j(tmp_path_factory.mktemp("private") / "neo4j")
     try:
         assert server.run("start") == f"neo4j://127.0.0.1:{server.bolt}"
         yield server
@@ -105,4 +107,44 @@ def test_neo4j_stopped_and_started_under_the_service(
     assert done.json() == {"data": {"notInterested": {"recorded": 1}}}
     after = recs(service, "alice")
     assert after["degraded"] is False and "mascara" not in ids(after)
+    store.close()
+
+
+def test_a_write_too_big_for_the_heap_says_so_and_changes_nothing(
+    private_neo4j: PrivateNeo4j,
+) -> None:
+    """A 512 MB heap lets transactions hold about 360 MB; 200,000 new relationships in one
+    transaction need more."""
+    store = open_store(f"neo4j://neo4j:{PASSWORD}@127.0.0.1:{private_neo4j.bolt}")
+    store.clear()
+    users = [f"u{n}" for n in range(2_000)]
+    items = [f"i{n}" for n in range(2_000)]
+    rows = 200_000
+    batch = GraphBatch(
+        users=pa.table({"id": users}),
+        items=pa.table(
+            {
+                "id": items,
+                "title": pa.nulls(len(items), pa.string()),
+                "price": pa.nulls(len(items), pa.float64()),
+                "in_stock": pa.nulls(len(items), pa.bool_()),
+                "created_at": pa.nulls(len(items), pa.int64()),
+            }
+        ),
+        interactions=pa.table(
+            {
+                "user_id": [users[n % 2_000] for n in range(rows)],
+                "item_id": [items[(n // 2_000 + n) % 2_000] for n in range(rows)],
+                "kind": ["view"] * rows,
+                "weight": [1.0] * rows,
+                "rating": pa.nulls(rows, pa.float64()),
+                "ts": pa.array(range(rows), pa.int64()),
+                "split": ["train"] * rows,
+            }
+        ),
+    )
+    with pytest.raises(StoreError, match="too little heap for this write") as caught:
+        store.write(batch)
+    assert "NEO4J_HEAP" in str(caught.value)
+    assert store.counts().nodes["User"] == 0  # one transaction: nothing of it was kept
     store.close()

@@ -88,6 +88,13 @@ class Neo4jStore(CypherReads):
         except neo4j_errors.Neo4jError as e:
             if (e.code or "").startswith("Neo.ClientError.Statement.Parameter"):
                 raise InvalidInput(f"query parameters: {e.message}") from e
+            if (e.code or "").endswith("MemoryPoolOutOfMemoryError"):
+                raise StoreError(
+                    f"Neo4j at {self.url} has too little heap for this write, which is one "
+                    "transaction (nothing of it was kept): give Neo4j a larger heap "
+                    "(NEO4J_HEAP with tools/neo4j/neo4j.sh, else server.memory.heap.max_size). "
+                    f"Neo4j said: {e.message}"
+                ) from e
             raise StoreError(f"Neo4j query failed ({e.code}): {e.message}") from e
         except neo4j_errors.DriverError as e:
             raise StoreError(f"Neo4j driver error: {e}") from e
