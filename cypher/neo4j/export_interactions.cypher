@@ -1,3 +1,9 @@
-MATCH (u:User)-[r:INTERACTED]->(i:Item)
-RETURN u.id AS user_id, i.id AS item_id, r.kind AS kind, r.weight AS weight, r.rating AS rating,
-       r.ts AS ts, r.split AS split;
+// One record per shopper with all their interactions as rows in the table's column order: a
+// record per interaction made the export of 1M interactions spend most of its time per record.
+MATCH (u:User)
+CALL (u) {
+  MATCH (u)-[r:INTERACTED]->(i:Item)
+  RETURN collect([u.id, i.id, r.kind, r.weight, r.rating, r.ts, r.split]) AS rows
+}
+WITH rows WHERE size(rows) > 0
+RETURN rows;

@@ -8,7 +8,7 @@ transient errors), so a failed load leaves nothing behind. Reads go through
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import neo4j
@@ -250,22 +250,28 @@ class Neo4jStore(CypherReads):
 
     # -- reads ----------------------------------------------------------------------------
     def stream(self, table: str, batch_size: int = 250_000) -> Iterator[pa.RecordBatch]:
+        """A table's rows as Arrow batches. An export query returns a record per row, or (a
+        single column ``rows``) a record per node holding that node's rows as lists."""
         if table not in SCHEMAS:
             raise InvalidInput(f"unknown table {table!r}; expected one of {sorted(SCHEMAS)}")
         self._ensure_schema()
         schema = SCHEMAS[table]
         with self._driver.session(
-            database=self._database, default_access_mode=neo4j.READ_ACCESS, fetch_size=batch_size
+            database=self._database, default_access_mode=neo4j.READ_ACCESS, fetch_size=10_000
         ) as session:
             result = self._guard(lambda: session.run(query(BACKEND, f"export_{table}")))
-            buffer: list[dict[str, Any]] = []
+            grouped = result.keys() == ["rows"]
+            buffer: list[Sequence[Any]] = []
             for record in result:
-                buffer.append(record.data())
-                if len(buffer) == batch_size:
-                    yield pa.RecordBatch.from_pylist(buffer, schema=schema)
+                if grouped:
+                    buffer.extend(record[0])
+                else:
+                    buffer.append(record)  # a Record is a tuple of the row's values
+                if len(buffer) >= batch_size:
+                    yield _record_batch(buffer, schema)
                     buffer = []
             if buffer:
-                yield pa.RecordBatch.from_pylist(buffer, schema=schema)
+                yield _record_batch(buffer, schema)
 
     def counts(self) -> Counts:
         nodes = dict.fromkeys(NODE_LABELS, 0)
@@ -276,3 +282,12 @@ class Neo4jStore(CypherReads):
 
     def close(self) -> None:
         self._driver.close()
+
+
+def _record_batch(rows: list[Sequence[Any]], schema: pa.Schema) -> pa.RecordBatch:
+    """Rows of values in the schema's column order, as one Arrow batch."""
+    columns = zip(*rows, strict=True)
+    return pa.RecordBatch.from_arrays(
+        [pa.array(column, type=field.type) for column, field in zip(columns, schema, strict=True)],
+        schema=schema,
+    )
