@@ -374,19 +374,21 @@ def evaluate(
 
 
 def _latest_artifact(folder: Path) -> Path:
+    """The newest artifact under ``folder`` that ``graphrec serve`` can serve."""
+    from graphrec.models import servable, servable_names
+
     candidates = sorted(
         (p.parent for p in folder.glob("*/model.json")), key=lambda p: p.stat().st_mtime
     )
-    embedding = [
-        p
-        for p in candidates
-        if json.loads((p / "model.json").read_text())["model"] in ("lightgcn", "sage", "mf")
-    ]
-    if not embedding:
+    found = [p for p in candidates if servable(json.loads((p / "model.json").read_text())["model"])]
+    if not found:
         raise _fail(
-            InvalidInput(f"no trained embedding model under {folder}; run `graphrec train` first")
+            InvalidInput(
+                f"no servable model under {folder}; train one of "
+                f"{', '.join(servable_names())} first (graphrec train --model NAME)"
+            )
         )
-    return embedding[-1]
+    return found[-1]
 
 
 @app.command()

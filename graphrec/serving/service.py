@@ -30,6 +30,7 @@ from graphrec.errors import (
     StoreUnavailable,
 )
 from graphrec.graph.snapshot import Snapshot, export_snapshot
+from graphrec.models import servable, servable_names
 from graphrec.models.artifact import Artifact, load_artifact
 from graphrec.rules import Rule, parse_rule
 from graphrec.serving.engine import Engine, EngineConfig, content_vector
@@ -86,10 +87,10 @@ class Service:
         self._logs: dict[str, Any] = {}
         self.counters = {"events": 0, "store_errors": 0}
         model = artifact.model
-        if not hasattr(model, "user_vectors"):
+        if not servable(model.name):
             raise InvalidInput(
-                "serving needs an embedding model (lightgcn, sage, mf, gfcf, bspm), "
-                f"not {model.name!r}"
+                f"serving needs one of these models: {', '.join(servable_names())}; "
+                f"{artifact.path.name} is {model.name!r}"
             )
         #: Bumped by :meth:`reload`: answers made before it are not reused after it.
         self.generation = 0
