@@ -49,9 +49,12 @@ def _fail(e: GraphRecError) -> typer.Exit:
 
 
 @contextmanager
-def _store(url: str | None) -> Iterator[GraphStore]:
+def _store(url: str | None, read_only: bool = False) -> Iterator[GraphStore]:
+    """The store a command works on. ``read_only`` (commands that only read): the embedded store
+    is opened read-only when it exists, so they run beside a process that writes to it, such as
+    ``graphrec serve``; they see it as it was when they opened it."""
     try:
-        store = open_store(url)
+        store = open_store(url, read_only=read_only)
     except GraphRecError as e:
         raise _fail(e) from None
     try:
@@ -143,7 +146,7 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print counts as JSON.")] = False,
 ) -> None:
     """Counts per node label and relationship type."""
-    with _store(store) as graph:
+    with _store(store, read_only=True) as graph:
         counts = graph.counts()
     if as_json:
         sys.stdout.write(json.dumps(counts.as_dict(), indent=2) + "\n")
@@ -169,7 +172,7 @@ def export(
     """Write a training snapshot: contiguous ids, interaction arrays, item features."""
     from graphrec.graph.snapshot import export_snapshot
 
-    with _store(store) as graph, _steps() as step:
+    with _store(store, read_only=True) as graph, _steps() as step:
         snapshot = step("export snapshot", lambda: export_snapshot(graph))
         step(f"write {out}", lambda: snapshot.save(out))
     counts = ", ".join(f"{k} {v:,}" for k, v in snapshot.meta["counts"].items())
@@ -195,7 +198,7 @@ def _snapshot(store: str | None, path: Path | None) -> Snapshot:
             return Snapshot.load(path)
         except GraphRecError as e:
             raise _fail(e) from None
-    with _store(store) as graph:
+    with _store(store, read_only=True) as graph:
         return export_snapshot(graph)
 
 
@@ -562,7 +565,7 @@ def explore(
         arguments = {"limit": 20, **parse_params(params or [])}
     except GraphRecError as e:
         raise _fail(e) from None
-    with _store(store) as graph:
+    with _store(store, read_only=True) as graph:
         rows = graph.explore(name, **arguments)
     if not rows:
         console.print(f"{name}: no rows")

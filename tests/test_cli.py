@@ -131,3 +131,45 @@ def test_train_and_evaluate(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "unknown model 'deepfm'" in bad.output
     bad = runner.invoke(app, ["train", "--set", "epochs", "--store", store])
     assert bad.exit_code == 2 and "expected key=value" in bad.output
+
+
+def test_reading_commands_run_beside_the_embedded_stores_writer(tmp_path: Path) -> None:
+    """Another process (as graphrec serve does) holds the embedded store for writing: the
+    reading commands still run; a writing one says what holds the store and what to do."""
+    import subprocess
+    import sys
+
+    store = str(tmp_path / "store")
+    assert (
+        runner.invoke(app, ["load", "csv", str(csv_dir(tmp_path)), "--store", store]).exit_code == 0
+    )
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from graphrec.store import open_store\n"
+            f"store = open_store({store!r})\n"
+            "print('holding', flush=True)\n"
+            "sys.stdin.read()\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        stats = runner.invoke(app, ["stats", "--json", "--store", store])
+        assert stats.exit_code == 0, stats.output
+        assert json.loads(stats.stdout)["nodes"]["User"] == 2
+        out = tmp_path / "snap"
+        exported = runner.invoke(app, ["export", "--out", str(out), "--store", store])
+        assert exported.exit_code == 0, exported.output
+        explored = runner.invoke(app, ["explore", "coverage_gaps", "--store", store])
+        assert explored.exit_code == 0, explored.output
+        derived = runner.invoke(app, ["derive", "--store", store])
+        assert derived.exit_code == 1
+        assert "in use by another process" in derived.output and "stop that" in derived.output
+    finally:
+        holder.communicate("", timeout=30)
+    assert runner.invoke(app, ["derive", "--store", store]).exit_code == 0  # once it has gone

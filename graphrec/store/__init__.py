@@ -45,7 +45,9 @@ def open_store(
 ) -> GraphStore:
     """Open the store a URL names: ``neo4j://``/``bolt://`` (and ``+s``/``+ssc``) for Neo4j,
     ``ladybug://PATH`` or a plain path for the embedded store. ``None`` means the settings'
-    store (``GRAPHREC_STORE``, else the embedded store under ``GRAPHREC_DATA_DIR``)."""
+    store (``GRAPHREC_STORE``, else the embedded store under ``GRAPHREC_DATA_DIR``).
+    ``read_only`` opens an existing embedded store for reading only, beside its one writer
+    (Neo4j takes any number of clients either way)."""
     from graphrec.config import get_settings  # settings are read only when a store is opened
 
     settings = settings or get_settings()
@@ -80,7 +82,10 @@ def open_store(
             else url
         )
         return LadybugStore(
-            path, settings.ladybug_buffer_pool_mb, settings.ladybug_threads, read_only=read_only
+            path,
+            settings.ladybug_buffer_pool_mb,
+            settings.ladybug_threads,
+            read_only=read_only and path.exists(),  # a first command creates the store
         )
     raise ConfigError(
         f"unknown store URL scheme {parts.scheme!r} in {url!r}; use one of "

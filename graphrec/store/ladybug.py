@@ -100,6 +100,13 @@ class LadybugStore(CypherReads):
             )
             self._conn = ladybug.Connection(self._db)
         except RuntimeError as e:
+            if "lock" in str(e).lower():
+                raise StoreUnavailable(
+                    f"the embedded store at {self.path} is in use by another process (such as "
+                    "graphrec serve), and only one may write to it: stop that process first, or "
+                    "use Neo4j for several writers. stats, export, explore and train "
+                    f"--no-write-back work meanwhile. ({e})"
+                ) from e
             raise StoreUnavailable(f"cannot open the embedded store at {self.path}: {e}") from e
         if not read_only:
             for statement in statements(BACKEND, "schema"):
