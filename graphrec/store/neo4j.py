@@ -15,7 +15,7 @@ import neo4j
 import pyarrow as pa
 from neo4j import exceptions as neo4j_errors
 
-from graphrec.errors import InvalidInput, StoreError, StoreUnavailable
+from graphrec.errors import GraphRecError, InvalidInput, StoreError, StoreUnavailable
 from graphrec.rules import Rule
 from graphrec.store._cypher_store import (
     NODE_QUERY,
@@ -81,23 +81,27 @@ class Neo4jStore(CypherReads):
     def _guard(self, work: Callable[[], T]) -> T:
         try:
             return work()
-        except neo4j_errors.ServiceUnavailable as e:
-            raise StoreUnavailable(f"Neo4j at {self.url} is unreachable: {e}") from e
-        except neo4j_errors.AuthError as e:
-            raise StoreUnavailable(f"Neo4j at {self.url} refused the credentials: {e}") from e
-        except neo4j_errors.Neo4jError as e:
+        except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as e:
+            raise self._error(e) from e
+
+    def _error(self, e: Exception) -> GraphRecError:
+        """The driver's error as graphrec's: unreachable, bad input, or a failed query."""
+        if isinstance(e, neo4j_errors.ServiceUnavailable):
+            return StoreUnavailable(f"Neo4j at {self.url} is unreachable: {e}")
+        if isinstance(e, neo4j_errors.AuthError):
+            return StoreUnavailable(f"Neo4j at {self.url} refused the credentials: {e}")
+        if isinstance(e, neo4j_errors.Neo4jError):
             if (e.code or "").startswith("Neo.ClientError.Statement.Parameter"):
-                raise InvalidInput(f"query parameters: {e.message}") from e
+                return InvalidInput(f"query parameters: {e.message}")
             if (e.code or "").endswith("MemoryPoolOutOfMemoryError"):
-                raise StoreError(
+                return StoreError(
                     f"Neo4j at {self.url} has too little heap for this write, which is one "
                     "transaction (nothing of it was kept): give Neo4j a larger heap "
                     "(NEO4J_HEAP with tools/neo4j/neo4j.sh, else server.memory.heap.max_size). "
                     f"Neo4j said: {e.message}"
-                ) from e
-            raise StoreError(f"Neo4j query failed ({e.code}): {e.message}") from e
-        except neo4j_errors.DriverError as e:
-            raise StoreError(f"Neo4j driver error: {e}") from e
+                )
+            return StoreError(f"Neo4j query failed ({e.code}): {e.message}")
+        return StoreError(f"Neo4j driver error: {e}")
 
     def _ensure_schema(self) -> None:
         """Constraints and indexes, created on first use (no network in the constructor)."""
@@ -262,14 +266,17 @@ class Neo4jStore(CypherReads):
             result = self._guard(lambda: session.run(query(BACKEND, f"export_{table}")))
             grouped = result.keys() == ["rows"]
             buffer: list[Sequence[Any]] = []
-            for record in result:
-                if grouped:
-                    buffer.extend(record[0])
-                else:
-                    buffer.append(record)  # a Record is a tuple of the row's values
-                if len(buffer) >= batch_size:
-                    yield _record_batch(buffer, schema)
-                    buffer = []
+            try:
+                for record in result:
+                    if grouped:
+                        buffer.extend(record[0])
+                    else:
+                        buffer.append(record)  # a Record is a tuple of the row's values
+                    if len(buffer) >= batch_size:
+                        yield _record_batch(buffer, schema)
+                        buffer = []
+            except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as e:
+                raise self._error(e) from e  # Neo4j went away part-way, say
             if buffer:
                 yield _record_batch(buffer, schema)
 
