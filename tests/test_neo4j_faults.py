@@ -9,7 +9,6 @@ stopping it disturbs no other test. Skipped where the test Neo4j is (see tests/c
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,17 +26,11 @@ from graphrec.serving.service import Service
 from graphrec.store import GraphBatch, open_store
 from tests.api.conftest import API_KEY
 from tests.api.test_api import ids, recs
-from tests.conftest import neo4j_uri
+from tests.conftest import free_port, neo4j_uri
 from tests.graphs import shop_batch
 
 SCRIPT = Path(__file__).resolve().parents[1] / "tools" / "neo4j" / "neo4j.sh"
 PASSWORD = "faults-test-password"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class PrivateNeo4j:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from graphrec.cli import app
-from tests.conftest import shared_data
+from tests.conftest import free_port, shared_data
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "# run: install, load a real dataset into the embedded store, train, show it"
@@ -46,9 +45,7 @@ def test_the_quick_start_trains_a_model_that_serve_serves(
         done = runner.invoke(app, step)
         assert done.exit_code == 0, (step, done.output)
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     graphrec = Path(sys.executable).parent / "graphrec"
     server = subprocess.Popen(
         [str(graphrec), "serve", "--port", str(port)],

@@ -107,6 +107,7 @@ class App:
         self.fast = FastPath(schema, service) if fast_path else None
         self.metrics = Metrics()
         self.shop_page = (Path(__file__).parent / "shop.html").read_bytes()
+        self._guide_page: tuple[int, bytes] | None = None  # (service generation, page)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -174,8 +175,10 @@ class App:
         if self.api_key and not authorized(key, self.api_key):
             await _json(send, 401, {"error": "the guide needs the API key: ?key=..."})
             return
-        body = guide_html(self.service).encode()
-        await _respond(send, 200, body, b"text/html; charset=utf-8", cors)
+        generation = self.service.generation  # made again only after a model reload
+        if self._guide_page is None or self._guide_page[0] != generation:
+            self._guide_page = (generation, guide_html(self.service).encode())
+        await _respond(send, 200, self._guide_page[1], b"text/html; charset=utf-8", cors)
 
     def answer(self, body: bytes) -> bytes | None:
         """A compiled plan's answer to the body of a ``POST /graphql`` (JSON), counted in the

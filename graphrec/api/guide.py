@@ -12,9 +12,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from graphrec.api.schema import schema
+from graphrec.serving.results import ReasonKind
 from graphrec.serving.service import Service
-from graphrec.store.cypher import saved_queries, split_statements
+from graphrec.store.cypher import saved_queries, saved_query
 
 #: (saved query, slide title, what a merchandiser learns, its parameters)
 SLIDES: list[tuple[str, str, str, tuple[str, ...]]] = [
@@ -82,45 +82,32 @@ SLIDES: list[tuple[str, str, str, tuple[str, ...]]] = [
     ),
 ]
 
-_PICKS = """query Pick($user: ID!) {
-  recommendations(userId: $user, k: 20, explore: 0.0) {
-    items { item { id brand { id } category { id } }
-            reasons { kind path { nodes { id } } } }
-  }
-}"""
-
 
 def demo_parameters(service: Service, users_tried: int = 300) -> dict[str, Any]:
     """A shopper and an item recommended to them for a "bought together" reason (the first such
     among the first ``users_tried`` shoppers), the item they bought it with, its brand and
-    category: the values every slide's ``:params`` block sets."""
+    category: the values every slide's ``:params`` block sets. Asked of the engine directly, so
+    nothing is logged as served to these shoppers."""
     users: list[str] = []
     for batch in service.store.stream("users", batch_size=users_tried):
         users = batch.column(0).to_pylist()[:users_tried]
         break
     fallback: dict[str, Any] | None = None
     for user in users:
-        result = schema.execute_sync(
-            _PICKS,
-            variable_values={"user": user},
-            context_value={"service": service, "authorized": False},
-        )
-        if result.errors or not result.data:
-            continue
-        for rec in result.data["recommendations"]["items"]:
-            item = rec["item"]
+        for rec in service.engine.recommend(user, k=20, explore=0.0).items:
             picked = {
                 "user_id": user,
-                "item_id": item["id"],
-                "seed_item_id": item["id"],
-                "brand_id": (item["brand"] or {}).get("id"),
-                "category_id": (item["category"] or {}).get("id"),
+                "item_id": rec.item.id,
+                "seed_item_id": rec.item.id,
+                "brand_id": rec.item.brand.id if rec.item.brand else None,
+                "category_id": rec.item.category.id if rec.item.category else None,
                 "limit": 10,
             }
             fallback = fallback or picked
-            for reason in rec["reasons"]:
-                if reason["kind"] == "BOUGHT_WITH" and len(reason["path"]["nodes"]) == 3:
-                    return {**picked, "seed_item_id": reason["path"]["nodes"][1]["id"]}
+            for reason in rec.reasons:
+                nodes = reason.path.nodes
+                if reason.kind == ReasonKind.BOUGHT_WITH and len(nodes) == 3:
+                    return {**picked, "seed_item_id": nodes[1].id}
     return fallback or {"user_id": None, "item_id": None, "limit": 10}
 
 
@@ -148,7 +135,7 @@ def _cypher_literal(value: Any) -> str:
 def guide_html(service: Service, title: str = "graphrec for merchandisers") -> str:
     """The guide as Neo4j Browser reads it: ``<slide>`` elements, runnable ``<pre>`` blocks."""
     values = demo_parameters(service)
-    queries = saved_queries(neo4j=True)
+    queries = saved_queries(neo4j=True)  # every name SLIDES may show
     slides = [
         "<slide><h3>{}</h3><p>Each slide asks one question of this shop's graph. Click a grey "
         "block to copy it into the editor, then run it: first the <code>:params</code>, then "
@@ -163,7 +150,7 @@ def guide_html(service: Service, title: str = "graphrec for merchandisers") -> s
     for name, heading, text, names in SLIDES:
         if name not in queries:
             continue
-        [statement] = split_statements(queries[name].read_text(encoding="utf-8"))
+        statement = saved_query(name, neo4j=True)
         params = html.escape(_params(names, values), quote=False)
         slides.append(
             f"<slide><h3>{html.escape(heading)}</h3><p>{html.escape(text)}</p>"

@@ -55,9 +55,10 @@ def query(backend: str, name: str) -> str:
     return found[0]
 
 
+@cache
 def saved_queries(neo4j: bool) -> dict[str, Path]:
     """The merchandisers' saved queries by name: ``cypher/explore/`` (both backends), and
-    ``cypher/explore-neo4j/`` too for Neo4j."""
+    ``cypher/explore-neo4j/`` too for Neo4j (read once; do not change the answer)."""
     folders = (EXPLORE, EXPLORE_NEO4J) if neo4j else (EXPLORE,)
     return {
         path.stem: path

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from graphrec.graph.snapshot import export_snapshot
 from graphrec.serving.engine import EngineConfig
 from graphrec.serving.service import Service
 from graphrec.store.base import GraphStore
-from tests.conftest import open_backend
+from tests.conftest import free_port, open_backend
 from tests.graphs import shop_batch
 
 API_KEY = "test-key"
@@ -49,9 +48,7 @@ def service(store: GraphStore, shop_artifact: Path, tmp_path: Path) -> Service:
 def uvicorn_serving(app: App, answer: Answer | None = None) -> Iterator[int]:
     """``app`` served as ``graphrec serve`` serves it (uvicorn, the compiled plans' requests
     answered by ``answer``, default ``app.answer``) on a free port of 127.0.0.1, in a thread."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     http = protocol(answer or app.answer)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http=http)
     running = uvicorn.Server(config)
