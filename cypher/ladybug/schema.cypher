@@ -11,3 +11,9 @@ CREATE REL TABLE IF NOT EXISTS SUBCATEGORY_OF(FROM Category TO Category);
 CREATE REL TABLE IF NOT EXISTS MADE_BY(FROM Item TO Brand);
 CREATE REL TABLE IF NOT EXISTS BOUGHT_WITH(FROM Item TO Item, weight DOUBLE);
 CREATE REL TABLE IF NOT EXISTS SIMILAR_TO(FROM Item TO Item, score DOUBLE);
+// The change feed: one Change per write, numbered by ChangeHead.seq, which every serving
+// process follows to apply what another process wrote. Setting: the store's settings, such
+// as the active model version.
+CREATE NODE TABLE IF NOT EXISTS Change(seq INT64 PRIMARY KEY, at INT64, kind STRING, body STRING);
+CREATE NODE TABLE IF NOT EXISTS ChangeHead(id STRING PRIMARY KEY, seq INT64);
+CREATE NODE TABLE IF NOT EXISTS Setting(key STRING PRIMARY KEY, value STRING);

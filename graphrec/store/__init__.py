@@ -14,6 +14,7 @@ from graphrec.errors import ConfigError
 from graphrec.store.base import (
     INTERACTION_KEY,
     SCHEMAS,
+    Change,
     Counts,
     GraphBatch,
     GraphStore,
@@ -30,6 +31,7 @@ NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 __all__ = [
     "INTERACTION_KEY",
     "SCHEMAS",
+    "Change",
     "Counts",
     "GraphBatch",
     "GraphStore",

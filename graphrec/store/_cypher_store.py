@@ -9,7 +9,8 @@ import pyarrow as pa
 from graphrec.errors import InvalidInput
 from graphrec.rules import Rule, parse_rule
 from graphrec.store._tables import NODE_TABLES, REL_TABLES, require_unique
-from graphrec.store.base import GraphBatch, Interaction, Link
+from graphrec.store.base import Change, GraphBatch, Interaction, Link
+from graphrec.store.feed import change_of
 
 NODE_QUERY = {
     "users": "upsert_users",
@@ -97,6 +98,16 @@ class CypherReads:
 
     def rules(self) -> list[Rule]:
         return [parse_rule(row, f"(:Rule {{id: {row['id']!r}}})") for row in self._rows("rules")]
+
+    def change_head(self) -> int:
+        rows = self._rows("change_head")
+        return int(rows[0]["seq"]) if rows else 0
+
+    def changes(self, after: int, limit: int = 1000) -> list[Change]:
+        return [change_of(row) for row in self._rows("changes", after=after, limit=limit)]
+
+    def settings(self) -> dict[str, str]:
+        return {row["key"]: row["value"] for row in self._rows("settings")}
 
     def links(self, user_id: str, item_ids: list[str]) -> list[Link]:
         if not item_ids:

@@ -108,10 +108,12 @@ class GraphBatch:
 
 @dataclass(frozen=True)
 class WriteSummary:
-    """What a write changed: rows created and nodes updated, per table."""
+    """What a write changed: rows created and nodes updated, per table, and the number of the
+    change feed's entry that records it."""
 
     created: dict[str, int]
     updated: dict[str, int]
+    change: int = 0
 
     @property
     def changed(self) -> bool:
@@ -141,6 +143,17 @@ class Link:
     via_id: str
     via_name: str | None
     weight: float
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the change feed (:mod:`graphrec.store.feed`): its number, when it was
+    written (Unix seconds), its kind and its body."""
+
+    seq: int
+    at: int
+    kind: str
+    body: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -210,6 +223,20 @@ class GraphStore(Protocol):
         """Delete a rule; False if there was none with that id."""
 
     def counts(self) -> Counts: ...
+
+    def change_head(self) -> int:
+        """The number of the change feed's newest entry (0: nothing written yet). Every write
+        above records one entry, in its own transaction (see :mod:`graphrec.store.feed`)."""
+
+    def changes(self, after: int, limit: int = 1000) -> list[Change]:
+        """The feed's entries numbered above ``after``, oldest first (the oldest are forgotten:
+        see :data:`graphrec.store.feed.KEEP`)."""
+
+    def settings(self) -> dict[str, str]:
+        """The store's settings (such as the active model version)."""
+
+    def put_setting(self, key: str, value: str) -> int:
+        """Set one setting; returns its change's number."""
 
     def clear(self) -> None:
         """Delete every node and relationship (the schema stays)."""

@@ -45,6 +45,7 @@ from graphrec.store.base import (
     WriteSummary,
 )
 from graphrec.store.cypher import query, saved_query, statements
+from graphrec.store.feed import FORGET, KEEP, PRUNE_EVERY, RELOAD, RULES, SETTING, entry, of_batch
 
 BACKEND = "ladybug"
 
@@ -168,10 +169,27 @@ class LadybugStore(CypherReads):
         self._execute("COMMIT")
         return outcome
 
+    def _append_change(self, kind: str, body: dict[str, Any]) -> int:
+        """Record a change in the feed, inside the caller's transaction; its number."""
+        ensure, append = statements(BACKEND, "append_change")
+        self._execute(ensure)
+        seq = int(self._execute(append, entry(kind, body)).get_all()[0][0])
+        if seq % PRUNE_EVERY == 0:
+            self._execute(query(BACKEND, "prune_changes"), {"through": seq - KEEP})
+        return seq
+
     # -- writes ---------------------------------------------------------------------------
     def write(self, batch: GraphBatch) -> WriteSummary:
         check_batch(batch)
-        return self._in_transaction(lambda: self._write(batch))
+
+        def work() -> WriteSummary:
+            summary = self._write(batch)
+            if not any(batch.sizes().values()):
+                return summary
+            change = self._append_change(*of_batch(batch))
+            return WriteSummary(summary.created, summary.updated, change)
+
+        return self._in_transaction(work)
 
     def _write(self, batch: GraphBatch) -> WriteSummary:
         created: dict[str, int] = {}
@@ -226,6 +244,7 @@ class LadybugStore(CypherReads):
                     self._execute(statement)
                 elif edges.num_rows:
                     self._execute(statement, {"new": _as_copy_source(name, edges)})
+            self._append_change(RELOAD, {"reason": f"{name} replaced"})
             return edges.num_rows
 
         return self._in_transaction(work)
@@ -244,6 +263,7 @@ class LadybugStore(CypherReads):
                     f"item_embeddings: {rows.num_rows - matched} item id(s) not "
                     "found among items (dangling reference); nothing was written"
                 )
+            self._append_change(RELOAD, {"reason": "item embeddings written"})
             return matched
 
         return self._in_transaction(work)
@@ -253,23 +273,43 @@ class LadybugStore(CypherReads):
             if not self._rows("get_user", user_id=user_id):
                 return False
             self._execute(query(BACKEND, "delete_user"), {"user_id": user_id})
+            self._append_change(FORGET, {"user_id": user_id})
             return True
 
         return self._in_transaction(work)
 
     def put_rule(self, rule: Rule) -> None:
         params = rule_params(rule)
-        self._in_transaction(lambda: self._execute(query(BACKEND, "put_rule"), params))
+
+        def work() -> None:
+            self._execute(query(BACKEND, "put_rule"), params)
+            self._append_change(RULES, {})
+
+        self._in_transaction(work)
 
     def delete_rule(self, rule_id: str) -> bool:
         def work() -> bool:
             found = self._execute(query(BACKEND, "delete_rule"), {"id": rule_id}).get_all()
-            return bool(found and found[0][0])
+            deleted = bool(found and found[0][0])
+            if deleted:
+                self._append_change(RULES, {})
+            return deleted
 
         return bool(self._in_transaction(work))
 
+    def put_setting(self, key: str, value: str) -> int:
+        def work() -> int:
+            self._execute(query(BACKEND, "put_setting"), {"key": key, "value": value})
+            return self._append_change(SETTING, {"key": key, "value": value})
+
+        return int(self._in_transaction(work))
+
     def clear(self) -> None:
-        self._in_transaction(lambda: self._execute(query(BACKEND, "clear")))
+        def work() -> None:
+            self._execute(query(BACKEND, "clear"))
+            self._append_change(RELOAD, {"reason": "store cleared"})
+
+        self._in_transaction(work)
 
     # -- reads ----------------------------------------------------------------------------
     def stream(self, table: str, batch_size: int = 250_000) -> Iterator[pa.RecordBatch]:

@@ -40,6 +40,7 @@ from graphrec.store.base import (
     WriteSummary,
 )
 from graphrec.store.cypher import query, saved_query, statements
+from graphrec.store.feed import FORGET, KEEP, PRUNE_EVERY, RELOAD, RULES, SETTING, entry, of_batch
 
 BACKEND = "neo4j"
 T = TypeVar("T")
@@ -162,19 +163,33 @@ class Neo4jStore(CypherReads):
                         "(dangling reference); nothing was written"
                     )
 
+    @staticmethod
+    def _append_change(tx: neo4j.ManagedTransaction, kind: str, body: dict[str, Any]) -> int:
+        """Record a change in the feed, inside the caller's transaction; its number."""
+        ensure, append = statements(BACKEND, "append_change")
+        tx.run(ensure).consume()
+        record = tx.run(append, entry(kind, body)).single()
+        seq = int(record["seq"]) if record else 0
+        if seq % PRUNE_EVERY == 0:
+            tx.run(query(BACKEND, "prune_changes"), through=seq - KEEP).consume()
+        return seq
+
     # -- writes ---------------------------------------------------------------------------
     def write(self, batch: GraphBatch) -> WriteSummary:
         check_batch(batch)
         before = self.counts()
 
-        def work(tx: neo4j.ManagedTransaction) -> None:
+        def work(tx: neo4j.ManagedTransaction) -> int:
             for name in NODE_TABLES:
                 self._unwind(tx, NODE_QUERY[name], getattr(batch, name))
             for name, query_name in REL_QUERY.items():
                 rows: pa.Table = getattr(batch, name)
                 self._unwind(tx, query_name, rows, check=name)
+            if not any(batch.sizes().values()):
+                return 0
+            return self._append_change(tx, *of_batch(batch))
 
-        self._write_tx(work)
+        change = self._write_tx(work)
         after = self.counts()
         created = {
             "users": after.nodes["User"] - before.nodes["User"],
@@ -184,7 +199,7 @@ class Neo4jStore(CypherReads):
         }
         for name, rel in REL_TYPE_OF.items():
             created[name] = after.relationships[rel] - before.relationships[rel]
-        return WriteSummary(created=created, updated={})
+        return WriteSummary(created=created, updated={}, change=change)
 
     def _replace_item_edges(self, name: str, edges: pa.Table) -> int:
         edges = edges.select(SCHEMAS[name].names).cast(SCHEMAS[name])
@@ -192,6 +207,7 @@ class Neo4jStore(CypherReads):
 
         def work(tx: neo4j.ManagedTransaction) -> int:
             self._unwind(tx, f"replace_{name}", edges, check=name)
+            self._append_change(tx, RELOAD, {"reason": f"{name} replaced"})
             return edges.num_rows
 
         return self._write_tx(work)
@@ -204,6 +220,7 @@ class Neo4jStore(CypherReads):
 
         def work(tx: neo4j.ManagedTransaction) -> int:
             self._unwind(tx, "write_item_embeddings", rows, check="item_embeddings")
+            self._append_change(tx, RELOAD, {"reason": "item embeddings written"})
             return rows.num_rows
 
         written = self._write_tx(work)
@@ -228,18 +245,34 @@ class Neo4jStore(CypherReads):
             if tx.run(query(BACKEND, "get_user"), user_id=user_id).single() is None:
                 return False
             tx.run(query(BACKEND, "delete_user"), user_id=user_id).consume()
+            self._append_change(tx, FORGET, {"user_id": user_id})
             return True
 
         return self._write_tx(work)
 
     def put_rule(self, rule: Rule) -> None:
         params = rule_params(rule)
-        self._write_tx(lambda tx: tx.run(query(BACKEND, "put_rule"), params).consume())
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            tx.run(query(BACKEND, "put_rule"), params).consume()
+            self._append_change(tx, RULES, {})
+
+        self._write_tx(work)
 
     def delete_rule(self, rule_id: str) -> bool:
         def work(tx: neo4j.ManagedTransaction) -> bool:
             record = tx.run(query(BACKEND, "delete_rule"), id=rule_id).single()
-            return bool(record and record["deleted"])
+            deleted = bool(record and record["deleted"])
+            if deleted:
+                self._append_change(tx, RULES, {})
+            return deleted
+
+        return self._write_tx(work)
+
+    def put_setting(self, key: str, value: str) -> int:
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            tx.run(query(BACKEND, "put_setting"), key=key, value=value).consume()
+            return self._append_change(tx, SETTING, {"key": key, "value": value})
 
         return self._write_tx(work)
 
@@ -251,6 +284,7 @@ class Neo4jStore(CypherReads):
                 session.run(query(BACKEND, "clear")).consume()
 
         self._guard(run)
+        self._write_tx(lambda tx: self._append_change(tx, RELOAD, {"reason": "store cleared"}))
 
     # -- reads ----------------------------------------------------------------------------
     def stream(self, table: str, batch_size: int = 250_000) -> Iterator[pa.RecordBatch]:

@@ -9,13 +9,15 @@ const { lintCypherQuery, isNotParamError, testData } = ls;
 
 // The graph model (graphrec/store/base.py and the README); keep in step with it.
 const schema = {
-  labels: ["User", "Item", "Category", "Brand", "Rule"],
+  labels: ["User", "Item", "Category", "Brand", "Rule", "Change", "ChangeHead", "Setting"],
   relationshipTypes: ["INTERACTED", "IN_CATEGORY", "SUBCATEGORY_OF", "MADE_BY", "BOUGHT_WITH",
                       "SIMILAR_TO"],
   propertyKeys: ["id", "title", "price", "in_stock", "created_at", "name", "kind", "weight",
                  "rating", "ts", "split", "score", "embedding",
                  // business rules (graphrec/rules.py)
                  "action", "item", "brand", "category", "position",
+                 // the change feed and settings (graphrec/store/base.py)
+                 "seq", "at", "body", "key", "value",
                  // keys of the $rows maps that UNWIND writes read
                  "user_id", "item_id", "category_id", "parent_id", "brand_id", "other_id"],
   functions: testData.mockSchema.functions,

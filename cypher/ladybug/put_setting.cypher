@@ -1,0 +1,2 @@
+MERGE (s:Setting {key: $key})
+SET s.value = $value;
