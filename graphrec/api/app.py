@@ -133,6 +133,7 @@ class App:
         label = path if path in known else "other"
         try:
             if path == "/graphql":
+                self.service.sync()  # what other processes wrote to the store
                 if scope["method"] != "POST":
                     await self.graphql(scope, receive, tracked)  # type: ignore[arg-type]
                 elif await self._fast(scope, receive, send, tracked):
@@ -145,7 +146,8 @@ class App:
                     "ready": True,
                     "store": "up" if ok else "unreachable: answering from memory",
                     "model": self.service.artifact.meta.get("model"),
-                    "artifact": self.service.artifact.path.name,
+                    "artifact": self.service.version,
+                    "changes_applied": self.service.applied,
                 }
                 await _json(tracked, 200 if ok else 503, body)
             elif path == "/metrics":
@@ -184,6 +186,7 @@ class App:
         """A compiled plan's answer to the body of a ``POST /graphql`` (JSON), counted in the
         metrics as the ASGI path counts it; None: Strawberry answers (see :mod:`.http`)."""
         started = time.perf_counter()
+        self.service.sync()
         answer = self._try(body)
         if answer is not None:
             self.metrics.observe("/graphql", 200, time.perf_counter() - started)

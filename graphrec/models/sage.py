@@ -211,6 +211,10 @@ class GraphSAGE(EmbeddingModel):
         self._network().load_state_dict(self._network_state)
         self.final, (self.num_users, self.num_items) = final, sizes
 
+    def can_embed_new_items(self) -> bool:
+        """Whether this model holds its trained network (:meth:`embed_new_items` needs it)."""
+        return bool(getattr(self, "_network_state", None))
+
     @torch.no_grad()
     def embed_new_items(
         self,

@@ -154,6 +154,8 @@ class Engine:
     ) -> None:
         self.live = live
         self.config = config or EngineConfig()
+        #: The model version the vectors come from (its artifact's name), in every answer.
+        self.version = ""
         self.lock = threading.RLock()
         self.vectors = np.ascontiguousarray(item_vectors, dtype=np.float32)
         norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
@@ -390,6 +392,7 @@ class Engine:
                 strategy=strategy,
                 items=items,
                 degraded=False,
+                model_version=self.version,
                 item_ids=[item_ids[i] for i in picked],
                 items_json=written,
             )

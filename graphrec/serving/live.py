@@ -378,6 +378,17 @@ class LiveGraph:
         self.hist_indptr = np.append(self.hist_indptr, self.hist_indptr[-1])
         return len(self.user_ids) - 1
 
+    def record(self, user_id: str, event: Event) -> bool:
+        """Add a shopper's event unless they have it already: the store keeps an event once
+        per user, item, kind and time, and so does memory. Whether it was added."""
+        user = self.add_user(user_id)
+        items, kinds, times = self.events(user)
+        code = self.kind_code(event.kind)
+        if ((items == event.item) & (kinds == code) & (times == event.ts)).any():
+            return False
+        self.add_event(user, event)
+        return True
+
     def add_event(self, user: int, event: Event) -> None:
         self.changed()
         self._touch(user)

@@ -102,6 +102,9 @@ class Recommendations:
     degraded: bool = strawberry.field(
         description="True when the store is unreachable and the answer comes from memory only."
     )
+    model_version: str = strawberry.field(
+        default="", description="The model version that made this answer (graphrec models list)."
+    )
     #: The items' ids, in order (for the logs and the answer cache).
     item_ids: strawberry.Private[list[str]] = dataclasses.field(default_factory=list)
     #: The items as a compiled plan's writer wrote them (``items`` is then empty), or None.

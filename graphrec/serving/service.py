@@ -8,7 +8,6 @@ When the store is unreachable, reads go on from memory with ``degraded`` set, wr
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import threading
 import time
@@ -29,12 +28,13 @@ from graphrec.errors import (
     StoreError,
     StoreUnavailable,
 )
-from graphrec.graph.snapshot import Snapshot, export_snapshot
-from graphrec.models import servable, servable_names
+from graphrec.graph.snapshot import export_snapshot
 from graphrec.models.artifact import Artifact, load_artifact
 from graphrec.rules import Rule, parse_rule
-from graphrec.serving.engine import Engine, EngineConfig, content_vector
+from graphrec.serving.engine import Engine, EngineConfig
+from graphrec.serving.follow import Follower, apply_item
 from graphrec.serving.live import Event, LiveGraph
+from graphrec.serving.vectors import check_servable, inductive_encoder, model_vectors
 from graphrec.store.base import GraphBatch, GraphStore, empty_table
 
 MAX_BATCH = 1000
@@ -76,6 +76,8 @@ class Service:
         config: EngineConfig | None = None,
         kind_weights: dict[str, float] | None = None,
         log_dir: Path | None = None,
+        models_dir: Path | None = None,
+        sync_seconds: float = 0.0,
     ) -> None:
         self.store = store
         self.artifact = artifact
@@ -85,27 +87,37 @@ class Service:
         self.write_lock = threading.Lock()
         self.log_dir = log_dir
         self._logs: dict[str, Any] = {}
-        self.counters = {"events": 0, "store_errors": 0}
-        model = artifact.model
-        if not servable(model.name):
-            raise InvalidInput(
-                f"serving needs one of these models: {', '.join(servable_names())}; "
-                f"{artifact.path.name} is {model.name!r}"
-            )
-        #: Bumped by :meth:`reload`: answers made before it are not reused after it.
+        self.counters = {"events": 0, "store_errors": 0, "changes_applied": 0, "rebuilds": 0}
+        check_servable(artifact)
+        #: Where the versions that ``graphrec models activate`` names are.
+        self.models_dir = models_dir or artifact.path.parent
+        #: Bumped whenever the engine is replaced: answers made before are not reused after.
         self.generation = 0
-        #: Called after :meth:`reload` swapped the memory in (``graphrec serve`` freezes the
-        #: new memory out of the garbage collector's way, as it does what it loads at start).
+        #: Called after the engine was replaced (``graphrec serve`` freezes the new memory out
+        #: of the garbage collector's way, as it does what it loads at start).
         self.after_reload: Callable[[], None] | None = None
         config = config or EngineConfig()
         #: Rules from the deployment's file; the store's are added to them at every build.
         self.file_rules = list(config.rules)
-        self.engine = self._build(config, tolerate_outage=True)
+        #: The change feed's entries up to this number are in memory (-1: unknown, as when
+        #: the store was down at start; memory is rebuilt once it answers).
+        self.applied = -1
+        self.engine, self.applied = self._build(artifact, config, tolerate_outage=True)
+        self.follower = Follower(self, sync_seconds)
 
-    def _build(self, config: EngineConfig, tolerate_outage: bool) -> Engine:
+    @property
+    def version(self) -> str:
+        """The model version serving answers: its artifact folder's name."""
+        return self.artifact.path.name
+
+    def _build(
+        self, artifact: Artifact, config: EngineConfig, tolerate_outage: bool
+    ) -> tuple[Engine, int]:
         """Memory from a fresh snapshot of the store (or, when it is down at start, from the
-        artifact's own snapshot) and the artifact's vectors."""
+        artifact's own snapshot) and the artifact's vectors; and the change feed's number
+        that the snapshot holds at least (read before it)."""
         try:
+            head = self.store.change_head()
             snapshot = export_snapshot(self.store)
             bought_with = _read_table(self.store, "bought_with")
             similar_to = _read_table(self.store, "similar_to")
@@ -115,86 +127,48 @@ class Service:
             self.store_ok = False
             if not tolerate_outage:
                 raise
-            snapshot = self.artifact.snapshot
+            head = -1
+            snapshot = artifact.snapshot
             bought_with, similar_to = empty_table("bought_with"), empty_table("similar_to")
             store_rules = []
         config = dataclasses.replace(config, rules=[*self.file_rules, *store_rules])
         live = LiveGraph(snapshot, bought_with, similar_to, trending_days=config.trending_days)
-        item_vecs, known_items, user_vecs, known_users = self._vectors(
-            self.artifact, snapshot, live
-        )
+        item_vecs, known_items, user_vecs, known_users = model_vectors(artifact, snapshot, live)
         engine = Engine(live, item_vecs, user_vecs, known_users, config)
-        if getattr(self.artifact.model, "_network_state", None):
-            engine.item_encoder = functools.partial(self._inductive_vector, engine)
+        engine.version = artifact.path.name
+        new_item = inductive_encoder(artifact, engine)
+        if new_item is not None:
+            engine.item_encoder = new_item
             for index in np.flatnonzero(~known_items):  # in the store, not in training
-                vector = self._inductive_vector(engine, int(index))
+                vector = new_item(int(index))
                 if vector is not None:
                     engine.set_vector(int(index), vector)
         engine.precompute_candidates()
         engine.prepare_views()
-        return engine
+        return engine, head
 
-    @functools.cache  # noqa: B019 - one artifact per service, kept as long as it is
-    def _trained_ids(self) -> tuple[dict[str, int], dict[str, int]]:
-        """Category and brand ids of the training snapshot -> the indices the model knows."""
-        trained = self.artifact.snapshot
-        return (
-            {c: i for i, c in enumerate(trained.categories.column("id").to_pylist())},
-            {b: i for i, b in enumerate(trained.brands.column("id").to_pylist())},
-        )
-
-    def reload(self) -> Engine:
-        """Rebuild memory from the store, for writes that did not go through this server
-        (another loader on Neo4j). Answers go on from the old memory until the new is ready."""
+    def reload(self, artifact: Artifact | None = None) -> Engine:
+        """Rebuild memory from the store (with ``artifact``: and switch to that model).
+        Answers go on from the old memory until the new is ready, which then replaces it in
+        one step; the change feed's later entries are applied to it by the next :meth:`sync`."""
+        artifact = artifact or self.artifact
+        check_servable(artifact)
+        engine, head = self._build(artifact, self.engine.config, tolerate_outage=False)
         with self.write_lock:
-            engine = self._build(self.engine.config, tolerate_outage=False)
             with self.engine.lock:
-                self.engine = engine
+                # rules written meanwhile are in the feed after ``head``: the next sync
+                engine.config = dataclasses.replace(self.engine.config, rules=engine.config.rules)
+                self.engine, self.artifact, self.applied = engine, artifact, head
                 self.generation += 1
-            if self.after_reload is not None:
-                self.after_reload()
+                self.counters["rebuilds"] += 1
+            self.follower.swapped()
+        if self.after_reload is not None:
+            self.after_reload()
         return engine
 
-    def _inductive_vector(self, engine: Engine, index: int) -> np.ndarray | None:
-        """GraphSAGE's vector for a new item, from its title, categories and brand."""
-        live, trained = engine.live, self.artifact.snapshot
-        category_at, brand_at = self._trained_ids()
-        categories = [
-            category_at[live.category_ids[c]]
-            for c in live.item_categories[index]
-            if live.category_ids[c] in category_at
-        ]
-        brand = live.brand[index]
-        brand_index = brand_at.get(live.brand_ids[brand], -1) if brand >= 0 else -1
-        model: Any = self.artifact.model
-        vectors = model.embed_new_items(trained, [live.titles[index]], [categories], [brand_index])
-        return np.asarray(vectors[0], dtype=np.float32)
-
-    @staticmethod
-    def _vectors(
-        artifact: Artifact, snapshot: Snapshot, live: LiveGraph
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        model: Any = artifact.model
-        trained_items = np.asarray(model.item_vectors().detach().cpu().numpy(), dtype=np.float32)
-        trained_users = np.asarray(model.user_vectors().detach().cpu().numpy(), dtype=np.float32)
-        old = artifact.snapshot
-        item_at = {item: i for i, item in enumerate(old.items.column("id").to_pylist())}
-        user_at = {user: i for i, user in enumerate(old.users.column("id").to_pylist())}
-        items = np.zeros((live.num_items, trained_items.shape[1]), dtype=np.float32)
-        known_items = np.zeros(live.num_items, dtype=bool)
-        for index, item_id in enumerate(live.item_ids):
-            at = item_at.get(item_id)
-            if at is not None:
-                items[index], known_items[index] = trained_items[at], True
-        for unknown in np.flatnonzero(~known_items):
-            items[unknown] = content_vector(live, items, known_items, int(unknown))
-        users = np.zeros((live.num_users, trained_users.shape[1]), dtype=np.float32)
-        known_users = np.zeros(live.num_users, dtype=bool)
-        for index, user_id in enumerate(live.user_ids):
-            row = user_at.get(user_id) if user_id is not None else None
-            if row is not None:
-                users[index], known_users[index] = trained_users[row], True
-        return items, known_items, users, known_users
+    def sync(self) -> None:
+        """Apply what other processes wrote to the store (see :class:`Follower`)."""
+        self.follower.sync()
 
     @classmethod
     def open(cls, store: GraphStore, artifact_path: Path, **kwargs: Any) -> Service:
@@ -202,7 +176,8 @@ class Service:
 
     # -- writes ------------------------------------------------------------------------------
     def _write(self, batch: GraphBatch) -> None:
-        self._store_call(lambda: self.store.write(batch))
+        summary = self._store_call(lambda: self.store.write(batch))
+        self.follower.made(summary.change)
 
     def record(self, events: list[EventInput]) -> list[Event]:
         """Write the events in one transaction, then make the next answers see them."""
@@ -247,9 +222,8 @@ class Service:
             applied = []
             with self.engine.lock:
                 for event, ts in zip(events, rows["ts"], strict=True):
-                    user = live.add_user(event.user_id)
                     applied_event = Event(live.item_index[event.item_id], event.kind, ts)
-                    live.add_event(user, applied_event)
+                    live.record(event.user_id, applied_event)
                     applied.append(applied_event)
             self.counters["events"] += len(events)
         self._log_events(events, rows["ts"])
@@ -318,13 +292,10 @@ class Service:
             ),
         )
         self._write(batch)
-        with self.engine.lock:
-            brand = (item.brand_id, item.brand_name) if item.brand_id else None
-            index, new = self.engine.live.upsert_item(
-                item.id, title, price, bool(in_stock), brand, list(item.categories)
-            )
-            self.engine.item_changed(index, new)
-        return index, new
+        brand = (item.brand_id, item.brand_name) if item.brand_id else None
+        return apply_item(
+            self.engine, item.id, title, price, bool(in_stock), brand, list(item.categories)
+        )
 
     # -- business rules ----------------------------------------------------------------------
     def rules(self) -> list[tuple[Rule, str]]:
@@ -351,19 +322,20 @@ class Service:
             raise NotFound(f"rule {rule.id!r}: no {kind} {target!r}")
         with self.write_lock:
             self._store_call(lambda: self.store.put_rule(rule))
-            self._set_store_rules([r for r, _ in self._store_rules() if r.id != rule.id] + [rule])
+            self.use_store_rules([r for r, _ in self._store_rules() if r.id != rule.id] + [rule])
         return rule
 
     def delete_rule(self, rule_id: str) -> bool:
         with self.write_lock:
             deleted = self._store_call(lambda: self.store.delete_rule(rule_id))
-            self._set_store_rules([r for r, _ in self._store_rules() if r.id != rule_id])
+            self.use_store_rules([r for r, _ in self._store_rules() if r.id != rule_id])
         return bool(deleted)
 
     def _store_rules(self) -> list[tuple[Rule, str]]:
         return [pair for pair in self.rules() if pair[1] == "store"]
 
-    def _set_store_rules(self, rules: list[Rule]) -> None:
+    def use_store_rules(self, rules: list[Rule]) -> None:
+        """Answer by these rules from the store (and the deployment file's)."""
         engine = self.engine
         ordered = sorted(rules, key=lambda r: r.id or "")  # the store's order
         with engine.lock:

@@ -170,6 +170,9 @@ class GraphStore(Protocol):
     """One small interface over every backend; the behaviour suite in tests/store pins it down."""
 
     url: str
+    #: Whether other processes may write to it while this one has it open (serving then
+    #: follows the change feed; see :mod:`graphrec.serving.follow`).
+    shared: bool
 
     def write(self, batch: GraphBatch) -> WriteSummary:
         """Upsert a batch atomically: on any error nothing of it is kept."""

@@ -81,6 +81,9 @@ def _as_copy_source(name: str, rows: pa.Table) -> pa.Table:
 class LadybugStore(CypherReads):
     """A :class:`~graphrec.store.base.GraphStore` on an embedded LadybugDB directory."""
 
+    #: One process writes; read-only ones see it as it was when they opened it.
+    shared = False
+
     def __init__(
         self,
         path: str | Path,

@@ -52,6 +52,9 @@ logging.getLogger("neo4j").addHandler(logging.NullHandler())
 class Neo4jStore(CypherReads):
     """A :class:`~graphrec.store.base.GraphStore` on a Neo4j 5 server."""
 
+    #: Any number of processes write and read it at once.
+    shared = True
+
     def __init__(
         self,
         url: str,

@@ -1,0 +1,81 @@
+"""What serving takes from a trained artifact: the user and item vectors, aligned to the items
+and users in memory, and, for a model that can embed items it never saw (GraphSAGE), an
+encoder for items that arrive while serving."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from graphrec.errors import InvalidInput
+from graphrec.graph.snapshot import Snapshot
+from graphrec.models import servable, servable_names
+from graphrec.models.artifact import Artifact
+from graphrec.serving.engine import Engine, content_vector
+from graphrec.serving.live import LiveGraph
+
+
+def check_servable(artifact: Artifact) -> None:
+    if not servable(artifact.model.name):
+        raise InvalidInput(
+            f"serving needs one of these models: {', '.join(servable_names())}; "
+            f"{artifact.path.name} is {artifact.model.name!r}"
+        )
+
+
+def model_vectors(
+    artifact: Artifact, snapshot: Snapshot, live: LiveGraph
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Item vectors, which items the model knows, user vectors and which users it knows, in
+    the order of ``live``; an item the model never saw gets its content's vector."""
+    model: Any = artifact.model
+    trained_items = np.asarray(model.item_vectors().detach().cpu().numpy(), dtype=np.float32)
+    trained_users = np.asarray(model.user_vectors().detach().cpu().numpy(), dtype=np.float32)
+    old = artifact.snapshot
+    item_at = {item: i for i, item in enumerate(old.items.column("id").to_pylist())}
+    user_at = {user: i for i, user in enumerate(old.users.column("id").to_pylist())}
+    items = np.zeros((live.num_items, trained_items.shape[1]), dtype=np.float32)
+    known_items = np.zeros(live.num_items, dtype=bool)
+    for index, item_id in enumerate(live.item_ids):
+        at = item_at.get(item_id)
+        if at is not None:
+            items[index], known_items[index] = trained_items[at], True
+    for unknown in np.flatnonzero(~known_items):
+        items[unknown] = content_vector(live, items, known_items, int(unknown))
+    users = np.zeros((live.num_users, trained_users.shape[1]), dtype=np.float32)
+    known_users = np.zeros(live.num_users, dtype=bool)
+    for index, user_id in enumerate(live.user_ids):
+        row = user_at.get(user_id) if user_id is not None else None
+        if row is not None:
+            users[index], known_users[index] = trained_users[row], True
+    return items, known_items, users, known_users
+
+
+def inductive_encoder(
+    artifact: Artifact, engine: Engine
+) -> Callable[[int], np.ndarray | None] | None:
+    """For a model that embeds new items from their title, categories and brand (GraphSAGE
+    with its network): a function from an item's index in ``engine`` to its vector."""
+    model: Any = artifact.model
+    able = getattr(model, "can_embed_new_items", None)
+    if able is None or not able():
+        return None
+    trained = artifact.snapshot
+    category_at = {c: i for i, c in enumerate(trained.categories.column("id").to_pylist())}
+    brand_at = {b: i for i, b in enumerate(trained.brands.column("id").to_pylist())}
+
+    def encode(index: int) -> np.ndarray | None:
+        live = engine.live
+        categories = [
+            category_at[live.category_ids[c]]
+            for c in live.item_categories[index]
+            if live.category_ids[c] in category_at
+        ]
+        brand = live.brand[index]
+        brand_index = brand_at.get(live.brand_ids[brand], -1) if brand >= 0 else -1
+        vectors = model.embed_new_items(trained, [live.titles[index]], [categories], [brand_index])
+        return np.asarray(vectors[0], dtype=np.float32)
+
+    return encode
