@@ -376,32 +376,25 @@ def evaluate(
         console.print(f"chart: {report}")
 
 
-def _latest_artifact(folder: Path) -> Path:
-    """The newest artifact under ``folder`` that ``graphrec serve`` can serve."""
-    from graphrec.models import servable, servable_names
-
-    candidates = sorted(
-        (p.parent for p in folder.glob("*/model.json")), key=lambda p: p.stat().st_mtime
-    )
-    found = [p for p in candidates if servable(json.loads((p / "model.json").read_text())["model"])]
-    if not found:
-        raise _fail(
-            InvalidInput(
-                f"no servable model under {folder}; train one of "
-                f"{', '.join(servable_names())} first (graphrec train --model NAME)"
-            )
-        )
-    return found[-1]
-
-
 @app.command()
 def serve(
     artifact: Annotated[
         Path | None,
-        typer.Option(help="Model artifact to serve (default: the newest under DATA_DIR/models)."),
+        typer.Option(
+            help="Model artifact to serve (default: the version the store says is active, else "
+            "the newest under DATA_DIR/models; see graphrec models)."
+        ),
     ] = None,
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes (more than 1 needs Neo4j; about one per core). Each follows "
+            "what the others write through the store.",
+        ),
+    ] = 1,
     dev: Annotated[bool, typer.Option(help="Serve GraphiQL at /graphql.")] = False,
     fast_path: Annotated[
         bool, typer.Option(help="Answer repeated queries through compiled plans.")
@@ -412,7 +405,7 @@ def serve(
         typer.Option(
             help="Pin the worker to one core (--cpu) and keep that core busy between requests "
             "with an idle-priority thread: lower latency under load, at the cost of the core "
-            "at 100 %. Linux only."
+            "at 100 %. Linux only, one worker."
         ),
     ] = False,
     cpu: Annotated[
@@ -420,95 +413,97 @@ def serve(
         typer.Option(help="Core for --busy-poll (default: the last this process may use)."),
     ] = None,
 ) -> None:
-    """Serve the GraphQL API (uvicorn, one worker) from the store and a trained artifact."""
-    import gc
-
-    import torch
-    import uvicorn
-    from threadpoolctl import threadpool_limits
-
-    from graphrec.api.app import App
-    from graphrec.rules import load_rules
-    from graphrec.serving.engine import EngineConfig
-    from graphrec.serving.service import Service
+    """Serve the GraphQL API (uvicorn) from the store and a trained model version."""
+    from graphrec.api.server import ServeOptions, run
 
     settings = get_settings()
     poller = None
     try:
         if busy_poll:  # checked before the long load
+            if workers > 1:
+                raise InvalidInput("--busy-poll pins one worker: not with --workers")
             from graphrec.api.cpu import BusyPoll, default_cpu
 
             poller = BusyPoll(default_cpu() if cpu is None else cpu)
         elif cpu is not None:
             raise InvalidInput("--cpu is the core for --busy-poll: give both")
-    except GraphRecError as e:
-        raise _fail(e) from None
-    path = artifact or _latest_artifact(settings.data_dir / "models")
-    try:
-        config = EngineConfig(
-            explore=settings.explore,
-            control_share=settings.control_share,
-            rules=load_rules(settings.rules),
-        )
-    except GraphRecError as e:
-        raise _fail(e) from None
-    with _store(store) as graph, _steps() as step:
-        service = step(
-            f"load {path.name}",
-            lambda: Service.open(
-                graph,
-                path,
-                config=config,
-                kind_weights=settings.kind_weights,
-                log_dir=settings.data_dir / "log",
-            ),
-        )
         if not settings.api_key:
             errors.print("GRAPHREC_API_KEY is not set: mutations are refused.")
-        app_ = App(service, api_key=settings.api_key, graphiql=dev, fast_path=fast_path)
-        if app_.fast is not None:
-            app_.fast.reserve()
-
-        def freeze() -> None:
-            """What is loaded is long-lived: keep the cyclic GC from rescanning it. After a
-            reload, the old memory is unfrozen first so that it can be collected (an engine
-            with a GraphSAGE encoder is a reference cycle)."""
-            gc.unfreeze()
-            gc.collect()
-            gc.freeze()
-
-        freeze()
-        service.after_reload = freeze
-        # One request's products are small: BLAS threads only spin against the event loop and
-        # whatever else runs on the machine (under load, the scoring product took 4x longer with
-        # two threads: 20 % of a request against 7 %, sampled with py-spy).
-        threadpool_limits(limits=1)
-        torch.set_num_threads(1)
-        if poller is not None:
-            poller.start()
-        try:
-            uvicorn.run(
-                app_,
-                host=host or settings.host,
-                port=port or settings.port,
-                log_level="warning",
-                access_log=False,
-                proxy_headers=False,  # no client addresses are used: one layer less per request
-                http=_http_protocol(app_) if fast_path else "auto",
-            )
-        finally:
-            if poller is not None:
-                poller.stop()
+        options = ServeOptions(
+            store=store,
+            artifact=str(artifact) if artifact is not None else None,
+            dev=dev,
+            fast_path=fast_path,
+        )
+        run(
+            options,
+            host or settings.host,
+            port or settings.port,
+            workers=workers,
+            say=lambda line: errors.print(line, highlight=False),
+            poller=poller,
+        )
+    except GraphRecError as e:
+        raise _fail(e) from None
 
 
-def _http_protocol(app_: Any) -> Any:
-    """uvicorn's httptools protocol with the compiled plans' shortcut (:mod:`graphrec.api.http`),
-    or uvicorn's choice where httptools is missing."""
-    try:
-        from graphrec.api.http import protocol
-    except ImportError:
-        return "auto"
-    return protocol(app_.answer)
+models_app = typer.Typer(help="Model versions: list, activate, roll back.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+def _models_folder() -> Path:
+    return get_settings().data_dir / "models"
+
+
+@models_app.command("list")
+def models_list(store: StoreOption = None) -> None:
+    """Every trained version, oldest first; * marks the one the store says to serve."""
+    import datetime
+
+    from graphrec.models import versions
+
+    with _store(store, read_only=True) as graph:
+        active = versions.active(graph)
+    table = Table(title=f"model versions under {_models_folder()}")
+    for column in ("", "version", "model", "trained", "test recall@20", "servable"):
+        table.add_column(column)
+    for version in versions.versions(_models_folder()):
+        test = version.meta.get("metrics", {}).get("test", {})
+        recall = test.get("recall@20")
+        table.add_row(
+            "*" if version.name == active else "",
+            version.name,
+            version.model,
+            datetime.datetime.fromtimestamp(version.created, datetime.UTC).strftime(
+                "%Y-%m-%d %H:%M"
+            ),
+            f"{recall:.4f}" if recall is not None else "-",
+            "yes" if version.servable else "no",
+        )
+    console.print(table)
+
+
+@models_app.command("activate")
+def models_activate(
+    version: Annotated[str, typer.Argument(help="A version from graphrec models list.")],
+    store: StoreOption = None,
+) -> None:
+    """Make VERSION the one every serving process serves (they switch within seconds)."""
+    from graphrec.models import versions
+
+    with _store(store) as graph:
+        chosen = versions.activate(graph, _models_folder(), version)
+    console.print(f"active: {chosen.name} ({chosen.model})")
+
+
+@models_app.command("rollback")
+def models_rollback(store: StoreOption = None) -> None:
+    """Activate the version that was active before the current one."""
+    from graphrec.models import versions
+
+    with _store(store) as graph:
+        chosen = versions.rollback(graph, _models_folder())
+    console.print(f"active: {chosen.name} ({chosen.model})")
 
 
 @app.command()

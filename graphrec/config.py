@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     control_share: float = Field(
         default=0.05, ge=0.0, le=0.5, description="Shoppers who get the popularity control."
     )
+    sync_seconds: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=60.0,
+        description="On a shared store (Neo4j), how often a serving process looks for what other "
+        "processes wrote: 0 before every answer (a shopper reads their own writes through any "
+        "worker or replica), else at most once per so many seconds.",
+    )
 
     @field_validator("kind_weights")
     @classmethod

@@ -16,7 +16,6 @@ import pytest
 import uvicorn
 
 from graphrec.api.app import App
-from graphrec.api.http import Answer, protocol
 from graphrec.graph.derive import bought_with_edges
 from graphrec.graph.snapshot import export_snapshot
 from graphrec.serving.engine import EngineConfig
@@ -45,12 +44,11 @@ def service(store: GraphStore, shop_artifact: Path, tmp_path: Path) -> Service:
 
 
 @contextmanager
-def uvicorn_serving(app: App, answer: Answer | None = None) -> Iterator[int]:
-    """``app`` served as ``graphrec serve`` serves it (uvicorn, the compiled plans' requests
-    answered by ``answer``, default ``app.answer``) on a free port of 127.0.0.1, in a thread."""
+def uvicorn_serving(app: App) -> Iterator[int]:
+    """``app`` served as ``graphrec serve`` serves it (uvicorn) on a free port of 127.0.0.1, in
+    a thread."""
     port = free_port()
-    http = protocol(answer or app.answer)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http=http)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()

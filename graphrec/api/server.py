@@ -1,0 +1,159 @@
+"""``graphrec serve`` assembled: the store, the model version to serve, the service, the ASGI
+app, warmed up, under uvicorn with one worker or several.
+
+Several workers (``--workers N``) are several processes, each with its own memory built from the
+store, kept in step through the store's change feed (:mod:`graphrec.serving.follow`): so they
+need a store several processes write to, Neo4j. uvicorn starts them from :func:`create_app`,
+with the options in the environment.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from graphrec.api.app import App
+from graphrec.config import get_settings
+from graphrec.errors import InvalidInput
+from graphrec.models import versions
+from graphrec.rules import load_rules
+from graphrec.serving.engine import EngineConfig
+from graphrec.serving.service import Service
+from graphrec.store import open_store
+
+#: Where :func:`create_app` finds its options in a worker process.
+OPTIONS_VARIABLE = "GRAPHREC_SERVE_OPTIONS"
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    store: str | None = None
+    artifact: str | None = None  # None: the version the store says, else the newest
+    dev: bool = False
+    fast_path: bool = True
+
+
+def models_dir() -> Path:
+    return get_settings().data_dir / "models"
+
+
+def build(options: ServeOptions) -> App:
+    """The app for ``options``: its store opened, its model version loaded, warmed up. With no
+    artifact named and none active in the store, the one served becomes the active one."""
+    settings = get_settings()
+    config = EngineConfig(
+        explore=settings.explore,
+        control_share=settings.control_share,
+        rules=load_rules(settings.rules),
+    )
+    store = open_store(options.store)
+    try:
+        folder = models_dir()
+        if options.artifact is not None:
+            path = Path(options.artifact)
+        else:
+            path = versions.to_serve(store, folder).path
+            if versions.active(store) is None:
+                versions.activate(store, folder, path.name)
+        service = Service.open(
+            store,
+            path,
+            config=config,
+            kind_weights=settings.kind_weights,
+            log_dir=settings.data_dir / "log",
+            models_dir=folder,
+            sync_seconds=settings.sync_seconds,
+        )
+    except BaseException:
+        store.close()
+        raise
+    app = App(service, api_key=settings.api_key, graphiql=options.dev, fast_path=options.fast_path)
+    if app.fast is not None:
+        app.fast.reserve()
+    app.warm_up()
+    _freeze()
+    service.after_reload = _freeze
+    return app
+
+
+def _freeze() -> None:
+    """What is loaded is long-lived: keep the cyclic GC from rescanning it. After a rebuild, the
+    old memory is unfrozen first so that it can be collected (an engine with a GraphSAGE encoder
+    is a reference cycle)."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
+def create_app() -> App:
+    """uvicorn's factory in each worker process (``--workers N``)."""
+    raw = os.environ.get(OPTIONS_VARIABLE)
+    if not raw:
+        raise InvalidInput(f"{OPTIONS_VARIABLE} is not set: start workers with graphrec serve")
+    _one_thread()
+    return build(ServeOptions(**json.loads(raw)))
+
+
+def _one_thread() -> None:
+    """One request's products are small: BLAS threads only spin against the event loop and
+    whatever else runs on the machine (under load, the scoring product took 4x longer with two
+    threads: 20 % of a request against 7 %, sampled with py-spy). More cores: more workers."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+    torch.set_num_threads(1)
+
+
+def run(
+    options: ServeOptions,
+    host: str,
+    port: int,
+    workers: int = 1,
+    say: Callable[[str], None] = print,
+    poller: Any = None,
+) -> None:
+    """Serve until stopped, saying where (``say``). ``workers`` > 1 needs a shared store
+    (Neo4j). ``poller``: a started-and-stopped companion of the one worker (``--busy-poll``)."""
+    import uvicorn
+
+    common = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
+        "proxy_headers": False,  # no client addresses are used: one layer less per request
+    }
+    if workers > 1:
+        store = open_store(options.store)
+        try:
+            shared = store.shared
+        finally:
+            store.close()
+        if not shared:
+            raise InvalidInput(
+                f"--workers {workers} needs a store that several processes write to (Neo4j: "
+                "--store neo4j://HOST); the embedded store has one writer, so one worker"
+            )
+        os.environ[OPTIONS_VARIABLE] = json.dumps(asdict(options))
+        say(f"graphrec serves http://{host}:{port}/graphql with {workers} workers (starting)")
+        uvicorn.run("graphrec.api.server:create_app", factory=True, workers=workers, **common)
+        return
+    _one_thread()
+    app = build(options)
+    say(
+        f"graphrec serves {app.service.version} from {app.service.store.url} at "
+        f"http://{host}:{port}/graphql (shop page: /shop)"
+    )
+    if poller is not None:
+        poller.start()
+    try:
+        uvicorn.run(app, **common)
+    finally:
+        if poller is not None:
+            poller.stop()
