@@ -229,9 +229,7 @@ class App:
             more = message.get("more_body", False)
         headers = dict(scope["headers"])
         answer = None
-        if headers.get(b"content-type", b"").startswith(
-            b"application/json"
-        ):
+        if headers.get(b"content-type", b"").startswith(b"application/json"):
             answer = self._try(body)
         if answer is not None:
             await _respond(send, 200, answer, b"application/json")
