@@ -275,14 +275,21 @@ def thread_cpu_seconds(pid: int | None) -> float | None:
 
 
 def wait_ready(port: int, process: subprocess.Popen, timeout: float = 180) -> None:
-    started = time.time()
+    """Until ``/ready`` (``/`` for the naive server) answers 20 times in a row, each on a new
+    connection: with several workers, the kernel hands connections to any of them."""
+    started, in_a_row = time.time(), 0
     while time.time() - started < timeout:
         if process.poll() is not None:
             raise SystemExit(f"server exited with {process.returncode}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(b"GET /ready HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+                s.recv(64)
+            in_a_row += 1
+            if in_a_row == 20:
                 return
         except OSError:
+            in_a_row = 0
             time.sleep(0.5)
     raise SystemExit("server did not come up")
 
@@ -372,6 +379,9 @@ def main() -> None:
         action="store_true",
         help="serve graphrec with --busy-poll on the last core, the generator on the others",
     )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="graphrec serve --workers (more than 1: Neo4j)"
+    )
     parser.add_argument("--plot", type=Path, help="also draw the figures as a PNG here")
     args = parser.parse_args()
 
@@ -403,6 +413,8 @@ def main() -> None:
         return result
 
     served = [*graphrec, "--port", "PORT", *(["--busy-poll"] if args.busy_poll else [])]
+    if args.workers > 1:
+        served += ["--workers", str(args.workers)]
     if args.rate > 0:  # open loop: the latency a shop sees at this rate
         offered = f"{args.rate:,.0f} req/s offered"
         run(f"graphrec, new shoppers, {offered}", served, QUERY, everyone, False, args.rate)
