@@ -122,7 +122,7 @@ def run(
     (Neo4j). ``poller``: a started-and-stopped companion of the one worker (``--busy-poll``)."""
     import uvicorn
 
-    common = {
+    common: dict[str, Any] = {
         "host": host,
         "port": port,
         "log_level": "warning",
