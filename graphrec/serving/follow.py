@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 #: Feed entries read per round trip.
 PAGE = 500
+#: While the store is unreachable, how often a background thread asks whether it is back
+#: (answers do not wait for it: they go on from memory, marked degraded).
+PROBE_SECONDS = 1.0
 
 
 def apply_item(
@@ -96,6 +99,8 @@ class Follower:
         self._lock = threading.Lock()  # guards the two below
         self._worker: threading.Thread | None = None
         self._wanted: list[str | None] = []  # rebuilds asked for: a model version, or None
+        self._probing = False
+        self._next_probe = 0.0
 
     def made(self, seq: int) -> None:
         """This process wrote entry ``seq`` and applied it itself."""
@@ -114,6 +119,9 @@ class Follower:
             return
         self._next = now + self.every
         service = self.service
+        if not service.store_ok:
+            self._probe(now)
+            return
         try:
             head = service.store.change_head()
         except GraphRecError:
@@ -158,6 +166,25 @@ class Follower:
                 self.rebuild(change.body["value"], f"model {change.body['value']} activated")
         elif change.kind == RELOAD:
             self.rebuild(None, change.body.get("reason", "a large write"))
+
+    def _probe(self, now: float) -> None:
+        """Ask in the background whether the store is back; the next sync catches up."""
+        with self._lock:
+            if self._probing or now < self._next_probe:
+                return
+            self._probing, self._next_probe = True, now + PROBE_SECONDS
+
+        def probe() -> None:
+            try:
+                self.service.store.change_head()
+                self.service.store_ok = True
+            except GraphRecError:
+                pass
+            finally:
+                with self._lock:
+                    self._probing = False
+
+        threading.Thread(target=probe, name="graphrec-store-probe", daemon=True).start()
 
     # -- rebuilds, in the background ----------------------------------------------------------
     def rebuild(self, version: str | None, why: str) -> None:
