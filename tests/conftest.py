@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -37,6 +44,44 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@dataclass
+class Served:
+    port: int
+    output: str = ""  # what the server printed, once it has stopped
+
+
+@contextmanager
+def graphrec_serve(*args: str, in_a_row: int = 1, timeout: float = 180) -> Iterator[Served]:
+    """``graphrec serve --port P ARGS`` as an operator starts it (a process, this environment),
+    once ``/ready`` answered 200 ``in_a_row`` times, each on a new connection (with several
+    workers, any of them takes it); stopped on leaving, its output then in ``output``."""
+    served = Served(free_port())
+    graphrec = Path(sys.executable).parent / "graphrec"
+    server = subprocess.Popen(
+        [str(graphrec), "serve", "--port", str(served.port), *args],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline, ready = time.time() + timeout, 0
+        while ready < in_a_row:
+            assert server.poll() is None, server.communicate()[0]
+            assert time.time() < deadline, f"graphrec serve was not ready within {timeout:.0f} s"
+            try:
+                url = f"http://127.0.0.1:{served.port}/ready"
+                with urllib.request.urlopen(url, timeout=5) as answer:
+                    ready = ready + 1 if answer.status == 200 else 0
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                ready = 0
+                time.sleep(0.2)
+        yield served
+    finally:
+        server.terminate()
+        served.output = server.communicate(timeout=30)[0]
 
 
 def neo4j_uri() -> str:

@@ -5,11 +5,7 @@ with reasons. Reads ../shared/data (skipped when it is absent)."""
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from graphrec.cli import app
-from tests.conftest import free_port, shared_data
+from tests.conftest import graphrec_serve, shared_data
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "# run: install, load a real dataset into the embedded store, train, show it"
@@ -45,33 +41,13 @@ def test_the_quick_start_trains_a_model_that_serve_serves(
         done = runner.invoke(app, step)
         assert done.exit_code == 0, (step, done.output)
 
-    port = free_port()
-    graphrec = Path(sys.executable).parent / "graphrec"
-    server = subprocess.Popen(
-        [str(graphrec), "serve", "--port", str(port)],
-        env=dict(os.environ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.time() + 180
-        while True:
-            assert server.poll() is None, server.communicate()[0]
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            assert time.time() < deadline, "graphrec serve was not ready within 180 s"
-            time.sleep(0.5)
+    with graphrec_serve() as served:
         query = (
             f'{{ recommendations(userId: "{shopper}", k: 5) '
             "{ strategy items { reasons { kind } } } }"
         )
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/graphql",
+            f"http://127.0.0.1:{served.port}/graphql",
             data=json.dumps({"query": query}).encode(),
             headers={"Content-Type": "application/json"},
         )
@@ -80,6 +56,3 @@ def test_the_quick_start_trains_a_model_that_serve_serves(
         assert answer["strategy"] == "PERSONALIZED", answer
         assert len(answer["items"]) == 5
         assert all(item["reasons"] for item in answer["items"])
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

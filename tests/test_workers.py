@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,7 +20,7 @@ from graphrec.cli import app
 from graphrec.config import get_settings
 from graphrec.graph.derive import bought_with_edges
 from graphrec.graph.snapshot import export_snapshot
-from tests.conftest import free_port, neo4j_uri, open_backend
+from tests.conftest import graphrec_serve, neo4j_uri, open_backend
 from tests.graphs import shop_batch
 
 KEY = "workers-key"
@@ -66,56 +64,6 @@ def served(
     runner = CliRunner()
     done = runner.invoke(app, ["models", "activate", first])
     assert done.exit_code == 0, done.output
-    port = free_port()
-    graphrec = Path(sys.executable).parent / "graphrec"
-    server = subprocess.Popen(
-        [str(graphrec), "serve", "--workers", "2", "--port", str(port)],
-        env=dict(os.environ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.time() + 120
-        ready = 0
-        while ready < 10:  # both workers up: ten answers in a row
-            assert server.poll() is None, server.communicate()[0]
-            assert time.time() < deadline, "not ready in time"
-            try:
-                ask(port, RECS, u="alice")
-                ready += 1
-            except (urllib.error.URLError, ConnectionError):
-                ready = 0
-                time.sleep(0.2)
-        yield port, first, second
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=30)[0]
-        assert "with 2 workers" in output
-
-
-def test_two_workers_agree_and_switch_models_together(served: tuple[int, str, str]) -> None:
-    port, first, second = served
-    answers = [ask(port, RECS, u="dave")["recommendations"] for _ in range(10)]
-    assert {a["modelVersion"] for a in answers} == {first}
-    assert all("serum" in [i["item"]["id"] for i in a["items"]] for a in answers)
-    ask(
-        port,
-        'mutation { recordInteraction(input: {userId: "dave", itemId: "serum", '
-        'kind: "purchase"}) { recorded } }',
-    )
-    for _ in range(20):  # each on a new connection: either worker
-        items = ask(port, RECS, u="dave")["recommendations"]["items"]
-        assert "serum" not in [i["item"]["id"] for i in items]
-
-    done = CliRunner().invoke(app, ["models", "activate", second])
-    assert done.exit_code == 0, done.output
-    assert f"active: {second}" in done.output
-    deadline, seen = time.time() + 60, []
-    while time.time() < deadline:  # every request answered, by the old or the new version
-        seen.append(ask(port, RECS, u="dave")["recommendations"]["modelVersion"])
-        if seen[-10:] == [second] * 10:
-            break
-    assert seen[-10:] == [second] * 10, seen
-    listed = CliRunner().invoke(app, ["models", "list"])
-    assert f"* │ {second}" in listed.output or f"*  {second}" in listed.output, listed.output
+    with graphrec_serve("--workers", "2", in_a_row=10, timeout=120) as server:
+        yield server.port, first, second
+    assert "with 2 workers" in server.output

@@ -275,8 +275,8 @@ def thread_cpu_seconds(pid: int | None) -> float | None:
 
 
 def wait_ready(port: int, process: subprocess.Popen, timeout: float = 180) -> None:
-    """Until ``/ready`` (``/`` for the naive server) answers 20 times in a row, each on a new
-    connection: with several workers, the kernel hands connections to any of them."""
+    """Until ``GET /ready`` gets an answer (any status: the naive server has no such path) 20
+    times in a row, each on a new connection: with several workers, any of them takes it."""
     started, in_a_row = time.time(), 0
     while time.time() - started < timeout:
         if process.poll() is not None:

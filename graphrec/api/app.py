@@ -154,7 +154,7 @@ class App:
                     "store": "up" if ok else "unreachable: answering from memory",
                     "model": self.service.artifact.meta.get("model"),
                     "artifact": self.service.version,
-                    "changes_applied": self.service.applied,
+                    "applied_change": self.service.applied,
                 }
                 await _json(tracked, 200 if ok else 503, body)
             elif path == "/metrics":

@@ -57,8 +57,9 @@ def build(options: ServeOptions) -> App:
         if options.artifact is not None:
             path = Path(options.artifact)
         else:
-            path = versions.to_serve(store, folder).path
-            if versions.active(store) is None:
+            active = versions.active(store)
+            path = versions.to_serve(folder, active).path
+            if active is None:
                 versions.activate(store, folder, path.name)
         service = Service.open(
             store,

@@ -80,9 +80,9 @@ def active(store: GraphStore) -> str | None:
     return store.settings().get(ACTIVE)
 
 
-def to_serve(store: GraphStore, folder: Path) -> Version:
-    """The active version when it is under ``folder``, else the newest servable one."""
-    name = active(store)
+def to_serve(folder: Path, name: str | None) -> Version:
+    """The version ``name`` (the active one) when it is under ``folder``, else the newest
+    servable one."""
     if name:
         try:
             return find(folder, name)

@@ -190,6 +190,22 @@ class Engine:
         """Whether the model has a vector for this user."""
         return user is not None and user < len(self.known_users) and bool(self.known_users[user])
 
+    def upsert_item(
+        self,
+        item_id: str,
+        title: str | None,
+        price: float | None,
+        in_stock: bool,
+        brand: tuple[str, str | None] | None,
+        categories: list[tuple[str, str | None]],
+    ) -> tuple[int, bool]:
+        """Add or update an item the store has: the live graph's record of it, its cached
+        views, and (new) its vector. Its index and whether it is new."""
+        with self.lock:
+            index, new = self.live.upsert_item(item_id, title, price, in_stock, brand, categories)
+            self.item_changed(index, new)
+        return index, new
+
     def item_changed(self, index: int, new: bool) -> None:
         """After an upsert: drop the cached view; give a new item its content vector."""
         self._item_cache.pop(index, None)

@@ -38,22 +38,6 @@ PAGE = 500
 PROBE_SECONDS = 1.0
 
 
-def apply_item(
-    engine: Engine,
-    item_id: str,
-    title: str | None,
-    price: float | None,
-    in_stock: bool,
-    brand: tuple[str, str | None] | None,
-    categories: list[tuple[str, str | None]],
-) -> tuple[int, bool]:
-    """Add or update an item in memory (the store has it): its index and whether it is new."""
-    with engine.lock:
-        index, new = engine.live.upsert_item(item_id, title, price, in_stock, brand, categories)
-        engine.item_changed(index, new)
-    return index, new
-
-
 def apply_batch(engine: Engine, batch: GraphBatch) -> bool:
     """Apply a small write's rows to memory; False when only a rebuild can (a category tree
     change, an item memory does not know)."""
@@ -71,7 +55,7 @@ def apply_batch(engine: Engine, batch: GraphBatch) -> bool:
     for row in batch.items.to_pylist():
         stock = True if row["in_stock"] is None else bool(row["in_stock"])
         brand, cats = brands.get(row["id"]), categories.get(row["id"], [])
-        apply_item(engine, row["id"], row["title"], row["price"], stock, brand, cats)
+        engine.upsert_item(row["id"], row["title"], row["price"], stock, brand, cats)
     live = engine.live
     with engine.lock:
         for user_id in batch.users.column("id").to_pylist():

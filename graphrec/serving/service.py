@@ -32,7 +32,7 @@ from graphrec.graph.snapshot import export_snapshot
 from graphrec.models.artifact import Artifact, load_artifact
 from graphrec.rules import Rule, parse_rule
 from graphrec.serving.engine import Engine, EngineConfig
-from graphrec.serving.follow import Follower, apply_item
+from graphrec.serving.follow import Follower
 from graphrec.serving.live import Event, LiveGraph
 from graphrec.serving.vectors import check_servable, inductive_encoder, model_vectors
 from graphrec.store.base import GraphBatch, GraphStore, empty_table
@@ -293,8 +293,8 @@ class Service:
         )
         self._write(batch)
         brand = (item.brand_id, item.brand_name) if item.brand_id else None
-        return apply_item(
-            self.engine, item.id, title, price, bool(in_stock), brand, list(item.categories)
+        return self.engine.upsert_item(
+            item.id, title, price, bool(in_stock), brand, list(item.categories)
         )
 
     # -- business rules ----------------------------------------------------------------------

@@ -174,9 +174,7 @@ class LadybugStore(CypherReads):
 
     def _append_change(self, kind: str, body: dict[str, Any]) -> int:
         """Record a change in the feed, inside the caller's transaction; its number."""
-        ensure, append = statements(BACKEND, "append_change")
-        self._execute(ensure)
-        seq = int(self._execute(append, entry(kind, body)).get_all()[0][0])
+        seq = int(self._execute(query(BACKEND, "append_change"), entry(kind, body)).get_all()[0][0])
         if seq % PRUNE_EVERY == 0:
             self._execute(query(BACKEND, "prune_changes"), {"through": seq - KEEP})
         return seq

@@ -169,9 +169,7 @@ class Neo4jStore(CypherReads):
     @staticmethod
     def _append_change(tx: neo4j.ManagedTransaction, kind: str, body: dict[str, Any]) -> int:
         """Record a change in the feed, inside the caller's transaction; its number."""
-        ensure, append = statements(BACKEND, "append_change")
-        tx.run(ensure).consume()
-        record = tx.run(append, entry(kind, body)).single()
+        record = tx.run(query(BACKEND, "append_change"), entry(kind, body)).single()
         seq = int(record["seq"]) if record else 0
         if seq % PRUNE_EVERY == 0:
             tx.run(query(BACKEND, "prune_changes"), through=seq - KEEP).consume()
