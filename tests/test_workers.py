@@ -67,3 +67,30 @@ def served(
     with graphrec_serve("--workers", "2", in_a_row=10, timeout=120) as server:
         yield server.port, first, second
     assert "with 2 workers" in server.output
+
+
+def test_two_workers_agree_and_switch_models_together(served: tuple[int, str, str]) -> None:
+    port, first, second = served
+    answers = [ask(port, RECS, u="dave")["recommendations"] for _ in range(10)]
+    assert {a["modelVersion"] for a in answers} == {first}
+    assert all("serum" in [i["item"]["id"] for i in a["items"]] for a in answers)
+    ask(
+        port,
+        'mutation { recordInteraction(input: {userId: "dave", itemId: "serum", '
+        'kind: "purchase"}) { recorded } }',
+    )
+    for _ in range(20):  # each on a new connection: either worker
+        items = ask(port, RECS, u="dave")["recommendations"]["items"]
+        assert "serum" not in [i["item"]["id"] for i in items]
+
+    done = CliRunner().invoke(app, ["models", "activate", second])
+    assert done.exit_code == 0, done.output
+    assert f"active: {second}" in done.output
+    deadline, seen = time.time() + 60, []
+    while time.time() < deadline:  # every request answered, by the old or the new version
+        seen.append(ask(port, RECS, u="dave")["recommendations"]["modelVersion"])
+        if seen[-10:] == [second] * 10:
+            break
+    assert seen[-10:] == [second] * 10, seen
+    listed = CliRunner().invoke(app, ["models", "list"])
+    assert f"* │ {second}" in listed.output or f"*  {second}" in listed.output, listed.output
