@@ -7,6 +7,7 @@ STORE_UNAVAILABLE); anything unexpected is masked to "Unexpected error." without
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 from collections.abc import Callable
@@ -29,14 +30,8 @@ from graphrec.errors import GraphRecError, InvalidInput, NotFound, StoreUnavaila
 from graphrec.rules import Rule
 from graphrec.serving.engine import RecFilter
 from graphrec.serving.render import ReasonWriter
-from graphrec.serving.results import (
-    Item,
-    Reason,
-    Recommendation,
-    Recommendations,
-    User,
-    UserEvent,
-)
+from graphrec.api.types import Item, Reason, Recommendation, Recommendations, User
+from graphrec.serving import results
 from graphrec.serving.service import EventInput, ItemInput, Service
 
 MAX_DEPTH = 10
@@ -54,11 +49,12 @@ def recommend(
     diversity: float | None,
     explore: float | None,
     writer: ReasonWriter | None = None,
-) -> Recommendations:
-    """The ``recommendations`` query (shared with the compiled fast path, which passes
-    its ``writer``)."""
+) -> results.Recommendations:
+    """The ``recommendations`` query (shared with the compiled operations, which pass their
+    ``writer``)."""
     answer = service.engine.recommend(user_id, k, flt, diversity, explore, writer)
-    answer.degraded = not service.store_ok
+    if not service.store_ok:
+        answer = dataclasses.replace(answer, degraded=True)
     service.log_served(answer)
     return answer
 
@@ -263,42 +259,47 @@ class Query:
                 in_stock_only=filter.in_stock_only,
                 exclude_items=_strs(filter.exclude_items),
             )
-        return recommend(service_of(info), str(user_id), k, flt, diversity, explore)
+        answer = recommend(service_of(info), str(user_id), k, flt, diversity, explore)
+        return cast(Recommendations, answer)
 
     @strawberry.field(description="Items closest to this one in the embedding space.")
     @typed_errors
     def similar_items(
         self, info: Info, item_id: strawberry.ID, k: int = 10
     ) -> list[Recommendation]:
-        return service_of(info).engine.similar_items(str(item_id), k)
+        return cast(list[Recommendation], service_of(info).engine.similar_items(str(item_id), k))
 
     @strawberry.field(description="What shoppers bought together with this item.")
     @typed_errors
     def bought_together(
         self, info: Info, item_id: strawberry.ID, k: int = 10
     ) -> list[Recommendation]:
-        return service_of(info).engine.bought_together([str(item_id)], k)
+        return cast(
+            list[Recommendation], service_of(info).engine.bought_together([str(item_id)], k)
+        )
 
     @strawberry.field(description="What goes with a cart: bought with its items, summed.")
     @typed_errors
     def complements_for_cart(
         self, info: Info, item_ids: list[strawberry.ID], k: int = 10
     ) -> list[Recommendation]:
-        return service_of(info).engine.bought_together([str(i) for i in item_ids], k)
+        answer = service_of(info).engine.bought_together([str(i) for i in item_ids], k)
+        return cast(list[Recommendation], answer)
 
     @strawberry.field(description="Most shoppers lately, in a category and below, or overall.")
     @typed_errors
     def trending(
         self, info: Info, category_id: strawberry.ID | None = None, k: int = 10
     ) -> list[Recommendation]:
-        return service_of(info).engine.trending(
+        answer = service_of(info).engine.trending(
             str(category_id) if category_id is not None else None, k
         )
+        return cast(list[Recommendation], answer)
 
     @strawberry.field(description="Every path from the shopper's history to the item.")
     @typed_errors
     def explain(self, info: Info, user_id: strawberry.ID, item_id: strawberry.ID) -> list[Reason]:
-        return service_of(info).engine.explain(str(user_id), str(item_id))
+        return cast(list[Reason], service_of(info).engine.explain(str(user_id), str(item_id)))
 
     @strawberry.field(description="The most active shoppers, most events first.")
     @typed_errors
@@ -316,7 +317,7 @@ class Query:
     def item(self, info: Info, id: strawberry.ID) -> Item | None:  # noqa: A002
         engine = service_of(info).engine
         index = engine.live.item_index.get(str(id))
-        return None if index is None else engine.item(index)
+        return None if index is None else cast(Item, engine.item(index))
 
     @strawberry.field
     @typed_errors
@@ -328,11 +329,14 @@ class Query:
         if index is None:
             return None
         events = engine.live.history(index, history)
-        return User(
+        user = results.User(
             id=str(id),
             known_to_model=engine.is_known(index),
-            history=[UserEvent(item=engine.item(e.item), kind=e.kind, ts=e.ts) for e in events],
+            history=[
+                results.UserEvent(item=engine.item(e.item), kind=e.kind, ts=e.ts) for e in events
+            ],
         )
+        return cast(User, user)
 
 
 @strawberry.type
@@ -404,7 +408,7 @@ class Mutation:
                 categories=tuple((str(c.id), c.name) for c in input.categories),
             )
         )
-        return ItemUpserted(item=service.engine.item(index), created=created)
+        return ItemUpserted(item=cast(Item, service.engine.item(index)), created=created)
 
     @strawberry.mutation(
         permission_classes=[HasApiKey],

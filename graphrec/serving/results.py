@@ -1,16 +1,16 @@
-"""What the engine answers with. They are the GraphQL types too: no copying between layers."""
+"""What serving answers with: plain, frozen dataclasses. The GraphQL types that present them
+live in :mod:`graphrec.api.types`; serving knows nothing of GraphQL."""
 
 from __future__ import annotations
 
-import dataclasses
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-import strawberry
 
-
-@strawberry.enum(description="Why an item is recommended; each kind is a shape of path.")
 class ReasonKind(Enum):
+    """Why an item is recommended; each kind is a shape of path (see :mod:`graphrec.serving.reasons`)."""
+
     BOUGHT_WITH = "bought_with"
     SIMILAR_SHOPPERS = "similar_shoppers"
     SIMILAR_ITEM = "similar_item"
@@ -21,108 +21,106 @@ class ReasonKind(Enum):
     EXPLORATION = "exploration"
 
 
-@strawberry.enum(description="How an answer was made.")
 class Strategy(Enum):
+    """How an answer was made."""
+
     PERSONALIZED = "personalized"
     CONTROL = "control"
     COLD_START = "cold_start"
 
 
-@strawberry.type(description="A node on a path: its label, id and display name.")
+@dataclass(frozen=True)
 class PathNode:
     label: str
-    id: str = strawberry.field(graphql_type=strawberry.ID)
+    id: str
     name: str | None
 
 
-@strawberry.type(description="A relationship on a path, between nodes[start] and nodes[end].")
+@dataclass(frozen=True)
 class PathRelationship:
+    """A relationship between ``nodes[start]`` and ``nodes[end]``; ``kind``: INTERACTED's
+    event kind; ``weight``: BOUGHT_WITH's shoppers, SIMILAR_TO's score."""
+
     type: str
     start: int
     end: int
-    kind: str | None = strawberry.field(default=None, description="INTERACTED: view, purchase, ...")
-    weight: float | None = strawberry.field(
-        default=None, description="BOUGHT_WITH: shoppers; SIMILAR_TO: score."
-    )
+    kind: str | None = None
+    weight: float | None = None
 
 
-@strawberry.type(description="An ordered path that exists in the graph.")
+@dataclass(frozen=True)
 class Path:
     nodes: list[PathNode]
     relationships: list[PathRelationship]
 
 
-@strawberry.type
+@dataclass(frozen=True)
 class Reason:
     kind: ReasonKind
-    text: str = strawberry.field(description="A sentence for shoppers.")
-    support: float = strawberry.field(description="Shoppers, score or count behind the reason.")
+    text: str
+    support: float
     path: Path
 
 
-@strawberry.type
+@dataclass(frozen=True)
 class Brand:
-    id: str = strawberry.field(graphql_type=strawberry.ID)
+    id: str
     name: str | None
 
 
-@strawberry.type
+@dataclass(frozen=True)
 class Category:
-    id: str = strawberry.field(graphql_type=strawberry.ID)
+    id: str
     name: str | None
 
 
-@strawberry.type
+@dataclass(frozen=True)
 class Item:
-    id: str = strawberry.field(graphql_type=strawberry.ID)
+    id: str
     title: str | None
     price: float | None
     in_stock: bool
     brand: Brand | None
-    category: Category | None = strawberry.field(description="The item's first category.")
+    category: Category | None
     categories: list[Category]
 
 
-@strawberry.type
+@dataclass(frozen=True)
 class Recommendation:
     item: Item
     score: float
     rank: int
-    reasons: list[Reason] = strawberry.field(description="Strongest first.")
+    #: strongest first; or, for a compiled operation, their JSON (an ``orjson.Fragment``)
+    reasons: Any
 
 
-@strawberry.type
+@dataclass(frozen=True)
 class Recommendations:
-    recommendation_id: str = strawberry.field(
-        description="Pass it with later events to attribute them to this answer."
-    )
+    recommendation_id: str
     user_id: str
     strategy: Strategy
     items: list[Recommendation]
-    degraded: bool = strawberry.field(
-        description="True when the store is unreachable and the answer comes from memory only."
-    )
-    model_version: str = strawberry.field(
-        default="", description="The model version that made this answer (graphrec models list)."
-    )
-    #: The items' ids, in order (for the logs and the answer cache).
-    item_ids: strawberry.Private[list[str]] = dataclasses.field(default_factory=list)
-    #: The items as a compiled plan's writer wrote them (``items`` is then empty), or None.
-    items_json: strawberry.Private[Any] = None
+    #: True when the store is unreachable and the answer comes from memory only
+    degraded: bool
+    model_version: str = ""
+    #: the items' ids, in order (for the logs and the answer cache)
+    item_ids: list[str] = field(default_factory=list)
+    #: the items as a compiled operation's writer wrote them (``items`` is then empty), or None
+    items_json: Any = None
 
 
-@strawberry.type
+@dataclass(frozen=True)
 class UserEvent:
     item: Item
     kind: str
     ts: int
 
 
-@strawberry.type
+@dataclass(frozen=True)
 class User:
-    id: str = strawberry.field(graphql_type=strawberry.ID)
+    id: str
     known_to_model: bool
-    history: list[UserEvent] = strawberry.field(description="Newest first.")
+    history: list[UserEvent]
 
 
 #: Set in the ``__dict__`` of an object that the engine shares between answers and never
@@ -137,25 +135,29 @@ def share(obj: Any) -> Any:
 
 
 # -- fast constructors -------------------------------------------------------------------------
-# Strawberry's types are dataclasses with keyword-only ``__init__``s, which cost twice what
-# setting the attributes does; an answer makes about 50 reasons, their paths and 20
+# A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``, which costs
+# twice what filling its ``__dict__`` does; an answer makes about 50 reasons, their paths and 20
 # recommendations, so the hot path builds them with these (same objects, same fields).
 _new = object.__new__
 
 
 def new_path(nodes: list[PathNode], relationships: list[PathRelationship]) -> Path:
     path = _new(Path)
-    path.nodes = nodes
-    path.relationships = relationships
+    path.__dict__.update(
+        nodes=nodes,
+        relationships=relationships,
+    )
     return path
 
 
 def new_reason(kind: ReasonKind, text: str, support: float, path: Path) -> Reason:
     reason = _new(Reason)
-    reason.kind = kind
-    reason.text = text
-    reason.support = support
-    reason.path = path
+    reason.__dict__.update(
+        kind=kind,
+        text=text,
+        support=support,
+        path=path,
+    )
     return reason
 
 
@@ -163,18 +165,22 @@ def new_recommendation(item: Item, score: float, rank: int, reasons: Any) -> Rec
     """``reasons``: a list of :class:`Reason`, or their JSON (an ``orjson.Fragment``) for
     the compiled plans alone."""
     recommendation = _new(Recommendation)
-    recommendation.item = item
-    recommendation.score = score
-    recommendation.rank = rank
-    recommendation.reasons = reasons
+    recommendation.__dict__.update(
+        item=item,
+        score=score,
+        rank=rank,
+        reasons=reasons,
+    )
     return recommendation
 
 
 def new_node(label: str, id: str, name: str | None) -> PathNode:  # noqa: A002 - the field
     node = _new(PathNode)
-    node.label = label
-    node.id = id
-    node.name = name
+    node.__dict__.update(
+        label=label,
+        id=id,
+        name=name,
+    )
     return node
 
 
@@ -186,9 +192,11 @@ def new_relationship(
     weight: float | None = None,
 ) -> PathRelationship:
     relationship = _new(PathRelationship)
-    relationship.type = type
-    relationship.start = start
-    relationship.end = end
-    relationship.kind = kind
-    relationship.weight = weight
+    relationship.__dict__.update(
+        type=type,
+        start=start,
+        end=end,
+        kind=kind,
+        weight=weight,
+    )
     return relationship
