@@ -26,12 +26,12 @@ from strawberry.extensions import (
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
+from graphrec.api.types import Item, Reason, Recommendation, Recommendations, User
 from graphrec.errors import GraphRecError, InvalidInput, NotFound, StoreUnavailable
 from graphrec.rules import Rule
+from graphrec.serving import results
 from graphrec.serving.engine import RecFilter
 from graphrec.serving.render import ReasonWriter
-from graphrec.api.types import Item, Reason, Recommendation, Recommendations, User
-from graphrec.serving import results
 from graphrec.serving.service import EventInput, ItemInput, Service
 
 MAX_DEPTH = 10

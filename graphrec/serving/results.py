@@ -9,7 +9,7 @@ from typing import Any
 
 
 class ReasonKind(Enum):
-    """Why an item is recommended; each kind is a shape of path (see :mod:`graphrec.serving.reasons`)."""
+    """Why an item is recommended; each kind is a shape of path."""
 
     BOUGHT_WITH = "bought_with"
     SIMILAR_SHOPPERS = "similar_shoppers"
