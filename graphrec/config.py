@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `graphrec serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535)
     rules: Path | None = Field(default=None, description="JSON file of business rules.")
+    operations: Path | None = Field(
+        default=None,
+        description="A folder of the shop's own persisted operations (*.graphql, one named "
+        "operation per file, named as the file), answered like the shipped ones.",
+    )
     explore: float = Field(default=0.1, ge=0.0, le=0.5, description="Exploration share.")
     control_share: float = Field(
         default=0.05, ge=0.0, le=0.5, description="Shoppers who get the popularity control."

@@ -61,7 +61,7 @@ def main() -> None:
     needed = warm + args.rounds * args.shoppers
     if needed > len(users):
         sys.exit(f"{needed} shoppers needed, the artifact has {len(users)}: lower --shoppers")
-    bodies = [orjson.dumps({"query": QUERY, "variables": {"user": u}}) for u in users[:needed]]
+    bodies = [orjson.dumps({"query": QUERY, "variables": {"user": u, "k": 20}}) for u in users[:needed]]
     for body in bodies[:warm]:
         fast.try_execute(body)
     rounds = []

@@ -44,14 +44,8 @@ from pathlib import Path
 import orjson
 
 HERE = Path(__file__).resolve().parent
-QUERY = """query Recs($user: ID!) {
-  recommendations(userId: $user, k: 20) {
-    recommendationId strategy
-    items { rank score item { id title price brand { name } category { name } }
-            reasons { kind text support
-                      path { nodes { label id name } relationships { type start end } } } }
-  }
-}"""
+#: The shop page's persisted operation (k given as 20 in every request's variables).
+QUERY = (HERE.parents[1] / "api" / "operations" / "ShopRecommendations.graphql").read_text()
 NAIVE_QUERY = """query Recs($user: String!) {
   recommendations(userId: $user, k: 20) { rank score item { id title } }
 }"""
@@ -70,7 +64,7 @@ def free_port() -> int:
 
 
 def request_bytes(port: int, query: str, user: str) -> bytes:
-    body = orjson.dumps({"query": query, "variables": {"user": user}})
+    body = orjson.dumps({"query": query, "variables": {"user": user, "k": 20}})
     head = (
         f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"

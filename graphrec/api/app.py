@@ -24,19 +24,14 @@ from strawberry.asgi import GraphQL
 
 from graphrec.api.fast import AnswerRing, FastPath
 from graphrec.api.guide import guide_html
+from graphrec.api.operations import Operations
 from graphrec.api.schema import schema
 from graphrec.serving.service import Service
 
 Scope = dict[str, Any]
 GUIDE_PATH = "/guides/merchandisers.html"
-#: The shop page's query (shop.html), answered once before the first request.
-WARM_UP_QUERY = """query Recs($user: ID!) {
-  recommendations(userId: $user, k: 10) {
-    recommendationId strategy degraded modelVersion
-    items { rank score item { id title price brand { name } category { name } }
-            reasons { kind text support
-                      path { nodes { label id name } relationships { type start end } } } }
-  } }"""
+#: The shop page's recommendations (api/operations/), answered once before the first request.
+WARM_UP_OPERATION = "ShopRecommendations"
 log = logging.getLogger(__name__)
 
 
@@ -51,6 +46,13 @@ class _GraphQL(GraphQL):  # type: ignore[type-arg]
             "service": self.service,
             "authorized": authorized(request.headers.get("x-api-key"), self.api_key),
         }
+
+
+def shop_page(operations: Operations) -> bytes:
+    """shop.html with the persisted operations it sends put in."""
+    page = (Path(__file__).parent / "shop.html").read_text(encoding="utf-8")
+    texts = {op.name: op.text for op in operations}
+    return page.replace("/* OPERATIONS */ {}", orjson.dumps(texts).decode()).encode()
 
 
 def authorized(given: str | None, expected: str) -> bool:
@@ -101,8 +103,14 @@ class Metrics:
 
 class App:
     def __init__(
-        self, service: Service, api_key: str = "", graphiql: bool = False, fast_path: bool = True
+        self,
+        service: Service,
+        api_key: str = "",
+        graphiql: bool = False,
+        fast_path: bool = True,
+        operations: Operations | None = None,
     ) -> None:
+        """``operations``: the persisted operations (default: the shipped ones)."""
         self.service = service
         self.api_key = api_key
         self.graphql = _GraphQL(
@@ -111,9 +119,10 @@ class App:
             graphql_ide="graphiql" if graphiql else None,
             allow_queries_via_get=False,
         )
-        self.fast = FastPath(schema, service) if fast_path else None
+        self.operations = Operations.load() if operations is None else operations
+        self.fast = FastPath(schema, service, self.operations) if fast_path else None
         self.metrics = Metrics()
-        self.shop_page = (Path(__file__).parent / "shop.html").read_bytes()
+        self.shop_page = shop_page(self.operations)
         self._guide_page: tuple[int, bytes] | None = None  # (service generation, page)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -198,8 +207,9 @@ class App:
             return
         log_dir, service.log_dir = service.log_dir, None
         try:
+            query = self.operations[WARM_UP_OPERATION].text
             for user in ["graphrec-warm-up", *service.engine.top_shoppers(1)]:
-                body = orjson.dumps({"query": WARM_UP_QUERY, "variables": {"user": user}})
+                body = orjson.dumps({"query": query, "variables": {"user": user}})
                 fast.try_execute(body)
         finally:
             service.log_dir = log_dir
@@ -234,6 +244,8 @@ class App:
         if answer is not None:
             await _respond(send, 200, answer, b"application/json")
             return True
+        if self.fast is not None:  # a persisted operation sent by its hash: Strawberry needs it
+            body = self.fast.expand(body) or body
         replayed = False
 
         async def replay() -> dict[str, Any]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from graphrec.api.app import App
+from graphrec.api.operations import Operations, operations_root
 from graphrec.config import get_settings
 from graphrec.errors import InvalidInput
 from graphrec.models import versions
@@ -73,7 +74,14 @@ def build(options: ServeOptions) -> App:
     except BaseException:
         store.close()
         raise
-    app = App(service, api_key=settings.api_key, graphiql=options.dev, fast_path=options.fast_path)
+    folders = [operations_root()] + ([settings.operations] if settings.operations else [])
+    app = App(
+        service,
+        api_key=settings.api_key,
+        graphiql=options.dev,
+        fast_path=options.fast_path,
+        operations=Operations.load(*folders),
+    )
     if app.fast is not None:
         app.fast.reserve()
     app.warm_up()

@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 
 from graphrec.api.app import App
 from graphrec.api.fast import FastPath
+from graphrec.api.operations import Operations
 from graphrec.api.schema import schema
 from graphrec.errors import ConfigError, StoreUnavailable
 from graphrec.rules import Rule, load_rules
@@ -617,16 +618,22 @@ def test_bad_rules_are_refused_and_change_nothing(
     assert ids(recs(service, "bob")) == before
 
 
+SIMILAR = 'query Sim { similarItems(itemId: "serum", k: 2) { __typename rank score item { id } } }'
+TRENDING = "query Tr { trending(k: 2) { item { id categories { id name } } reasons { kind text } } }"
+
+
+def fast_path(service: Service) -> FastPath:
+    """A fast path whose persisted operations are this module's documents."""
+    return FastPath(schema, service, Operations.of(*TEST_DOCUMENTS))
+
+
 def test_fast_path_answers_as_strawberry(service: Service) -> None:
-    fast = FastPath(schema, service)
+    fast = fast_path(service)
     queries = [
         (RECS, {"user": "alice", "k": 4, "filter": {"inStockOnly": False}, "explore": 0.0}),
         (RECS, {"user": "nobody", "k": 3}),
-        ('query { similarItems(itemId: "serum", k: 2) { __typename rank score item { id } } }', {}),
-        (
-            "query { trending(k: 2) { item { id categories { id name } } reasons { kind text } } }",
-            {},
-        ),
+        (SIMILAR, {}),
+        (TRENDING, {}),
     ]
     for query, variables in queries:
         body = orjson.dumps({"query": query, "variables": variables})
@@ -638,18 +645,17 @@ def test_fast_path_answers_as_strawberry(service: Service) -> None:
             if "recommendations" in data:
                 data["recommendations"]["recommendationId"] = "-"
         assert got == expected
-    # what the plans do not cover goes to Strawberry
-    assert (
-        fast.try_execute(
-            orjson.dumps({"query": 'mutation { forgetUser(userId: "a") { deleted } }'})
-        )
-        is None
-    )
-    assert (
-        fast.try_execute(orjson.dumps({"query": '{ similarItems(itemId: "nope") { rank } }'}))
-        is None
-    )
+    # what the plans do not cover goes to Strawberry: documents not persisted, however
+    # close to one, errors, mutations
+    for other in (
+        'mutation { forgetUser(userId: "a") { deleted } }',
+        '{ similarItems(itemId: "serum", k: 2) { __typename rank score item { id } } }',
+        SIMILAR + " ",
+        'query S { similarItems(itemId: "nope") { rank } }',
+    ):
+        assert fast.try_execute(orjson.dumps({"query": other})) is None, other
     assert fast.try_execute(b"not json") is None
+    assert len(fast.plans) == len(fast.operations)  # and no plan is made for them
 
 
 SCALAR_VARIABLES = """
@@ -682,8 +688,8 @@ def test_plan_arguments_agree_with_graphql_core(service: Service, variables: Any
     graphql-core's, and where it does not, graphql-core's coercion runs and reports."""
     from graphql.execution.values import get_argument_values, get_variable_values
 
-    fast = FastPath(schema, service)
-    plan = fast.plan(SCALAR_VARIABLES, None)
+    fast = fast_path(service)
+    plan = fast.plan(SCALAR_VARIABLES)
     assert plan is not None and plan.arguments is not None
     coerced = get_variable_values(fast.schema, plan.operation.variable_definitions, variables)
     if isinstance(coerced, list):
@@ -704,8 +710,8 @@ def test_plan_arguments_agree_with_graphql_core(service: Service, variables: Any
 
 
 def test_plan_arguments_bind_without_graphql_core(service: Service) -> None:
-    fast = FastPath(schema, service)
-    plan = fast.plan(SCALAR_VARIABLES, None)
+    fast = fast_path(service)
+    plan = fast.plan(SCALAR_VARIABLES)
     assert plan is not None and plan.arguments is not None
     assert plan.arguments({"user": 7, "item": "serum", "explore": 0}) == [
         {"userId": "7", "k": 3, "filter": None, "explore": 0.0, "diversity": 0.5},
@@ -714,32 +720,15 @@ def test_plan_arguments_bind_without_graphql_core(service: Service) -> None:
     ]
     assert plan.arguments({"user": "7", "item": "serum", "k": 2.0}) is None  # graphql-core's
     # a document with an input-object variable is bound by graphql-core alone
-    recs = fast.plan(RECS, None)
+    recs = fast.plan(RECS)
     assert recs is not None and recs.arguments is None
-
-
-def test_plans_past_the_memo_budget_answer_the_same_without_memos(
-    service: Service, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import graphrec.api.fast as fast_module
-
-    query = "{ trending(k: 2) { item { id title brand { name } } } }"
-    expected = ok(service, query)
-    monkeypatch.setattr(fast_module, "MAX_MEMOS", 0)  # every memo key is spent
-    fast = FastPath(schema, service)
-    answer = fast.try_execute(orjson.dumps({"query": query}))
-    assert answer is not None and orjson.loads(answer)["data"] == expected
-    engine = service.engine
-    for entry in expected["trending"]:
-        item = engine.item(engine.live.item_index[entry["item"]["id"]])
-        assert not [key for key in vars(item) if key.startswith("_plan")]
 
 
 def test_plans_keep_the_json_of_shared_reasons_only(service: Service) -> None:
     """Trending and popular reasons are shared between answers: a plan serialising the objects
     keeps their JSON on them (and answers as Strawberry does); a shopper's own reasons are
     serialised each time. (The plan's own answers have their reasons written as JSON.)"""
-    fast = FastPath(schema, service)
+    fast = fast_path(service)
     for user in ("somebody-new", "somebody-new", "bob"):
         body = orjson.dumps({"query": RECS, "variables": {"user": user, "k": 4, "explore": 0.0}})
         answer = orjson.loads(fast.try_execute(body) or b"")["data"]
@@ -748,7 +737,7 @@ def test_plans_keep_the_json_of_shared_reasons_only(service: Service) -> None:
             data["recommendations"]["recommendationId"] = "-"
         assert answer == expected
     engine = service.engine
-    plan = fast.plan(RECS, None)
+    plan = fast.plan(RECS)
     assert plan is not None
     answer = engine.recommend("bob", 4, explore=0.0)
     plan.roots[0][4](answer)  # serialise it
@@ -761,7 +750,7 @@ def test_plans_keep_the_json_of_shared_reasons_only(service: Service) -> None:
 
 
 def test_http(service: Service) -> None:
-    client = TestClient(App(service, api_key=API_KEY))
+    client = TestClient(App(service, api_key=API_KEY, operations=Operations.of(RECS)))
     assert client.get("/health").json() == {"status": "ok"}
     assert client.get("/ready").status_code == 200
     response = client.post("/graphql", json={"query": RECS, "variables": {"user": "alice", "k": 2}})
@@ -792,7 +781,7 @@ def test_a_fault_in_a_compiled_plan_is_answered_by_strawberry(
         raise RuntimeError("a bug in a plan")
 
     monkeypatch.setattr(FastPath, "try_execute", broken)
-    client = TestClient(App(service), raise_server_exceptions=False)
+    client = TestClient(App(service, operations=Operations.of(RECS)), raise_server_exceptions=False)
     response = client.post("/graphql", json={"query": RECS, "variables": {"user": "alice", "k": 2}})
     assert response.status_code == 200
     assert len(response.json()["data"]["recommendations"]["items"]) == 2
@@ -816,8 +805,8 @@ def test_reused_answers_are_bounded_by_bytes_and_age(
     def users(fast: FastPath) -> list[str]:
         return [orjson.loads(key[1])["user"] for key in fast.answers]
 
-    size = {u: len(FastPath(schema, service).try_execute(body(u)) or b"") for u in USERS}
-    fast = FastPath(schema, service)
+    size = {u: len(fast_path(service).try_execute(body(u)) or b"") for u in USERS}
+    fast = fast_path(service)
     config.answer_cache_bytes = size["carol"] + size["dave"] + 1  # not bob's as well
     for user in ("bob", "carol", "dave"):
         fast.try_execute(body(user))
@@ -865,7 +854,7 @@ def test_the_answer_ring_wraps_bodies_and_gives_way_oldest_first() -> None:
 def test_fast_path_reuses_an_answer_until_the_shopper_acts(
     service: Service, tmp_path: Path
 ) -> None:
-    fast = FastPath(schema, service)
+    fast = fast_path(service)
     body = orjson.dumps({"query": RECS, "variables": {"user": "alice", "k": 3}})
     first = orjson.loads(fast.try_execute(body) or b"")["data"]["recommendations"]
     second = orjson.loads(fast.try_execute(body) or b"")["data"]["recommendations"]
@@ -882,15 +871,18 @@ def test_fast_path_reuses_an_answer_until_the_shopper_acts(
     third = orjson.loads(fast.try_execute(body) or b"")["data"]["recommendations"]
     assert (fast.misses, fast.hits) == (2, 1)
     assert top not in [r["item"]["id"] for r in third["items"]]
-    no_id = orjson.dumps({"query": '{ recommendations(userId: "bob") { items { rank } } }'})
+    no_id = orjson.dumps({"query": NO_ID})
     fast.try_execute(no_id)
     fast.try_execute(no_id)
     assert fast.hits == 1  # an answer without its id is not reused
 
 
+NO_ID = 'query NoId { recommendations(userId: "bob") { items { rank } } }'
+
+
 def test_a_privacy_delete_retires_every_reused_answer(service: Service) -> None:
     # dave is the one other shopper with lipstick and mascara: alice's answer names him
-    fast = FastPath(schema, service)
+    fast = fast_path(service)
     body = orjson.dumps(
         {"query": RECS, "variables": {"user": "alice", "k": 5, "filter": {"inStockOnly": False}}}
     )
@@ -908,7 +900,7 @@ def test_serving_leaves_the_garbage_collector_little_to_walk(service: Service) -
     assert len(engine._item_cache) == len(engine._node_cache) == engine.live.num_items
     assert len(engine.live._shopper_sets) == engine.live.num_items
     # ... and a kept answer holds only atomic values: the collector stops tracking it
-    fast = FastPath(schema, service)
+    fast = fast_path(service)
     for user in ("alice", "bob", "carol", "dave", "nobody"):
         fast.try_execute(orjson.dumps({"query": RECS, "variables": {"user": user, "k": 3}}))
     gc.collect()  # untracks the inner tuples ...
@@ -1067,8 +1059,8 @@ def test_written_reasons_are_the_bytes_of_the_objects(
     import graphrec.serving.engine as engine_module
 
     monkeypatch.setattr(engine_module, "new_id", lambda: "fixed")  # the same exploration
-    fast = FastPath(schema, service)
-    plan = fast.plan(query, None)
+    fast = fast_path(service)
+    plan = fast.plan(query)
     assert plan is not None and plan.writers[0] is not None
     writer = plan.writers[0]
     serialize, engine = plan.roots[0][4], service.engine
@@ -1165,3 +1157,7 @@ def test_item_rows_follow_upserts_and_start_afresh_when_mostly_replaced(service:
     rows.rows(engine)  # still right after the fresh starts
     for index in range(engine.live.num_items):
         assert row(index)["id"] == engine.live.item_ids[index]
+
+
+#: every document this module's fast paths hold as persisted operations
+TEST_DOCUMENTS = [*WRITTEN, SCALAR_VARIABLES, SIMILAR, TRENDING, NO_ID]

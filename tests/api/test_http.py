@@ -14,17 +14,21 @@ from starlette.testclient import TestClient
 
 from graphrec.api.app import App
 from graphrec.api.fast import FastPath
+from graphrec.api.operations import Operations
 from graphrec.serving.service import Service
 from tests.api.conftest import API_KEY, uvicorn_serving
 
 #: No recommendation id: two answers to it are the same bytes.
-QUERY = """query($user: ID!) { recommendations(userId: $user, k: 3) {
+QUERY = """query Top3($user: ID!) { recommendations(userId: $user, k: 3) {
   strategy items { rank score item { id title } reasons { kind text path { nodes { id } } } } } }"""
+
+#: persisted: answered by its compiled plan
+OPERATIONS = Operations.of(QUERY)
 
 
 @pytest.fixture()
 def served(service: Service) -> Iterator[tuple[int, App]]:
-    app = App(service, api_key=API_KEY)
+    app = App(service, api_key=API_KEY, operations=OPERATIONS)
     with uvicorn_serving(app) as port:
         yield port, app
 
@@ -103,7 +107,7 @@ def test_pipelined_requests_are_answered_in_order_on_every_path(
     after = [i["item"]["id"] for i in bodies[5]["data"]["recommendations"]["items"]]
     assert "mascara" not in after and after != before
     # the same bytes as the ASGI app answers in-process (the state now: after the write)
-    client = TestClient(App(service, api_key=API_KEY))
+    client = TestClient(App(service, api_key=API_KEY, operations=OPERATIONS))
     for index, user in ((5, "alice"), (7, "bob")):
         expected = client.post("/graphql", json={"query": QUERY, "variables": {"user": user}})
         assert answers[index][2] == expected.content
