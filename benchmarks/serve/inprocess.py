@@ -61,7 +61,8 @@ def main() -> None:
     needed = warm + args.rounds * args.shoppers
     if needed > len(users):
         sys.exit(f"{needed} shoppers needed, the artifact has {len(users)}: lower --shoppers")
-    bodies = [orjson.dumps({"query": QUERY, "variables": {"user": u, "k": 20}}) for u in users[:needed]]
+    variables = [{"user": u, "k": 20} for u in users[:needed]]
+    bodies = [orjson.dumps({"query": QUERY, "variables": v}) for v in variables]
     for body in bodies[:warm]:
         fast.try_execute(body)
     rounds = []

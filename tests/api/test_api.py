@@ -619,7 +619,9 @@ def test_bad_rules_are_refused_and_change_nothing(
 
 
 SIMILAR = 'query Sim { similarItems(itemId: "serum", k: 2) { __typename rank score item { id } } }'
-TRENDING = "query Tr { trending(k: 2) { item { id categories { id name } } reasons { kind text } } }"
+TRENDING = (
+    "query Tr { trending(k: 2) { item { id categories { id name } } reasons { kind text } } }"
+)
 
 
 def fast_path(service: Service) -> FastPath:
