@@ -23,23 +23,14 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, Protocol
 
 import numpy as np
 
 from graphrec.errors import InvalidInput, NotFound
 from graphrec.rules import Rule
 from graphrec.serving.kernels import (
-    BOUGHT_WITH,
-    EXPLORATION,
-    POPULAR,
-    SAME_BRAND,
-    SAME_CATEGORY,
-    SIMILAR_ITEM,
-    SIMILAR_SHOPPERS,
     SOURCE_ROW,
-    TRENDING,
-    UNCHOSEN,
     choose_reasons,
     common_shoppers,
     rank_pool,
@@ -48,50 +39,44 @@ from graphrec.serving.kernels import (
     top_allowed,
 )
 from graphrec.serving.live import DAY, NO_EVENTS, Event, LiveGraph, Recent
-
-if TYPE_CHECKING:
-    from graphrec.serving.render import ReasonWriter
+from graphrec.serving.reasons import (
+    BOUGHT_WITH,
+    EXPLORATION,
+    PRIORITY,
+    SAME_BRAND,
+    SIMILAR_ITEM,
+    SIMILAR_SHOPPERS,
+    TRENDING,
+    VERBS,
+    Decided,
+    Source,
+    bought_with,
+    exploration,
+    from_item,
+    popular,
+    relationship,
+    same_brand,
+    same_category,
+    similar_item,
+    similar_shoppers,
+    trending_in,
+)
 from graphrec.serving.results import (
     Brand,
     Category,
     Item,
-    Path,
     PathNode,
-    PathRelationship,
     Reason,
     ReasonKind,
     Recommendation,
     Recommendations,
     Strategy,
     new_node,
-    new_path,
-    new_reason,
     new_recommendation,
-    new_relationship,
     share,
 )
 
 MAX_K = 100
-PRIORITY = {
-    ReasonKind.EXPLORATION: 9,
-    ReasonKind.BOUGHT_WITH: 8,
-    ReasonKind.SIMILAR_SHOPPERS: 7,
-    ReasonKind.SIMILAR_ITEM: 6,
-    ReasonKind.SAME_BRAND: 5,
-    ReasonKind.SAME_CATEGORY: 4,
-    ReasonKind.TRENDING: 3,
-    ReasonKind.POPULAR: 2,
-}
-VERBS = {
-    "purchase": "bought",
-    "view": "viewed",
-    "click": "viewed",
-    "cart": "put in your cart",
-    "wishlist": "wished for",
-    "rating": "rated",
-    "review": "reviewed",
-    "checkin": "visited",
-}
 #: Kinds that do not remove an item from later recommendations.
 KEEP_KINDS = frozenset({"view", "click"})
 
@@ -120,6 +105,21 @@ class EngineConfig:
     #: Shoppers up to which :meth:`Engine.precompute_candidates` runs at load (0: never);
     #: it keeps about 2.3 KB per shopper. As many shoppers' path nodes are built at load.
     precompute_users: int = 200_000
+
+
+class ItemsWriter(Protocol):
+    """Writes the items of an answer, with their reasons, as the JSON of a compiled
+    operation (:class:`graphrec.serving.render.ReasonWriter`); None where it cannot."""
+
+    def write(
+        self,
+        engine: Engine,
+        asker: str,
+        recent: Recent,
+        items: list[int],
+        scores: list[float],
+        decided: Decided,
+    ) -> Any: ...
 
 
 @dataclass
@@ -338,7 +338,7 @@ class Engine:
         flt: RecFilter | None = None,
         diversity: float | None = None,
         explore: float | None = None,
-        writer: ReasonWriter | None = None,
+        writer: ItemsWriter | None = None,
     ) -> Recommendations:
         """``writer``: a compiled plan's, to write the items with their reasons as its JSON
         (``items_json``, an ``orjson.Fragment``; ``items`` is then empty) instead of making them
@@ -753,12 +753,12 @@ class Engine:
         """The reasons :meth:`decide` chose, as objects."""
         live = self.live
         sources = [
-            _Source(
+            Source(
                 event.item,
                 self._item_node(event.item),
-                _title(live, event.item),
+                live.title(event.item),
                 VERBS.get(event.kind, "chose"),
-                _rel("INTERACTED", 0, 1, event.kind),
+                relationship("INTERACTED", 0, 1, event.kind),
             )
             for event in recent
         ]
@@ -905,7 +905,7 @@ class Engine:
                 item=self.item(int(i)),
                 score=float(sims[i]),
                 rank=r + 1,
-                reasons=[_from_item(reason) for reason in self.evidence("", anchor, int(i))][
+                reasons=[from_item(reason) for reason in self.evidence("", anchor, int(i))][
                     : self.config.max_reasons
                 ],
             )
@@ -935,7 +935,7 @@ class Engine:
                 score=total,
                 rank=r + 1,
                 reasons=[
-                    _from_item(reason)
+                    from_item(reason)
                     for reason in self.evidence("", events, i)
                     if reason.kind is ReasonKind.BOUGHT_WITH
                 ],
@@ -991,166 +991,6 @@ def check_k(k: int) -> None:
         raise InvalidInput(f"k must be in 1..{MAX_K}, got {k}")
 
 
-@functools.lru_cache(maxsize=4_096)  # weights make many: keep few alive (see prepare_views)
-def _rel(
-    type: str,  # noqa: A002 - the GraphQL field's name
-    start: int,
-    end: int,
-    kind: str | None = None,
-    weight: float | None = None,
-) -> PathRelationship:
-    """Relationships on paths are few distinct values: one shared, never-changed object each
-    (so the compiled plans serialise each once)."""
-    return new_relationship(type, start, end, kind, weight)
-
-
-def _weighted(
-    type: str,  # noqa: A002 - the GraphQL field's name
-    start: int,
-    end: int,
-    kind: str | None,
-    weight: float | None,
-) -> PathRelationship:
-    """A relationship with a weight: shared (:func:`_rel`) when the weight is a count, which
-    repeats; made afresh when it is a similarity score, which hardly ever does (caching those
-    only churned the cache: each miss cost 3 us and pushed out a shared one)."""
-    if weight is None or weight.is_integer():
-        return _rel(type, start, end, kind, weight)
-    return new_relationship(type, start, end, kind, weight)
-
-
-#: Another shopper chose the shopper's item (nodes[2] -> nodes[1]) and this one (-> nodes[3]).
-_OTHER_CHOSE_IT = _rel("INTERACTED", 2, 1)
-_OTHER_CHOSE_THIS = _rel("INTERACTED", 2, 3)
-
-
-def _shoppers(count: float) -> str:
-    return "1 shopper" if int(count) == 1 else f"{int(count)} shoppers"
-
-
-#: Each kind of reason's sentence, by code (``kernels.BOUGHT_WITH`` ...): the one definition,
-#: for the objects made here and the JSON written by :mod:`graphrec.serving.render`. Fields:
-#: the recent item's ``title`` and ``verb`` ("bought"), the ``shoppers`` ("37 shoppers"),
-#: the ``brand`` or ``category`` name, the trending window's ``days``.
-TEXTS = (
-    "Bought together with {title} by {shoppers}",
-    "{shoppers} who chose {title} also chose this",
-    "Similar to {title}, which you {verb}",
-    "Same brand ({brand}) as {title}, which you {verb}",
-    "In {category}, like {title}, which you {verb}",
-    "Trending in {category}: {shoppers} in the last {days} days",
-    "Popular: chosen by {shoppers}",
-    "In the catalogue, not chosen by anyone yet",
-    "Something new to explore: picked to widen what you are shown",
-)
-
-
-# -- each kind of reason: its sentence and its path -------------------------------------------
-# (``render`` makes the JSON of each from these too, by calling them with placeholders)
-def bought_with(user_node: PathNode, source: _Source, target: PathNode, weight: float) -> Reason:
-    return new_reason(
-        ReasonKind.BOUGHT_WITH,
-        TEXTS[BOUGHT_WITH].format(title=source.title, shoppers=_shoppers(weight)),
-        weight,
-        _edge_path(user_node, source, "BOUGHT_WITH", weight, target),
-    )
-
-
-def similar_shoppers(
-    user_node: PathNode, source: _Source, other: PathNode, target: PathNode, count: int
-) -> Reason:
-    return new_reason(
-        ReasonKind.SIMILAR_SHOPPERS,
-        TEXTS[SIMILAR_SHOPPERS].format(shoppers=_shoppers(count), title=source.title),
-        float(count),
-        new_path(
-            [user_node, source.node, other, target],
-            [source.interacted, _OTHER_CHOSE_IT, _OTHER_CHOSE_THIS],
-        ),
-    )
-
-
-def similar_item(user_node: PathNode, source: _Source, target: PathNode, score: float) -> Reason:
-    return new_reason(
-        ReasonKind.SIMILAR_ITEM,
-        TEXTS[SIMILAR_ITEM].format(title=source.title, verb=source.verb),
-        score,
-        _edge_path(user_node, source, "SIMILAR_TO", score, target),
-    )
-
-
-def same_brand(user_node: PathNode, source: _Source, brand: PathNode, target: PathNode) -> Reason:
-    return new_reason(
-        ReasonKind.SAME_BRAND,
-        TEXTS[SAME_BRAND].format(brand=brand.name, title=source.title, verb=source.verb),
-        1.0,
-        _shared_path(user_node, source, brand, "MADE_BY", target),
-    )
-
-
-def same_category(
-    user_node: PathNode, source: _Source, category: PathNode, target: PathNode
-) -> Reason:
-    return new_reason(
-        ReasonKind.SAME_CATEGORY,
-        TEXTS[SAME_CATEGORY].format(category=category.name, title=source.title, verb=source.verb),
-        1.0,
-        _shared_path(user_node, source, category, "IN_CATEGORY", target),
-    )
-
-
-def trending_in(target: PathNode, category: PathNode, count: float, days: int) -> Reason:
-    return new_reason(
-        ReasonKind.TRENDING,
-        TEXTS[TRENDING].format(category=category.name, shoppers=_shoppers(count), days=days),
-        count,
-        new_path([target, category], [_rel("IN_CATEGORY", 0, 1)]),
-    )
-
-
-def popular(target: PathNode, count: float) -> Reason:
-    text = TEXTS[POPULAR].format(shoppers=_shoppers(count)) if count else TEXTS[UNCHOSEN]
-    return new_reason(ReasonKind.POPULAR, text, count, new_path([target], []))
-
-
-def exploration(target: PathNode) -> Reason:
-    return new_reason(ReasonKind.EXPLORATION, TEXTS[EXPLORATION], 0.0, new_path([target], []))
-
-
-def _title(live: LiveGraph, item: int) -> str:
-    return live.titles[item] or live.item_ids[item]
-
-
-class _Source(NamedTuple):
-    """A recent event as its reasons show it."""
-
-    item: int
-    node: PathNode
-    title: str
-    verb: str
-    interacted: PathRelationship  # the shopper -> this item
-
-
-def _edge_path(
-    user_node: PathNode, source: _Source, rel: str, value: float, target: PathNode
-) -> Path:
-    """user -> their item -[rel {value}]-> item: an item-to-item edge."""
-    return new_path(
-        [user_node, source.node, target],
-        [source.interacted, _weighted(rel, 1, 2, None, value)],
-    )
-
-
-def _shared_path(
-    user_node: PathNode, source: _Source, node: PathNode, rel: str, target: PathNode
-) -> Path:
-    """user -> their item -[rel]-> node <-[rel]- item: a brand or category in common."""
-    return new_path(
-        [user_node, source.node, node, target],
-        [source.interacted, _rel(rel, 1, 2), _rel(rel, 3, 2)],
-    )
-
-
 def _flags(items: list[int], marked: set[int]) -> np.ndarray:
     """Per item of ``items``, whether it is in ``marked`` (a few of them)."""
     flags = np.zeros(len(items), dtype=bool)
@@ -1169,25 +1009,6 @@ def _distinct(history: Iterable[Event], limit: int) -> list[Event]:
             if len(out) == limit:
                 break
     return out
-
-
-def _from_item(reason: Reason) -> Reason:
-    """An item-to-item reason: the path without the (anonymous) shopper's first hop."""
-    path = reason.path
-    if path.nodes and path.nodes[0].label == "User" and path.nodes[0].id == "":
-        nodes = path.nodes[1:]
-        rels = [
-            _weighted(r.type, r.start - 1, r.end - 1, r.kind, r.weight)
-            for r in path.relationships[1:]
-        ]
-        text = reason.text.split(", which you")[0]
-        return new_reason(
-            kind=reason.kind,
-            text=text,
-            support=reason.support,
-            path=new_path(nodes=nodes, relationships=rels),
-        )
-    return reason
 
 
 #: Precomputed candidates beyond ``candidates``, so that filters rarely leave too few.
@@ -1231,19 +1052,6 @@ _NO_FLAGS = np.zeros(0, dtype=bool)
 #: The row of :func:`reason_sources`' output each evidence code reads, and the co-interactions'.
 _ROWS = SOURCE_ROW.tolist()
 _CO_ROW = _ROWS[SIMILAR_SHOPPERS]
-
-
-class Decided(NamedTuple):
-    """An answer's reasons, chosen (:meth:`Engine.decide`) but not yet made: arrays of
-    :func:`reason_sources` and :func:`choose_reasons`, parallel to the items."""
-
-    chosen: np.ndarray  # (items, limit) reason codes, strongest first, -1 after
-    sources: np.ndarray  # the recent items
-    position: np.ndarray  # per source row (see ``_ROWS``): the recent item's position
-    value: np.ndarray  # per relationship: the edge's value
-    category: np.ndarray  # the category shared
-    other: np.ndarray  # the other shopper of a similar-shoppers reason
-    together: np.ndarray  # ... and how many other shoppers had both
 
 
 def _sample(seed: str, population: Sequence[int], n: int) -> list[int]:

@@ -17,18 +17,38 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
 from graphrec.errors import GraphRecError
 from graphrec.models import versions
-from graphrec.models.artifact import load_artifact
+from graphrec.models.artifact import Artifact, load_artifact
+from graphrec.rules import Rule
 from graphrec.serving.engine import Engine
 from graphrec.serving.live import Event
-from graphrec.store.base import Change, GraphBatch
+from graphrec.store.base import Change, GraphBatch, GraphStore
 from graphrec.store.feed import FORGET, RELOAD, RULES, SETTING, WRITE, batch_of
 
-if TYPE_CHECKING:
-    from graphrec.serving.service import Service
+
+class Followed(Protocol):
+    """What the follower reads and changes of the serving process
+    (:class:`graphrec.serving.service.Service`)."""
+
+    store: GraphStore
+    store_ok: bool
+    applied: int
+    write_lock: threading.Lock
+    counters: dict[str, int]
+    engine: Engine
+    models_dir: Path
+
+    @property
+    def version(self) -> str: ...
+
+    def use_store_rules(self, rules: list[Rule]) -> None: ...
+
+    def reload(self, artifact: Artifact | None = None) -> Engine: ...
+
 
 log = logging.getLogger(__name__)
 #: Feed entries read per round trip.
@@ -69,12 +89,12 @@ def apply_batch(engine: Engine, batch: GraphBatch) -> bool:
 
 
 class Follower:
-    """Applies the store's change feed to a :class:`Service` (only where other processes may
+    """Applies the store's change feed to a serving process (only where other processes may
     write to its store: ``store.shared``). ``sync_seconds``: at most one look at the feed per
     so many seconds (0: before every answer, so a shopper reads their own writes through any
     process)."""
 
-    def __init__(self, service: Service, sync_seconds: float = 0.0) -> None:
+    def __init__(self, service: Followed, sync_seconds: float = 0.0) -> None:
         self.service = service
         self.every = sync_seconds
         self.enabled = bool(getattr(service.store, "shared", False))

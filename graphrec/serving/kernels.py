@@ -14,6 +14,16 @@ from typing import Any
 import numpy as np
 from numba import njit, uintp
 
+# the reason codes of :func:`choose_reasons` (``reasons.KINDS`` defines them)
+from graphrec.serving.reasons import (
+    EXPLORATION,
+    POPULAR,
+    SAME_BRAND,
+    SIMILAR_SHOPPERS,
+    TRENDING,
+    UNCHOSEN,
+)
+
 
 def _compiled(function: Callable[..., Any]) -> Any:
     """``function`` compiled, its machine code cached on disk where numba finds a writable
@@ -335,9 +345,6 @@ def top_allowed(
     return best[:size]
 
 
-#: Reason codes of :func:`choose_reasons`, strongest first (``engine.TEXTS`` has their sentences).
-BOUGHT_WITH, SIMILAR_SHOPPERS, SIMILAR_ITEM, SAME_BRAND, SAME_CATEGORY = 0, 1, 2, 3, 4
-TRENDING, POPULAR, UNCHOSEN, EXPLORATION = 5, 6, 7, 8
 #: The row of :func:`reason_sources`' ``position`` each evidence code reads.
 SOURCE_ROW = np.array([0, 2, 1, 3, 4], dtype=np.int64)
 

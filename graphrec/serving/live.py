@@ -235,6 +235,10 @@ class LiveGraph:
             self.kind_names.append(kind)
             return len(self.kind_names) - 1
 
+    def title(self, item: int) -> str:
+        """An item as a sentence names it: its title, else its id."""
+        return self.titles[item] or self.item_ids[item]
+
     def item_shoppers(self, item: int) -> np.ndarray:
         """Users who interacted with the item (snapshot and live), forgotten users left out."""
         row = self.item_users.indices[

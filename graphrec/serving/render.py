@@ -1,11 +1,11 @@
 """Reasons written straight to JSON by one compiled loop, for the compiled GraphQL plans.
 
-An answer's reasons are decided in compiled code (:meth:`Engine.decide`); making each as
+An answer's reasons are decided in compiled code (``Engine.decide``); making each as
 objects and serialising them cost about 8 us a reason in Python, half of a new shopper's answer.
 Here a plan's selection of a reason becomes one template per reason code, made by calling the
-engine's own builders (``engine.bought_with`` ...) with placeholders and serialising the result
-with the plan, then cutting it at the placeholders: the same sentences, paths and field order
-by construction. :func:`write_answer` fills the templates from the decision and from
+builders of :mod:`graphrec.serving.reasons` (``bought_with`` ...) with placeholders, encoding
+the result with the plan, then cutting it at the placeholders: the same sentences, paths and
+field order by construction. :func:`write_answer` fills the templates from the decision and from
 per-catalogue tables of ids, names and titles already in JSON, and writes each recommendation
 around them (its rank, score, and the item as the plan serialises it, see :class:`ItemRows`):
 the whole list of items in one loop, with no object per item.
@@ -15,19 +15,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import orjson
 from numba import njit, uintp
 
-from graphrec.serving import engine as e
-from graphrec.serving.kernels import SOURCE_ROW, TRENDING, _compiled
-from graphrec.serving.live import Recent
-from graphrec.serving.results import new_node, new_relationship
+from graphrec.serving import reasons as r
+from graphrec.serving.kernels import SOURCE_ROW, _compiled
+from graphrec.serving.live import LiveGraph, Recent
+from graphrec.serving.reasons import TRENDING, VERBS, Decided, Source
+from graphrec.serving.results import Item, new_node, new_relationship
 
-if TYPE_CHECKING:
-    from graphrec.serving.engine import Decided, Engine
+
+class Views(Protocol):
+    """What the writer reads of the engine: the live graph, the trending window, item views."""
+
+    @property
+    def live(self) -> LiveGraph: ...
+
+    @property
+    def trending_days(self) -> int: ...
+
+    def item(self, index: int) -> Item: ...
+
 
 # what a placeholder stands for: the node (A the asker, S the recent item, T the item
 # explained, O the other shopper, B the brand, C the category) and its field
@@ -55,8 +66,8 @@ def _node(entity: str) -> Any:
 
 
 def prototypes(days: int) -> list[Any]:
-    """One reason per code, made by the engine's builders from placeholders."""
-    source = e._Source(
+    """One reason per code, made by the builders of :mod:`.reasons` from placeholders."""
+    source = Source(
         -1,
         _node("S"),
         _mark("S", "w"),
@@ -65,16 +76,16 @@ def prototypes(days: int) -> list[Any]:
     )
     asker, target, count = _node("A"), _node("T"), float(COUNT)
     return [
-        e.bought_with(asker, source, target, count),
-        e.similar_shoppers(asker, source, _node("O"), target, COUNT),
-        e.similar_item(asker, source, target, count),
-        e.same_brand(asker, source, _node("B"), target),
-        e.same_category(asker, source, _node("C"), target),
-        e.trending_in(target, _node("C"), count, days),
-        e.popular(target, count),
-        e.popular(target, 0.0),
-        e.exploration(target),
-    ]
+        r.bought_with(asker, source, target, count),
+        r.similar_shoppers(asker, source, _node("O"), target, COUNT),
+        r.similar_item(asker, source, target, count),
+        r.same_brand(asker, source, _node("B"), target),
+        r.same_category(asker, source, _node("C"), target),
+        r.trending_in(target, _node("C"), count, days),
+        r.popular(target, count),
+        r.popular(target, 0.0),
+        r.exploration(target),
+    ]  # in the order of r.KINDS
 
 
 def template(raw: bytes) -> list[tuple[int, int, int, bytes]]:
@@ -184,8 +195,7 @@ class Tables(_Rows):
         "brand words", "category id", "category name", "category words",
     )  # fmt: skip
 
-    def __init__(self, engine: Engine) -> None:
-        live = engine.live
+    def __init__(self, live: LiveGraph) -> None:
         self.live = live
         room = [max(16, n + n // 4) for n in self._sizes()]  # a quarter more than now
         # items (tables 0-2), shoppers (3), brands (4-6), categories (7-9): each group's
@@ -238,7 +248,7 @@ class Tables(_Rows):
             rows += [
                 (0, i, dumps(live.item_ids[i])),
                 (1, i, dumps(live.titles[i])),
-                (2, i, _escaped(e._title(live, i))),
+                (2, i, _escaped(live.title(i))),
             ]
         for u in range(self.sizes[3], sizes[3]):
             rows.append((3, u, dumps(live.user_ids[u] or "")))
@@ -302,14 +312,14 @@ class ItemRows(_Rows):
 
     def __init__(self, serialize: Callable[[Any], Any] | None) -> None:
         self.serialize = serialize
-        self.engine: Engine | None = None
+        self.engine: Views | None = None
         self._reset(0)
 
     def _reset(self, n: int) -> None:
         self.versions = np.full(n, -1, dtype=np.int64)  # the item's version its row was made at
         self._lay_out(n, 1 << 16)
 
-    def rows(self, engine: Engine) -> None:
+    def rows(self, engine: Views) -> None:
         """Make every item's row whose row is missing or stale."""
         versions = engine.live.item_versions
         if self.engine is not engine:  # a reload: a new engine, new items
@@ -362,7 +372,7 @@ class ReasonWriter:
     def _kind(self, kind: str) -> int:
         """A new event kind's code, its verb and name added to the kinds' table."""
         code = self.kinds[kind] = len(self.kinds)
-        texts = [_escaped(e.VERBS.get(kind, "chose")), orjson.dumps(kind)]
+        texts = [_escaped(VERBS.get(kind, "chose")), orjson.dumps(kind)]
         self.kind_blob = np.concatenate([self.kind_blob, np.frombuffer(b"".join(texts), np.uint8)])
         ends = self.kind_offsets[-1] + np.cumsum([len(t) for t in texts])
         self.kind_offsets = np.concatenate([self.kind_offsets, ends])
@@ -381,7 +391,7 @@ class ReasonWriter:
 
     def write(
         self,
-        engine: Engine,
+        engine: Views,
         asker: str,
         recent: Recent,
         items: list[int],
@@ -397,7 +407,7 @@ class ReasonWriter:
             self.templates = Templates(self.serialize, days)
         tables = self.tables
         if tables is None or tables.live is not live or (tables.stale() and not tables.sync()):
-            tables = self.tables = Tables(engine)
+            tables = self.tables = Tables(live)
         wanted = np.asarray(items, dtype=np.int64)
         rows = self.item_rows
         if rows.serialize is not None and rows.engine is not engine:
@@ -616,7 +626,7 @@ def write_answer(
     """The list of recommendations, written into ``out``: its length, or FULL when ``out`` is
     too small, FAILED when the tables cannot say an answer.
 
-    In: the decision (:class:`engine.Decided`'s arrays; ``numbers``: ``value`` as orjson
+    In: the decision (:class:`.reasons.Decided`'s arrays; ``numbers``: ``value`` as orjson
     writes it), the items, the event kind of each recent event (codes in ``kind_blob``: per
     code the verb, escaped, then the kind's JSON); each item's brand, categories (CSR), trend
     and shoppers; the reason templates (:class:`Templates`); the tables (:class:`Tables`;

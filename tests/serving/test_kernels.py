@@ -7,6 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from graphrec.serving import kernels as K
+from graphrec.serving import reasons as R
 from graphrec.serving.kernels import lowest_common, rank_pool, reason_sources, top_allowed
 
 N, DIMS = 300, 8
@@ -214,26 +215,26 @@ def test_choose_reasons_keeps_priority_order_the_limit_and_ends_with_popularity(
     # item 11: the bought-with source is item 10 (position 1): fine; similar-to value 0: not
     # item 12: similar shoppers, similar item, brand, category: limit 3 keeps the first three
     assert _choose(position, value, together, 3) == [
-        [K.BOUGHT_WITH, K.SIMILAR_ITEM, K.SAME_BRAND],
-        [K.BOUGHT_WITH, K.SAME_CATEGORY, K.UNCHOSEN],
-        [K.SIMILAR_SHOPPERS, K.SIMILAR_ITEM, K.SAME_BRAND],
+        [R.BOUGHT_WITH, R.SIMILAR_ITEM, R.SAME_BRAND],
+        [R.BOUGHT_WITH, R.SAME_CATEGORY, R.UNCHOSEN],
+        [R.SIMILAR_SHOPPERS, R.SIMILAR_ITEM, R.SAME_BRAND],
     ]
     # exploration comes first and takes a place; trending where the item trends
     assert _choose(position, value, together, 2, explored=[False, True, False], trending=True) == [
-        [K.BOUGHT_WITH, K.SIMILAR_ITEM],
-        [K.EXPLORATION, K.BOUGHT_WITH],
-        [K.SIMILAR_SHOPPERS, K.SIMILAR_ITEM],
+        [R.BOUGHT_WITH, R.SIMILAR_ITEM],
+        [R.EXPLORATION, R.BOUGHT_WITH],
+        [R.SIMILAR_SHOPPERS, R.SIMILAR_ITEM],
     ]
     none = [[-1] * 3] * 5
     assert _choose(none, [[0.0] * 3] * 3, [0, 0, 0], 3, trending=True) == [
-        [K.POPULAR, -1, -1],
-        [K.TRENDING, -1, -1],
-        [K.UNCHOSEN, -1, -1],
+        [R.POPULAR, -1, -1],
+        [R.TRENDING, -1, -1],
+        [R.UNCHOSEN, -1, -1],
     ]
     assert _choose(none, [[0.0] * 3] * 3, [0, 0, 0], 3, fill=False)[0] == [-1, -1, -1]
     # a bought-with edge from the item itself is no reason
     own = [[1, -1, -1], *none[1:]]
-    assert _choose(own, [[3.0, 0.0, 0.0], [0.0] * 3, [0.0] * 3], [0, 0, 0], 3)[0][0] == K.POPULAR
+    assert _choose(own, [[3.0, 0.0, 0.0], [0.0] * 3, [0.0] * 3], [0, 0, 0], 3)[0][0] == R.POPULAR
 
 
 def test_common_shoppers_reads_the_stored_lowest_and_leaves_changed_items_to_the_caller():
