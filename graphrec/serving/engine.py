@@ -21,7 +21,7 @@ import functools
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -61,6 +61,7 @@ from graphrec.serving.reasons import (
     similar_shoppers,
     trending_in,
 )
+from graphrec.serving.reranking import RuleScores, apply_pins, mmr, place_exploration
 from graphrec.serving.results import (
     Brand,
     Category,
@@ -177,7 +178,7 @@ class Engine:
         self._category_nodes: dict[int, PathNode] = {}
         #: (item, trending) -> its shared popularity or trending reason
         self._popularity_reasons: dict[tuple[int, bool], Reason] = {}
-        self._rule_cache: tuple[tuple[Any, ...], np.ndarray] | None = None
+        self.rule_scores = RuleScores()
         #: per event kind (as many as ``live.kind_names`` had): kept (a view), and the code of
         #: "not interested"
         self._kinds: tuple[int, np.ndarray, int] = (-1, np.zeros(0, dtype=bool), -1)
@@ -374,7 +375,7 @@ class Engine:
                 chosen, scores, explored = self._personal(
                     user, recent, allowed, k, diversity, explore, rec_id
                 )
-            chosen, scores = self._apply_pins(chosen, scores, allowed, k)
+            chosen, scores = apply_pins(self.live, self.config.rules, chosen, scores, allowed, k)
             picked, values = chosen.tolist(), scores.tolist()
             if strategy is Strategy.CONTROL:
                 recent = NO_EVENTS  # the control group's answers say only what is popular
@@ -583,7 +584,7 @@ class Engine:
             else _NO_ITEMS
         )
         links = live.evidence_links()
-        adjust = self._rule_scores()
+        adjust = self.rule_scores(self.live, self.config.rules)
         n_explore = int(round(k * explore))
         n_rank = k - n_explore
         # the pool's best in order: those ranked, or those MMR re-ranks
@@ -608,26 +609,15 @@ class Engine:
         if len(pool) == 0:
             return pool, np.zeros(0), set()
         n_rank = min(n_rank, len(pool))
+        picked = None
         if diversity > 0:
-            picked = _mmr(self.unit[pool[:top]], z[:top], n_rank, diversity)
+            picked = mmr(self.unit[pool[:top]], z[:top], n_rank, diversity)
             chosen, chosen_scores = pool[picked].tolist(), z[picked].tolist()
         else:  # the best n_rank as they are
             chosen, chosen_scores = pool[:n_rank].tolist(), z[:n_rank].tolist()
-        picks: list[int] = []
-        if n_explore:
-            if diversity > 0:
-                free = np.ones(len(pool), dtype=bool)
-                free[picked] = False
-                rest: Sequence[int] = np.flatnonzero(free).tolist()
-            else:
-                rest = range(n_rank, len(pool))  # the others, in the order they joined
-            take = _sample(rec_id, rest, min(n_explore, len(rest)))
-            picks = pool[take].tolist()
-            step = max(k // max(n_explore, 1), 1)
-            for slot, (item, r) in enumerate(zip(picks, take, strict=True)):
-                position = min(step * (slot + 1) - 1, len(chosen))
-                chosen.insert(position, item)
-                chosen_scores.insert(position, float(z[r]))
+        picks = place_exploration(
+            rec_id, pool, z, chosen, chosen_scores, picked if diversity > 0 else None, k, n_explore
+        )
         return np.asarray(chosen, dtype=np.int64), np.asarray(chosen_scores), set(picks)
 
     def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
@@ -637,61 +627,6 @@ class Engine:
             self._slots = np.full(n, -1, dtype=np.int32)
             self._evidence = np.zeros(n)
         return self._slots, self._evidence
-
-    def _rule_scores(self) -> np.ndarray | None:
-        """Every item's boost (+weight) or burial (-|weight| - 1000) under the rules, built once
-        per rule set and catalogue: a request then pays one gather, however many rules."""
-        rules = tuple(r for r in self.config.rules if r.action in ("boost", "bury"))
-        if not rules:
-            return None
-        live = self.live
-        key = (rules, live.catalogue_version, live.num_items)
-        if self._rule_cache is not None and self._rule_cache[0] == key:
-            return self._rule_cache[1]
-        adjust = np.zeros(live.num_items)
-        for rule in rules:
-            adjust[self._rule_mask(rule)] += (
-                rule.weight if rule.action == "boost" else -abs(rule.weight) - 1e3
-            )
-        self._rule_cache = (key, adjust)
-        return adjust
-
-    def _rule_mask(self, rule: Rule) -> np.ndarray:
-        """The items a rule names: one item, a brand's, or a category's and those below it."""
-        live = self.live
-        kind, target = rule.target
-        if kind == "item":
-            mask = np.zeros(live.num_items, dtype=bool)
-            if target in live.item_index:
-                mask[live.item_index[target]] = True
-            return mask
-        if kind == "brand":
-            brand = live.brand_index.get(target, -2)
-            return np.asarray(live.brand) == brand
-        category = live.category_index.get(target)
-        if category is None:
-            return np.zeros(live.num_items, dtype=bool)
-        return live.items_under({category})
-
-    def _apply_pins(
-        self, chosen: np.ndarray, scores: np.ndarray, allowed: np.ndarray, k: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        pins = [r for r in self.config.rules if r.action == "pin" and r.item is not None]
-        if not pins:
-            return chosen[:k], scores[:k]
-        items, values = list(chosen[:k]), list(scores[:k])
-        for rule in sorted(pins, key=lambda r: r.position):
-            index = self.live.item_index.get(rule.item or "")
-            if index is None or not allowed[index]:
-                continue
-            if index in items:
-                at = items.index(index)
-                items.pop(at)
-                values.pop(at)
-            position = min(rule.position - 1, len(items))
-            items.insert(position, index)
-            values.insert(position, values[0] if values else 0.0)
-        return np.asarray(items[:k], dtype=np.int64), np.asarray(values[:k])
 
     # -- reasons -----------------------------------------------------------------------------
     def decide(
@@ -1045,49 +980,9 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     return part[order].astype(np.int64)
 
 
-_MASK64 = (1 << 64) - 1
 _NO_ITEMS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0)
 _NO_FLAGS = np.zeros(0, dtype=bool)
 #: The row of :func:`reason_sources`' output each evidence code reads, and the co-interactions'.
 _ROWS = SOURCE_ROW.tolist()
 _CO_ROW = _ROWS[SIMILAR_SHOPPERS]
-
-
-def _sample(seed: str, population: Sequence[int], n: int) -> list[int]:
-    """``n`` distinct members of ``population``, each ordered draw equally likely, a pure
-    function of ``seed`` (one recommendation id always has the same exploration slots): a
-    partial Fisher-Yates shuffle (swaps kept in a dict) over a splitmix64 stream, a few
-    microseconds where seeding ``random.Random`` took ten."""
-    state = int.from_bytes(hashlib.blake2b(seed.encode(), digest_size=8).digest(), "big")
-    size = len(population)
-    swapped: dict[int, int] = {}
-    out: list[int] = []
-    for i in range(min(n, size)):
-        state = (state + 0x9E3779B97F4A7C15) & _MASK64
-        z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
-        j = i + (z ^ (z >> 31)) % (size - i)
-        out.append(population[swapped.get(j, j)])
-        swapped[j] = swapped.get(i, i)
-    return out
-
-
-def _mmr(unit: np.ndarray, relevance: np.ndarray, k: int, diversity: float) -> np.ndarray:
-    """Maximal marginal relevance (Carbonell & Goldstein, 1998) over a pool sorted by relevance."""
-    n = min(len(relevance), max(k * 5, 50))
-    rel = relevance[:n]
-    rel = (rel - rel.min()) / (rel.max() - rel.min() + 1e-9)
-    sims = unit[:n] @ unit[:n].T
-    chosen = [0]
-    closest = sims[0].copy()
-    available = np.ones(n, dtype=bool)
-    available[0] = False
-    while len(chosen) < min(k, n):
-        value = (1 - diversity) * rel - diversity * closest
-        value[~available] = -np.inf
-        pick = int(np.argmax(value))
-        chosen.append(pick)
-        available[pick] = False
-        closest = np.maximum(closest, sims[pick])
-    return np.asarray(chosen, dtype=np.int64)
