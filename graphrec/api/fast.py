@@ -33,6 +33,7 @@ from graphrec.api.encoders import Encoders, Unsupported
 from graphrec.api.operations import NOT_FOUND_CODE, Operation, Operations
 from graphrec.api.plans import Plan, Root
 from graphrec.errors import InvalidInput
+from graphrec.serving import related
 from graphrec.serving.engine import RecFilter
 from graphrec.serving.engine import new_id as engine_new_id
 from graphrec.serving.render import ENTRY_FIELDS, ReasonWriter
@@ -59,10 +60,10 @@ ROOTS: dict[str, Root] = {
     "recommendations": lambda s, a, w: api.recommend(
         s, a["userId"], a["k"], _filter(a.get("filter")), a.get("diversity"), a.get("explore"), w
     ),
-    "similarItems": lambda s, a, w: s.engine.similar_items(a["itemId"], a["k"]),
-    "boughtTogether": lambda s, a, w: s.engine.bought_together([a["itemId"]], a["k"]),
-    "complementsForCart": lambda s, a, w: s.engine.bought_together(a["itemIds"], a["k"]),
-    "trending": lambda s, a, w: s.engine.trending(a.get("categoryId"), a["k"]),
+    "similarItems": lambda s, a, w: related.similar_items(s.engine, a["itemId"], a["k"]),
+    "boughtTogether": lambda s, a, w: related.bought_together(s.engine, [a["itemId"]], a["k"]),
+    "complementsForCart": lambda s, a, w: related.bought_together(s.engine, a["itemIds"], a["k"]),
+    "trending": lambda s, a, w: related.trending(s.engine, a.get("categoryId"), a["k"]),
     "explain": lambda s, a, w: s.engine.explain(a["userId"], a["itemId"]),
     "item": lambda s, a, w: _item(s, a["id"]),
 }

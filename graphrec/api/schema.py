@@ -29,7 +29,7 @@ from strawberry.types import Info
 from graphrec.api.types import Item, Reason, Recommendation, Recommendations, User
 from graphrec.errors import GraphRecError, InvalidInput, NotFound, StoreUnavailable
 from graphrec.rules import Rule
-from graphrec.serving import results
+from graphrec.serving import related, results
 from graphrec.serving.engine import RecFilter
 from graphrec.serving.render import ReasonWriter
 from graphrec.serving.service import EventInput, ItemInput, Service
@@ -267,7 +267,9 @@ class Query:
     def similar_items(
         self, info: Info, item_id: strawberry.ID, k: int = 10
     ) -> list[Recommendation]:
-        return cast(list[Recommendation], service_of(info).engine.similar_items(str(item_id), k))
+        return cast(
+            list[Recommendation], related.similar_items(service_of(info).engine, str(item_id), k)
+        )
 
     @strawberry.field(description="What shoppers bought together with this item.")
     @typed_errors
@@ -275,7 +277,8 @@ class Query:
         self, info: Info, item_id: strawberry.ID, k: int = 10
     ) -> list[Recommendation]:
         return cast(
-            list[Recommendation], service_of(info).engine.bought_together([str(item_id)], k)
+            list[Recommendation],
+            related.bought_together(service_of(info).engine, [str(item_id)], k),
         )
 
     @strawberry.field(description="What goes with a cart: bought with its items, summed.")
@@ -283,7 +286,7 @@ class Query:
     def complements_for_cart(
         self, info: Info, item_ids: list[strawberry.ID], k: int = 10
     ) -> list[Recommendation]:
-        answer = service_of(info).engine.bought_together([str(i) for i in item_ids], k)
+        answer = related.bought_together(service_of(info).engine, [str(i) for i in item_ids], k)
         return cast(list[Recommendation], answer)
 
     @strawberry.field(description="Most shoppers lately, in a category and below, or overall.")
@@ -291,8 +294,8 @@ class Query:
     def trending(
         self, info: Info, category_id: strawberry.ID | None = None, k: int = 10
     ) -> list[Recommendation]:
-        answer = service_of(info).engine.trending(
-            str(category_id) if category_id is not None else None, k
+        answer = related.trending(
+            service_of(info).engine, str(category_id) if category_id is not None else None, k
         )
         return cast(list[Recommendation], answer)
 

@@ -52,7 +52,6 @@ from graphrec.serving.reasons import (
     Source,
     bought_with,
     exploration,
-    from_item,
     popular,
     relationship,
     same_brand,
@@ -68,7 +67,6 @@ from graphrec.serving.results import (
     Item,
     PathNode,
     Reason,
-    ReasonKind,
     Recommendation,
     Recommendations,
     Strategy,
@@ -312,7 +310,7 @@ class Engine:
         excluded, places, mine = shopper_events(items, kinds, keep, skip, self.config.session_items)
         return excluded, Recent(items[places], kinds[places], times[places], names), mine
 
-    def _allowed(self, flt: RecFilter) -> np.ndarray:
+    def allowed(self, flt: RecFilter) -> np.ndarray:
         live = self.live
         ok = live.in_stock.copy() if flt.in_stock_only else np.ones(live.num_items, dtype=bool)
         if flt.brands is not None:
@@ -357,7 +355,7 @@ class Engine:
         rec_id = new_id()
         with self.lock:
             user = live.user(user_id)
-            allowed = self._allowed(flt)
+            allowed = self.allowed(flt)
             recent = NO_EVENTS
             mine = _NO_ITEMS  # the items of all the shopper's events, sorted
             if user is not None:
@@ -365,10 +363,10 @@ class Engine:
                 allowed[excluded] = False
             explored: set[int] = set()
             if self._control(user_id):
-                strategy, chosen = Strategy.CONTROL, self._popular(allowed, k)
+                strategy, chosen = Strategy.CONTROL, self.popular(allowed, k)
                 scores = live.shoppers[chosen]
             elif not recent and not self.is_known(user):
-                strategy, chosen = Strategy.COLD_START, self._popular(allowed, k, trending=True)
+                strategy, chosen = Strategy.COLD_START, self.popular(allowed, k, trending=True)
                 scores = live.trend[chosen] + live.shoppers[chosen] * 1e-6
             else:
                 strategy = Strategy.PERSONALIZED
@@ -439,11 +437,11 @@ class Engine:
             return cached[1]
         members = np.asarray(live.category_items.get(category, []), dtype=np.int64)
         members = members[live.in_stock[members]]
-        top = members[_top(live.trend[members], n)] if len(members) else members
+        top = members[top_k(live.trend[members], n)] if len(members) else members
         self._trend_cache[category] = (stamp, top)
         return top
 
-    def _popular(self, allowed: np.ndarray, k: int, trending: bool = False) -> np.ndarray:
+    def popular(self, allowed: np.ndarray, k: int, trending: bool = False) -> np.ndarray:
         """The ``k`` most popular allowed items (by shoppers), or most trending (shoppers
         breaking ties), best first, ties by index."""
         live = self.live
@@ -510,8 +508,8 @@ class Engine:
             self.item(item)
             self._item_node(item)
             live.shopper_set(item)
-            self._popularity_reason(item, trending=False)
-            self._popularity_reason(item, trending=True)
+            self.popularity_reason(item, trending=False)
+            self.popularity_reason(item, trending=True)
         for user in range(min(len(live.user_ids), self.config.precompute_users)):
             self._user_nodes[user] = new_node("User", live.user_ids[user] or "", None)
         for brand in range(len(live.brand_ids)):
@@ -533,7 +531,7 @@ class Engine:
             np.zeros(live.num_items, dtype=bool), links.indptr, links.indices, links.data,
             no_items, no_items, self.vectors, 0.0, _NO_SCORES, slots, evidence,
         )  # fmt: skip
-        self._popular(np.zeros(live.num_items, dtype=bool), 1)
+        self.popular(np.zeros(live.num_items, dtype=bool), 1)
         self.decide(None, NO_EVENTS, [], 1)
 
     def _precompute_stamp(self, num_items: int | None = None) -> tuple[Any, ...]:
@@ -604,7 +602,7 @@ class Engine:
             query, _ = self._user_query(user, recent)
             raw = self.vectors @ query
             raw[~allowed] = -np.inf
-            fresh = _top(raw, wanted).astype(np.int32)  # as the stored candidates are
+            fresh = top_k(raw, wanted).astype(np.int32)  # as the stored candidates are
             pool, z, ok = rank_pool(fresh, raw[fresh], query, True, *common)
         if len(pool) == 0:
             return pool, np.zeros(0), set()
@@ -712,7 +710,7 @@ class Engine:
                     out.append(
                         self._exploration_reason(item)
                         if code == EXPLORATION
-                        else self._popularity_reason(item, trending=code == TRENDING)
+                        else self.popularity_reason(item, trending=code == TRENDING)
                     )
                     continue
                 row = _ROWS[code]
@@ -768,7 +766,7 @@ class Engine:
             self._category_nodes[category] = node
         return node
 
-    def _popularity_reason(self, item: int, trending: bool) -> Reason:
+    def popularity_reason(self, item: int, trending: bool) -> Reason:
         """The item's trending reason (``trending``, when it trends) or its popularity reason.
         Both are shared between answers until the count, the item or its category changes:
         about half the items of an answer end with one."""
@@ -823,77 +821,9 @@ class Engine:
             user = self.live.user(user_id)
             recent = Recent.of(_distinct(self.live.history(user), 50) if user is not None else [])
             reasons = self.evidence(user_id, recent, item)
-            reasons.append(self._popularity_reason(item, trending=True))
+            reasons.append(self.popularity_reason(item, trending=True))
         reasons.sort(key=lambda r: (-PRIORITY[r.kind], -r.support))
         return reasons
-
-    # -- item-to-item --------------------------------------------------------------------------
-    def similar_items(self, item_id: str, k: int = 10) -> list[Recommendation]:
-        check_k(k)
-        item = self.item_index(item_id)
-        sims = self.unit @ self.unit[item]
-        sims[item] = -np.inf
-        chosen = _top(sims, k)
-        anchor = Recent.of([Event(item, "view", 0)])
-        return [
-            Recommendation(
-                item=self.item(int(i)),
-                score=float(sims[i]),
-                rank=r + 1,
-                reasons=[from_item(reason) for reason in self.evidence("", anchor, int(i))][
-                    : self.config.max_reasons
-                ],
-            )
-            for r, i in enumerate(chosen)
-        ]
-
-    def bought_together(self, item_ids: list[str], k: int = 10) -> list[Recommendation]:
-        """Items bought with any of these (a cart), by summed shoppers."""
-        check_k(k)
-        if not item_ids:
-            raise InvalidInput("give at least one item id")
-        anchors = [self.item_index(i) for i in item_ids]
-        matrix = self.live.bought_with
-        totals: dict[int, float] = {}
-        for a in anchors:
-            start, end = matrix.indptr[a], matrix.indptr[a + 1]
-            for other, weight in zip(
-                matrix.indices[start:end], matrix.data[start:end], strict=True
-            ):
-                if int(other) not in anchors:
-                    totals[int(other)] = totals.get(int(other), 0.0) + float(weight)
-        ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-        events = Recent.of([Event(a, "cart", 0) for a in anchors])
-        return [
-            Recommendation(
-                item=self.item(i),
-                score=total,
-                rank=r + 1,
-                reasons=[
-                    from_item(reason)
-                    for reason in self.evidence("", events, i)
-                    if reason.kind is ReasonKind.BOUGHT_WITH
-                ],
-            )
-            for r, (i, total) in enumerate(ranked)
-        ]
-
-    def trending(self, category_id: str | None, k: int = 10) -> list[Recommendation]:
-        check_k(k)
-        live = self.live
-        flt = RecFilter(categories=[category_id] if category_id else None, in_stock_only=True)
-        if category_id is not None and category_id not in live.category_index:
-            raise NotFound(f"no category with id {category_id!r}")
-        chosen = self._popular(self._allowed(flt), k, trending=True)
-        return [
-            Recommendation(
-                item=self.item(int(i)),
-                score=float(live.trend[i]),
-                rank=r + 1,
-                reasons=[self._popularity_reason(int(i), trending=True)],
-            )
-            for r, i in enumerate(chosen)
-        ]
 
 
 def content_vector(
@@ -968,7 +898,7 @@ def _session_weights(n: int, half_life: float) -> np.ndarray:
     return (weights / weights.sum()).astype(np.float32)
 
 
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the ``k`` largest finite scores, best first (ties by index among those
     chosen; which of the items tied at the k-th place are chosen is argpartition's pick)."""
     finite = int(np.isfinite(scores).sum())

@@ -155,7 +155,7 @@ def test_shared_trending_and_popular_reasons_follow_the_counts(service: Service)
     after = first_reason("somebody-else")
     assert (after["kind"], after["support"]) == ("TRENDING", 4.0)
     assert "4 shoppers in the last 7 days" in after["text"]
-    popular = service.engine._popularity_reason(service.engine.item_index("serum"), False)
+    popular = service.engine.popularity_reason(service.engine.item_index("serum"), False)
     assert (popular.support, popular.text) == (4.0, "Popular: chosen by 4 shoppers")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from graphrec.serving.engine import _top
+from graphrec.serving.engine import top_k
 from graphrec.serving.reranking import mmr, sample
 
 
@@ -19,8 +19,8 @@ def test_mmr_trades_relevance_for_diversity() -> None:
 
 def test_top_breaks_ties_by_index_and_skips_minus_infinity() -> None:
     scores = np.array([1.0, 3.0, -np.inf, 3.0, 2.0])
-    assert _top(scores, 3).tolist() == [1, 3, 4]
-    assert _top(scores, 10).tolist() == [1, 3, 4, 0]
+    assert top_k(scores, 3).tolist() == [1, 3, 4]
+    assert top_k(scores, 10).tolist() == [1, 3, 4, 0]
 
 
 def test_exploration_draw_is_distinct_uniform_and_fixed_by_the_id() -> None:
