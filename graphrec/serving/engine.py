@@ -29,50 +29,29 @@ import numpy as np
 
 from graphrec.errors import InvalidInput, NotFound
 from graphrec.rules import Rule
+from graphrec.serving.explanations import Explainer
 from graphrec.serving.kernels import (
     SOURCE_ROW,
-    choose_reasons,
-    common_shoppers,
     rank_pool,
-    reason_sources,
     shopper_events,
     top_allowed,
 )
-from graphrec.serving.live import DAY, NO_EVENTS, Event, LiveGraph, Recent
+from graphrec.serving.live import NO_EVENTS, Event, LiveGraph, Recent
 from graphrec.serving.reasons import (
-    BOUGHT_WITH,
-    EXPLORATION,
-    PRIORITY,
-    SAME_BRAND,
-    SIMILAR_ITEM,
     SIMILAR_SHOPPERS,
-    TRENDING,
-    VERBS,
     Decided,
-    Source,
-    bought_with,
-    exploration,
-    popular,
-    relationship,
-    same_brand,
-    same_category,
-    similar_item,
-    similar_shoppers,
-    trending_in,
 )
 from graphrec.serving.reranking import RuleScores, apply_pins, mmr, place_exploration
 from graphrec.serving.results import (
     Brand,
     Category,
     Item,
-    PathNode,
     Reason,
     Recommendation,
     Recommendations,
     Strategy,
     new_node,
     new_recommendation,
-    share,
 )
 
 MAX_K = 100
@@ -167,15 +146,10 @@ class Engine:
         #: Embeds an item that arrived after training (GraphSAGE's network); None: content mean.
         self.item_encoder: Callable[[int], np.ndarray | None] | None = None
         self._trend_cache: dict[int, tuple[tuple[int, int], np.ndarray]] = {}
-        # Item views and item path nodes are shared between answers and never changed in place:
-        # an upsert replaces them (so serialisers may memoise them, see graphrec.api.fast).
-        self._node_cache: dict[int, PathNode] = {}
-        #: The same for shoppers, brands and categories.
-        self._user_nodes: dict[int, PathNode] = {}
-        self._brand_nodes: dict[int, PathNode] = {}
-        self._category_nodes: dict[int, PathNode] = {}
-        #: (item, trending) -> its shared popularity or trending reason
-        self._popularity_reasons: dict[tuple[int, bool], Reason] = {}
+        #: the answers' reasons; it keeps the path nodes, which, like the item views, are
+        #: shared between answers and replaced, never changed in place, on an upsert (so
+        #: encoders may keep their JSON, see graphrec.api.encoders)
+        self.explainer = Explainer(live, self.lock, self._scratch)
         self.rule_scores = RuleScores()
         #: per event kind (as many as ``live.kind_names`` had): kept (a view), and the code of
         #: "not interested"
@@ -208,7 +182,7 @@ class Engine:
     def item_changed(self, index: int, new: bool) -> None:
         """After an upsert: drop the cached view; give a new item its content vector."""
         self._item_cache.pop(index, None)
-        self._node_cache.pop(index, None)
+        self.explainer.item_changed(index)
         if new:
             vector = self.item_encoder(index) if self.item_encoder is not None else None
             if vector is None:
@@ -244,7 +218,7 @@ class Engine:
 
     def forget(self, user: int) -> None:
         self.live.forget(user)
-        self._user_nodes.pop(user, None)
+        self.explainer.forget(user)
         if user < len(self.known_users):
             self.known_users[user] = False
             self.user_vectors[user] = 0.0
@@ -377,7 +351,7 @@ class Engine:
             picked, values = chosen.tolist(), scores.tolist()
             if strategy is Strategy.CONTROL:
                 recent = NO_EVENTS  # the control group's answers say only what is popular
-            decided = self.decide(
+            decided = self.explainer.decide(
                 user,
                 recent,
                 picked,
@@ -388,14 +362,16 @@ class Engine:
                 trending=strategy is Strategy.COLD_START,
             )
             user_node = (
-                self._user_node(user) if user is not None else new_node("User", user_id, None)
+                self.explainer.user_node(user)
+                if user is not None
+                else new_node("User", user_id, None)
             )
             written = None
             if writer is not None:
                 written = writer.write(self, user_node.id, recent, picked, values, decided)
             items: list[Recommendation] = []
             if written is None:
-                reasons = self.reasons_of(user_node, recent, picked, decided)
+                reasons = self.explainer.reasons_of(user_node, recent, picked, decided)
                 items = [
                     new_recommendation(self.item(i), s, rank, why)
                     for rank, (i, s, why) in enumerate(zip(picked, values, reasons, strict=True), 1)
@@ -506,16 +482,8 @@ class Engine:
         live.links()  # the stacked relationships, derived once
         for item in range(live.num_items):
             self.item(item)
-            self._item_node(item)
             live.shopper_set(item)
-            self.popularity_reason(item, trending=False)
-            self.popularity_reason(item, trending=True)
-        for user in range(min(len(live.user_ids), self.config.precompute_users)):
-            self._user_nodes[user] = new_node("User", live.user_ids[user] or "", None)
-        for brand in range(len(live.brand_ids)):
-            self._brand_node(brand)
-        for category in range(len(live.category_ids)):
-            self._category_node(category)
+        self.explainer.prepare(self.config.precompute_users)
         self._compile_kernels()
 
     def _compile_kernels(self) -> None:
@@ -532,7 +500,7 @@ class Engine:
             no_items, no_items, self.vectors, 0.0, _NO_SCORES, slots, evidence,
         )  # fmt: skip
         self.popular(np.zeros(live.num_items, dtype=bool), 1)
-        self.decide(None, NO_EVENTS, [], 1)
+        self.explainer.decide(None, NO_EVENTS, [], 1)
 
     def _precompute_stamp(self, num_items: int | None = None) -> tuple[Any, ...]:
         """What the precomputed candidates depend on. Not prices or stock: filters apply per
@@ -626,184 +594,20 @@ class Engine:
             self._evidence = np.zeros(n)
         return self._slots, self._evidence
 
-    # -- reasons -----------------------------------------------------------------------------
-    def decide(
-        self,
-        user: int | None,
-        recent: Recent,
-        items: list[int],
-        limit: int,
-        mine: np.ndarray | None = None,
-        explored: set[int] | None = None,
-        fill: bool = False,
-        trending: bool = False,
-    ) -> Decided:
-        """Which reasons each of ``items`` gets, from the paths between ``recent`` (the
-        shopper's newest distinct events) and it, strongest first (see
-        :func:`choose_reasons`): exploration where it filled the slot (``explored``), the
-        evidence of the graph in the order of :data:`PRIORITY`, then, with ``fill``, the
-        trending (``trending``) or popularity reason; at most ``limit``. ``mine``: the items
-        of all the shopper's events, sorted, when the caller has them."""
-        live = self.live
-        links = live.links()  # every relationship at once: one slice per recent item
-        brand, category_indptr, category_indices = live.item_attributes()
-        sources = recent.items
-        wanted = np.asarray(items, dtype=np.int64)
-        with self.lock:  # for the scratch
-            position, value, link, category = reason_sources(
-                links.indptr, links.indices, links.data, sources, wanted, len(live.LINKS),
-                brand, category_indptr, category_indices, self._scratch()[0],
-            )  # fmt: skip
-        co = _CO_ROW
-        other, together, unresolved = common_shoppers(
-            position[co], value[co], link[co], sources, wanted, links.data,
-            live.lowest_common(), -1 if user is None else user,
-            _NO_ITEMS if user is None or mine is None else mine, live.touched,
-        )  # fmt: skip
-        if user is not None and len(unresolved):  # rare: items changed since load
-            had = None if mine is None else set(mine.tolist())
-            for j in unresolved.tolist():
-                item = items[j]
-                found = live.common_shopper(
-                    user,
-                    int(sources[position[co, j]]),
-                    item,
-                    int(link[co, j]),
-                    had_both=None if had is None else item in had,
-                )
-                if found is not None:
-                    other[j], together[j] = found
-        chosen = choose_reasons(
-            position, value, sources, wanted, together, limit,
-            _flags(items, explored) if explored else _NO_FLAGS,
-            fill, trending, live.trend, live.shoppers, category_indptr,
-        )  # fmt: skip
-        return Decided(chosen, sources, position, value, category, other, together)
-
-    def reasons_of(
-        self, user_node: PathNode, recent: Recent, items: list[int], decided: Decided
-    ) -> list[list[Reason]]:
-        """The reasons :meth:`decide` chose, as objects."""
-        live = self.live
-        sources = [
-            Source(
-                event.item,
-                self._item_node(event.item),
-                live.title(event.item),
-                VERBS.get(event.kind, "chose"),
-                relationship("INTERACTED", 0, 1, event.kind),
-            )
-            for event in recent
-        ]
-        nodes, item_node = self._node_cache, self._item_node
-        position, value = decided.position.tolist(), decided.value.tolist()
-        categories, others = decided.category.tolist(), decided.other.tolist()
-        together = decided.together.tolist()
-        answers = []
-        for j, (item, codes) in enumerate(zip(items, decided.chosen.tolist(), strict=True)):
-            target = nodes.get(item) or item_node(item)
-            out: list[Reason] = []
-            for code in codes:
-                if code < 0:
-                    break
-                if code >= TRENDING:
-                    out.append(
-                        self._exploration_reason(item)
-                        if code == EXPLORATION
-                        else self.popularity_reason(item, trending=code == TRENDING)
-                    )
-                    continue
-                row = _ROWS[code]
-                source = sources[position[row][j]]
-                if code == BOUGHT_WITH:
-                    reason = bought_with(user_node, source, target, value[row][j])
-                elif code == SIMILAR_SHOPPERS:
-                    other = self._user_node(others[j])
-                    reason = similar_shoppers(user_node, source, other, target, together[j])
-                elif code == SIMILAR_ITEM:
-                    reason = similar_item(user_node, source, target, value[row][j])
-                elif code == SAME_BRAND:
-                    brand = self._brand_node(live.brand[item])
-                    reason = same_brand(user_node, source, brand, target)
-                else:
-                    category = self._category_node(categories[j])
-                    reason = same_category(user_node, source, category, target)
-                out.append(reason)
-            answers.append(out)
-        return answers
-
-    def _exploration_reason(self, item: int) -> Reason:
-        return exploration(self._item_node(item))
-
-    def _item_node(self, item: int) -> PathNode:
-        node = self._node_cache.get(item)
-        if node is None:
-            node = PathNode(label="Item", id=self.live.item_ids[item], name=self.live.titles[item])
-            self._node_cache[item] = node
-        return node
-
-    def _user_node(self, user: int) -> PathNode:
-        """The shopper's node: the one built at load (:meth:`prepare_views`), else a new one
-        (kept nowhere: shoppers who arrive while serving would otherwise grow memory)."""
-        node = self._user_nodes.get(user)
-        return node if node is not None else new_node("User", self.live.user_ids[user] or "", None)
-
-    def _brand_node(self, brand: int) -> PathNode:
-        node = self._brand_nodes.get(brand)
-        if node is None:
-            live = self.live
-            node = PathNode(label="Brand", id=live.brand_ids[brand], name=live.brand_names[brand])
-            self._brand_nodes[brand] = node
-        return node
-
-    def _category_node(self, category: int) -> PathNode:
-        node = self._category_nodes.get(category)
-        if node is None:
-            live = self.live
-            node = PathNode(
-                label="Category", id=live.category_ids[category], name=live.category_names[category]
-            )
-            self._category_nodes[category] = node
-        return node
-
-    def popularity_reason(self, item: int, trending: bool) -> Reason:
-        """The item's trending reason (``trending``, when it trends) or its popularity reason.
-        Both are shared between answers until the count, the item or its category changes:
-        about half the items of an answer end with one."""
-        live = self.live
-        trends = trending and live.trend[item] > 0 and bool(live.item_categories[item])
-        count = float(live.trend[item] if trends else live.shoppers[item])
-        node = self._item_node(item)
-        category = self._category_node(live.item_categories[item][0]) if trends else None
-        key = (item, trends)
-        cached = self._popularity_reasons.get(key)
-        if (
-            cached is not None
-            and cached.support == count
-            and cached.path.nodes[0] is node
-            and (category is None or cached.path.nodes[1] is category)
-        ):
-            return cached
-        if category is not None:
-            reason = trending_in(node, category, count, self.trending_days)
-        else:
-            reason = popular(node, count)
-        self._popularity_reasons[key] = share(reason)
-        return reason
-
     @property
     def trending_days(self) -> int:
-        return round(self.live.trending_window / DAY)
+        return self.explainer.trending_days
 
-    def evidence(
-        self, user_id: str, recent: Recent, item: int, limit: int = len(PRIORITY)
-    ) -> list[Reason]:
-        """Paths from the shopper's recent items to ``item``, the strongest of each kind, in
-        the order of :data:`PRIORITY`, at most ``limit`` of them."""
-        user = self.live.user(user_id)
-        decided = self.decide(user, recent, [item], limit)
-        node = self._user_node(user) if user is not None else new_node("User", user_id, None)
-        return self.reasons_of(node, recent, [item], decided)[0]
+    def popularity_reason(self, item: int, trending: bool) -> Reason:
+        return self.explainer.popularity_reason(item, trending)
+
+    def explain(self, user_id: str, item_id: str) -> list[Reason]:
+        """Every path from the shopper's history to the item, strongest first."""
+        return self.explainer.explain(user_id, self.item_index(item_id))
+
+    def evidence(self, user_id: str, recent: Recent, item: int) -> list[Reason]:
+        """Paths from ``recent`` to ``item``, the strongest of each kind, strongest first."""
+        return self.explainer.evidence(user_id, recent, item)
 
     def top_shoppers(self, k: int) -> list[str]:
         """The shoppers with the most events (a picker for demos and merchandisers)."""
@@ -814,16 +618,6 @@ class Engine:
             counts[user] += len(events)
         order = np.lexsort((np.arange(len(counts)), -counts))
         return [live.user_ids[u] for u in order[: k * 2] if live.user_ids[u]][:k]  # type: ignore[misc]
-
-    def explain(self, user_id: str, item_id: str) -> list[Reason]:
-        item = self.item_index(item_id)
-        with self.lock:
-            user = self.live.user(user_id)
-            recent = Recent.of(_distinct(self.live.history(user), 50) if user is not None else [])
-            reasons = self.evidence(user_id, recent, item)
-            reasons.append(self.popularity_reason(item, trending=True))
-        reasons.sort(key=lambda r: (-PRIORITY[r.kind], -r.support))
-        return reasons
 
 
 def content_vector(
