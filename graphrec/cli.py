@@ -238,8 +238,8 @@ def train(
     embeddings and SIMILAR_TO edges back to the store."""
     import torch
 
-    from graphrec.models.train import parse_params
-    from graphrec.models.train import train as train_model
+    from graphrec.training.train import parse_params
+    from graphrec.training.train import train as train_model
 
     if threads < 0:
         raise _fail(InvalidInput(f"--threads must be >= 0, got {threads}"))
@@ -299,7 +299,7 @@ def train(
     console.print(f"artifact: {folder}")
     if write_back and snapshot_path is None:
         from graphrec.models.artifact import load_artifact
-        from graphrec.models.train import write_back as write_to_store
+        from graphrec.training.train import write_back as write_to_store
 
         artifact = load_artifact(folder, device="cpu")
         with _store(store) as graph, _steps() as step:
@@ -335,7 +335,7 @@ def evaluate(
     store: StoreOption = None,
 ) -> None:
     """Evaluate trained models and baselines side by side on the same split."""
-    from graphrec.models.compare import compare, plot_comparison
+    from graphrec.training.compare import compare, plot_comparison
 
     try:
         results = compare(
@@ -541,8 +541,8 @@ def explore(
 ) -> None:
     """Run a merchandiser's saved query (cypher/explore/) and print its rows; without a name,
     list the queries and what each asks."""
-    from graphrec.models.train import parse_params
     from graphrec.store.cypher import EXPLORE_NEO4J, saved_queries
+    from graphrec.training.train import parse_params
 
     if name is None:
         listing = Table("query", "question")
@@ -591,9 +591,9 @@ def report_html(
 ) -> None:
     """One HTML page: every model and baseline side by side, training curves, coverage,
     diversity, popularity bias and the control-group lift, with plots."""
-    from graphrec.models.compare import compare
     from graphrec.report import html_report
     from graphrec.serving.lift import lift
+    from graphrec.training.compare import compare
 
     folders = artifacts or []
     wanted = [b.strip() for b in baselines.split(",") if b.strip() and b.strip() != "none"]

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from graphrec.models.compare import bar_figure
 from graphrec.serving.lift import Lift
+from graphrec.training.compare import bar_figure
 
 ACCURACY = ("recall", "ndcg", "precision", "hit", "map")
 BEYOND = ("coverage", "diversity", "novelty", "popularity")
@@ -74,7 +74,7 @@ def html_report(
     lift: Lift | None,
     title: str = "graphrec report",
 ) -> str:
-    """The page; ``results`` from :func:`graphrec.models.compare.compare`, ``curves`` maps a
+    """The page; ``results`` from :func:`graphrec.training.compare.compare`, ``curves`` maps a
     model label to its artifact's curve.png, ``lift`` from :func:`graphrec.serving.lift.lift`."""
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",

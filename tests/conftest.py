@@ -138,7 +138,7 @@ def shared_data(name: str) -> Path:
 def shop_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small LightGCN trained on the known shop (tests/graphs.py), once per session."""
     from graphrec.graph.snapshot import export_snapshot
-    from graphrec.models.train import train
+    from graphrec.training.train import train
     from tests.graphs import shop_batch
 
     folder = tmp_path_factory.mktemp("artifact")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from graphrec.cli import app
@@ -173,3 +174,16 @@ def test_reading_commands_run_beside_the_embedded_stores_writer(tmp_path: Path) 
     finally:
         holder.communicate("", timeout=30)
     assert runner.invoke(app, ["derive", "--store", store]).exit_code == 0  # once it has gone
+
+
+@pytest.mark.parametrize(("module", "option"), [("train", "--model"), ("evaluate", "--baselines")])
+def test_training_entry_points_are_the_commands(
+    module: str, option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib
+
+    entry = importlib.import_module(f"training.{module}")
+    with pytest.raises(SystemExit) as done:
+        entry.main(["--help"])
+    assert done.value.code == 0
+    assert option in capsys.readouterr().out

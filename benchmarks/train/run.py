@@ -23,7 +23,7 @@ from graphrec.evaluation import evaluate
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import make_split
 from graphrec.models import MODELS
-from graphrec.models.train import item_category
+from graphrec.training.train import item_category
 
 warnings.filterwarnings("ignore", message=".*[Ss]parse.*")
 

@@ -21,7 +21,7 @@ import functools
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,14 +31,12 @@ from graphrec.errors import InvalidInput, NotFound
 from graphrec.rules import Rule
 from graphrec.serving.explanations import Explainer
 from graphrec.serving.kernels import (
-    SOURCE_ROW,
     rank_pool,
     shopper_events,
     top_allowed,
 )
-from graphrec.serving.live import NO_EVENTS, Event, LiveGraph, Recent
+from graphrec.serving.live import NO_EVENTS, LiveGraph, Recent
 from graphrec.serving.reasons import (
-    SIMILAR_SHOPPERS,
     Decided,
 )
 from graphrec.serving.reranking import RuleScores, apply_pins, mmr, place_exploration
@@ -650,26 +648,6 @@ def check_k(k: int) -> None:
         raise InvalidInput(f"k must be in 1..{MAX_K}, got {k}")
 
 
-def _flags(items: list[int], marked: set[int]) -> np.ndarray:
-    """Per item of ``items``, whether it is in ``marked`` (a few of them)."""
-    flags = np.zeros(len(items), dtype=bool)
-    for item in marked.intersection(items):
-        flags[items.index(item)] = True
-    return flags
-
-
-def _distinct(history: Iterable[Event], limit: int) -> list[Event]:
-    seen: set[int] = set()
-    out = []
-    for event in history:
-        if event.item not in seen and event.kind != "not_interested":
-            seen.add(event.item)
-            out.append(event)
-            if len(out) == limit:
-                break
-    return out
-
-
 #: Precomputed candidates beyond ``candidates``, so that filters rarely leave too few.
 PRECOMPUTE_MARGIN = 64
 
@@ -706,7 +684,3 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
 
 _NO_ITEMS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0)
-_NO_FLAGS = np.zeros(0, dtype=bool)
-#: The row of :func:`reason_sources`' output each evidence code reads, and the co-interactions'.
-_ROWS = SOURCE_ROW.tolist()
-_CO_ROW = _ROWS[SIMILAR_SHOPPERS]

@@ -121,9 +121,10 @@ def test_sage_needs_content_and_the_snapshot(embedded: GraphStore) -> None:
 def test_a_new_item_is_embedded_by_the_trained_network(embedded: GraphStore, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Served from an artifact, a new item that has only a title gets GraphSAGE's vector: it
     lands among the items its words belong with (no brand or category to average over)."""
-    from graphrec.models.train import train
+    from graphrec.serving import related
     from graphrec.serving.engine import EngineConfig
     from graphrec.serving.service import ItemInput, Service
+    from graphrec.training.train import train
 
     snapshot = two_community_shop(embedded)
     artifact = train(snapshot, "sage", SAGE, tmp_path / "models", split_kind="temporal")
@@ -131,7 +132,7 @@ def test_a_new_item_is_embedded_by_the_trained_network(embedded: GraphStore, tmp
     assert service.engine.item_encoder is not None
     index, created = service.upsert_item(ItemInput(id="new-red", title="Crimson ruby rose gloss"))
     assert created
-    similar = service.engine.similar_items("new-red", 5)
+    similar = related.similar_items(service.engine, "new-red", 5)
     assert [r.item.id.rstrip("0123456789") for r in similar] == ["red"] * 5
     answer = service.engine.recommend("u0", 30)  # a red shopper
     ranked = [r.item.id for r in answer.items]

@@ -11,7 +11,7 @@ from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import make_split
 from graphrec.models import MODELS
 from graphrec.models.artifact import load_artifact
-from graphrec.models.train import item_category
+from graphrec.training.train import item_category
 
 BASELINE_PARAMS: dict[str, dict[str, Any]] = {
     "pop": {},
