@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,7 +16,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from graphrec.config import get_settings
-from graphrec.errors import GraphRecError, InvalidInput
+from graphrec.errors import GraphRecError, InvalidInput, StoreInUse
 from graphrec.store import GraphStore, open_store
 
 if TYPE_CHECKING:
@@ -65,6 +65,37 @@ def _store(url: str | None, read_only: bool = False) -> Iterator[GraphStore]:
         store.close()
 
 
+def _write(
+    store: str | None,
+    local: Callable[[GraphStore], T],
+    mutation: str,
+    variables: dict[str, Any],
+) -> T | dict[str, Any]:
+    """A write to the store (``local``); when ``graphrec serve`` holds the embedded store, the
+    API ``mutation`` sent to it instead (its data is returned)."""
+    from graphrec.api import running
+
+    try:
+        graph = open_store(store)
+    except StoreInUse as e:
+        url = running.server_of(e.path)
+        if url is None:
+            raise _fail(e) from None
+        errors.print(f"graphrec serve holds the store: asking it at {url}")
+        try:
+            return running.ask(url, mutation, variables, get_settings().api_key)
+        except GraphRecError as failed:
+            raise _fail(failed) from None
+    except GraphRecError as e:
+        raise _fail(e) from None
+    try:
+        return local(graph)
+    except GraphRecError as e:
+        raise _fail(e) from None
+    finally:
+        graph.close()
+
+
 @contextmanager
 def _steps() -> Iterator[Callable[[str, Callable[[], T]], T]]:
     """A progress display of named steps, each timed as it runs."""
@@ -86,20 +117,6 @@ def _steps() -> Iterator[Callable[[str, Callable[[], T]], T]]:
         yield step
 
 
-def _derive(store: GraphStore) -> int:
-    from graphrec.graph.derive import bought_with_edges
-    from graphrec.graph.snapshot import export_snapshot
-
-    settings = get_settings()
-    edges = bought_with_edges(
-        export_snapshot(store),
-        settings.co_interaction_kinds_excluded,
-        settings.bought_with_top_k,
-        settings.bought_with_min_shoppers,
-    )
-    return store.replace_bought_with(edges)
-
-
 @app.command()
 def load(
     fmt: Annotated[
@@ -114,13 +131,14 @@ def load(
 ) -> None:
     """Load a dataset into the store. All or nothing; loading it twice changes nothing."""
     from graphrec.data import load as load_source
+    from graphrec.serving.admin import derive_bought_with
 
     with _store(store) as graph, _steps() as step:
         report = step(
             f"load {fmt} from {path}",
             lambda: load_source(graph, fmt, path, skip_invalid=skip_invalid),
         )
-        derived = step("derive BOUGHT_WITH", lambda: _derive(graph)) if derive else None
+        derived = step("derive BOUGHT_WITH", lambda: derive_bought_with(graph)) if derive else None
     table = Table(title=f"{fmt} -> {graph.url} in {report.seconds:.1f} s")
     for column in ("table", "rows read", "created", "updated"):
         table.add_column(column, justify="left" if column == "table" else "right")
@@ -185,8 +203,14 @@ def export(
 @app.command()
 def derive(store: StoreOption = None) -> None:
     """Recompute the BOUGHT_WITH co-interaction edges."""
-    with _store(store) as graph, _steps() as step:
-        n = step("derive BOUGHT_WITH", lambda: _derive(graph))
+    from graphrec.serving.admin import derive_bought_with
+
+    def local(graph: GraphStore) -> int:
+        with _steps() as step:
+            return step("derive BOUGHT_WITH", lambda: derive_bought_with(graph))
+
+    done = _write(store, local, "mutation { deriveBoughtWith { edges } }", {})
+    n = done["deriveBoughtWith"]["edges"] if isinstance(done, dict) else done
     console.print(f"BOUGHT_WITH edges: {n:,}")
 
 
@@ -302,11 +326,25 @@ def train(
         from graphrec.training.train import write_back as write_to_store
 
         artifact = load_artifact(folder, device="cpu")
-        with _store(store) as graph, _steps() as step:
-            written = step(
-                "write embeddings and SIMILAR_TO back",
-                lambda: write_to_store(graph, artifact.model, artifact.snapshot, similar_k),
-            )
+
+        def local(graph: GraphStore) -> dict[str, int]:
+            with _steps() as step:
+                return step(
+                    "write embeddings and SIMILAR_TO back",
+                    lambda: write_to_store(graph, artifact.model, artifact.snapshot, similar_k),
+                )
+
+        sent = _write(
+            store,
+            local,
+            "mutation($v: String!, $k: Int!) { writeBack(version: $v, similarK: $k) "
+            "{ embeddings similarTo } }",
+            {"v": folder.name, "k": similar_k},
+        )
+        written: dict[str, Any] = dict(sent)
+        if "writeBack" in written:  # the server's answer
+            back = written.pop("writeBack")
+            written = {"embeddings": back["embeddings"], "similar_to": back["similarTo"]}
         console.print(
             f"written back: {written['embeddings']:,} item embeddings, "
             f"{written['similar_to']:,} SIMILAR_TO edges"
@@ -491,9 +529,13 @@ def models_activate(
     """Make VERSION the one every serving process serves (they switch within seconds)."""
     from graphrec.models import versions
 
-    with _store(store) as graph:
-        chosen = versions.activate(graph, _models_folder(), version)
-    console.print(f"active: {chosen.name} ({chosen.model})")
+    done = _write(
+        store,
+        lambda graph: versions.activate(graph, _models_folder(), version).name,
+        "mutation($v: String!) { activateModel(version: $v) { version } }",
+        {"v": version},
+    )
+    console.print(f"active: {done['activateModel']['version'] if isinstance(done, dict) else done}")
 
 
 @models_app.command("rollback")
@@ -501,9 +543,13 @@ def models_rollback(store: StoreOption = None) -> None:
     """Activate the version that was active before the current one."""
     from graphrec.models import versions
 
-    with _store(store) as graph:
-        chosen = versions.rollback(graph, _models_folder())
-    console.print(f"active: {chosen.name} ({chosen.model})")
+    done = _write(
+        store,
+        lambda graph: versions.rollback(graph, _models_folder()).name,
+        "mutation { rollbackModel { version } }",
+        {},
+    )
+    console.print(f"active: {done['rollbackModel']['version'] if isinstance(done, dict) else done}")
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 class GraphRecError(Exception):
@@ -19,6 +20,14 @@ class StoreError(GraphRecError):
 
 class StoreUnavailable(StoreError):
     """The store cannot be reached (server down, wrong address, wrong credentials)."""
+
+
+class StoreInUse(StoreUnavailable):
+    """The embedded store is held by another process, its one writer (such as graphrec serve)."""
+
+    def __init__(self, message: str, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class NotFound(GraphRecError):

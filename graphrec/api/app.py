@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -22,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
 
+from graphrec.api.errors import log_client_errors_in_one_line
 from graphrec.api.fast import AnswerRing, FastPath
 from graphrec.api.guide import guide_html
 from graphrec.api.operations import Operations
@@ -40,6 +42,7 @@ class _GraphQL(GraphQL):  # type: ignore[type-arg]
         super().__init__(schema, **kwargs)
         self.service = service
         self.api_key = api_key
+        log_client_errors_in_one_line()
 
     async def get_context(self, request: Request, response: Response) -> dict[str, Any]:  # type: ignore[override]
         return {
@@ -124,6 +127,8 @@ class App:
         self.metrics = Metrics()
         self.shop_page = shop_page(self.operations)
         self._guide_page: tuple[int, bytes] | None = None  # (service generation, page)
+        #: called as the server shuts down (ASGI lifespan)
+        self.on_shutdown: list[Callable[[], None]] = []
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -132,6 +137,8 @@ class App:
                 if message["type"] == "lifespan.startup":
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
+                    for callback in self.on_shutdown:
+                        callback()
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         if scope["type"] != "http":

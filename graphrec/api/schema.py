@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar, cast
 
@@ -23,11 +22,12 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
-from strawberry.permission import BasePermission
 from strawberry.types import Info
 
+from graphrec.api.admin import AdminMutation
+from graphrec.api.errors import HasApiKey, service_of, typed_errors
 from graphrec.api.types import Item, Reason, Recommendation, Recommendations, User
-from graphrec.errors import GraphRecError, InvalidInput, NotFound, StoreUnavailable
+from graphrec.errors import InvalidInput
 from graphrec.rules import Rule
 from graphrec.serving import related, results
 from graphrec.serving.engine import RecFilter
@@ -61,41 +61,6 @@ def recommend(
 
 def _strs(values: list[strawberry.ID] | None) -> list[str] | None:
     return None if values is None else [str(v) for v in values]
-
-
-def _code(error: Exception) -> str:
-    if isinstance(error, NotFound):
-        return "NOT_FOUND"
-    if isinstance(error, StoreUnavailable):
-        return "STORE_UNAVAILABLE"
-    if isinstance(error, InvalidInput):
-        return "BAD_INPUT"
-    return "ERROR"
-
-
-def typed_errors(resolver: F) -> F:
-    """Turn graphrec's errors into GraphQL errors with a code."""
-
-    @functools.wraps(resolver)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return resolver(*args, **kwargs)
-        except GraphRecError as e:
-            raise GraphQLError(str(e), extensions={"code": _code(e)}) from e
-
-    return cast(F, wrapper)
-
-
-def service_of(info: Info) -> Service:
-    return cast(Service, info.context["service"])
-
-
-class HasApiKey(BasePermission):
-    message = "mutations need a valid API key in the X-API-Key header"
-    error_extensions = {"code": "UNAUTHORIZED"}  # noqa: RUF012
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return bool(info.context.get("authorized"))
 
 
 @strawberry.input
@@ -343,7 +308,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(AdminMutation):
     @strawberry.mutation(
         permission_classes=[HasApiKey],
         description="Record one event; it is in the store before this answers.",

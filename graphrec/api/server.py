@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from graphrec.api import running
 from graphrec.api.app import App
 from graphrec.api.operations import Operations, operations_root
 from graphrec.config import get_settings
@@ -161,8 +162,15 @@ def run(
     )
     if poller is not None:
         poller.start()
+    take_away = None
+    if not app.service.store.shared:  # commands that write to the embedded store find this server
+        local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - a comparison
+        take_away = running.announce(Path(app.service.store.url), f"http://{local}:{port}/graphql")
+        app.on_shutdown.append(take_away)
     try:
         uvicorn.run(app, **common)
     finally:
         if poller is not None:
             poller.stop()
+        if take_away is not None:
+            take_away()

@@ -105,6 +105,8 @@ class Follower:
         self._wanted: list[str | None] = []  # rebuilds asked for: a model version, or None
         self._probing = False
         self._next_probe = 0.0
+        #: the model version the newest rebuild asked for switches to (None: none)
+        self._switching: str | None = None
 
     def made(self, seq: int) -> None:
         """This process wrote entry ``seq`` and applied it itself."""
@@ -166,8 +168,12 @@ class Follower:
         elif change.kind == RULES:
             service.use_store_rules(service.store.rules())
         elif change.kind == SETTING:
-            if change.body["key"] == versions.ACTIVE and change.body["value"] != service.version:
-                self.rebuild(change.body["value"], f"model {change.body['value']} activated")
+            wanted = change.body["value"]
+            if change.body["key"] == versions.ACTIVE and wanted not in (
+                service.version,
+                self._switching,  # this process asked for it (graphrec.serving.admin)
+            ):
+                self.rebuild(wanted, f"model {wanted} activated")
         elif change.kind == RELOAD:
             self.rebuild(None, change.body.get("reason", "a large write"))
 
@@ -196,6 +202,8 @@ class Follower:
         asked again while one runs, it runs once more after it."""
         log.warning("rebuilding memory from the store: %s", why)
         with self._lock:
+            if version is not None:
+                self._switching = version
             self._wanted.append(version)
             if self._worker is not None:
                 return

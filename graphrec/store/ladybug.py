@@ -17,7 +17,7 @@ import ladybug
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphrec.errors import InvalidInput, StoreError, StoreUnavailable
+from graphrec.errors import InvalidInput, StoreError, StoreInUse, StoreUnavailable
 from graphrec.rules import Rule
 from graphrec.store._cypher_store import (
     NODE_QUERY,
@@ -105,11 +105,13 @@ class LadybugStore(CypherReads):
             self._conn = ladybug.Connection(self._db)
         except RuntimeError as e:
             if "lock" in str(e).lower():
-                raise StoreUnavailable(
-                    f"the embedded store at {self.path} is in use by another process (such as "
-                    "graphrec serve), and only one may write to it: stop that process first, or "
-                    "use Neo4j for several writers. stats, export, explore and train "
-                    f"--no-write-back work meanwhile. ({e})"
+                raise StoreInUse(
+                    f"the embedded store at {self.path} is in use by another process, and only "
+                    "one may write to it: stop that process first, or use Neo4j for several "
+                    "writers. While graphrec serve holds it, derive, train and models activate "
+                    "| rollback go through the server, and stats, export and explore read "
+                    f"beside it. ({e})",
+                    self.path,
                 ) from e
             raise StoreUnavailable(f"cannot open the embedded store at {self.path}: {e}") from e
         if not read_only:

@@ -8,6 +8,7 @@ lipstick and mascara. BOUGHT_WITH (intent kinds, >= 2 shoppers): serum-cream 2, 
 from __future__ import annotations
 
 import gc
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -1163,3 +1164,30 @@ def test_item_rows_follow_upserts_and_start_afresh_when_mostly_replaced(service:
 
 #: every document this module's fast paths hold as persisted operations
 TEST_DOCUMENTS = [*WRITTEN, SCALAR_VARIABLES, SIMILAR, TRENDING, NO_ID]
+
+
+def test_client_errors_are_logged_in_one_line_faults_with_their_traceback(
+    service: Service, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = TestClient(App(service), raise_server_exceptions=False)
+    with caplog.at_level(logging.ERROR, logger="strawberry.execution"):
+        client.post("/graphql", json={"query": "{ recommendation(userId: 1) { x } }"})
+        client.post(
+            "/graphql",
+            json={"query": '{ item(id: "serum") { title } user(id: "x", history: -1) { id } }'},
+        )
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0].startswith("client error: Cannot query field 'recommendation'")
+    assert lines[0].endswith("(at line 1, column 3)") and "\n" not in lines[0]
+    assert lines[1] == "client error: history must be in 0..1000, got -1 (at user)"
+    assert all(r.exc_info is None for r in caplog.records)
+    caplog.clear()
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(service.engine, "top_shoppers", broken)
+    with caplog.at_level(logging.ERROR, logger="strawberry.execution"):
+        answer = client.post("/graphql", json={"query": "{ shoppers }"}).json()
+    assert answer["errors"][0]["message"] == "Unexpected error."
+    assert caplog.records[0].exc_info is not None  # a fault keeps its traceback

@@ -1,0 +1,100 @@
+"""While graphrec serve holds the embedded store (its one writer), the commands that write to
+it go through the server, and those that read open it beside it: never a lock error."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from graphrec.api.running import note_of, server_of
+from graphrec.cli import app
+from graphrec.config import get_settings
+from tests.conftest import graphrec_serve
+
+runner = CliRunner()
+KEY = "operator-key"
+
+
+def shop(folder: Path) -> Path:
+    """A MovieLens-shaped shop of 40 shoppers and 30 items."""
+    root = folder / "ml-100k"
+    root.mkdir(parents=True)
+    (root / "u.genre").write_text("unknown|0\nAction|1\nComedy|2\n")
+    (root / "u.item").write_text(
+        "".join(
+            f"{i}|Movie {i} (1995)|01-Jan-1995||http://x|0|{i % 2}|{(i + 1) % 2}\n"
+            for i in range(1, 31)
+        )
+    )
+    (root / "u.data").write_text(
+        "".join(
+            f"{u}\t{(u * 7 + j) % 30 + 1}\t4\t{1000 + j}\n" for u in range(1, 41) for j in range(6)
+        )
+    )
+    return folder
+
+
+def version_served(port: int) -> str:
+    query = '{ recommendations(userId: "1", k: 2) { modelVersion } }'
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return str(json.loads(answer.read())["data"]["recommendations"]["modelVersion"])
+
+
+def switched(port: int, version: str, seconds: float = 60) -> bool:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if version_served(port) == version:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def invoke(*args: str) -> str:
+    done = runner.invoke(app, list(args))
+    assert done.exit_code == 0, (args, done.output)
+    return done.output
+
+
+def test_commands_beside_a_running_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRAPHREC_API_KEY", KEY)
+    get_settings.cache_clear()
+    invoke("load", "movielens", str(shop(tmp_path / "ml")))
+    first = invoke("train", "--model", "gfcf").split("artifact: ")[1].split()[0]
+    time.sleep(1.1)  # versions are named to the second
+    second = invoke("train", "--model", "gfcf").split("artifact: ")[1].split()[0]
+    store = get_settings().data_dir / "store"
+    with graphrec_serve() as served:
+        assert server_of(store) == f"http://127.0.0.1:{served.port}/graphql"
+        assert version_served(served.port) == Path(second).name  # the newest
+        out = invoke("models", "activate", Path(first).name)
+        assert "asking it" in out and f"active: {Path(first).name}" in out
+        assert switched(served.port, Path(first).name)
+        assert f"active: {Path(second).name}" in invoke("models", "rollback")
+        assert switched(served.port, Path(second).name)
+        assert "BOUGHT_WITH edges:" in invoke("derive")
+        trained = invoke("train", "--model", "gfcf")
+        assert "asking it" in trained and "written back: 30 item embeddings" in trained
+        stats = json.loads(invoke("stats", "--json"))  # read beside the server
+        assert stats["relationships"]["SIMILAR_TO"] > 0
+        listed = invoke("models", "list")
+        assert Path(second).name[:20] in listed
+        # a command without the server's key is refused by the server, and says why
+        monkeypatch.delenv("GRAPHREC_API_KEY")
+        get_settings.cache_clear()
+        refused = runner.invoke(app, ["derive"])
+        assert refused.exit_code == 1 and "GRAPHREC_API_KEY" in refused.output
+    assert not note_of(store).exists(), served.output  # the server took its note away
+    # the refusal is logged in one line, without a traceback
+    assert "client error: mutations need a valid API key" in served.output
+    assert "Traceback" not in served.output
+    assert server_of(store) is None
