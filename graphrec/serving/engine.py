@@ -16,7 +16,6 @@ step with the store, strongest first: bought with > similar shoppers > similar i
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import os
@@ -29,11 +28,11 @@ import numpy as np
 
 from graphrec.errors import InvalidInput, NotFound
 from graphrec.rules import Rule
+from graphrec.serving.candidates import MARGIN, Popularity, StoredCandidates, top_k
 from graphrec.serving.explanations import Explainer
 from graphrec.serving.kernels import (
     rank_pool,
     shopper_events,
-    top_allowed,
 )
 from graphrec.serving.live import NO_EVENTS, LiveGraph, Recent
 from graphrec.serving.reasons import (
@@ -143,7 +142,7 @@ class Engine:
         self._item_cache: dict[int, Item] = {}
         #: Embeds an item that arrived after training (GraphSAGE's network); None: content mean.
         self.item_encoder: Callable[[int], np.ndarray | None] | None = None
-        self._trend_cache: dict[int, tuple[tuple[int, int], np.ndarray]] = {}
+        self.popularity = Popularity(live)
         #: the answers' reasons; it keeps the path nodes, which, like the item views, are
         #: shared between answers and replaced, never changed in place, on an upsert (so
         #: encoders may keep their JSON, see graphrec.api.encoders)
@@ -152,7 +151,7 @@ class Engine:
         #: per event kind (as many as ``live.kind_names`` had): kept (a view), and the code of
         #: "not interested"
         self._kinds: tuple[int, np.ndarray, int] = (-1, np.zeros(0, dtype=bool), -1)
-        self._pre: _Precomputed | None = None
+        self.stored = StoredCandidates(live)
         #: per-item scratch of :func:`rank_pool` (used under ``lock``, left as it was found)
         self._slots = np.zeros(0, dtype=np.int32)
         self._evidence = np.zeros(0)
@@ -189,26 +188,9 @@ class Engine:
             self.vectors = np.vstack([self.vectors, vector[None, :]])
             norm = max(float(np.linalg.norm(vector)), 1e-12)
             self.unit = np.vstack([self.unit, (vector / norm)[None, :]])
-            self._precomputed_add(index)
-
-    def _precomputed_add(self, item: int) -> None:
-        """A new item among the precomputed candidates of the shoppers whose stored ones it
-        beats, so that the others stay in use (retiring them all on every new item made each
-        later answer 15-25 % slower until the next reload)."""
-        pre = self._pre
-        if pre is None or pre.stamp != self._precompute_stamp(item):
-            return  # nothing stored, or stale already: its next use retires it
-        if pre.ranked.shape[1] >= item:  # the whole catalogue was ranked: rank it afresh
-            self._pre = None
-            return
-        scores = pre.queries @ self.vectors[item]
-        for user in np.flatnonzero(pre.valid & (scores > pre.scores[:, -1])).tolist():
-            # after the stored items with the same score: ties go to the lower index
-            at = int(np.searchsorted(-pre.scores[user], -scores[user], side="right"))
-            pre.ranked[user, at + 1 :] = pre.ranked[user, at:-1].copy()
-            pre.scores[user, at + 1 :] = pre.scores[user, at:-1].copy()
-            pre.ranked[user, at], pre.scores[user, at] = item, scores[user]
-        self._pre = dataclasses.replace(pre, stamp=self._precompute_stamp())
+            self.stored.add_item(
+                index, self.vectors, self.candidate_stamp(index), self.candidate_stamp()
+            )
 
     def set_vector(self, index: int, vector: np.ndarray) -> None:
         self.vectors[index] = vector
@@ -335,10 +317,13 @@ class Engine:
                 allowed[excluded] = False
             explored: set[int] = set()
             if self._control(user_id):
-                strategy, chosen = Strategy.CONTROL, self.popular(allowed, k)
+                strategy, chosen = Strategy.CONTROL, self.popularity.popular(allowed, k)
                 scores = live.shoppers[chosen]
             elif not recent and not self.is_known(user):
-                strategy, chosen = Strategy.COLD_START, self.popular(allowed, k, trending=True)
+                strategy, chosen = (
+                    Strategy.COLD_START,
+                    self.popularity.popular(allowed, k, trending=True),
+                )
                 scores = live.trend[chosen] + live.shoppers[chosen] * 1e-6
             else:
                 strategy = Strategy.PERSONALIZED
@@ -400,42 +385,16 @@ class Engine:
             self.config.control_share,
         )
 
-    def _category_trending(self, category: int, n: int = 10) -> np.ndarray:
-        """The category's ``n`` most trending in-stock items, cached until an event raises the
-        trend of an item in it or the catalogue changes (not on every event: under a stream of
-        events every request recomputed the lists of all its categories)."""
-        live = self.live
-        stamp = (live.catalogue_version, live.trend_versions.get(category, 0))
-        cached = self._trend_cache.get(category)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        members = np.asarray(live.category_items.get(category, []), dtype=np.int64)
-        members = members[live.in_stock[members]]
-        top = members[top_k(live.trend[members], n)] if len(members) else members
-        self._trend_cache[category] = (stamp, top)
-        return top
-
-    def popular(self, allowed: np.ndarray, k: int, trending: bool = False) -> np.ndarray:
-        """The ``k`` most popular allowed items (by shoppers), or most trending (shoppers
-        breaking ties), best first, ties by index."""
-        live = self.live
-        if trending:
-            return top_allowed(live.trend, live.shoppers, 1e-6, allowed, k)
-        return top_allowed(live.shoppers, live.shoppers, 0.0, allowed, k)
-
     # -- precomputed candidates --------------------------------------------------------------
     def precompute_candidates(self, batch: int = 1024) -> int:
-        """Every shopper's scoring vector and best ``candidates + 64`` items as loaded, from one
-        batched product: their requests then score a few hundred items instead of the whole
-        catalogue (the product over all items, cache-cold, was a sixth of a request). A
-        shopper's entry is used until their next event, and all of them until an item is added
-        or the session settings change. Returns how many shoppers have one."""
+        """Store every shopper's scoring vector and best ``candidates + 64`` items as loaded
+        (:class:`StoredCandidates`); how many shoppers have them."""
         cfg, live = self.config, self.live
-        self._pre = None
+        self.stored.stored = None
         users = len(live.user_ids)
         if users == 0 or users > cfg.precompute_users:
             return 0
-        width = min(cfg.candidates + PRECOMPUTE_MARGIN, live.num_items)
+        width = min(cfg.candidates + MARGIN, live.num_items)
         queries = np.zeros((users, self.vectors.shape[1]), dtype=np.float32)
         valid = np.zeros(users, dtype=bool)
         for user in range(users):
@@ -445,29 +404,7 @@ class Engine:
             if recent or self.is_known(user):  # the others get cold-start answers
                 queries[user] = self._user_query(user, recent)[0]
                 valid[user] = True
-        ranked = np.zeros((users, width), dtype=np.int32)
-        ranked_scores = np.zeros((users, width), dtype=np.float32)
-        rows = np.flatnonzero(valid)
-        for start in range(0, len(rows), batch):
-            chunk = rows[start : start + batch]
-            scores = queries[chunk] @ self.vectors.T
-            if width < scores.shape[1]:
-                part = np.argpartition(-scores, width - 1, axis=1)[:, :width]
-            else:
-                part = np.tile(np.arange(width), (len(chunk), 1))
-            part.sort(axis=1)  # ties go to the lower index, as _top does
-            best = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
-            ranked[chunk] = order = np.take_along_axis(part, best, axis=1)
-            ranked_scores[chunk] = np.take_along_axis(scores, order, axis=1)
-        self._pre = _Precomputed(
-            queries,
-            ranked,
-            ranked_scores,
-            valid,
-            dict(live.user_versions),
-            self._precompute_stamp(),
-        )
-        return len(rows)
+        return self.stored.store(queries, valid, self.vectors, width, self.candidate_stamp())
 
     def prepare_views(self) -> None:
         """Build every item's view, path node and popularity reasons, every shopper's, brand's
@@ -497,13 +434,13 @@ class Engine:
             np.zeros(live.num_items, dtype=bool), links.indptr, links.indices, links.data,
             no_items, no_items, self.vectors, 0.0, _NO_SCORES, slots, evidence,
         )  # fmt: skip
-        self.popular(np.zeros(live.num_items, dtype=bool), 1)
+        self.popularity.popular(np.zeros(live.num_items, dtype=bool), 1)
         self.explainer.decide(None, NO_EVENTS, [], 1)
 
-    def _precompute_stamp(self, num_items: int | None = None) -> tuple[Any, ...]:
+    def candidate_stamp(self, num_items: int | None = None) -> tuple[Any, ...]:
         """What the precomputed candidates depend on. Not prices or stock: filters apply per
         request; but a new item could belong among anyone's candidates (see
-        :meth:`_precomputed_add`)."""
+        :meth:`StoredCandidates.add_item`)."""
         cfg = self.config
         return (
             self.live.num_items if num_items is None else num_items,
@@ -512,20 +449,6 @@ class Engine:
             cfg.session_half_life,
             cfg.session_items,
         )
-
-    def _precomputed(self, user: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        pre = self._pre
-        if pre is None or user is None or user >= len(pre.valid) or not pre.valid[user]:
-            return None
-        user_id = self.live.user_ids[user]
-        if user_id is None or self.live.user_versions.get(user_id, 0) != pre.versions.get(
-            user_id, 0
-        ):
-            return None
-        if pre.stamp != self._precompute_stamp():
-            self._pre = None  # a new item or new session settings: every entry is stale
-            return None
-        return pre.queries[user], pre.ranked[user], pre.scores[user]
 
     def _personal(
         self,
@@ -543,7 +466,7 @@ class Engine:
         sources = recent.items[:5]
         categories = {c for item in sources.tolist() for c in live.item_categories[item]}
         trending = (
-            np.concatenate([self._category_trending(c) for c in categories])
+            np.concatenate([self.popularity.category_trending(c) for c in categories])
             if categories
             else _NO_ITEMS
         )
@@ -558,7 +481,7 @@ class Engine:
             self.vectors, cfg.graph_weight, _NO_SCORES if adjust is None else adjust,
             *self._scratch(),
         )  # fmt: skip
-        ready = self._precomputed(user)
+        ready = self.stored.of(user, self.candidate_stamp())
         ok = False
         if ready is not None:  # the shopper as loaded: their ranked candidates are stored
             query, ranked, ranked_scores = ready
@@ -648,38 +571,12 @@ def check_k(k: int) -> None:
         raise InvalidInput(f"k must be in 1..{MAX_K}, got {k}")
 
 
-#: Precomputed candidates beyond ``candidates``, so that filters rarely leave too few.
-PRECOMPUTE_MARGIN = 64
-
-
-@dataclass(frozen=True)
-class _Precomputed:
-    queries: np.ndarray
-    ranked: np.ndarray
-    scores: np.ndarray
-    valid: np.ndarray
-    versions: dict[str, int]
-    stamp: tuple[Any, ...]
-
-
 @functools.lru_cache(maxsize=256)
 def _session_weights(n: int, half_life: float) -> np.ndarray:
     """Recency weights of the ``n`` newest distinct items (half weight every ``half_life``),
     summing to 1, as float32 for the product with the unit vectors."""
     weights = 0.5 ** (np.arange(n) / half_life)
     return (weights / weights.sum()).astype(np.float32)
-
-
-def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` largest finite scores, best first (ties by index among those
-    chosen; which of the items tied at the k-th place are chosen is argpartition's pick)."""
-    finite = int(np.isfinite(scores).sum())
-    k = min(k, finite)
-    if k <= 0:
-        return np.zeros(0, dtype=np.int64)
-    part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-    order = np.lexsort((part, -scores[part]))
-    return part[order].astype(np.int64)
 
 
 _NO_ITEMS = np.zeros(0, dtype=np.int64)

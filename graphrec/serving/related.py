@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from graphrec.errors import InvalidInput, NotFound
-from graphrec.serving.engine import Engine, RecFilter, check_k, top_k
+from graphrec.serving.candidates import top_k
+from graphrec.serving.engine import Engine, RecFilter, check_k
 from graphrec.serving.live import Event, Recent
 from graphrec.serving.reasons import from_item
 from graphrec.serving.results import ReasonKind, Recommendation
@@ -71,7 +72,7 @@ def trending(engine: Engine, category_id: str | None, k: int = 10) -> list[Recom
     flt = RecFilter(categories=[category_id] if category_id else None, in_stock_only=True)
     if category_id is not None and category_id not in live.category_index:
         raise NotFound(f"no category with id {category_id!r}")
-    chosen = engine.popular(engine.allowed(flt), k, trending=True)
+    chosen = engine.popularity.popular(engine.allowed(flt), k, trending=True)
     return [
         Recommendation(
             item=engine.item(int(i)),

@@ -166,14 +166,16 @@ def test_trending_lists_follow_events_in_their_own_categories(service: Service) 
     lips, eyes = live.category_index["Makeup > Lips"], live.category_index["Makeup > Eyes"]
 
     def names(category: int) -> list[str]:
-        return [live.item_ids[i] for i in engine._category_trending(category)]
+        return [live.item_ids[i] for i in engine.popularity.category_trending(category)]
 
     assert names(lips) == ["lipstick", "gloss"]  # two shoppers against none
-    kept = engine._category_trending(eyes)
+    kept = engine.popularity.category_trending(eyes)
     events = [EventInput(user_id=f"zed{n}", item_id="gloss", kind="view", ts=400) for n in range(3)]
     service.record(events)
     assert names(lips) == ["gloss", "lipstick"]
-    assert engine._category_trending(eyes) is kept  # not recomputed: nothing trended there
+    assert (
+        engine.popularity.category_trending(eyes) is kept
+    )  # not recomputed: nothing trended there
 
 
 def test_an_event_changes_the_next_answer(service: Service, store: GraphStore) -> None:
@@ -443,7 +445,9 @@ def test_control_group_gets_popularity(service: Service) -> None:
 
 def test_precomputed_candidates_give_the_same_answers(service: Service) -> None:
     engine = service.engine
-    assert engine._pre is not None and engine._pre.valid.sum() == 4  # the four shoppers
+    assert (
+        engine.stored.stored is not None and engine.stored.stored.valid.sum() == 4
+    )  # the four shoppers
 
     def answers() -> list[Any]:
         out = []
@@ -454,8 +458,11 @@ def test_precomputed_candidates_give_the_same_answers(service: Service) -> None:
         return out
 
     with_pools = answers()
-    assert all(engine._precomputed(engine.live.user(u)) is not None for u in ("alice", "dave"))
-    engine._pre = None
+    assert all(
+        engine.stored.of(engine.live.user(u), engine.candidate_stamp()) is not None
+        for u in ("alice", "dave")
+    )
+    engine.stored.stored = None
     without = answers()
     # the same items in the same order; the scores agree to float32 rounding (the stored ones
     # come from one batched product, the others from one product per request)
@@ -464,22 +471,28 @@ def test_precomputed_candidates_give_the_same_answers(service: Service) -> None:
         assert [s for _, s in plain] == pytest.approx([s for _, s in stored], rel=1e-6, abs=1e-6)
     engine.precompute_candidates()
     service.record([EventInput(user_id="dave", item_id="serum", kind="view")])
-    assert engine._precomputed(engine.live.user("dave")) is None  # his next event retires it
-    assert engine._precomputed(engine.live.user("alice")) is not None
+    assert (
+        engine.stored.of(engine.live.user("dave"), engine.candidate_stamp()) is None
+    )  # his next event retires it
+    assert engine.stored.of(engine.live.user("alice"), engine.candidate_stamp()) is not None
     service.upsert_item(ItemInput(id="mascara", title="Long Mascara", in_stock=False))
     alice = [r.item.id for r in engine.recommend("alice", 5, explore=0.0).items]
-    assert engine._precomputed(engine.live.user("alice")) is not None  # stock: filtered per request
+    assert (
+        engine.stored.of(engine.live.user("alice"), engine.candidate_stamp()) is not None
+    )  # stock: filtered per request
     assert "mascara" not in alice
-    engine._pre = None
+    engine.stored.stored = None
     assert [r.item.id for r in engine.recommend("alice", 5, explore=0.0).items] == alice
     engine.precompute_candidates()
     service.upsert_item(ItemInput(id="gloss", title="Lip Gloss"))
-    assert engine._precomputed(engine.live.user("alice")) is None  # a new item: all retire
+    assert (
+        engine.stored.of(engine.live.user("alice"), engine.candidate_stamp()) is None
+    )  # a new item: all retire
 
 
 def _stored(engine: Any) -> Any:
-    assert engine._pre is not None
-    return engine._pre
+    assert engine.stored.stored is not None
+    return engine.stored.stored
 
 
 def test_a_new_item_joins_the_precomputed_candidates(
@@ -489,18 +502,21 @@ def test_a_new_item_joins_the_precomputed_candidates(
     the stored ones stay in use; the answers are those of shoppers without stored ones."""
     import graphrec.serving.engine as engine_module
 
-    monkeypatch.setattr(engine_module, "PRECOMPUTE_MARGIN", 1)
+    monkeypatch.setattr(engine_module, "MARGIN", 1)  # as imported by the engine
     engine = service.engine
     engine.config.candidates = 3
     engine.precompute_candidates()
-    assert engine._pre is not None and engine._pre.ranked.shape[1] == 4 < engine.live.num_items
+    assert (
+        engine.stored.stored is not None
+        and engine.stored.stored.ranked.shape[1] == 4 < engine.live.num_items
+    )
     service.upsert_item(
         ItemInput(id="gloss", title="Lip Gloss", brand_id="rouge", categories=(("Lips", None),))
     )
     gloss = engine.item_index("gloss")
     incremental = _stored(engine)
     assert (incremental.ranked == gloss).any()
-    assert engine._precomputed(engine.live.user("alice")) is not None
+    assert engine.stored.of(engine.live.user("alice"), engine.candidate_stamp()) is not None
 
     def answers() -> list[list[str]]:
         return [
@@ -511,7 +527,7 @@ def test_a_new_item_joins_the_precomputed_candidates(
 
     stored = answers()
     assert ["gloss"] in stored
-    engine._pre = None
+    engine.stored.stored = None
     assert answers() == stored
     # the same candidates in the same order as ranking everything afresh
     kept = incremental.ranked.copy(), incremental.scores.copy()

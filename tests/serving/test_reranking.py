@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from graphrec.serving.engine import top_k
+from graphrec.serving.candidates import top_k
 from graphrec.serving.reranking import mmr, sample
 
 
