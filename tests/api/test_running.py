@@ -50,6 +50,17 @@ def version_served(port: int) -> str:
         return str(json.loads(answer.read())["data"]["recommendations"]["modelVersion"])
 
 
+def user_history(port: int, user: str) -> object:
+    query = f'{{ user(id: "{user}") {{ history {{ kind }} }} }}'
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.loads(answer.read())["data"]["user"]
+
+
 def switched(port: int, version: str, seconds: float = 60) -> bool:
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -86,6 +97,9 @@ def test_commands_beside_a_running_server(tmp_path: Path, monkeypatch: pytest.Mo
         assert "asking it" in trained and "written back: 30 item embeddings" in trained
         stats = json.loads(invoke("stats", "--json"))  # read beside the server
         assert stats["relationships"]["SIMILAR_TO"] > 0
+        assert user_history(served.port, "1") is not None
+        assert "deleted user '1'" in invoke("delete-user", "1")
+        assert user_history(served.port, "1") is None  # forgotten by the server too
         listed = invoke("models", "list")
         assert Path(second).name[:20] in listed
         # a command without the server's key is refused by the server, and says why
