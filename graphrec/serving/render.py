@@ -19,12 +19,26 @@ from typing import Any, Protocol
 
 import numpy as np
 import orjson
-from numba import njit, uintp
 
 from graphrec.serving import reasons as r
-from graphrec.serving.kernels import SOURCE_ROW, _compiled
+from graphrec.serving.json_writer import (
+    E_CONST,
+    E_ITEM,
+    E_RANK,
+    E_REASONS,
+    E_SCORE,
+    FULL,
+    STALE,
+    Catalogue,
+    EntryArrays,
+    ItemJson,
+    KindArrays,
+    TableArrays,
+    TemplateArrays,
+    write_answer,
+)
 from graphrec.serving.live import LiveGraph, Recent
-from graphrec.serving.reasons import TRENDING, VERBS, Decided, Source
+from graphrec.serving.reasons import VERBS, Decided, Source
 from graphrec.serving.results import Item, new_node, new_relationship
 
 
@@ -277,7 +291,6 @@ class Tables(_Rows):
 
 
 #: What a step of a recommendation's template writes (see :func:`entry_template`).
-E_CONST, E_RANK, E_SCORE, E_ITEM, E_REASONS = 0, 1, 2, 3, 4
 #: The fields of a recommendation a template can write, and their steps.
 ENTRY_FIELDS = {"rank": E_RANK, "score": E_SCORE, "item": E_ITEM, "reasons": E_REASONS}
 
@@ -418,19 +431,18 @@ class ReasonWriter:
         dumps, numpy = orjson.dumps, orjson.OPT_SERIALIZE_NUMPY
         numbers = np.frombuffer(dumps(decided.value, option=numpy), np.uint8)
         score_text = np.frombuffer(dumps(scores), np.uint8)
-        brand, category_indptr, category_indices = live.item_attributes()
         t = self.templates
+        catalogue = Catalogue(*live.item_attributes(), live.trend, live.shoppers)
+        templates = TemplateArrays(t.steps, t.starts, t.consts)
+        names = TableArrays(tables.blob, tables.spans, tables.bases, tables.strides, tables.users)
+        kinds = KindArrays(codes, self.kind_blob, self.kind_offsets)
+        entry = EntryArrays(self.entry_steps, self.entry_consts)
+        asker_json = np.frombuffer(orjson.dumps(asker), dtype=np.uint8)
         while True:
+            item_json = ItemJson(rows.blob, rows.spans, rows.versions, live.item_versions)
             end = write_answer(
-                decided.chosen, decided.sources, decided.position, decided.value, numbers,
-                decided.category, decided.other, decided.together, wanted,
-                codes,
-                brand, category_indptr, category_indices, live.trend, live.shoppers,
-                t.steps, t.starts, t.consts, tables.blob, tables.spans, tables.bases,
-                tables.strides, tables.users, np.frombuffer(orjson.dumps(asker), dtype=np.uint8),
-                self.kind_blob, self.kind_offsets, self.entry_steps, self.entry_consts,
-                score_text, rows.blob, rows.spans, rows.versions, live.item_versions,
-                self.out,
+                decided, numbers, wanted, score_text, asker_json, catalogue, templates, names,
+                kinds, entry, item_json, self.out,
             )  # fmt: skip
             if end == STALE:  # an item's JSON not made yet, or made before its last upsert
                 rows.rows(engine)
@@ -441,233 +453,3 @@ class ReasonWriter:
         if end < 0:
             return None
         return orjson.Fragment(self.out[:end].tobytes())
-
-
-@njit(nogil=True, inline="always")
-def _copy(out: np.ndarray, at: int, source: np.ndarray, start: int, end: int) -> int:
-    n = end - start
-    if at + n > len(out):
-        return -1
-    # a loop over unsigned places: numba then checks no index for a negative value (a branch
-    # per byte), and it vectorises; 4-8x faster than signed (1.3 ns a byte), and than a slice
-    # assignment for these few bytes
-    to, origin = uintp(at), uintp(start)
-    for i in range(uintp(n)):
-        out[to + i] = source[origin + i]
-    return at + n
-
-
-@njit(nogil=True, inline="always")
-def _whole(out: np.ndarray, at: int, value: float, point: bool) -> int:
-    """``value`` (a whole number, 0 <= value < 1e15) in digits, with ``.0`` when ``point``."""
-    if at + 20 > len(out):
-        return -1
-    n = int(value)
-    count, rest = 1, n // 10
-    while rest:
-        count, rest = count + 1, rest // 10
-    for i in range(count - 1, -1, -1):  # the digits, last first
-        out[at + i] = 48 + n % 10
-        n //= 10
-    at += count
-    if point:
-        out[at] = 46  # .
-        out[at + 1] = 48  # 0
-        at += 2
-    return at
-
-
-_SHOPPER = np.frombuffer(b" shopper", dtype=np.uint8).copy()
-_NULL = np.frombuffer(b"null", dtype=np.uint8).copy()
-
-
-#: What :func:`write_answer` returns when ``out`` is too small, when the tables cannot say
-#: the answer, and when an item's JSON is missing or stale (see :class:`ItemRows`).
-FULL, FAILED, STALE = -1, -2, -3
-
-
-@njit(nogil=True, inline="always")
-def _spans(numbers: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Where each of the ``size`` values of an array orjson wrote (``numbers``, as
-    ``[[a,b],[c,d]]`` or ``[a,b]``) starts and ends: a value follows a "[" or "," that no "["
-    or "]" follows, and ends at the next "," or "]"."""
-    starts_at = np.empty(size, dtype=np.int64)
-    ends_at = np.empty(size, dtype=np.int64)
-    n = 0
-    for i in range(len(numbers)):
-        mark = numbers[i]
-        if (mark == 44 or mark == 93) and n > 0 and ends_at[n - 1] < 0:  # , ]
-            ends_at[n - 1] = i
-        if (mark == 91 or mark == 44) and i + 1 < len(numbers):  # [ ,
-            after = numbers[i + 1]
-            if after != 91 and after != 93:
-                starts_at[n] = i + 1
-                ends_at[n] = -1
-                n += 1
-    return starts_at, ends_at
-
-
-@njit(nogil=True, inline="always")
-def _byte(out: np.ndarray, at: int, value: int) -> int:
-    if at < 0 or at + 1 > len(out):
-        return FULL
-    out[at] = value
-    return at + 1
-
-
-@njit(nogil=True, cache=True)
-def _reasons(
-    out, at, j, chosen, sources, position, value, starts_at, ends_at, numbers, category, other,
-    together, item, kinds, brand, category_indptr, category_indices, trend, shoppers, steps,
-    starts, consts, blob, spans, bases, strides, users, asker, kind_blob, kind_offsets,
-):  # type: ignore[no-untyped-def]  # fmt: skip
-    """Item ``j``'s reasons list, written into ``out`` at ``at``: the new end, or FULL, FAILED."""
-    shopper = _SHOPPER
-    null = _NULL
-    columns = value.shape[1]
-    at = _byte(out, at, 91)  # [
-    for slot in range(chosen.shape[1]):
-        code = chosen[j, slot]
-        if code < 0:
-            break
-        if slot > 0:
-            at = _byte(out, at, 44)  # ,
-        if at < 0:
-            return FULL
-        source = -1
-        source_at = -1
-        number = 0.0
-        text = -1
-        if code < 5:
-            row = SOURCE_ROW[code]
-            source_at = position[row, j]
-            source = sources[source_at]
-            if code == 0 or code == 2:
-                number = value[row, j]
-                text = row * columns + j
-            elif code == 1:
-                number = float(together[j])
-        elif code == TRENDING:
-            number = trend[item]
-        elif code < 8:
-            number = shoppers[item]
-        whole = number == np.floor(number) and 0 <= number < 1e15
-        if text < 0 and not whole:
-            return FAILED
-        for s in range(starts[code], starts[code + 1]):
-            kind, entity, field, start, length = (
-                steps[s, 0],
-                steps[s, 1],
-                steps[s, 2],
-                steps[s, 3],
-                steps[s, 4],
-            )
-            if kind == 0:
-                at = _copy(out, at, consts, start, start + length)
-            elif kind == 2:
-                if text >= 0:
-                    at = _copy(out, at, numbers, starts_at[text], ends_at[text])
-                else:
-                    at = _whole(out, at, number, True)
-            elif kind == 3:
-                if not whole:
-                    return FAILED
-                at = _whole(out, at, number, False)
-                if at >= 0:
-                    at = _copy(out, at, shopper, 0, len(shopper))
-                    if at >= 0 and int(number) != 1:
-                        at = _byte(out, at, 115)  # s
-            elif entity == 0:  # the asker: id, or name (null)
-                if field == 0:
-                    at = _copy(out, at, asker, 0, len(asker))
-                else:
-                    at = _copy(out, at, null, 0, len(null))
-            elif (entity == 1 or entity == 2) and (field == 3 or field == 4):
-                # the recent event's verb, kind
-                row = 2 * kinds[source_at] + (field == 4)
-                at = _copy(out, at, kind_blob, kind_offsets[row], kind_offsets[row + 1])
-            elif entity == 3 and field != 0:  # the other shopper's name
-                at = _copy(out, at, null, 0, len(null))
-            else:
-                # a value from the tables: which row of which table
-                table = 0
-                index = 0
-                if entity == 1 or entity == 2:
-                    index = source if entity == 1 else item
-                    table = field  # ITEM_ID, ITEM_NAME, ITEM_WORDS
-                elif entity == 3:
-                    index = other[j]
-                    if index < 0 or index >= users:
-                        return FAILED
-                    table = 3
-                elif entity == 4:
-                    index = brand[item]
-                    table = 4 + (field if field < 2 else 2)
-                else:
-                    index = (
-                        category[j] if code != TRENDING else category_indices[category_indptr[item]]
-                    )
-                    table = 7 + (field if field < 2 else 2)
-                row = bases[table] + index * strides[table]
-                at = _copy(out, at, blob, spans[row, 0], spans[row, 1])
-            if at < 0:
-                return FULL
-    return _byte(out, at, 93)  # ]
-
-
-@_compiled
-def write_answer(
-    chosen, sources, position, value, numbers, category, other, together, items, kinds,
-    brand, category_indptr, category_indices, trend, shoppers,
-    steps, starts, consts, blob, spans, bases, strides, users, asker, kind_blob,
-    kind_offsets, entry_steps, entry_consts, scores, item_blob, item_spans,
-    item_made, item_versions, out,
-):  # type: ignore[no-untyped-def]  # fmt: skip
-    """The list of recommendations, written into ``out``: its length, or FULL when ``out`` is
-    too small, FAILED when the tables cannot say an answer.
-
-    In: the decision (:class:`.reasons.Decided`'s arrays; ``numbers``: ``value`` as orjson
-    writes it), the items, the event kind of each recent event (codes in ``kind_blob``: per
-    code the verb, escaped, then the kind's JSON); each item's brand, categories (CSR), trend
-    and shoppers; the reason templates (:class:`Templates`); the tables (:class:`Tables`;
-    ``users``: how many shoppers they hold); the asker's id in JSON; a recommendation's
-    template (:func:`entry_template`), the scores as orjson writes them, and each item's JSON
-    (:class:`ItemRows`: the version each was made at, ``item_made``, against the live graph's
-    ``item_versions``)."""
-    writes_items = False
-    for step in range(len(entry_steps)):
-        writes_items |= entry_steps[step, 0] == E_ITEM
-    for j in range(len(items) if writes_items else 0):
-        item = items[j]
-        if item >= len(item_made) or item_made[item] != item_versions[item]:
-            return STALE
-    starts_at, ends_at = _spans(numbers, value.size)
-    score_starts, score_ends = _spans(scores, len(items))
-    at = _byte(out, 0, 91)  # [
-    for j in range(len(items)):
-        item = items[j]
-        if j > 0:
-            at = _byte(out, at, 44)  # ,
-        for step in range(len(entry_steps)):
-            what, start, length = entry_steps[step, 0], entry_steps[step, 1], entry_steps[step, 2]
-            if at < 0:
-                return FULL
-            if what == E_CONST:
-                at = _copy(out, at, entry_consts, start, start + length)
-            elif what == E_RANK:
-                at = _whole(out, at, j + 1, False)
-            elif what == E_SCORE:
-                at = _copy(out, at, scores, score_starts[j], score_ends[j])
-            elif what == E_ITEM:
-                at = _copy(out, at, item_blob, item_spans[item, 0], item_spans[item, 1])
-            else:
-                at = _reasons(
-                    out, at, j, chosen, sources, position, value, starts_at, ends_at, numbers,
-                    category, other, together, item, kinds, brand, category_indptr,
-                    category_indices, trend, shoppers, steps, starts, consts, blob, spans,
-                    bases, strides, users, asker, kind_blob, kind_offsets,
-                )  # fmt: skip
-                if at == FAILED:
-                    return FAILED
-    at = _byte(out, at, 93)  # ]
-    return at if at >= 0 else FULL
