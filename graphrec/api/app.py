@@ -212,14 +212,11 @@ class App:
         service, fast = self.service, self.fast
         if fast is None:
             return
-        log_dir, service.log_dir = service.log_dir, None
-        try:
+        with service.log.paused():
             query = self.operations[WARM_UP_OPERATION].text
             for user in ["graphrec-warm-up", *service.engine.top_shoppers(1)]:
                 body = orjson.dumps({"query": query, "variables": {"user": user}})
                 fast.try_execute(body)
-        finally:
-            service.log_dir = log_dir
         fast.answers = AnswerRing()  # nothing of it is reused
         fast.hits = fast.misses = 0
 

@@ -214,7 +214,7 @@ class FastPath:
             return key, None
         self.hits += 1
         new_id = engine_new_id()
-        self.service.log_answer(new_id, user, group, items)
+        self.service.log.answer(new_id, user, group, items)
         return key, self.answers.body(entry).replace(old_id.encode(), new_id.encode())
 
     def _remember(self, key: tuple[Any, ...], body: bytes, answer: Any) -> None:

@@ -55,7 +55,7 @@ def recommend(
     answer = service.engine.recommend(user_id, k, flt, diversity, explore, writer)
     if not service.store_ok:
         answer = dataclasses.replace(answer, degraded=True)
-    service.log_served(answer)
+    service.log.served(answer)
     return answer
 
 

@@ -8,16 +8,14 @@ When the store is unreachable, reads go on from memory with ``degraded`` set, wr
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
-import orjson
 import pyarrow as pa
 
 from graphrec.errors import (
@@ -31,6 +29,7 @@ from graphrec.errors import (
 from graphrec.graph.snapshot import export_snapshot
 from graphrec.models.artifact import Artifact, load_artifact
 from graphrec.rules import Rule, parse_rule
+from graphrec.serving.attribution import AttributionLog
 from graphrec.serving.engine import Engine, EngineConfig
 from graphrec.serving.follow import Follower
 from graphrec.serving.live import Event, LiveGraph
@@ -85,8 +84,8 @@ class Service:
         self.started = time.time()
         self.store_ok = True
         self.write_lock = threading.Lock()
-        self.log_dir = log_dir
-        self._logs: dict[str, Any] = {}
+        #: every answer and every attributed event, for lift reports
+        self.log = AttributionLog(log_dir)
         self.counters = {"events": 0, "store_errors": 0, "changes_applied": 0, "rebuilds": 0}
         check_servable(artifact)
         #: Where the versions that ``graphrec models activate`` names are.
@@ -226,7 +225,7 @@ class Service:
                     live.record(event.user_id, applied_event)
                     applied.append(applied_event)
             self.counters["events"] += len(events)
-        self._log_events(events, rows["ts"])
+        self.log.events(events, rows["ts"])
         return applied
 
     def forget_user(self, user_id: str) -> bool:
@@ -351,58 +350,8 @@ class Service:
         self.store_ok = True
         return outcome
 
-    # -- attribution log -----------------------------------------------------------------------
-    def pseudonym(self, user_id: str) -> str:
-        return hashlib.blake2b(user_id.encode(), digest_size=8, key=b"graphrec-log").hexdigest()
-
-    def _append(self, name: str, rows: list[dict[str, Any]]) -> None:
-        if self.log_dir is None or not rows:
-            return
-        out = self._logs.get(name)
-        if out is None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            # unbuffered: each call is one write of whole lines, so a crash loses no answer
-            out = self._logs[name] = (self.log_dir / name).open("ab", buffering=0)
-        out.write(b"".join(orjson.dumps(row) + b"\n" for row in rows))
-
     def close(self) -> None:
-        for out in self._logs.values():
-            out.close()
-        self._logs.clear()
-
-    def log_served(self, answer: Any) -> None:
-        self.log_answer(
-            answer.recommendation_id,
-            answer.user_id,
-            answer.strategy.value,
-            answer.item_ids,
-        )
-
-    def log_answer(self, rec_id: str, user_id: str, group: str, items: Sequence[str]) -> None:
-        row = {
-            "rec": rec_id,
-            "user": self.pseudonym(user_id),
-            "group": group,
-            "items": items,
-            "ts": int(time.time()),
-        }
-        self._append("served.jsonl", [row])
-
-    def _log_events(self, events: list[EventInput], stamps: list[int]) -> None:
-        self._append(
-            "events.jsonl",
-            [
-                {
-                    "rec": e.recommendation_id,
-                    "user": self.pseudonym(e.user_id),
-                    "item": e.item_id,
-                    "kind": e.kind,
-                    "ts": ts,
-                }
-                for e, ts in zip(events, stamps, strict=True)
-                if e.recommendation_id
-            ],
-        )
+        self.log.close()
 
     # -- health ------------------------------------------------------------------------------
     def check_store(self) -> bool:

@@ -98,7 +98,7 @@ def test_no_log_is_a_clear_error(tmp_path: Path) -> None:
 def test_the_service_log_feeds_the_report(service: Service, tmp_path: Path) -> None:
     service.engine.config.control_share = 0.0
     answer = service.engine.recommend("alice", 3)
-    service.log_served(answer)
+    service.log.served(answer)
     first = answer.items[0].item.id
     service.record(
         [
