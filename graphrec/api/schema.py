@@ -8,7 +8,6 @@ STORE_UNAVAILABLE); anything unexpected is masked to "Unexpected error." without
 from __future__ import annotations
 
 import dataclasses
-import enum
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar, cast
 
@@ -26,9 +25,20 @@ from strawberry.types import Info
 
 from graphrec.api.admin import AdminMutation
 from graphrec.api.errors import HasApiKey, service_of, typed_errors
+from graphrec.api.inputs import (
+    BusinessRule,
+    GraphReloaded,
+    InteractionInput,
+    InteractionsRecorded,
+    ItemInputGQL,
+    ItemUpserted,
+    RecommendationFilter,
+    RuleDeleted,
+    RuleInput,
+    UserForgotten,
+)
 from graphrec.api.types import Item, Reason, Recommendation, Recommendations, User
 from graphrec.errors import InvalidInput
-from graphrec.rules import Rule
 from graphrec.serving import related, results
 from graphrec.serving.engine import RecFilter
 from graphrec.serving.render import ReasonWriter
@@ -61,125 +71,6 @@ def recommend(
 
 def _strs(values: list[strawberry.ID] | None) -> list[str] | None:
     return None if values is None else [str(v) for v in values]
-
-
-@strawberry.input
-class RecommendationFilter:
-    categories: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Only items in these categories or their sub-categories."
-    )
-    brands: list[strawberry.ID] | None = None
-    in_stock_only: bool = True
-    exclude_items: list[strawberry.ID] | None = None
-
-
-@strawberry.input
-class InteractionInput:
-    user_id: strawberry.ID
-    item_id: strawberry.ID
-    kind: str = strawberry.field(description="view, cart, purchase, rating, ...")
-    ts: int | None = strawberry.field(default=None, description="Unix seconds; default now.")
-    weight: float | None = None
-    rating: float | None = None
-    recommendation_id: str | None = strawberry.field(
-        default=None, description="The answer that led to this event, for lift reports."
-    )
-
-
-@strawberry.input
-class CategoryInput:
-    id: strawberry.ID
-    name: str | None = None
-
-
-@strawberry.input
-class ItemInputGQL:
-    id: strawberry.ID
-    title: str | None = None
-    price: float | None = None
-    in_stock: bool | None = strawberry.field(
-        default=None, description="Left out: as it was; a new item is in stock."
-    )
-    brand_id: strawberry.ID | None = None
-    brand_name: str | None = None
-    categories: list[CategoryInput] = strawberry.field(default_factory=list)
-
-
-@strawberry.enum(
-    description="pin: put the item at a position; boost: raise the score by the "
-    "weight (in standard deviations of the candidates); bury: below every other candidate."
-)
-class RuleAction(enum.Enum):
-    PIN = "pin"
-    BOOST = "boost"
-    BURY = "bury"
-
-
-@strawberry.input(description="A business rule; name exactly one of itemId, brandId, categoryId.")
-class RuleInput:
-    id: strawberry.ID = strawberry.field(description="Putting a rule with a known id replaces it.")
-    action: RuleAction
-    item_id: strawberry.ID | None = None
-    brand_id: strawberry.ID | None = None
-    category_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The category and everything below it."
-    )
-    weight: float = 1.0
-    position: int = strawberry.field(default=1, description="For pin: 1 is the top.")
-
-
-@strawberry.type(description="A business rule in force.")
-class BusinessRule:
-    id: strawberry.ID | None
-    action: RuleAction
-    item_id: strawberry.ID | None
-    brand_id: strawberry.ID | None
-    category_id: strawberry.ID | None
-    weight: float
-    position: int
-    source: str = strawberry.field(
-        description="store (changed through putRule / deleteRule) or config (the rules file)."
-    )
-
-    @classmethod
-    def of(cls, rule: Rule, source: str) -> BusinessRule:
-        def as_id(value: str | None) -> strawberry.ID | None:
-            return None if value is None else strawberry.ID(value)
-
-        return cls(
-            id=as_id(rule.id),
-            action=RuleAction(rule.action),
-            item_id=as_id(rule.item),
-            brand_id=as_id(rule.brand),
-            category_id=as_id(rule.category),
-            weight=rule.weight,
-            position=rule.position,
-            source=source,
-        )
-
-
-@strawberry.type
-class RuleDeleted:
-    id: strawberry.ID
-    deleted: bool
-
-
-@strawberry.type
-class InteractionsRecorded:
-    recorded: int
-    users: list[strawberry.ID]
-
-
-@strawberry.type
-class UserForgotten:
-    user_id: strawberry.ID
-    deleted: bool
-
-
-@strawberry.type
-class ItemUpserted:
-    item: Item
-    created: bool
 
 
 def _events(inputs: list[InteractionInput]) -> list[EventInput]:
@@ -405,12 +296,6 @@ class Mutation(AdminMutation):
 
 def _str(value: strawberry.ID | None) -> str | None:
     return None if value is None else str(value)
-
-
-@strawberry.type
-class GraphReloaded:
-    items: int
-    users: int
 
 
 def _record(info: Info, inputs: list[InteractionInput]) -> InteractionsRecorded:
