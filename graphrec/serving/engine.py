@@ -1,22 +1,24 @@
 """The recommendation pipeline: candidates -> ranking -> re-ranking, with true reasons.
 
-1. Candidates: the top ``candidates`` items by embedding score; the ``BOUGHT_WITH`` partners and
-   co-interaction neighbours of the shopper's recent items; what trends in their categories.
-2. Ranking: the model's user-item score blended with a session signal, the recency-weighted
-   mean of the shopper's recent items (half weight every ``session_half_life`` items), z-scored
-   over the pool, plus ``graph_weight`` times the evidence of the graph (bought-with shoppers).
-3. Re-ranking: drop what the shopper had (every kind but views) or marked not interesting; the
-   request filter and the stock filter; business rules (pin, boost, bury); MMR diversity;
-   exploration slots, each saying so.
+:class:`Engine` answers a request from memory, one stage per module:
 
-Reasons are read off the live graph (:mod:`graphrec.serving.live`), which the engine keeps in
-step with the store, strongest first: bought with > similar shoppers > similar item > same brand
-> same category > trending > popular.
+1. Candidates (:mod:`.candidates`): the top ``candidates`` items by embedding score (stored per
+   shopper at load); the ``BOUGHT_WITH`` partners and co-interaction neighbours of the
+   shopper's recent items; what trends in their categories.
+2. Ranking (:mod:`.ranking`): the model's user-item score blended with the session signal,
+   z-scored over the pool, plus the graph's evidence and the rules' boosts and burials.
+3. Re-ranking (here and :mod:`.reranking`): drop what the shopper had (every kind but views)
+   or marked not interesting; the request's filter and the stock filter; pins; MMR
+   diversity; exploration slots, each saying so.
+4. Reasons (:mod:`.explanations`, kinds in :mod:`.reasons`): read off the live graph
+   (:mod:`.live`), which the engine keeps in step with the store, strongest first.
+
+New shoppers get the trending items (cold start); a share of shoppers, fixed by their id,
+get the popular items as a control group (:mod:`.lift` measures the difference).
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import threading
@@ -28,17 +30,18 @@ import numpy as np
 
 from graphrec.errors import InvalidInput, NotFound
 from graphrec.rules import Rule
-from graphrec.serving.candidates import MARGIN, Popularity, StoredCandidates, top_k
+from graphrec.serving.candidates import MARGIN, Popularity, StoredCandidates
 from graphrec.serving.explanations import Explainer
 from graphrec.serving.kernels import (
     rank_pool,
     shopper_events,
 )
 from graphrec.serving.live import NO_EVENTS, LiveGraph, Recent
+from graphrec.serving.ranking import personal, user_query
 from graphrec.serving.reasons import (
     Decided,
 )
-from graphrec.serving.reranking import RuleScores, apply_pins, mmr, place_exploration
+from graphrec.serving.reranking import RuleScores, apply_pins
 from graphrec.serving.results import (
     Brand,
     Category,
@@ -146,7 +149,7 @@ class Engine:
         #: the answers' reasons; it keeps the path nodes, which, like the item views, are
         #: shared between answers and replaced, never changed in place, on an upsert (so
         #: encoders may keep their JSON, see graphrec.api.encoders)
-        self.explainer = Explainer(live, self.lock, self._scratch)
+        self.explainer = Explainer(live, self.lock, self.scratch)
         self.rule_scores = RuleScores()
         #: per event kind (as many as ``live.kind_names`` had): kept (a view), and the code of
         #: "not interested"
@@ -235,20 +238,6 @@ class Engine:
         return item
 
     # -- scores ------------------------------------------------------------------------------
-    def _user_query(self, user: int | None, recent: Recent) -> tuple[np.ndarray, bool]:
-        """The scoring vector: the model's user vector plus the session signal."""
-        cfg = self.config
-        query = np.zeros(self.vectors.shape[1], dtype=np.float32)
-        known = self.is_known(user)
-        if known:
-            query += self.user_vectors[user]  # type: ignore[index]
-        if recent and cfg.session_weight > 0:
-            weights = _session_weights(len(recent), cfg.session_half_life)
-            session = weights @ self.unit[recent.items]
-            scale = float(np.linalg.norm(query)) if known else 1.0
-            query += cfg.session_weight * max(scale, 1e-6) * session.astype(np.float32)
-        return query, known
-
     def _events(self, user: int) -> tuple[np.ndarray, Recent, np.ndarray]:
         """What the shopper had (every kind but views) or marked not interesting; their
         newest distinct events (``session_items``, not counting "not interested"); and the
@@ -327,8 +316,8 @@ class Engine:
                 scores = live.trend[chosen] + live.shoppers[chosen] * 1e-6
             else:
                 strategy = Strategy.PERSONALIZED
-                chosen, scores, explored = self._personal(
-                    user, recent, allowed, k, diversity, explore, rec_id
+                chosen, scores, explored = personal(
+                    self, user, recent, allowed, k, diversity, explore, rec_id
                 )
             chosen, scores = apply_pins(self.live, self.config.rules, chosen, scores, allowed, k)
             picked, values = chosen.tolist(), scores.tolist()
@@ -402,7 +391,7 @@ class Engine:
                 continue
             recent = self._events(user)[1]
             if recent or self.is_known(user):  # the others get cold-start answers
-                queries[user] = self._user_query(user, recent)[0]
+                queries[user] = user_query(self, user, recent)[0]
                 valid[user] = True
         return self.stored.store(queries, valid, self.vectors, width, self.candidate_stamp())
 
@@ -425,7 +414,7 @@ class Engine:
         """Compile the request loops for the arrays they will get (a few seconds, or read from
         numba's cache on disk) now rather than in the first requests."""
         live = self.live
-        slots, evidence = self._scratch()
+        slots, evidence = self.scratch()
         no_items = np.zeros(0, dtype=np.int64)
         links = live.evidence_links()
         rank_pool(
@@ -450,64 +439,7 @@ class Engine:
             cfg.session_items,
         )
 
-    def _personal(
-        self,
-        user: int | None,
-        recent: Recent,
-        allowed: np.ndarray,
-        k: int,
-        diversity: float,
-        explore: float,
-        rec_id: str,
-    ) -> tuple[np.ndarray, np.ndarray, set[int]]:
-        cfg = self.config
-        live = self.live
-        wanted = max(cfg.candidates, k * 3)
-        sources = recent.items[:5]
-        categories = {c for item in sources.tolist() for c in live.item_categories[item]}
-        trending = (
-            np.concatenate([self.popularity.category_trending(c) for c in categories])
-            if categories
-            else _NO_ITEMS
-        )
-        links = live.evidence_links()
-        adjust = self.rule_scores(self.live, self.config.rules)
-        n_explore = int(round(k * explore))
-        n_rank = k - n_explore
-        # the pool's best in order: those ranked, or those MMR re-ranks
-        top = max(k * 5, 50) if diversity > 0 else n_rank
-        common = (
-            wanted, top, allowed, links.indptr, links.indices, links.data, sources, trending,
-            self.vectors, cfg.graph_weight, _NO_SCORES if adjust is None else adjust,
-            *self._scratch(),
-        )  # fmt: skip
-        ready = self.stored.of(user, self.candidate_stamp())
-        ok = False
-        if ready is not None:  # the shopper as loaded: their ranked candidates are stored
-            query, ranked, ranked_scores = ready
-            complete = len(ranked) == live.num_items
-            pool, z, ok = rank_pool(ranked, ranked_scores, query, complete, *common)
-        if not ok:  # too few of the stored candidates are allowed, or none are stored
-            query, _ = self._user_query(user, recent)
-            raw = self.vectors @ query
-            raw[~allowed] = -np.inf
-            fresh = top_k(raw, wanted).astype(np.int32)  # as the stored candidates are
-            pool, z, ok = rank_pool(fresh, raw[fresh], query, True, *common)
-        if len(pool) == 0:
-            return pool, np.zeros(0), set()
-        n_rank = min(n_rank, len(pool))
-        picked = None
-        if diversity > 0:
-            picked = mmr(self.unit[pool[:top]], z[:top], n_rank, diversity)
-            chosen, chosen_scores = pool[picked].tolist(), z[picked].tolist()
-        else:  # the best n_rank as they are
-            chosen, chosen_scores = pool[:n_rank].tolist(), z[:n_rank].tolist()
-        picks = place_exploration(
-            rec_id, pool, z, chosen, chosen_scores, picked if diversity > 0 else None, k, n_explore
-        )
-        return np.asarray(chosen, dtype=np.int64), np.asarray(chosen_scores), set(picks)
-
-    def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
+    def scratch(self) -> tuple[np.ndarray, np.ndarray]:
         """The kernels' per-item scratch (callers hold ``lock``)."""
         n = self.live.num_items
         if len(self._slots) != n:
@@ -569,14 +501,6 @@ def new_id() -> str:
 def check_k(k: int) -> None:
     if not 1 <= k <= MAX_K:
         raise InvalidInput(f"k must be in 1..{MAX_K}, got {k}")
-
-
-@functools.lru_cache(maxsize=256)
-def _session_weights(n: int, half_life: float) -> np.ndarray:
-    """Recency weights of the ``n`` newest distinct items (half weight every ``half_life``),
-    summing to 1, as float32 for the product with the unit vectors."""
-    weights = 0.5 ** (np.arange(n) / half_life)
-    return (weights / weights.sum()).astype(np.float32)
 
 
 _NO_ITEMS = np.zeros(0, dtype=np.int64)
