@@ -71,6 +71,7 @@ def build(options: ServeOptions) -> App:
             log_dir=settings.data_dir / "log",
             models_dir=folder,
             sync_seconds=settings.sync_seconds,
+            cache_dir=settings.data_dir / "cache" / "serving",
         )
     except BaseException:
         store.close()

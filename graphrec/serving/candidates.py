@@ -83,6 +83,29 @@ class StoredCandidates:
         )
         return len(rows)
 
+    def adopt(self, arrays: dict[str, np.ndarray], stamp: tuple[Any, ...]) -> None:
+        """Use candidates stored by another process from the same data (shared arrays)."""
+        self.stored = Stored(
+            arrays["queries"],
+            arrays["ranked"],
+            arrays["scores"],
+            arrays["valid"],
+            dict(self.live.user_versions),
+            stamp,
+        )
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The stored candidates as arrays to share (none when nothing is stored)."""
+        pre = self.stored
+        if pre is None:
+            return {}
+        return {
+            "queries": pre.queries,
+            "ranked": pre.ranked,
+            "scores": pre.scores,
+            "valid": pre.valid,
+        }
+
     def of(
         self, user: int | None, stamp: tuple[Any, ...]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:

@@ -129,18 +129,25 @@ class Engine:
         user_vectors: np.ndarray,
         known_users: np.ndarray | None = None,
         config: EngineConfig | None = None,
+        unit: np.ndarray | None = None,
     ) -> None:
+        """``unit``: the item vectors scaled to length 1, when already made (shared arrays)."""
         self.live = live
         self.config = config or EngineConfig()
         #: The model version the vectors come from (its artifact's name), in every answer.
         self.version = ""
         self.lock = threading.RLock()
         self.vectors = np.ascontiguousarray(item_vectors, dtype=np.float32)
-        norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
-        self.unit = self.vectors / np.maximum(norms, 1e-12)
+        if unit is None:
+            unit = self.vectors / np.maximum(
+                np.linalg.norm(self.vectors, axis=1, keepdims=True), 1e-12
+            )
+        self.unit = unit
         self.user_vectors = np.ascontiguousarray(user_vectors, dtype=np.float32)
         self.known_users = (
-            np.ones(len(user_vectors), dtype=bool) if known_users is None else known_users.copy()
+            np.ones(len(user_vectors), dtype=bool)
+            if known_users is None
+            else np.array(known_users, dtype=bool)  # a copy: forgetting a shopper changes it
         )
         self._item_cache: dict[int, Item] = {}
         #: Embeds an item that arrived after training (GraphSAGE's network); None: content mean.

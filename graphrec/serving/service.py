@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
 import pyarrow as pa
 
 from graphrec.errors import (
@@ -33,7 +32,8 @@ from graphrec.serving.attribution import AttributionLog
 from graphrec.serving.engine import Engine, EngineConfig
 from graphrec.serving.follow import Follower
 from graphrec.serving.live import Event, LiveGraph
-from graphrec.serving.vectors import check_servable, inductive_encoder, model_vectors
+from graphrec.serving.shared_arrays import SharedArrays
+from graphrec.serving.vectors import arrays_key, check_servable, inductive_encoder, model_arrays
 from graphrec.store.base import GraphBatch, GraphStore, empty_table
 
 MAX_BATCH = 1000
@@ -77,9 +77,13 @@ class Service:
         log_dir: Path | None = None,
         models_dir: Path | None = None,
         sync_seconds: float = 0.0,
+        cache_dir: Path | None = None,
     ) -> None:
+        """``cache_dir``: where serving processes on one machine share what they derive from
+        a model version and the data (:mod:`.shared_arrays`); None: nothing shared."""
         self.store = store
         self.artifact = artifact
+        self.shared = SharedArrays(cache_dir)
         self.kind_weights = kind_weights or {}
         self.started = time.time()
         self.store_ok = True
@@ -132,17 +136,17 @@ class Service:
             store_rules = []
         config = dataclasses.replace(config, rules=[*self.file_rules, *store_rules])
         live = LiveGraph(snapshot, bought_with, similar_to, trending_days=config.trending_days)
-        item_vecs, known_items, user_vecs, known_users = model_vectors(artifact, snapshot, live)
-        engine = Engine(live, item_vecs, user_vecs, known_users, config)
+        arrays = self.shared.get(
+            arrays_key(artifact, snapshot, config),
+            lambda: model_arrays(artifact, snapshot, live, config),
+        )
+        engine = Engine(
+            live, arrays["items"], arrays["users"], arrays["known_users"], config, arrays["unit"]
+        )
         engine.version = artifact.path.name
-        new_item = inductive_encoder(artifact, engine)
-        if new_item is not None:
-            engine.item_encoder = new_item
-            for index in np.flatnonzero(~known_items):  # in the store, not in training
-                vector = new_item(int(index))
-                if vector is not None:
-                    engine.set_vector(int(index), vector)
-        engine.precompute_candidates()
+        engine.item_encoder = inductive_encoder(artifact, engine)  # for items that arrive
+        if "ranked" in arrays:
+            engine.stored.adopt(arrays, engine.candidate_stamp())
         engine.prepare_views()
         return engine, head
 

@@ -13,8 +13,13 @@ from graphrec.errors import InvalidInput
 from graphrec.graph.snapshot import Snapshot
 from graphrec.models import servable, servable_names
 from graphrec.models.artifact import Artifact
-from graphrec.serving.engine import Engine, content_vector
+from graphrec.serving.engine import Engine, EngineConfig, content_vector
 from graphrec.serving.live import LiveGraph
+from graphrec.serving.shared_arrays import fingerprint
+
+#: Bumped when model_arrays changes what it makes (old cache entries then go unused).
+ARRAYS_FORMAT = 1
+SNAPSHOT_TABLES = ("users", "items", "interactions", "categories", "brands", "item_categories")
 
 
 def check_servable(artifact: Artifact) -> None:
@@ -79,3 +84,42 @@ def inductive_encoder(
         return np.asarray(vectors[0], dtype=np.float32)
 
     return encode
+
+
+def model_arrays(
+    artifact: Artifact, snapshot: Snapshot, live: LiveGraph, config: EngineConfig
+) -> dict[str, np.ndarray]:
+    """What serving derives from a model version and the store's data, the same in every
+    process that loads the same: the item vectors (an item the model never saw embedded by its
+    network, else by its content), their unit vectors, the user vectors, which users the model
+    knows, and every shopper's stored candidates."""
+    items, known_items, users, known_users = model_vectors(artifact, snapshot, live)
+    engine = Engine(live, items, users, known_users, config)
+    encode = inductive_encoder(artifact, engine)
+    if encode is not None:
+        for index in np.flatnonzero(~known_items):  # in the store, not in training
+            vector = encode(int(index))
+            if vector is not None:
+                engine.set_vector(int(index), vector)
+    engine.precompute_candidates()
+    return {
+        "items": engine.vectors,
+        "unit": engine.unit,
+        "users": engine.user_vectors,
+        "known_users": engine.known_users,
+        **engine.stored.arrays(),
+    }
+
+
+def arrays_key(artifact: Artifact, snapshot: Snapshot, config: EngineConfig) -> str:
+    """What :func:`model_arrays` depends on, as a hash: the model version, the settings of
+    the stored candidates and the data."""
+    settings = (
+        config.candidates,
+        config.session_weight,
+        config.session_half_life,
+        config.session_items,
+        config.precompute_users,
+    )
+    tables = [getattr(snapshot, name) for name in SNAPSHOT_TABLES]
+    return fingerprint([ARRAYS_FORMAT, artifact.path.name, settings], tables)

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pytest
@@ -1207,3 +1208,36 @@ def test_client_errors_are_logged_in_one_line_faults_with_their_traceback(
         answer = client.post("/graphql", json={"query": "{ shoppers }"}).json()
     assert answer["errors"][0]["message"] == "Unexpected error."
     assert caplog.records[0].exc_info is not None  # a fault keeps its traceback
+
+
+def mapped(array: Any) -> bool:
+    """Whether the array's memory is a mapped file."""
+    while array is not None:
+        if isinstance(array, np.memmap):
+            return True
+        array = getattr(array, "base", None)
+    return False
+
+
+def test_services_on_one_machine_share_what_they_derive(
+    store: GraphStore, shop_artifact: Path, tmp_path: Path
+) -> None:
+    """A second process from the same data maps the first's arrays (vectors, stored
+    candidates) and answers as a process that made its own."""
+    config = EngineConfig(explore=0.0, control_share=0.0)
+    cache = tmp_path / "cache"
+    own = Service.open(store, shop_artifact, config=config)
+    first = Service.open(store, shop_artifact, config=config, cache_dir=cache)
+    second = Service.open(store, shop_artifact, config=config, cache_dir=cache)
+    assert len([p for p in cache.iterdir() if p.is_dir()]) == 1
+    assert not mapped(own.engine.vectors)
+    for service in (first, second):
+        assert mapped(service.engine.vectors) and mapped(service.engine.unit)
+        assert np.array_equal(service.engine.vectors, own.engine.vectors)
+        stored = service.engine.stored.stored
+        assert stored is not None and np.array_equal(stored.ranked, own.engine.stored.stored.ranked)  # type: ignore[union-attr]
+    for user in USERS:
+        assert ids(recs(second, user)) == ids(recs(own, user))
+    # a new item in one process is its own: the other's shared arrays are unchanged
+    second.upsert_item(ItemInput(id="gloss", title="Lip Gloss"))
+    assert first.engine.vectors.shape[0] == own.engine.vectors.shape[0]
