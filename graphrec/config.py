@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `graphrec serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535)
     rules: Path | None = Field(default=None, description="JSON file of business rules.")
+    answer_cache_mb: int = Field(
+        default=256,
+        ge=0,
+        le=65536,
+        description="Memory for reused answers (each shopper's until their next event, up to "
+        "30 s), reserved at start, split between the workers of one server.",
+    )
     operations: Path | None = Field(
         default=None,
         description="A folder of the shop's own persisted operations (*.graphql, one named "

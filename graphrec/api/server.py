@@ -13,7 +13,7 @@ import gc
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ class ServeOptions:
     artifact: str | None = None  # None: the version the store says, else the newest
     dev: bool = False
     fast_path: bool = True
+    workers: int = 1  # the answer cache's memory is split between them
 
 
 def models_dir() -> Path:
@@ -52,6 +53,7 @@ def build(options: ServeOptions) -> App:
         explore=settings.explore,
         control_share=settings.control_share,
         rules=load_rules(settings.rules),
+        answer_cache_bytes=settings.answer_cache_mb * 2**20 // max(options.workers, 1),
     )
     store = open_store(options.store)
     try:
@@ -84,9 +86,9 @@ def build(options: ServeOptions) -> App:
         fast_path=options.fast_path,
         operations=Operations.load(*folders),
     )
+    app.warm_up()  # first: it leaves the answer cache empty
     if app.fast is not None:
         app.fast.reserve()
-    app.warm_up()
     _freeze()
     service.after_reload = _freeze
     return app
@@ -151,6 +153,7 @@ def run(
                 f"--workers {workers} needs a store that several processes write to (Neo4j: "
                 "--store neo4j://HOST); the embedded store has one writer, so one worker"
             )
+        options = replace(options, workers=workers)
         os.environ[OPTIONS_VARIABLE] = json.dumps(asdict(options))
         say(f"graphrec serves http://{host}:{port}/graphql with {workers} workers (starting)")
         uvicorn.run("graphrec.api.server:create_app", factory=True, workers=workers, **common)
