@@ -31,12 +31,13 @@ import numpy as np
 from graphrec.errors import InvalidInput, NotFound
 from graphrec.rules import Rule
 from graphrec.serving.candidates import MARGIN, Popularity, StoredCandidates
+from graphrec.serving.events import NO_EVENTS, Recent
 from graphrec.serving.explanations import Explainer
 from graphrec.serving.kernels import (
     rank_pool,
     shopper_events,
 )
-from graphrec.serving.live import NO_EVENTS, LiveGraph, Recent
+from graphrec.serving.live import LiveGraph
 from graphrec.serving.ranking import personal, user_query
 from graphrec.serving.reasons import (
     Decided,

@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from graphrec.serving.events import Event, Recent
 from graphrec.serving.kernels import SOURCE_ROW, choose_reasons, common_shoppers, reason_sources
-from graphrec.serving.live import DAY, Event, LiveGraph, Recent
+from graphrec.serving.live import DAY, LiveGraph
 from graphrec.serving.reasons import (
     BOUGHT_WITH,
     EXPLORATION,

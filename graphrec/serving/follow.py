@@ -25,7 +25,7 @@ from graphrec.models import versions
 from graphrec.models.artifact import Artifact, load_artifact
 from graphrec.rules import Rule
 from graphrec.serving.engine import Engine
-from graphrec.serving.live import Event
+from graphrec.serving.events import Event
 from graphrec.store.base import Change, GraphBatch, GraphStore
 from graphrec.store.feed import FORGET, RELOAD, RULES, SETTING, WRITE, batch_of
 

@@ -12,73 +12,19 @@ users that arrive while serving are appended.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
-from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
 
 from graphrec.graph.snapshot import Snapshot
+from graphrec.serving.events import Event, Recent
 from graphrec.serving.kernels import lowest_common
+from graphrec.serving.sparse import csr_rows, grow, top_per_row
 
 DAY = 86_400
 #: Item pairs whose common shoppers are kept (about 100 bytes each) before starting afresh.
 COMMON_PAIRS = 200_000
-
-
-class Event(NamedTuple):
-    """One interaction of a shopper, in memory (a tuple: answers build dozens of them)."""
-
-    item: int
-    kind: str
-    ts: int
-
-
-class Recent:
-    """A shopper's newest distinct events, newest first, as arrays: ``items`` (int64),
-    ``kinds`` (int64 codes into ``names``) and ``times``. An answer reads the arrays; the
-    objects (:class:`Event`) are made only by iterating (the general path's reasons)."""
-
-    __slots__ = ("items", "kinds", "times", "names")
-
-    def __init__(
-        self, items: np.ndarray, kinds: np.ndarray, times: np.ndarray, names: list[str]
-    ) -> None:
-        self.items, self.kinds, self.times, self.names = items, kinds, times, names
-
-    @classmethod
-    def of(cls, events: Sequence[Event]) -> Recent:
-        names = sorted({e.kind for e in events})
-        return cls(
-            np.array([e.item for e in events], dtype=np.int64),
-            np.array([names.index(e.kind) for e in events], dtype=np.int64),
-            np.array([e.ts for e in events], dtype=np.int64),
-            names,
-        )
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __iter__(self) -> Iterator[Event]:
-        names = self.names
-        return map(
-            Event,
-            self.items.tolist(),
-            map(names.__getitem__, self.kinds.tolist()),
-            self.times.tolist(),
-        )
-
-
-#: No events.
-NO_EVENTS = Recent.of([])
-
-
-def _csr_rows(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int) -> sp.csr_matrix:
-    matrix = sp.csr_matrix((values, (rows, cols)), shape=(n, n))
-    matrix.sum_duplicates()
-    matrix.sort_indices()
-    return matrix
 
 
 class LiveGraph:
@@ -178,7 +124,7 @@ class LiveGraph:
         together = (binary @ binary.T).tocsr()
         together.setdiag(0)
         together.eliminate_zeros()
-        self.co_counts = _top_per_row(together, co_top_k)
+        self.co_counts = top_per_row(together, co_top_k)
 
     # -- lookups ---------------------------------------------------------------------------
     def _edges(self, table: pa.Table, value: str) -> sp.csr_matrix:
@@ -192,7 +138,7 @@ class LiveGraph:
         weights = table.column(value).to_numpy(zero_copy_only=False)
         rows = np.array([s for s, k in zip(src, keep, strict=True) if k], dtype=np.int64)
         cols = np.array([d for d, k in zip(dst, keep, strict=True) if k], dtype=np.int64)
-        return _csr_rows(rows, cols, weights[np.array(keep, dtype=bool)].astype(np.float32), n)
+        return csr_rows(rows, cols, weights[np.array(keep, dtype=bool)].astype(np.float32), n)
 
     @property
     def num_items(self) -> int:
@@ -455,7 +401,7 @@ class LiveGraph:
             self.item_versions = np.append(self.item_versions, 0)
             for name in ("bought_with", "similar_to", "co_counts", "item_users"):
                 matrix: sp.csr_matrix = getattr(self, name)
-                setattr(self, name, _grow(matrix, index + 1, name != "item_users"))
+                setattr(self, name, grow(matrix, index + 1, name != "item_users"))
         else:
             self.titles[index], self.prices[index], self.in_stock[index] = title, price, in_stock
         self.catalogue_version += 1
@@ -478,33 +424,3 @@ class LiveGraph:
                 self.item_categories[index].append(category)
                 self.category_items.setdefault(category, []).append(index)
         return index, new
-
-
-def _grow(matrix: sp.csr_matrix, n: int, square: bool) -> sp.csr_matrix:
-    rows, cols = matrix.shape
-    grown = sp.csr_matrix(
-        (matrix.data, matrix.indices, np.append(matrix.indptr, [matrix.indptr[-1]] * (n - rows))),
-        shape=(n, n if square else cols),
-    )
-    return grown
-
-
-def _top_per_row(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
-    """Keep each row's ``k`` largest entries, indices sorted."""
-    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
-    lengths = np.diff(indptr)
-    if (lengths <= k).all():
-        out = matrix.copy()
-        out.sort_indices()
-        return out
-    rows, cols, vals = [], [], []
-    for row in np.flatnonzero(lengths):
-        start, end = indptr[row], indptr[row + 1]
-        values = data[start:end]
-        keep = np.argpartition(-values, k)[:k] if end - start > k else np.arange(end - start)
-        rows.append(np.full(len(keep), row))
-        cols.append(indices[start:end][keep])
-        vals.append(values[keep])
-    return _csr_rows(
-        np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), matrix.shape[0]
-    )

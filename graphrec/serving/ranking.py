@@ -15,8 +15,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from graphrec.serving.candidates import Popularity, StoredCandidates, top_k
+from graphrec.serving.events import Recent
 from graphrec.serving.kernels import rank_pool
-from graphrec.serving.live import LiveGraph, Recent
+from graphrec.serving.live import LiveGraph
 from graphrec.serving.reranking import RuleScores, mmr, place_exploration
 
 _NO_ITEMS = np.zeros(0, dtype=np.int64)

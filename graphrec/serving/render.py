@@ -21,6 +21,7 @@ import numpy as np
 import orjson
 
 from graphrec.serving import reasons as r
+from graphrec.serving.events import Recent
 from graphrec.serving.json_writer import (
     E_CONST,
     E_ITEM,
@@ -37,7 +38,7 @@ from graphrec.serving.json_writer import (
     TemplateArrays,
     write_answer,
 )
-from graphrec.serving.live import LiveGraph, Recent
+from graphrec.serving.live import LiveGraph
 from graphrec.serving.reasons import VERBS, Decided, Source
 from graphrec.serving.results import Item, new_node, new_relationship
 
