@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from graphrec.cli import app
-from graphrec.serving.engine import EngineConfig
+from graphrec.serving.options import EngineConfig
 from graphrec.serving.service import Service
 from graphrec.store import GraphStore
 from tests.api.test_api import RECS, USERS, ok

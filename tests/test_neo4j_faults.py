@@ -21,7 +21,7 @@ from graphrec.api.app import App
 from graphrec.errors import StoreError
 from graphrec.graph.derive import bought_with_edges
 from graphrec.graph.snapshot import export_snapshot
-from graphrec.serving.engine import EngineConfig
+from graphrec.serving.options import EngineConfig
 from graphrec.serving.service import Service
 from graphrec.store import GraphBatch, open_store
 from tests.api.conftest import API_KEY

@@ -34,8 +34,8 @@ from graphrec.api.operations import NOT_FOUND_CODE, Operation, Operations
 from graphrec.api.plans import Plan, Root
 from graphrec.errors import InvalidInput
 from graphrec.serving import related
-from graphrec.serving.engine import RecFilter
 from graphrec.serving.engine import new_id as engine_new_id
+from graphrec.serving.options import RecFilter
 from graphrec.serving.render import ENTRY_FIELDS, ReasonWriter
 from graphrec.serving.service import Service
 

@@ -40,7 +40,7 @@ from graphrec.api.inputs import (
 from graphrec.api.types import Item, Reason, Recommendation, Recommendations, User
 from graphrec.errors import InvalidInput
 from graphrec.serving import related, results
-from graphrec.serving.engine import RecFilter
+from graphrec.serving.options import RecFilter
 from graphrec.serving.render import ReasonWriter
 from graphrec.serving.service import EventInput, ItemInput, Service
 

@@ -24,7 +24,7 @@ from graphrec.config import get_settings
 from graphrec.errors import InvalidInput
 from graphrec.models import versions
 from graphrec.rules import load_rules
-from graphrec.serving.engine import EngineConfig
+from graphrec.serving.options import EngineConfig
 from graphrec.serving.service import Service
 from graphrec.store import open_store
 

@@ -23,14 +23,13 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
 from graphrec.errors import InvalidInput, NotFound
-from graphrec.rules import Rule
 from graphrec.serving.candidates import MARGIN, Popularity, StoredCandidates
+from graphrec.serving.cold_start import content_vector
 from graphrec.serving.events import NO_EVENTS, Recent
 from graphrec.serving.explanations import Explainer
 from graphrec.serving.kernels import (
@@ -38,6 +37,7 @@ from graphrec.serving.kernels import (
     shopper_events,
 )
 from graphrec.serving.live import LiveGraph
+from graphrec.serving.options import EngineConfig, RecFilter
 from graphrec.serving.ranking import personal, user_query
 from graphrec.serving.reasons import (
     Decided,
@@ -60,32 +60,6 @@ MAX_K = 100
 KEEP_KINDS = frozenset({"view", "click"})
 
 
-@dataclass
-class EngineConfig:
-    candidates: int = 200
-    session_weight: float = 0.5
-    session_half_life: float = 3.0
-    session_items: int = 20
-    graph_weight: float = 0.3
-    explore: float = 0.1
-    diversity: float = 0.0
-    control_share: float = 0.05
-    control_salt: str = "graphrec"
-    max_reasons: int = 3
-    trending_days: float = 7.0
-    rules: list[Rule] = field(default_factory=list)
-    #: The compiled fast path reuses a shopper's serialised answer (with a new recommendation
-    #: id) until their next event, a catalogue change, or this many seconds; 0 turns it off.
-    answer_ttl_s: float = 30.0
-    answer_cache_size: int = 100_000
-    #: ... and at most this many bytes of them (an answer with reasons is 10 to 80 KB at k=20,
-    #: 29 KB on average on Amazon Beauty), in a ring of that size made when the server starts
-    answer_cache_bytes: int = 256 * 2**20
-    #: Shoppers up to which :meth:`Engine.precompute_candidates` runs at load (0: never);
-    #: it keeps about 2.3 KB per shopper. As many shoppers' path nodes are built at load.
-    precompute_users: int = 200_000
-
-
 class ItemsWriter(Protocol):
     """Writes the items of an answer, with their reasons, as the JSON of a compiled
     operation (:class:`graphrec.serving.render.ReasonWriter`); None where it cannot."""
@@ -99,25 +73,6 @@ class ItemsWriter(Protocol):
         scores: list[float],
         decided: Decided,
     ) -> Any: ...
-
-
-@dataclass
-class RecFilter:
-    categories: list[str] | None = None
-    brands: list[str] | None = None
-    in_stock_only: bool = True
-    exclude_items: list[str] | None = None
-
-    def key(self) -> tuple[Any, ...]:
-        def frozen(values: list[str] | None) -> tuple[str, ...] | None:
-            return None if values is None else tuple(values)
-
-        return (
-            frozen(self.categories),
-            frozen(self.brands),
-            self.in_stock_only,
-            frozen(self.exclude_items),
-        )
 
 
 class Engine:
@@ -479,26 +434,6 @@ class Engine:
             counts[user] += len(events)
         order = np.lexsort((np.arange(len(counts)), -counts))
         return [live.user_ids[u] for u in order[: k * 2] if live.user_ids[u]][:k]  # type: ignore[misc]
-
-
-def content_vector(
-    live: LiveGraph, vectors: np.ndarray, known: np.ndarray, item: int
-) -> np.ndarray:
-    """A vector for an item the model never saw: the mean of the known items that share its
-    brand and a category (else a category, else the brand), at the median length."""
-    n = len(known)
-    brand = live.brand[item]
-    same_brand = (np.asarray(live.brand[:n]) == brand) if brand >= 0 else np.zeros(n, bool)
-    same_cat = live.items_in(set(live.item_categories[item]))[:n]
-    for mask in (same_brand & same_cat, same_cat, same_brand):
-        mask = mask & known
-        if mask.any():
-            mean = vectors[:n][mask].mean(axis=0)
-            norm = float(np.linalg.norm(mean))
-            if norm > 0:
-                lengths = np.linalg.norm(vectors[:n][known], axis=1)
-                return (mean / norm * float(np.median(lengths))).astype(np.float32)
-    return np.zeros(vectors.shape[1], dtype=np.float32)
 
 
 def new_id() -> str:

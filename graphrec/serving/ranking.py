@@ -18,6 +18,7 @@ from graphrec.serving.candidates import Popularity, StoredCandidates, top_k
 from graphrec.serving.events import Recent
 from graphrec.serving.kernels import rank_pool
 from graphrec.serving.live import LiveGraph
+from graphrec.serving.options import EngineConfig
 from graphrec.serving.reranking import RuleScores, mmr, place_exploration
 
 _NO_ITEMS = np.zeros(0, dtype=np.int64)
@@ -27,7 +28,7 @@ _NO_SCORES = np.zeros(0)
 class Ranked(Protocol):
     """What ranking reads of the engine (:class:`graphrec.serving.engine.Engine`)."""
 
-    config: Any
+    config: EngineConfig
     live: LiveGraph
     vectors: np.ndarray
     unit: np.ndarray

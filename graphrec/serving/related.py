@@ -9,8 +9,9 @@ import numpy as np
 
 from graphrec.errors import InvalidInput, NotFound
 from graphrec.serving.candidates import top_k
-from graphrec.serving.engine import Engine, RecFilter, check_k
+from graphrec.serving.engine import Engine, check_k
 from graphrec.serving.events import Event, Recent
+from graphrec.serving.options import RecFilter
 from graphrec.serving.reasons import from_item
 from graphrec.serving.results import ReasonKind, Recommendation
 

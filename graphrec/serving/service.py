@@ -29,10 +29,11 @@ from graphrec.graph.snapshot import export_snapshot
 from graphrec.models.artifact import Artifact, load_artifact
 from graphrec.rules import Rule, parse_rule
 from graphrec.serving.attribution import AttributionLog
-from graphrec.serving.engine import Engine, EngineConfig
+from graphrec.serving.engine import Engine
 from graphrec.serving.events import Event
 from graphrec.serving.follow import Follower
 from graphrec.serving.live import LiveGraph
+from graphrec.serving.options import EngineConfig
 from graphrec.serving.shared_arrays import SharedArrays
 from graphrec.serving.vectors import arrays_key, check_servable, inductive_encoder, model_arrays
 from graphrec.store.base import GraphBatch, GraphStore, empty_table

@@ -13,8 +13,10 @@ from graphrec.errors import InvalidInput
 from graphrec.graph.snapshot import Snapshot
 from graphrec.models import servable, servable_names
 from graphrec.models.artifact import Artifact
-from graphrec.serving.engine import Engine, EngineConfig, content_vector
+from graphrec.serving.cold_start import content_vector
+from graphrec.serving.engine import Engine
 from graphrec.serving.live import LiveGraph
+from graphrec.serving.options import EngineConfig
 from graphrec.serving.shared_arrays import fingerprint
 
 #: Bumped when model_arrays changes what it makes (old cache entries then go unused).

@@ -18,7 +18,7 @@ import uvicorn
 from graphrec.api.app import App
 from graphrec.graph.derive import bought_with_edges
 from graphrec.graph.snapshot import export_snapshot
-from graphrec.serving.engine import EngineConfig
+from graphrec.serving.options import EngineConfig
 from graphrec.serving.service import Service
 from graphrec.store.base import GraphStore
 from tests.conftest import free_port, open_backend

@@ -25,7 +25,7 @@ from graphrec.api.operations import Operations
 from graphrec.api.schema import schema
 from graphrec.errors import ConfigError, StoreUnavailable
 from graphrec.rules import Rule, load_rules
-from graphrec.serving.engine import EngineConfig, RecFilter
+from graphrec.serving.options import EngineConfig, RecFilter
 from graphrec.serving.results import ReasonKind
 from graphrec.serving.service import EventInput, ItemInput, Service
 from graphrec.store.base import GraphBatch, GraphStore

@@ -21,7 +21,7 @@ import pytest
 from graphrec.api.app import GUIDE_PATH, App
 from graphrec.graph.derive import bought_with_edges
 from graphrec.graph.snapshot import export_snapshot
-from graphrec.serving.engine import EngineConfig
+from graphrec.serving.options import EngineConfig
 from graphrec.serving.service import Service
 from graphrec.store import GraphStore
 from tests.api.conftest import API_KEY, headless_chromium, uvicorn_serving

@@ -122,7 +122,7 @@ def test_a_new_item_is_embedded_by_the_trained_network(embedded: GraphStore, tmp
     """Served from an artifact, a new item that has only a title gets GraphSAGE's vector: it
     lands among the items its words belong with (no brand or category to average over)."""
     from graphrec.serving import related
-    from graphrec.serving.engine import EngineConfig
+    from graphrec.serving.options import EngineConfig
     from graphrec.serving.service import ItemInput, Service
     from graphrec.training.train import train
 
