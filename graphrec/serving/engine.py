@@ -75,6 +75,23 @@ class ItemsWriter(Protocol):
     ) -> Any: ...
 
 
+class Scratch:
+    """The kernels' per-item scratch (:func:`rank_pool`'s slots and evidence), as many as the
+    live graph has items; callers hold the engine's lock."""
+
+    def __init__(self, live: LiveGraph) -> None:
+        self.live = live
+        self.slots = np.zeros(0, dtype=np.int32)
+        self.evidence = np.zeros(0)
+
+    def __call__(self) -> tuple[np.ndarray, np.ndarray]:
+        n = self.live.num_items
+        if len(self.slots) != n:
+            self.slots = np.full(n, -1, dtype=np.int32)
+            self.evidence = np.zeros(n)
+        return self.slots, self.evidence
+
+
 class Engine:
     """Answers from memory: item/user vectors of a trained model plus the live graph."""
 
@@ -112,15 +129,16 @@ class Engine:
         #: the answers' reasons; it keeps the path nodes, which, like the item views, are
         #: shared between answers and replaced, never changed in place, on an upsert (so
         #: encoders may keep their JSON, see graphrec.api.encoders)
+        #: per-item scratch of the kernels (used under ``lock``, left as it was found); an
+        #: object of its own, not a method: no part of the engine refers back to the engine, so
+        #: a replaced engine is freed at once, without the cyclic garbage collector
+        self.scratch = Scratch(live)
         self.explainer = Explainer(live, self.lock, self.scratch)
         self.rule_scores = RuleScores()
         #: per event kind (as many as ``live.kind_names`` had): kept (a view), and the code of
         #: "not interested"
         self._kinds: tuple[int, np.ndarray, int] = (-1, np.zeros(0, dtype=bool), -1)
         self.stored = StoredCandidates(live)
-        #: per-item scratch of :func:`rank_pool` (used under ``lock``, left as it was found)
-        self._slots = np.zeros(0, dtype=np.int32)
-        self._evidence = np.zeros(0)
 
     def is_known(self, user: int | None) -> bool:
         """Whether the model has a vector for this user."""
@@ -401,14 +419,6 @@ class Engine:
             cfg.session_half_life,
             cfg.session_items,
         )
-
-    def scratch(self) -> tuple[np.ndarray, np.ndarray]:
-        """The kernels' per-item scratch (callers hold ``lock``)."""
-        n = self.live.num_items
-        if len(self._slots) != n:
-            self._slots = np.full(n, -1, dtype=np.int32)
-            self._evidence = np.zeros(n)
-        return self._slots, self._evidence
 
     @property
     def trending_days(self) -> int:

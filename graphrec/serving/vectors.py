@@ -73,8 +73,9 @@ def inductive_encoder(
     category_at = {c: i for i, c in enumerate(trained.categories.column("id").to_pylist())}
     brand_at = {b: i for i, b in enumerate(trained.brands.column("id").to_pylist())}
 
+    live = engine.live  # not the engine: the engine holds this function (no reference cycle)
+
     def encode(index: int) -> np.ndarray | None:
-        live = engine.live
         categories = [
             category_at[live.category_ids[c]]
             for c in live.item_categories[index]

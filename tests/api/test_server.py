@@ -32,3 +32,37 @@ def test_the_answer_cache_is_reserved_after_the_warm_up_and_split_between_worker
         assert len([p for p in cache.iterdir() if p.is_dir()]) == 1
     finally:
         app.service.store.close()
+
+
+@pytest.mark.parametrize("model", ["lightgcn", "sage"])
+def test_a_replaced_engine_is_freed_without_the_garbage_collector(
+    tmp_path: Path, shop_artifact: Path, model: str
+) -> None:
+    """The server freezes what it loads out of the cyclic collector's way and never runs a
+    full collection: a replaced engine must hold no reference cycle, or it would stay."""
+    import gc
+    import weakref
+
+    from graphrec.serving.service import Service
+    from graphrec.training.train import train
+    from tests.models.test_sage import SAGE
+
+    store = open_store(str(tmp_path / "store"))
+    store.write(shop_batch())
+    artifact = shop_artifact
+    if model == "sage":
+        from graphrec.graph.snapshot import export_snapshot
+
+        artifact = train(export_snapshot(store), "sage", SAGE, tmp_path / "models", "temporal")
+    service = Service.open(store, artifact)
+    gc.collect()
+    gc.disable()
+    try:
+        engine = service.engine
+        parts = [weakref.ref(x) for x in (engine, engine.live, engine.explainer, engine.stored)]
+        del engine
+        service.reload()
+        assert [part() for part in parts] == [None] * len(parts)
+    finally:
+        gc.enable()
+        store.close()
