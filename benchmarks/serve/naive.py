@@ -1,6 +1,6 @@
 """The baseline that benchmarks/serve/run.py measures beside graphrec: plain Strawberry on
 uvicorn, one resolver doing a torch top-k over the same model's vectors, no reasons, no filters,
-no caches (the set-up the issue measured at 232 requests/s, p99 128 ms).
+no caches (the set-up measured at 232 requests/s, p99 128 ms, before graphrec had its own).
 
     python benchmarks/serve/naive.py ARTIFACT PORT
 """

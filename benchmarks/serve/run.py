@@ -53,7 +53,7 @@ NAIVE_QUERY = """query Recs($user: String!) {
 
 #: Shoppers asked for before a new-shopper measurement, never among those measured.
 WARM_UP = 1000
-#: The p99 the issue asks for at 1,000 requests/s.
+#: The p99 target at 1,000 requests/s.
 TARGET_P99_MS = 15.0
 
 
