@@ -1,10 +1,12 @@
 """A running ``graphrec serve`` on the embedded store, found by the commands that write to it.
 
 The embedded store takes one writer. While ``graphrec serve`` holds it, it leaves a note beside
-the store (``STORE.serving.json``: where it listens, its process id); ``graphrec derive``,
-``train``'s write-back and ``models activate | rollback`` then find the note and ask the server
-to make the write, through the API's mutations and with the API key of their settings, instead
-of failing on the store's lock.
+the store (``STORE.serving.json``: where it listens, its process id, and a token made at its
+start); ``graphrec derive``, ``train``'s write-back, ``models activate | rollback`` and
+``delete-user`` then find the note and ask the server to make the write, through the API's
+mutations, instead of failing on the store's lock. The token stands for the API key: the note is
+readable by its owner only, so whoever may write the store's files may ask (with no
+``GRAPHREC_API_KEY`` set, the server takes mutations from them alone).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphrec.errors import GraphRecError, InvalidInput, StoreUnavailable
 
@@ -27,11 +29,20 @@ def note_of(store_path: Path) -> Path:
     return store_path.with_name(store_path.name + ".serving.json")
 
 
-def announce(store_path: Path, url: str) -> Callable[[], None]:
-    """Leave the note (``url``: the server's GraphQL endpoint); returns what takes it away
-    (the server calls it as it shuts down)."""
+class Running(NamedTuple):
+    url: str  # its GraphQL endpoint
+    token: str  # what stands for the API key
+
+
+def announce(store_path: Path, url: str, token: str) -> Callable[[], None]:
+    """Leave the note (``url``: the server's GraphQL endpoint; ``token``: what the server takes
+    in place of the API key); returns what takes it away (the server calls it as it shuts
+    down)."""
     note = note_of(store_path)
-    note.write_text(json.dumps({"url": url, "pid": os.getpid()}) + "\n")
+    note.unlink(missing_ok=True)
+    text = json.dumps({"url": url, "pid": os.getpid(), "token": token}) + "\n"
+    with os.fdopen(os.open(note, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        out.write(text)
 
     def take_away() -> None:
         try:
@@ -43,11 +54,11 @@ def announce(store_path: Path, url: str) -> Callable[[], None]:
     return take_away
 
 
-def server_of(store_path: Path) -> str | None:
-    """The GraphQL endpoint of the live server that holds this store, if one left a note."""
+def server_of(store_path: Path) -> Running | None:
+    """The live server that holds this store, if one left a note."""
     try:
         note = json.loads(note_of(store_path).read_text())
-        pid, url = int(note["pid"]), str(note["url"])
+        pid, url, token = int(note["pid"]), str(note["url"]), str(note["token"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
     try:
@@ -56,7 +67,7 @@ def server_of(store_path: Path) -> str | None:
         return None
     except PermissionError:
         pass  # it lives, under another user
-    return url
+    return Running(url, token)
 
 
 def ask(url: str, query: str, variables: dict[str, Any], api_key: str) -> dict[str, Any]:
@@ -77,8 +88,6 @@ def ask(url: str, query: str, variables: dict[str, Any], api_key: str) -> dict[s
     if errors:
         code = (errors[0].get("extensions") or {}).get("code")
         message = errors[0].get("message", "error")
-        if code == "UNAUTHORIZED":
-            message += " (set GRAPHREC_API_KEY to the server's key)"
         raise (InvalidInput if code in ("BAD_INPUT", "NOT_FOUND") else GraphRecError)(
             f"the server at {url}: {message}"
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -168,7 +169,11 @@ def run(
     take_away = None
     if not app.service.store.shared:  # commands that write to the embedded store find this server
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - a comparison
-        take_away = running.announce(Path(app.service.store.url), f"http://{local}:{port}/graphql")
+        token = secrets.token_hex(16)
+        app.graphql.operator_token = token
+        take_away = running.announce(
+            Path(app.service.store.url), f"http://{local}:{port}/graphql", token
+        )
         app.on_shutdown.append(take_away)
     try:
         uvicorn.run(app, **common)

@@ -13,7 +13,6 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from graphrec.config import get_settings
 from graphrec.errors import GraphRecError, InvalidInput, StoreInUse
 from graphrec.store import GraphStore, open_store
 
@@ -76,12 +75,12 @@ def write_or_ask_server(
     try:
         graph = open_store(store)
     except StoreInUse as e:
-        url = running.server_of(e.path)
-        if url is None:
+        server = running.server_of(e.path)
+        if server is None:
             raise fail(e) from None
-        errors.print(f"graphrec serve holds the store: asking it at {url}")
+        errors.print(f"graphrec serve holds the store: asking it at {server.url}")
         try:
-            return running.ask(url, mutation, variables, get_settings().api_key)
+            return running.ask(server.url, mutation, variables, server.token)
         except GraphRecError as failed:
             raise fail(failed) from None
     except GraphRecError as e:

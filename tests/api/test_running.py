@@ -8,7 +8,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from graphrec.api.running import note_of, server_of
@@ -17,7 +16,6 @@ from graphrec.config import get_settings
 from tests.conftest import graphrec_serve
 
 runner = CliRunner()
-KEY = "operator-key"
 
 
 def shop(folder: Path) -> Path:
@@ -76,16 +74,18 @@ def invoke(*args: str) -> str:
     return done.output
 
 
-def test_commands_beside_a_running_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GRAPHREC_API_KEY", KEY)
-    get_settings.cache_clear()
+def test_commands_beside_a_running_server(tmp_path: Path) -> None:
+    """As set up by default: no API key, so the server takes mutations only from those who can
+    read its note (the token in it)."""
     invoke("load", "movielens", str(shop(tmp_path / "ml")))
     first = invoke("train", "--model", "gfcf").split("artifact: ")[1].split()[0]
     time.sleep(1.1)  # versions are named to the second
     second = invoke("train", "--model", "gfcf").split("artifact: ")[1].split()[0]
     store = get_settings().data_dir / "store"
     with graphrec_serve() as served:
-        assert server_of(store) == f"http://127.0.0.1:{served.port}/graphql"
+        running = server_of(store)
+        assert running is not None and running.url == f"http://127.0.0.1:{served.port}/graphql"
+        assert note_of(store).stat().st_mode & 0o777 == 0o600  # its owner's alone
         assert version_served(served.port) == Path(second).name  # the newest
         out = invoke("models", "activate", Path(first).name)
         assert "asking it" in out and f"active: {Path(first).name}" in out
@@ -102,11 +102,15 @@ def test_commands_beside_a_running_server(tmp_path: Path, monkeypatch: pytest.Mo
         assert user_history(served.port, "1") is None  # forgotten by the server too
         listed = invoke("models", "list")
         assert Path(second).name[:20] in listed
-        # a command without the server's key is refused by the server, and says why
-        monkeypatch.delenv("GRAPHREC_API_KEY")
-        get_settings.cache_clear()
-        refused = runner.invoke(app, ["derive"])
-        assert refused.exit_code == 1 and "GRAPHREC_API_KEY" in refused.output
+        # a mutation without the token (or a key) is refused
+        request = urllib.request.Request(
+            running.url,
+            data=json.dumps({"query": "mutation { deriveBoughtWith { edges } }"}).encode(),
+            headers={"content-type": "application/json", "x-api-key": "guess"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            refused = json.loads(answer.read())
+        assert refused["errors"][0]["extensions"]["code"] == "UNAUTHORIZED"
     assert not note_of(store).exists(), served.output  # the server took its note away
     # the refusal is logged in one line, without a traceback
     assert "client error: mutations need a valid API key" in served.output
