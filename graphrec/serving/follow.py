@@ -15,6 +15,7 @@ so a rebuild may start from any number at or before its snapshot.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from pathlib import Path
@@ -51,6 +52,8 @@ class Followed(Protocol):
 
 
 log = logging.getLogger(__name__)
+#: The interpreter's switch interval while memory is rebuilt in the background (default 5 ms).
+REBUILD_SWITCH_SECONDS = 0.0005
 #: Feed entries read per round trip.
 PAGE = 500
 #: While the store is unreachable, how often a background thread asks whether it is back
@@ -219,10 +222,16 @@ class Follower:
                     return
                 wanted, self._wanted = self._wanted, []
             version = next((v for v in reversed(wanted) if v is not None), None)
+            # the rebuild's Python work takes the interpreter lock in turns with the answers:
+            # shorter turns meanwhile, so that an answer waits less for it
+            interval = sys.getswitchinterval()
+            sys.setswitchinterval(REBUILD_SWITCH_SECONDS)
             try:
                 self._rebuild_once(version)
             except GraphRecError as e:
                 log.warning("memory not rebuilt, answers go on from the old one: %s", e)
+            finally:
+                sys.setswitchinterval(interval)
 
     def _rebuild_once(self, version: str | None) -> None:
         service = self.service

@@ -66,3 +66,25 @@ def test_a_replaced_engine_is_freed_without_the_garbage_collector(
     finally:
         gc.enable()
         store.close()
+
+
+def test_a_background_rebuild_takes_short_turns_with_the_answers(
+    tmp_path: Path, shop_artifact: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from graphrec.serving.follow import REBUILD_SWITCH_SECONDS
+    from graphrec.serving.service import Service
+
+    store = open_store(str(tmp_path / "store"))
+    store.write(shop_batch())
+    service = Service.open(store, shop_artifact)
+    seen: list[float] = []
+    monkeypatch.setattr(
+        service.follower, "_rebuild_once", lambda version: seen.append(sys.getswitchinterval())
+    )
+    before = sys.getswitchinterval()
+    service.follower.rebuild(None, "a test")
+    assert service.follower.idle(30)
+    assert seen == [REBUILD_SWITCH_SECONDS] and sys.getswitchinterval() == before
+    store.close()
