@@ -2,10 +2,9 @@
 
 An answer's reasons are decided in compiled code (``Engine.decide``); making each as
 objects and serialising them cost about 8 us a reason in Python, half of a new shopper's answer.
-Here a plan's selection of a reason becomes one template per reason code, made by calling the
-builders of :mod:`graphrec.serving.reasons` (``bought_with`` ...) with placeholders, encoding
-the result with the plan, then cutting it at the placeholders: the same sentences, paths and
-field order by construction. :func:`write_answer` fills the templates from the decision and from
+Here a plan's selection of a reason becomes one template per reason code
+(:mod:`graphrec.serving.reason_templates`): the same sentences, paths and field order as the
+objects, by construction. :func:`write_answer` fills the templates from the decision and from
 per-catalogue tables of ids, names and titles already in JSON, and writes each recommendation
 around them (its rank, score, and the item as the plan serialises it, see :class:`ItemRows`):
 the whole list of items in one loop, with no object per item.
@@ -13,14 +12,12 @@ the whole list of items in one loop, with no object per item.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
 import orjson
 
-from graphrec.serving import reasons as r
 from graphrec.serving.events import Recent
 from graphrec.serving.json_writer import (
     E_CONST,
@@ -39,8 +36,9 @@ from graphrec.serving.json_writer import (
     write_answer,
 )
 from graphrec.serving.live import LiveGraph
-from graphrec.serving.reasons import VERBS, Decided, Source
-from graphrec.serving.results import Item, new_node, new_relationship
+from graphrec.serving.reason_templates import Templates, escaped
+from graphrec.serving.reasons import VERBS, Decided
+from graphrec.serving.results import Item
 
 
 class Views(Protocol):
@@ -53,102 +51,6 @@ class Views(Protocol):
     def trending_days(self) -> int: ...
 
     def item(self, index: int) -> Item: ...
-
-
-# what a placeholder stands for: the node (A the asker, S the recent item, T the item
-# explained, O the other shopper, B the brand, C the category) and its field
-ENTITIES = "ASTOBC"
-FIELDS = "inwvk"  # id, name (JSON value), name as words (in a sentence), verb, event kind
-CONST, VALUE, NUMBER, SHOPPERS = 0, 1, 2, 3
-COUNT = 918273  # the placeholder count: "918273 shoppers", support 918273.0
-LABELS = {"A": "User", "S": "Item", "T": "Item", "O": "User", "B": "Brand", "C": "Category"}
-_PLACE = re.compile(
-    rb'"\\u0001([A-Z])([a-z])\\u0002"|\\u0001([A-Z])([a-z])\\u0002|918273 shoppers|918273\.0'
-)
-
-
-def _mark(entity: str, field: str) -> str:
-    return f"\x01{entity}{field}\x02"
-
-
-def _escaped(text: str) -> bytes:
-    """``text`` as inside a JSON string (JSON escapes character by character)."""
-    return orjson.dumps(text)[1:-1]
-
-
-def _node(entity: str) -> Any:
-    return new_node(LABELS[entity], _mark(entity, "i"), _mark(entity, "n"))
-
-
-def prototypes(days: int) -> list[Any]:
-    """One reason per code, made by the builders of :mod:`.reasons` from placeholders."""
-    source = Source(
-        -1,
-        _node("S"),
-        _mark("S", "w"),
-        _mark("S", "v"),
-        new_relationship("INTERACTED", 0, 1, _mark("S", "k")),
-    )
-    asker, target, count = _node("A"), _node("T"), float(COUNT)
-    return [
-        r.bought_with(asker, source, target, count),
-        r.similar_shoppers(asker, source, _node("O"), target, COUNT),
-        r.similar_item(asker, source, target, count),
-        r.same_brand(asker, source, _node("B"), target),
-        r.same_category(asker, source, _node("C"), target),
-        r.trending_in(target, _node("C"), count, days),
-        r.popular(target, count),
-        r.popular(target, 0.0),
-        r.exploration(target),
-    ]  # in the order of r.KINDS
-
-
-def template(raw: bytes) -> list[tuple[int, int, int, bytes]]:
-    """``raw`` (a serialised prototype) as steps: constant bytes, a JSON value or words of a
-    node, the number, the shoppers."""
-    steps: list[tuple[int, int, int, bytes]] = []
-    at = 0
-    for found in _PLACE.finditer(raw):
-        if found.start() > at:
-            steps.append((CONST, 0, 0, raw[at : found.start()]))
-        whole = found.group(0)
-        if found.group(1):
-            entity, field = found.group(1).decode(), found.group(2).decode()
-            if field == "l":
-                steps.append((CONST, 0, 0, orjson.dumps(LABELS[entity])))
-            else:
-                steps.append((VALUE, ENTITIES.index(entity), FIELDS.index(field), b""))
-        elif found.group(3):
-            entity, field = found.group(3).decode(), found.group(4).decode()
-            field = "w" if field == "n" else field  # a name inside a sentence: its words
-            steps.append((VALUE, ENTITIES.index(entity), FIELDS.index(field), b""))
-        elif whole.startswith(b"918273 "):
-            steps.append((SHOPPERS, 0, 0, b""))
-        else:
-            steps.append((NUMBER, 0, 0, b""))
-        at = found.end()
-    if at < len(raw):
-        steps.append((CONST, 0, 0, raw[at:]))
-    return steps
-
-
-class Templates:
-    """A plan's reason templates as arrays for :func:`write_answer`."""
-
-    def __init__(self, serialize: Callable[[Any], Any], days: int) -> None:
-        self.days = days
-        codes, consts = [], bytearray()
-        starts = [0]
-        for reason in prototypes(days):
-            out = serialize(reason)
-            raw = orjson.dumps(out)
-            for kind, a, b, data in template(raw):
-                codes.append((kind, a, b, len(consts), len(data)))
-                consts += data
-            starts.append(len(codes))
-        self.steps = np.array(codes, dtype=np.int64).reshape(-1, 5)
-        self.starts = np.array(starts, dtype=np.int64)
-        self.consts = np.frombuffer(bytes(consts), dtype=np.uint8)
 
 
 class _Rows:
@@ -263,7 +165,7 @@ class Tables(_Rows):
             rows += [
                 (0, i, dumps(live.item_ids[i])),
                 (1, i, dumps(live.titles[i])),
-                (2, i, _escaped(live.title(i))),
+                (2, i, escaped(live.title(i))),
             ]
         for u in range(self.sizes[3], sizes[3]):
             rows.append((3, u, dumps(live.user_ids[u] or "")))
@@ -278,7 +180,7 @@ class Tables(_Rows):
                 rows += [
                     (first, x, dumps(ids[x])),
                     (first + 1, x, dumps(names[x])),
-                    (first + 2, x, _escaped(str(names[x]))),
+                    (first + 2, x, escaped(str(names[x]))),
                 ]
         where = np.asarray(
             [self.bases[t] + i * self.strides[t] for t, i, _ in rows], dtype=np.int64
@@ -386,7 +288,7 @@ class ReasonWriter:
     def _kind(self, kind: str) -> int:
         """A new event kind's code, its verb and name added to the kinds' table."""
         code = self.kinds[kind] = len(self.kinds)
-        texts = [_escaped(VERBS.get(kind, "chose")), orjson.dumps(kind)]
+        texts = [escaped(VERBS.get(kind, "chose")), orjson.dumps(kind)]
         self.kind_blob = np.concatenate([self.kind_blob, np.frombuffer(b"".join(texts), np.uint8)])
         ends = self.kind_offsets[-1] + np.cumsum([len(t) for t in texts])
         self.kind_offsets = np.concatenate([self.kind_offsets, ends])
