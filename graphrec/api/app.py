@@ -127,6 +127,8 @@ class App:
         )
         self.operations = Operations.load() if operations is None else operations
         self.fast = FastPath(schema, service, self.operations) if fast_path else None
+        if self.fast is not None:
+            service.before_swap.append(self.fast.prepare)
         self.metrics = Metrics()
         self.shop_page = shop_page(self.operations)
         self._guide_page: tuple[int, bytes] | None = None  # (service generation, page)

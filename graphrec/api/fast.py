@@ -236,6 +236,14 @@ class FastPath:
             config.answer_cache_bytes,
         )
 
+    def prepare(self, engine: Any) -> None:
+        """Before a rebuilt engine replaces the old one: each plan's writer makes what it will
+        read for it (in the rebuild's thread)."""
+        for plan in self.plans.values():
+            for writer in plan.writers:
+                if writer is not None:
+                    writer.prepare(engine)
+
     def reserve(self) -> None:
         """Make the answer ring at its configured size now (a server calls this at start)."""
         config = self.service.engine.config

@@ -8,6 +8,7 @@ When the store is unreachable, reads go on from memory with ``degraded`` set, wr
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -40,6 +41,8 @@ from graphrec.store.base import GraphBatch, GraphStore, empty_table
 
 MAX_BATCH = 1000
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,9 @@ class Service:
         #: Called after the engine was replaced (``graphrec serve`` freezes the new memory out
         #: of the garbage collector's way, as it does what it loads at start).
         self.after_reload: Callable[[], None] | None = None
+        #: Called with a rebuilt engine before it replaces the old one, in the thread that built
+        #: it (the API prepares what its answers will need).
+        self.before_swap: list[Callable[[Engine], None]] = []
         config = config or EngineConfig()
         #: Rules from the deployment's file; the store's are added to them at every build.
         self.file_rules = list(config.rules)
@@ -159,6 +165,11 @@ class Service:
         artifact = artifact or self.artifact
         check_servable(artifact)
         engine, head = self._build(artifact, self.engine.config, tolerate_outage=False)
+        for prepare in self.before_swap:
+            try:
+                prepare(engine)
+            except Exception:  # noqa: BLE001 - the answers then make it themselves
+                log.exception("preparing the rebuilt memory failed; the swap goes on")
         with self.write_lock:
             with self.engine.lock:
                 # rules written meanwhile are in the feed after ``head``: the next sync

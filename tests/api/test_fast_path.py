@@ -406,3 +406,22 @@ def test_item_rows_follow_upserts_and_start_afresh_when_mostly_replaced(service:
 
 #: every document this module's fast paths hold as persisted operations
 TEST_DOCUMENTS = [*WRITTEN, SCALAR_VARIABLES, SIMILAR, TRENDING, NO_ID]
+
+
+def test_a_rebuilt_engine_finds_its_tables_made_before_the_swap(service: Service) -> None:
+    fast = fast_path(service)
+    service.before_swap.append(fast.prepare)
+    plan = fast.plan(RECS)
+    assert plan is not None and plan.writers[0] is not None
+    writer = plan.writers[0]
+    body = orjson.dumps({"query": RECS, "variables": {"user": "alice", "k": 3}})
+    before = orjson.loads(fast.try_execute(body) or b"")
+    old_tables = writer.tables
+    engine = service.reload()
+    assert writer.next is not None and writer.next[0] is engine  # made in the rebuild
+    prepared = writer.next[1]
+    after = orjson.loads(fast.try_execute(body) or b"")
+    assert writer.tables is prepared and writer.tables is not old_tables and writer.next is None
+    for answer in (before, after):
+        answer["data"]["recommendations"]["recommendationId"] = "-"
+    assert after == before  # the same data, the same answer
