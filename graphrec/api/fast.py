@@ -138,15 +138,12 @@ class FastPath:
         text put in (for Strawberry); None when the body is anything else."""
         try:
             request = orjson.loads(body)
-            if "query" in request:
-                return None
-            digest = request["extensions"]["persistedQuery"]["sha256Hash"]
-        except (orjson.JSONDecodeError, KeyError, TypeError):
+        except orjson.JSONDecodeError:
             return None
-        op = self.operations.by_hash.get(digest) if isinstance(digest, str) else None
-        if op is None:
+        if not isinstance(request, dict) or "query" in request:
             return None
-        return orjson.dumps({**request, "query": op.text})
+        op = self.operations.by_hash.get(_hash_of(request) or "")
+        return None if op is None else orjson.dumps({**request, "query": op.text})
 
     def try_execute(self, body: bytes) -> bytes | None:
         """The JSON answer, or None to let Strawberry answer (and report any error)."""
@@ -154,8 +151,10 @@ class FastPath:
             request = orjson.loads(body)
             query = request.get("query")
             if query is None:  # sent by its hash
-                digest = request["extensions"]["persistedQuery"]["sha256Hash"]
-                op = self.operations.by_hash.get(digest) if isinstance(digest, str) else None
+                digest = _hash_of(request)
+                if digest is None:
+                    return None
+                op = self.operations.by_hash.get(digest)
                 if op is None:
                     return NOT_FOUND_ANSWER
                 query = op.text
@@ -268,6 +267,15 @@ def _writer(generator: Encoders) -> ReasonWriter | None:
         fields,
         None if item is None else generator.serializer(*item),
     )
+
+
+def _hash_of(request: dict[str, Any]) -> str | None:
+    """The persisted operation's hash a request names (Apollo's ``persistedQuery``), if any."""
+    try:
+        digest = request["extensions"]["persistedQuery"]["sha256Hash"]
+    except (KeyError, TypeError):
+        return None
+    return digest if isinstance(digest, str) else None
 
 
 def _depth(selection: SelectionSetNode | None) -> int:

@@ -91,7 +91,7 @@ def build(options: ServeOptions) -> App:
     if app.fast is not None:
         app.fast.reserve()
     _freeze()
-    service.after_reload = _freeze
+    service.after_reload.append(_freeze)
     return app
 
 

@@ -67,9 +67,10 @@ def write_or_ask_server(
     local: Callable[[GraphStore], T],
     mutation: str,
     variables: dict[str, Any],
-) -> T | dict[str, Any]:
+    answer: Callable[[dict[str, Any]], T],
+) -> T:
     """A write to the store (``local``); when ``graphrec serve`` holds the embedded store, the
-    API ``mutation`` sent to it instead (its data is returned)."""
+    API ``mutation`` sent to it instead, its data read by ``answer`` as ``local`` returns."""
     from graphrec.api import running
 
     try:
@@ -80,7 +81,7 @@ def write_or_ask_server(
             raise fail(e) from None
         errors.print(f"graphrec serve holds the store: asking it at {server.url}")
         try:
-            return running.ask(server.url, mutation, variables, server.token)
+            return answer(running.ask(server.url, mutation, variables, server.token))
         except GraphRecError as failed:
             raise fail(failed) from None
     except GraphRecError as e:

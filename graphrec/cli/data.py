@@ -116,8 +116,13 @@ def derive(store: StoreOption = None) -> None:
         with steps() as step:
             return step("derive BOUGHT_WITH", lambda: derive_bought_with(graph))
 
-    done = write_or_ask_server(store, local, "mutation { deriveBoughtWith { edges } }", {})
-    n = done["deriveBoughtWith"]["edges"] if isinstance(done, dict) else done
+    n = write_or_ask_server(
+        store,
+        local,
+        "mutation { deriveBoughtWith { edges } }",
+        {},
+        lambda data: int(data["deriveBoughtWith"]["edges"]),
+    )
     console.print(f"BOUGHT_WITH edges: {n:,}")
 
 
@@ -169,13 +174,13 @@ def explore(
 def delete_user(user_id: str, store: StoreOption = None) -> None:
     """Delete a user with every interaction (privacy request); through a running server that
     holds the embedded store, which then forgets them in memory too."""
-    done = write_or_ask_server(
+    deleted = write_or_ask_server(
         store,
         lambda graph: graph.delete_user(user_id),
         "mutation($u: ID!) { forgetUser(userId: $u) { deleted } }",
         {"u": user_id},
+        lambda data: bool(data["forgetUser"]["deleted"]),
     )
-    deleted = done["forgetUser"]["deleted"] if isinstance(done, dict) else done
     if not deleted:
         raise fail(InvalidInput(f"no user {user_id!r} in the store"))
     console.print(f"deleted user {user_id!r} and everything attached")

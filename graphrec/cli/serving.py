@@ -136,13 +136,14 @@ def models_activate(
     """Make VERSION the one every serving process serves (they switch within seconds)."""
     from graphrec.models import versions
 
-    done = write_or_ask_server(
+    active = write_or_ask_server(
         store,
         lambda graph: versions.activate(graph, _models_folder(), version).name,
         "mutation($v: String!) { activateModel(version: $v) { version } }",
         {"v": version},
+        lambda data: str(data["activateModel"]["version"]),
     )
-    console.print(f"active: {done['activateModel']['version'] if isinstance(done, dict) else done}")
+    console.print(f"active: {active}")
 
 
 @models_app.command("rollback")
@@ -150,13 +151,14 @@ def models_rollback(store: StoreOption = None) -> None:
     """Activate the version that was active before the current one."""
     from graphrec.models import versions
 
-    done = write_or_ask_server(
+    active = write_or_ask_server(
         store,
         lambda graph: versions.rollback(graph, _models_folder()).name,
         "mutation { rollbackModel { version } }",
         {},
+        lambda data: str(data["rollbackModel"]["version"]),
     )
-    console.print(f"active: {done['rollbackModel']['version'] if isinstance(done, dict) else done}")
+    console.print(f"active: {active}")
 
 
 @app.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -134,17 +134,17 @@ def train(
                     lambda: write_to_store(graph, artifact.model, artifact.snapshot, similar_k),
                 )
 
-        sent = write_or_ask_server(
+        written = write_or_ask_server(
             store,
             local,
             "mutation($v: String!, $k: Int!) { writeBack(version: $v, similarK: $k) "
             "{ embeddings similarTo } }",
             {"v": folder.name, "k": similar_k},
+            lambda data: {
+                "embeddings": data["writeBack"]["embeddings"],
+                "similar_to": data["writeBack"]["similarTo"],
+            },
         )
-        written: dict[str, Any] = dict(sent)
-        if "writeBack" in written:  # the server's answer
-            back = written.pop("writeBack")
-            written = {"embeddings": back["embeddings"], "similar_to": back["similarTo"]}
         console.print(
             f"written back: {written['embeddings']:,} item embeddings, "
             f"{written['similar_to']:,} SIMILAR_TO edges"

@@ -103,7 +103,7 @@ class Service:
         self.generation = 0
         #: Called after the engine was replaced (``graphrec serve`` freezes the new memory out
         #: of the garbage collector's way, as it does what it loads at start).
-        self.after_reload: Callable[[], None] | None = None
+        self.after_reload: list[Callable[[], None]] = []
         #: Called with a rebuilt engine before it replaces the old one, in the thread that built
         #: it (the API prepares what its answers will need).
         self.before_swap: list[Callable[[Engine], None]] = []
@@ -178,8 +178,8 @@ class Service:
                 self.generation += 1
                 self.counters["rebuilds"] += 1
             self.follower.swapped()
-        if self.after_reload is not None:
-            self.after_reload()
+        for done in self.after_reload:
+            done()
         return engine
 
     def sync(self) -> None:

@@ -713,7 +713,7 @@ def test_reload_picks_up_writes_that_bypassed_the_api(service: Service, store: G
     )
     assert ok(service, '{ user(id: "outsider") { id } }')["user"] is None  # not in memory yet
     swapped: list[Any] = []
-    service.after_reload = lambda: swapped.append(service.engine)  # graphrec serve freezes here
+    service.after_reload.append(lambda: swapped.append(service.engine))  # serve freezes here
     old_engine = service.engine
     reloaded = ok(service, "mutation { reloadGraph { items users } }", authorized=True)
     assert reloaded["reloadGraph"] == {"items": 6, "users": 5}
