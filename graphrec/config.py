@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -68,6 +69,30 @@ class Settings(BaseSettings):
         default=None,
         description="A folder of the shop's own persisted operations (*.graphql, one named "
         "operation per file, named as the file), answered like the shipped ones.",
+    )
+    trending_days: float = Field(
+        default=7.0, gt=0, le=365, description='The window of "N shoppers in the last N days".'
+    )
+    trending_half_life_days: float = Field(
+        default=7.0,
+        gt=0,
+        description="Trending: an interaction's weight halves every so many days.",
+    )
+    popular_half_life_days: float = Field(
+        default=90.0,
+        gt=0,
+        description="Popular: an interaction's weight halves every so many days.",
+    )
+    clock: Literal["wall", "data"] = Field(
+        default="wall",
+        description='What "now" is for trending and popular: the wall clock, or (to replay '
+        "past data) the newest interaction.",
+    )
+    activity_refresh_seconds: float = Field(
+        default=60.0,
+        ge=1.0,
+        description="How often popular and trending counts are made afresh from the store (events "
+        "add to them in between).",
     )
     explore: float = Field(default=0.1, ge=0.0, le=0.5, description="Exploration share.")
     control_share: float = Field(

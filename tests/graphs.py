@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 
+from graphrec.serving.activity import ActivitySettings
+from graphrec.serving.options import EngineConfig
 from graphrec.store.base import GraphBatch
 
 ITEMS = [
@@ -98,3 +102,14 @@ def bought_with_table(rows: list[tuple[str, str, float]]) -> pa.Table:
             "weight": [r[2] for r in rows],
         }
     )
+
+
+def served_config(**changes: Any) -> EngineConfig:
+    """How tests serve the shop: no exploration, no control group, and the shop's own clock
+    (its interactions are from 1970: on the wall clock nothing would be trending)."""
+    settings: dict[str, Any] = {
+        "explore": 0.0,
+        "control_share": 0.0,
+        "activity": ActivitySettings(clock="data"),
+    }
+    return EngineConfig(**{**settings, **changes})

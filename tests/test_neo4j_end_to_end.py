@@ -17,7 +17,6 @@ import pytest
 from typer.testing import CliRunner
 
 from graphrec.cli import app
-from graphrec.serving.options import EngineConfig
 from graphrec.serving.service import Service
 from graphrec.store import GraphStore
 from tests.api.test_api import RECS, USERS, ok
@@ -190,9 +189,9 @@ def test_writes_through_the_api_land_in_neo4j(
 def service_on_neo4j(graph: GraphStore, shop_artifact: Path, tmp_path: Path) -> Service:
     from graphrec.graph.derive import bought_with_edges
     from graphrec.graph.snapshot import export_snapshot
-    from tests.graphs import shop_batch
+    from tests.graphs import served_config, shop_batch
 
     graph.write(shop_batch())
     graph.replace_bought_with(bought_with_edges(export_snapshot(graph), ["view", "click"], 50, 2))
-    config = EngineConfig(explore=0.0, control_share=0.0)
+    config = served_config()
     return Service.open(graph, shop_artifact, config=config, log_dir=tmp_path / "log")

@@ -21,13 +21,12 @@ from graphrec.api.app import App
 from graphrec.errors import StoreError
 from graphrec.graph.derive import bought_with_edges
 from graphrec.graph.snapshot import export_snapshot
-from graphrec.serving.options import EngineConfig
 from graphrec.serving.service import Service
 from graphrec.store import GraphBatch, open_store
 from tests.api.conftest import API_KEY
 from tests.api.test_api import ids, recs
 from tests.conftest import free_port, neo4j_uri
-from tests.graphs import shop_batch
+from tests.graphs import served_config, shop_batch
 
 SCRIPT = Path(__file__).resolve().parents[1] / "tools" / "neo4j" / "neo4j.sh"
 PASSWORD = "faults-test-password"
@@ -72,9 +71,7 @@ def test_neo4j_stopped_and_started_under_the_service(
     store = open_store(url)
     store.write(shop_batch())
     store.replace_bought_with(bought_with_edges(export_snapshot(store), ["view", "click"], 50, 2))
-    service = Service.open(
-        store, shop_artifact, config=EngineConfig(explore=0.0, control_share=0.0)
-    )
+    service = Service.open(store, shop_artifact, config=served_config())
     client = TestClient(App(service, api_key=API_KEY))
     assert client.get("/ready").status_code == 200
     before = recs(service, "alice")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import os
 import secrets
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from graphrec.config import get_settings
 from graphrec.errors import InvalidInput
 from graphrec.models import versions
 from graphrec.rules import load_rules
+from graphrec.serving.activity import DAY, ActivitySettings
 from graphrec.serving.options import EngineConfig
 from graphrec.serving.service import Service
 from graphrec.store import open_store
@@ -41,6 +43,8 @@ class ServeOptions:
     fast_path: bool = True
     workers: int = 1  # the answer cache's memory is split between them
 
+log = logging.getLogger(__name__)
+
 
 def models_dir() -> Path:
     return get_settings().data_dir / "models"
@@ -54,6 +58,13 @@ def build(options: ServeOptions) -> App:
         explore=settings.explore,
         control_share=settings.control_share,
         rules=load_rules(settings.rules),
+        activity=ActivitySettings(
+            window_days=settings.trending_days,
+            trending_half_life_days=settings.trending_half_life_days,
+            popular_half_life_days=settings.popular_half_life_days,
+            clock=settings.clock,
+            refresh_seconds=settings.activity_refresh_seconds,
+        ),
         answer_cache_bytes=settings.answer_cache_mb * 2**20 // max(options.workers, 1),
     )
     store = open_store(options.store)
@@ -87,12 +98,26 @@ def build(options: ServeOptions) -> App:
         fast_path=options.fast_path,
         operations=Operations.load(*folders),
     )
+    _say_if_nothing_is_recent(service)
     app.warm_up()  # first: it leaves the answer cache empty
     if app.fast is not None:
         app.fast.reserve()
     _freeze()
     service.after_reload.append(_freeze)
     return app
+
+
+def _say_if_nothing_is_recent(service: Service) -> None:
+    """On the wall clock, data that ended long ago trends nothing: say how to replay it."""
+    activity = service.engine.live.activity
+    settings = activity.settings
+    age = (activity.now() - activity.data_now) / DAY
+    if settings.clock == "wall" and activity.data_now and age > settings.window_days:
+        log.warning(
+            "the newest interaction is %d days old, so nothing trends on the wall clock; "
+            "GRAPHREC_CLOCK=data serves as of the data's newest interaction",
+            age,
+        )
 
 
 def _freeze() -> None:

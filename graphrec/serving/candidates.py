@@ -147,31 +147,36 @@ class StoredCandidates:
 
 
 class Popularity:
-    """The popular and the trending items, from the live counts."""
+    """The popular and the trending items, from the counts of :mod:`.activity`."""
 
     def __init__(self, live: LiveGraph) -> None:
         self.live = live
-        self._trending: dict[int, tuple[tuple[int, int], np.ndarray]] = {}
+        self._trending: dict[int, tuple[tuple[int, ...], np.ndarray]] = {}
 
     def category_trending(self, category: int, n: int = 10) -> np.ndarray:
         """The category's ``n`` most trending in-stock items, cached until an event raises the
-        trend of an item in it or the catalogue changes (not on every event: under a stream of
-        events every request recomputed the lists of all its categories)."""
+        trend of an item in it, the counts are made afresh or the catalogue changes (not on
+        every event: under a stream of events every request recomputed the lists of all its
+        categories)."""
         live = self.live
-        stamp = (live.catalogue_version, live.trend_versions.get(category, 0))
+        stamp = (
+            live.catalogue_version,
+            live.trend_versions.get(category, 0),
+            live.activity.version,
+            id(live.activity),
+        )
         cached = self._trending.get(category)
         if cached is not None and cached[0] == stamp:
             return cached[1]
         members = np.asarray(live.category_items.get(category, []), dtype=np.int64)
         members = members[live.in_stock[members]]
-        top = members[top_k(live.trend[members], n)] if len(members) else members
+        top = members[top_k(live.activity.trend_score[members], n)] if len(members) else members
         self._trending[category] = (stamp, top)
         return top
 
     def popular(self, allowed: np.ndarray, k: int, trending: bool = False) -> np.ndarray:
-        """The ``k`` most popular allowed items (by shoppers), or most trending (shoppers
-        breaking ties), best first, ties by index."""
-        live = self.live
-        if trending:
-            return top_allowed(live.trend, live.shoppers, 1e-6, allowed, k)
-        return top_allowed(live.shoppers, live.shoppers, 0.0, allowed, k)
+        """The ``k`` most popular or most trending allowed items (by their decayed interest),
+        best first, ties by index."""
+        activity = self.live.activity
+        scores = activity.trend_score if trending else activity.popular_score
+        return top_allowed(scores, scores, 0.0, allowed, k)

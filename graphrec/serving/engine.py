@@ -288,13 +288,13 @@ class Engine:
             explored: set[int] = set()
             if self._control(user_id):
                 strategy, chosen = Strategy.CONTROL, self.popularity.popular(allowed, k)
-                scores = live.shoppers[chosen]
+                scores = live.activity.popular_now(chosen)
             elif not recent and not self.is_known(user):
                 strategy, chosen = (
                     Strategy.COLD_START,
                     self.popularity.popular(allowed, k, trending=True),
                 )
-                scores = live.trend[chosen] + live.shoppers[chosen] * 1e-6
+                scores = live.activity.trending_now(chosen)
             else:
                 strategy = Strategy.PERSONALIZED
                 chosen, scores, explored = personal(

@@ -17,7 +17,7 @@ import numpy as np
 
 from graphrec.serving.events import Event, Recent
 from graphrec.serving.kernels import SOURCE_ROW, choose_reasons, common_shoppers, reason_sources
-from graphrec.serving.live import DAY, LiveGraph
+from graphrec.serving.live import LiveGraph
 from graphrec.serving.reasons import (
     BOUGHT_WITH,
     EXPLORATION,
@@ -138,7 +138,7 @@ class Explainer:
         chosen = choose_reasons(
             position, value, sources, wanted, together, limit,
             _flags(items, explored) if explored else _NO_FLAGS,
-            fill, trending, live.trend, live.shoppers, category_indptr,
+            fill, trending, live.activity.recent, live.activity.shoppers, category_indptr,
         )  # fmt: skip
         return Decided(chosen, sources, position, value, category, other, together)
 
@@ -232,9 +232,9 @@ class Explainer:
         """The item's trending reason (``trending``, when it trends) or its popularity reason.
         Both are shared between answers until the count, the item or its category changes:
         about half the items of an answer end with one."""
-        live = self.live
-        trends = trending and live.trend[item] > 0 and bool(live.item_categories[item])
-        count = float(live.trend[item] if trends else live.shoppers[item])
+        live, activity = self.live, self.live.activity
+        trends = trending and activity.recent[item] > 0 and bool(live.item_categories[item])
+        count = float(activity.recent[item] if trends else activity.shoppers[item])
         node = self.item_node(item)
         category = self.category_node(live.item_categories[item][0]) if trends else None
         key = (item, trends)
@@ -255,7 +255,7 @@ class Explainer:
 
     @property
     def trending_days(self) -> int:
-        return round(self.live.trending_window / DAY)
+        return round(self.live.activity.settings.window_days)
 
     def evidence(
         self, user_id: str, recent: Recent, item: int, limit: int = len(PRIORITY)

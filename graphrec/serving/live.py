@@ -18,11 +18,12 @@ import pyarrow as pa
 import scipy.sparse as sp
 
 from graphrec.graph.snapshot import Snapshot
+from graphrec.graph.splits import NEGATIVE_KINDS
+from graphrec.serving.activity import Activity, ActivitySettings
 from graphrec.serving.events import Event, Recent
 from graphrec.serving.kernels import lowest_common
 from graphrec.serving.sparse import csr_rows, grow, top_per_row
 
-DAY = 86_400
 #: Item pairs whose common shoppers are kept (about 100 bytes each) before starting afresh.
 COMMON_PAIRS = 200_000
 
@@ -35,7 +36,7 @@ class LiveGraph:
         snapshot: Snapshot,
         bought_with: pa.Table,
         similar_to: pa.Table,
-        trending_days: float = 7.0,
+        activity: ActivitySettings | None = None,
         co_top_k: int = 50,
     ) -> None:
         items = snapshot.items
@@ -93,6 +94,8 @@ class LiveGraph:
         self.item_versions = np.zeros(len(self.item_ids), dtype=np.int64)
         #: category -> how many times an event raised the trend of an item in it
         self.trend_versions: dict[int, int] = {}
+        #: the kinds whose interactions show interest (not ``not_interested``), by code
+        self.interested_kinds = np.array([k not in NEGATIVE_KINDS for k in kinds], dtype=bool)
         self._shopper_sets: dict[int, frozenset[int]] = {}
         #: (item, item) -> (shoppers of both, the lowest of them or -1), kept until any item's
         #: shoppers change
@@ -105,6 +108,11 @@ class LiveGraph:
         self._attributes: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
 
         n = len(self.item_ids)
+        interested = self.interested_kinds[kind] if len(kind) else np.zeros(0, dtype=bool)
+        self.activity = Activity.from_events(
+            users, its, ts, interested, n, activity or ActivitySettings()
+        )
+        users, its = users[interested], its[interested]  # only interest links items
         binary = sp.csr_matrix(
             (np.ones(len(users), dtype=np.float32), (its, users)), shape=(n, len(self.user_ids))
         )
@@ -113,11 +121,6 @@ class LiveGraph:
         self.item_users = binary.tocsr()
         self.item_users.sort_indices()
         self.live_item_users: dict[int, list[int]] = {}
-        self.shoppers = np.asarray(binary.sum(axis=1)).ravel().astype(np.float64)
-        self.now = int(ts.max()) if len(ts) else 0
-        self.trending_window = int(trending_days * DAY)
-        recent = ts >= self.now - self.trending_window
-        self.trend = np.bincount(its[recent], minlength=n).astype(np.float64)
 
         self.bought_with = self._edges(bought_with, "weight")
         self.similar_to = self._edges(similar_to, "score")
@@ -334,25 +337,33 @@ class LiveGraph:
         user = self.add_user(user_id)
         items, kinds, times = self.events(user)
         code = self.kind_code(event.kind)
-        if ((items == event.item) & (kinds == code) & (times == event.ts)).any():
+        same_item = items == event.item
+        if (same_item & (kinds == code) & (times == event.ts)).any():
             return False
-        self.add_event(user, event)
-        return True
-
-    def add_event(self, user: int, event: Event) -> None:
         self.changed()
         self._touch(user)
         self.live.setdefault(user, []).append(event)
-        self.live_item_users.setdefault(event.item, []).append(user)
-        self.touched[event.item] = True
-        self._shopper_sets.pop(event.item, None)
-        self._common.clear()
-        self.shoppers[event.item] += 1
-        self.now = max(self.now, event.ts)
-        if event.ts >= self.now - self.trending_window:
-            self.trend[event.item] += 1
-            for category in self.item_categories[event.item]:  # their trending lists change
-                self.trend_versions[category] = self.trend_versions.get(category, 0) + 1
+        if self.is_interest(code):
+            interested = same_item & self.is_interest(kinds)
+            self._add_interest(user, event, before=times[interested])
+        return True
+
+    def is_interest(self, codes: np.ndarray | int) -> np.ndarray:
+        """Whether events of these kind codes show interest (``not_interested`` does not)."""
+        if len(self.interested_kinds) < len(self.kind_names):  # kinds first seen live
+            added = [k not in NEGATIVE_KINDS for k in self.kind_names[len(self.interested_kinds) :]]
+            self.interested_kinds = np.append(self.interested_kinds, added)
+        return self.interested_kinds[codes]
+
+    def _add_interest(self, user: int, event: Event, before: np.ndarray) -> None:
+        if not len(before):
+            self.live_item_users.setdefault(event.item, []).append(user)
+            self.touched[event.item] = True
+            self._shopper_sets.pop(event.item, None)
+            self._common.clear()
+        self.activity.add(event.item, event.ts, before)
+        for category in self.item_categories[event.item]:  # their trending lists change
+            self.trend_versions[category] = self.trend_versions.get(category, 0) + 1
 
     def forget(self, user: int) -> None:
         self.changed()
@@ -362,9 +373,11 @@ class LiveGraph:
             del self.user_index[user_id]
         self.user_ids[user] = None
         start, end = self.hist_indptr[user], self.hist_indptr[user + 1]
-        self.touched[self.hist_items[start:end]] = True
-        for event in self.live.pop(user, []):
-            self.touched[event.item] = True
+        items, kinds, times = self.events(user)
+        interested = self.is_interest(kinds)
+        self.activity.remove(items[interested], times[interested])
+        self.touched[items] = True
+        self.live.pop(user, None)
         self.hist_indptr[user + 1 :] -= end - start
         self.hist_items = np.delete(self.hist_items, np.s_[start:end])
         self.hist_ts = np.delete(self.hist_ts, np.s_[start:end])
@@ -395,8 +408,7 @@ class LiveGraph:
             self.in_stock = np.append(self.in_stock, in_stock)
             self.brand.append(-1)
             self.item_categories.append([])
-            self.shoppers = np.append(self.shoppers, 0.0)
-            self.trend = np.append(self.trend, 0.0)
+            self.activity.grow(index + 1)
             self.touched = np.append(self.touched, False)
             self.item_versions = np.append(self.item_versions, 0)
             for name in ("bought_with", "similar_to", "co_counts", "item_users"):

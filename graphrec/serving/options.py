@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphrec.rules import Rule
+from graphrec.serving.activity import ActivitySettings
 
 
 @dataclass
@@ -20,7 +21,8 @@ class EngineConfig:
     control_share: float = 0.05
     control_salt: str = "graphrec"
     max_reasons: int = 3
-    trending_days: float = 7.0
+    #: popular and trending: windows, half-lives, clock, refresh (:mod:`.activity`)
+    activity: ActivitySettings = field(default_factory=ActivitySettings)
     rules: list[Rule] = field(default_factory=list)
     #: The compiled fast path reuses a shopper's serialised answer (with a new recommendation
     #: id) until their next event, a catalogue change, or this many seconds; 0 turns it off.

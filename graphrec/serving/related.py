@@ -74,10 +74,11 @@ def trending(engine: Engine, category_id: str | None, k: int = 10) -> list[Recom
     if category_id is not None and category_id not in live.category_index:
         raise NotFound(f"no category with id {category_id!r}")
     chosen = engine.popularity.popular(engine.allowed(flt), k, trending=True)
+    interest = live.activity.trending_now(chosen)
     return [
         Recommendation(
             item=engine.item(int(i)),
-            score=float(live.trend[i]),
+            score=float(interest[r]),
             rank=r + 1,
             reasons=[engine.popularity_reason(int(i), trending=True)],
         )

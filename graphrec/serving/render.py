@@ -350,7 +350,7 @@ class ReasonWriter:
         numbers = np.frombuffer(dumps(decided.value, option=numpy), np.uint8)
         score_text = np.frombuffer(dumps(scores), np.uint8)
         t = self.templates
-        catalogue = Catalogue(*live.item_attributes(), live.trend, live.shoppers)
+        catalogue = Catalogue(*live.item_attributes(), live.activity.recent, live.activity.shoppers)
         templates = TemplateArrays(t.steps, t.starts, t.consts)
         names = TableArrays(tables.blob, tables.spans, tables.bases, tables.strides, tables.users)
         kinds = KindArrays(codes, self.kind_blob, self.kind_offsets)

@@ -29,6 +29,7 @@ from graphrec.errors import (
 from graphrec.graph.snapshot import export_snapshot
 from graphrec.models.artifact import Artifact, load_artifact
 from graphrec.rules import Rule, parse_rule
+from graphrec.serving.activity_refresh import ActivityRefresher
 from graphrec.serving.attribution import AttributionLog
 from graphrec.serving.engine import Engine
 from graphrec.serving.events import Event
@@ -95,7 +96,13 @@ class Service:
         self.write_lock = threading.Lock()
         #: every answer and every attributed event, for lift reports
         self.log = AttributionLog(log_dir)
-        self.counters = {"events": 0, "store_errors": 0, "changes_applied": 0, "rebuilds": 0}
+        self.counters = {
+            "events": 0,
+            "store_errors": 0,
+            "changes_applied": 0,
+            "rebuilds": 0,
+            "activity_refreshes": 0,
+        }
         check_servable(artifact)
         #: Where the versions that ``graphrec models activate`` names are.
         self.models_dir = models_dir or artifact.path.parent
@@ -115,6 +122,7 @@ class Service:
         self.applied = -1
         self.engine, self.applied = self._build(artifact, config, tolerate_outage=True)
         self.follower = Follower(self, sync_seconds)
+        self.activity = ActivityRefresher(self)
 
     @property
     def version(self) -> str:
@@ -143,7 +151,7 @@ class Service:
             bought_with, similar_to = empty_table("bought_with"), empty_table("similar_to")
             store_rules = []
         config = dataclasses.replace(config, rules=[*self.file_rules, *store_rules])
-        live = LiveGraph(snapshot, bought_with, similar_to, trending_days=config.trending_days)
+        live = LiveGraph(snapshot, bought_with, similar_to, activity=config.activity)
         arrays = self.shared.get(
             arrays_key(artifact, snapshot, config),
             lambda: model_arrays(artifact, snapshot, live, config),
@@ -185,6 +193,7 @@ class Service:
     def sync(self) -> None:
         """Apply what other processes wrote to the store (see :class:`Follower`)."""
         self.follower.sync()
+        self.activity.due()
 
     @classmethod
     def open(cls, store: GraphStore, artifact_path: Path, **kwargs: Any) -> Service:

@@ -96,6 +96,17 @@ class CypherReads:
         rows = self._rows("co_interactions", item_id=item_id, limit=limit)
         return [(row["item_id"], row["shoppers"]) for row in rows]
 
+    def item_activity(
+        self, excluded: list[str], since: int, trend_half_life: float, popular_half_life: float
+    ) -> list[dict[str, Any]]:
+        return self._rows(
+            "item_activity",
+            excluded=list(excluded),
+            since=int(since),
+            trend_half_life=float(trend_half_life),
+            popular_half_life=float(popular_half_life),
+        )
+
     def rules(self) -> list[Rule]:
         return [parse_rule(row, f"(:Rule {{id: {row['id']!r}}})") for row in self._rows("rules")]
 

@@ -203,6 +203,14 @@ class GraphStore(Protocol):
     def co_interactions(self, item_id: str, limit: int = 20) -> list[tuple[str, int]]:
         """Items others interacted with beside this one, counted live by distinct shoppers."""
 
+    def item_activity(
+        self, excluded: list[str], since: int, trend_half_life: float, popular_half_life: float
+    ) -> list[dict[str, Any]]:
+        """Per item with an interaction of a kind not in ``excluded``: ``item_id``, ``newest``
+        (its newest such ``ts``), ``shoppers`` (distinct users), ``recent`` (distinct users at
+        or after ``since``), ``trend_sum`` and ``popular_sum`` (each interaction weighted
+        ``2 ** ((ts - newest) / half_life)``, seconds)."""
+
     def links(self, user_id: str, item_ids: list[str]) -> list[Link]:
         """Every BOUGHT_WITH, same-brand and same-category link from the user's items to these."""
 

@@ -18,11 +18,10 @@ import uvicorn
 from graphrec.api.app import App
 from graphrec.graph.derive import bought_with_edges
 from graphrec.graph.snapshot import export_snapshot
-from graphrec.serving.options import EngineConfig
 from graphrec.serving.service import Service
 from graphrec.store.base import GraphStore
 from tests.conftest import free_port, open_backend
-from tests.graphs import shop_batch
+from tests.graphs import served_config, shop_batch
 
 API_KEY = "test-key"
 
@@ -39,7 +38,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
 
 @pytest.fixture()
 def service(store: GraphStore, shop_artifact: Path, tmp_path: Path) -> Service:
-    config = EngineConfig(explore=0.0, control_share=0.0)
+    config = served_config()
     return Service.open(store, shop_artifact, config=config, log_dir=tmp_path / "log")
 
 

@@ -22,12 +22,12 @@ from graphrec.api.operations import Operations
 from graphrec.api.schema import schema
 from graphrec.errors import ConfigError, StoreUnavailable
 from graphrec.rules import Rule, load_rules
-from graphrec.serving.options import EngineConfig, RecFilter
+from graphrec.serving.options import RecFilter
 from graphrec.serving.service import EventInput, ItemInput, Service
 from graphrec.store.base import GraphBatch, GraphStore
 from tests.api.conftest import API_KEY
 from tests.api.helpers import RECS, USERS, assert_path_in_store, error_code, ids, ok, recs, run
-from tests.graphs import interactions_table
+from tests.graphs import interactions_table, served_config
 
 
 def test_bought_with_reason_is_a_true_path(service: Service, store: GraphStore) -> None:
@@ -280,7 +280,9 @@ def test_lookups_and_item_to_item(service: Service, store: GraphStore) -> None:
     trending = ok(
         service, '{ trending(categoryId: "Makeup", k: 5) { item { id } reasons { kind } } }'
     )
-    assert [r["item"]["id"] for r in trending["trending"]] == ["lipstick", "mascara"]
+    # two shoppers each; mascara's were chosen later (230, 320 against 130, 300), so it
+    # weighs more after decay
+    assert [r["item"]["id"] for r in trending["trending"]] == ["mascara", "lipstick"]
     explained = ok(
         service,
         '{ explain(userId: "bob", itemId: "toner") { kind support '
@@ -368,7 +370,8 @@ def test_control_group_gets_popularity(service: Service) -> None:
     service.engine.config.control_share = 1.0
     answer = recs(service, "alice", k=2)
     assert answer["strategy"] == "CONTROL"
-    assert ids(answer) == ["lipstick", "mascara"]  # two shoppers each; serum/cream are bought
+    # two shoppers each (serum and cream are bought already); mascara's were later
+    assert ids(answer) == ["mascara", "lipstick"]
     assert {r["reasons"][0]["kind"] for r in answer["items"]} == {"POPULAR"}
 
 
@@ -527,7 +530,7 @@ def test_rules_kept_in_the_store_steer_the_next_answers(
     listed = ok(service, "{ rules { id source } }", authorized=True)["rules"]
     assert listed == [{"id": "bury-rouge", "source": "store"}]
     # a server started later finds the rule in the store
-    restarted = Service.open(store, shop_artifact, config=EngineConfig(explore=0, control_share=0))
+    restarted = Service.open(store, shop_artifact, config=served_config())
     assert ids(recs(restarted, "bob"))[0] == "brush"
     # replaced under the same id, then deleted
     pin = {"id": "bury-rouge", "action": "PIN", "itemId": "mascara", "position": 1}
@@ -632,9 +635,7 @@ def test_store_outage_reads_go_on_writes_fail(
     store: GraphStore, shop_artifact: Path, tmp_path: Path
 ) -> None:
     outage = Outage(store)
-    service = Service.open(
-        outage, shop_artifact, config=EngineConfig(explore=0.0, control_share=0.0)
-    )  # type: ignore[arg-type]
+    service = Service.open(outage, shop_artifact, config=served_config())  # type: ignore[arg-type]
     client = TestClient(App(service, api_key=API_KEY))
     outage.down = True
     assert client.get("/ready").status_code == 503
@@ -657,9 +658,7 @@ def test_store_outage_reads_go_on_writes_fail(
 def test_store_down_at_start_serves_the_artifact(store: GraphStore, shop_artifact: Path) -> None:
     outage = Outage(store)
     outage.down = True
-    service = Service.open(
-        outage, shop_artifact, config=EngineConfig(explore=0.0, control_share=0.0)
-    )  # type: ignore[arg-type]
+    service = Service.open(outage, shop_artifact, config=served_config())  # type: ignore[arg-type]
     answer = recs(service, "alice")
     assert answer["degraded"] is True
     assert answer["strategy"] == "PERSONALIZED" and answer["items"]
@@ -764,7 +763,7 @@ def test_services_on_one_machine_share_what_they_derive(
 ) -> None:
     """A second process from the same data maps the first's arrays (vectors, stored
     candidates) and answers as a process that made its own."""
-    config = EngineConfig(explore=0.0, control_share=0.0)
+    config = served_config()
     cache = tmp_path / "cache"
     own = Service.open(store, shop_artifact, config=config)
     first = Service.open(store, shop_artifact, config=config, cache_dir=cache)

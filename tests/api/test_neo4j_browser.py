@@ -21,12 +21,11 @@ import pytest
 from graphrec.api.app import GUIDE_PATH, App
 from graphrec.graph.derive import bought_with_edges
 from graphrec.graph.snapshot import export_snapshot
-from graphrec.serving.options import EngineConfig
 from graphrec.serving.service import Service
 from graphrec.store import GraphStore
 from tests.api.conftest import API_KEY, headless_chromium, uvicorn_serving
 from tests.conftest import open_backend
-from tests.graphs import shop_batch
+from tests.graphs import served_config, shop_batch
 
 
 @pytest.fixture
@@ -34,9 +33,7 @@ def served_on_neo4j(shop_artifact: Path, tmp_path: Path) -> Iterator[str]:
     store: GraphStore = open_backend("neo4j", tmp_path)
     store.write(shop_batch())
     store.replace_bought_with(bought_with_edges(export_snapshot(store), ["view", "click"], 50, 2))
-    service = Service.open(
-        store, shop_artifact, config=EngineConfig(explore=0.0, control_share=0.0)
-    )
+    service = Service.open(store, shop_artifact, config=served_config())
     try:
         with uvicorn_serving(App(service, api_key=API_KEY)) as port:
             yield f"http://127.0.0.1:{port}"

@@ -15,12 +15,11 @@ from graphrec.api.app import App
 from graphrec.graph.derive import bought_with_edges
 from graphrec.graph.snapshot import export_snapshot
 from graphrec.models import versions
-from graphrec.serving.options import EngineConfig
 from graphrec.serving.service import Service
 from graphrec.store import open_store
 from tests.api.conftest import API_KEY
 from tests.conftest import neo4j_uri, open_backend
-from tests.graphs import shop_batch
+from tests.graphs import served_config, shop_batch
 
 RECS = "query($u: ID!) { recommendations(userId: $u, k: 6) { modelVersion items { item { id } } } }"
 HISTORY = "query($u: ID!) { user(id: $u) { history { item { id } kind } } }"
@@ -29,7 +28,7 @@ HISTORY = "query($u: ID!) { user(id: $u) { history { item { id } kind } } }"
 class Replica:
     def __init__(self, artifact: Path, tmp_path: Path, name: str) -> None:
         self.store = open_store(neo4j_uri())
-        config = EngineConfig(explore=0.0, control_share=0.0)
+        config = served_config()
         self.service = Service.open(
             self.store, artifact, config=config, log_dir=tmp_path / name, models_dir=artifact.parent
         )

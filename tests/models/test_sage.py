@@ -12,7 +12,7 @@ from graphrec.graph.snapshot import Snapshot, export_snapshot
 from graphrec.graph.splits import make_split
 from graphrec.models import GraphSAGE, Random
 from graphrec.store import GraphBatch, GraphStore
-from tests.graphs import interactions_table
+from tests.graphs import interactions_table, served_config
 
 SAGE = {
     "hidden": 16,
@@ -122,13 +122,12 @@ def test_a_new_item_is_embedded_by_the_trained_network(embedded: GraphStore, tmp
     """Served from an artifact, a new item that has only a title gets GraphSAGE's vector: it
     lands among the items its words belong with (no brand or category to average over)."""
     from graphrec.serving import related
-    from graphrec.serving.options import EngineConfig
     from graphrec.serving.service import ItemInput, Service
     from graphrec.training.train import train
 
     snapshot = two_community_shop(embedded)
     artifact = train(snapshot, "sage", SAGE, tmp_path / "models", split_kind="temporal")
-    service = Service.open(embedded, artifact, config=EngineConfig(explore=0.0, control_share=0.0))
+    service = Service.open(embedded, artifact, config=served_config())
     assert service.engine.item_encoder is not None
     index, created = service.upsert_item(ItemInput(id="new-red", title="Crimson ruby rose gloss"))
     assert created

@@ -113,6 +113,35 @@ def test_co_interactions_count_distinct_shoppers(shop: GraphStore) -> None:
     assert shop.co_interactions("serum", limit=1) == [("cream", 2)]
 
 
+def test_item_activity_counts_interest_with_decay(shop: GraphStore) -> None:
+    # bob views serum twice more and dave marks it not interested: one shopper more, no
+    # shopper for not_interested; serum's interest is then at 100, 110, 120, 400, 410
+    shop.write(
+        GraphBatch(
+            interactions=interactions_table(
+                [
+                    ("bob", "serum", "view", 1.0, None, 400),
+                    ("bob", "serum", "view", 1.0, None, 410),
+                    ("dave", "serum", "not_interested", 0.0, None, 420),
+                ]
+            )
+        )
+    )
+    rows = shop.item_activity(
+        ["not_interested"], since=200, trend_half_life=10.0, popular_half_life=1e9
+    )
+    by_item = {r["item_id"]: r for r in rows}
+    assert set(by_item) == {"serum", "cream", "toner", "lipstick", "mascara"}  # no brush
+    serum = by_item["serum"]
+    assert (serum["newest"], serum["shoppers"], serum["recent"]) == (410, 3, 1)
+    # 2^((ts - 410) / 10): 2^-31 + 2^-30 + 2^-29 + 2^-1 + 1
+    assert serum["trend_sum"] == pytest.approx(1.5 + 2**-31 + 2**-30 + 2**-29)
+    assert serum["popular_sum"] == pytest.approx(5.0)
+    mascara = by_item["mascara"]  # carol at 320, dave at 230
+    assert (mascara["newest"], mascara["shoppers"], mascara["recent"]) == (320, 2, 2)
+    assert mascara["trend_sum"] == pytest.approx(1.0 + 2**-9)
+
+
 def test_replace_bought_with_swaps_all_edges(shop: GraphStore) -> None:
     assert (
         shop.replace_bought_with(
