@@ -43,6 +43,7 @@ class ServeOptions:
     fast_path: bool = True
     workers: int = 1  # the answer cache's memory is split between them
 
+
 log = logging.getLogger(__name__)
 
 

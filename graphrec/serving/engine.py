@@ -30,12 +30,10 @@ import numpy as np
 from graphrec.errors import InvalidInput, NotFound
 from graphrec.serving.candidates import MARGIN, Popularity, StoredCandidates
 from graphrec.serving.cold_start import content_vector
+from graphrec.serving.compiled import Csr, Scratch
 from graphrec.serving.events import NO_EVENTS, Recent
 from graphrec.serving.explanations import Explainer
-from graphrec.serving.kernels import (
-    rank_pool,
-    shopper_events,
-)
+from graphrec.serving.kernels import Blend, Start, rank_pool, shopper_events
 from graphrec.serving.live import LiveGraph
 from graphrec.serving.options import EngineConfig, RecFilter
 from graphrec.serving.ranking import personal, user_query
@@ -75,21 +73,19 @@ class ItemsWriter(Protocol):
     ) -> Any: ...
 
 
-class Scratch:
-    """The kernels' per-item scratch (:func:`rank_pool`'s slots and evidence), as many as the
-    live graph has items; callers hold the engine's lock."""
+class ScratchArrays:
+    """The kernels' per-item scratch, as many as the live graph has items; callers hold the
+    engine's lock."""
 
     def __init__(self, live: LiveGraph) -> None:
         self.live = live
-        self.slots = np.zeros(0, dtype=np.int32)
-        self.evidence = np.zeros(0)
+        self.arrays = Scratch(np.zeros(0, dtype=np.int32), np.zeros(0))
 
-    def __call__(self) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(self) -> Scratch:
         n = self.live.num_items
-        if len(self.slots) != n:
-            self.slots = np.full(n, -1, dtype=np.int32)
-            self.evidence = np.zeros(n)
-        return self.slots, self.evidence
+        if len(self.arrays.slot) != n:
+            self.arrays = Scratch(np.full(n, -1, dtype=np.int32), np.zeros(n))
+        return self.arrays
 
 
 class Engine:
@@ -132,7 +128,7 @@ class Engine:
         #: per-item scratch of the kernels (used under ``lock``, left as it was found); an
         #: object of its own, not a method: no part of the engine refers back to the engine, so
         #: a replaced engine is freed at once, without the cyclic garbage collector
-        self.scratch = Scratch(live)
+        self.scratch = ScratchArrays(live)
         self.explainer = Explainer(live, self.lock, self.scratch)
         self.rule_scores = RuleScores()
         #: per event kind (as many as ``live.kind_names`` had): kept (a view), and the code of
@@ -395,15 +391,20 @@ class Engine:
         """Compile the request loops for the arrays they will get (a few seconds, or read from
         numba's cache on disk) now rather than in the first requests."""
         live = self.live
-        slots, evidence = self.scratch()
         no_items = np.zeros(0, dtype=np.int64)
         links = live.evidence_links()
-        rank_pool(
-            np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32),
-            np.zeros(self.vectors.shape[1], dtype=np.float32), True, 0, 0,
-            np.zeros(live.num_items, dtype=bool), links.indptr, links.indices, links.data,
-            no_items, no_items, self.vectors, 0.0, _NO_SCORES, slots, evidence,
+        start = Start(
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0, dtype=np.float32),
+            np.zeros(self.vectors.shape[1], dtype=np.float32),
+            True,
+        )
+        links_csr = Csr(links.indptr, links.indices, links.data)
+        blend = Blend(
+            0, 0, np.zeros(live.num_items, dtype=bool), links_csr, no_items, no_items,
+            self.vectors, 0.0, _NO_SCORES, self.scratch(),
         )  # fmt: skip
+        rank_pool(start, blend)
         self.popularity.popular(np.zeros(live.num_items, dtype=bool), 1)
         self.explainer.decide(None, NO_EVENTS, [], 1)
 

@@ -15,9 +15,16 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from graphrec.serving.compiled import Csr, Scratch
 from graphrec.serving.events import Event, Recent
-from graphrec.serving.kernels import SOURCE_ROW, choose_reasons, common_shoppers, reason_sources
 from graphrec.serving.live import LiveGraph
+from graphrec.serving.reason_kernels import (
+    SOURCE_ROW,
+    Counts,
+    choose_reasons,
+    common_shoppers,
+    reason_sources,
+)
 from graphrec.serving.reasons import (
     BOUGHT_WITH,
     EXPLORATION,
@@ -53,7 +60,7 @@ class Explainer:
         self,
         live: LiveGraph,
         lock: threading.RLock,
-        scratch: Callable[[], tuple[np.ndarray, np.ndarray]],
+        scratch: Callable[[], Scratch],
     ) -> None:
         """``lock``: the engine's (the kernels' ``scratch`` is shared with its ranking)."""
         self.live = live
@@ -108,13 +115,13 @@ class Explainer:
         of all the shopper's events, sorted, when the caller has them."""
         live = self.live
         links = live.links()  # every relationship at once: one slice per recent item
-        brand, category_indptr, category_indices = live.item_attributes()
+        attributes = live.item_attributes()
         sources = recent.items
         wanted = np.asarray(items, dtype=np.int64)
         with self.lock:  # for the scratch
             position, value, link, category = reason_sources(
-                links.indptr, links.indices, links.data, sources, wanted, len(live.LINKS),
-                brand, category_indptr, category_indices, self.scratch()[0],
+                Csr(links.indptr, links.indices, links.data), len(live.LINKS), sources, wanted,
+                attributes, self.scratch().slot,
             )  # fmt: skip
         co = _CO_ROW
         other, together, unresolved = common_shoppers(
@@ -138,7 +145,8 @@ class Explainer:
         chosen = choose_reasons(
             position, value, sources, wanted, together, limit,
             _flags(items, explored) if explored else _NO_FLAGS,
-            fill, trending, live.activity.recent, live.activity.shoppers, category_indptr,
+            fill, trending, Counts(live.activity.recent, live.activity.shoppers),
+            attributes.category_indptr,
         )  # fmt: skip
         return Decided(chosen, sources, position, value, category, other, together)
 

@@ -13,7 +13,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, uintp
 
-from graphrec.serving.kernels import SOURCE_ROW, _compiled
+from graphrec.serving.compiled import compiled
+from graphrec.serving.reason_kernels import SOURCE_ROW
 from graphrec.serving.reasons import TRENDING
 
 #: A recommendation's template (:func:`graphrec.serving.render.entry_template`): its steps.
@@ -258,7 +259,7 @@ def _reasons(
     return _byte(out, at, 93)  # ]
 
 
-@_compiled
+@compiled
 def write_answer(
     decided, numbers, items, scores, asker, catalogue, templates, tables, kinds, entry,
     item_json, out,

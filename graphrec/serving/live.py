@@ -20,8 +20,9 @@ import scipy.sparse as sp
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import NEGATIVE_KINDS
 from graphrec.serving.activity import Activity, ActivitySettings
+from graphrec.serving.compiled import Csr, ItemAttributes
 from graphrec.serving.events import Event, Recent
-from graphrec.serving.kernels import lowest_common
+from graphrec.serving.reason_kernels import lowest_common
 from graphrec.serving.sparse import csr_rows, grow, top_per_row
 
 #: Item pairs whose common shoppers are kept (about 100 bytes each) before starting afresh.
@@ -105,7 +106,7 @@ class LiveGraph:
         #: pairs' common shoppers are no longer those computed at load (see
         #: :meth:`common_shopper`).
         self.touched = np.zeros(len(self.item_ids), dtype=bool)
-        self._attributes: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._attributes: tuple[int, ItemAttributes] | None = None
 
         n = len(self.item_ids)
         interested = self.interested_kinds[kind] if len(kind) else np.zeros(0, dtype=bool)
@@ -226,12 +227,11 @@ class LiveGraph:
             evidence.eliminate_zeros()  # only real evidence: every stored value is positive
             evidence.sort_indices()
             # parallel to ``stacked``: each co-interaction's lowest-numbered shopper as loaded
+            users = self.item_users
             lowest = lowest_common(
-                stacked.indptr,
-                stacked.indices,
+                Csr(stacked.indptr, stacked.indices, stacked.data),
                 self.LINKS.index("co_counts"),
-                self.item_users.indptr,
-                self.item_users.indices,
+                Csr(users.indptr, users.indices, users.data),
             )
             self._links = (self.num_items, stacked, evidence, lowest)
         return self._links
@@ -241,7 +241,7 @@ class LiveGraph:
         (-1 for the other relationships)."""
         return self._derived()[3]
 
-    def item_attributes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def item_attributes(self) -> ItemAttributes:
         """Each item's brand (-1: none) and categories (CSR: indptr, indices, in the item's
         order) as arrays, for the compiled loops; made again after a catalogue change."""
         if self._attributes is None or self._attributes[0] != self.catalogue_version:
@@ -252,8 +252,8 @@ class LiveGraph:
             indices = np.fromiter(
                 itertools.chain.from_iterable(self.item_categories), dtype=np.int64
             )
-            self._attributes = (self.catalogue_version, brand, indptr, indices)
-        return self._attributes[1:]
+            self._attributes = (self.catalogue_version, ItemAttributes(brand, indptr, indices))
+        return self._attributes[1]
 
     def common_shopper(
         self, user: int, first: int, second: int, link: int = -1, had_both: bool | None = None

@@ -15,8 +15,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from graphrec.serving.candidates import Popularity, StoredCandidates, top_k
+from graphrec.serving.compiled import Csr, Scratch
 from graphrec.serving.events import Recent
-from graphrec.serving.kernels import rank_pool
+from graphrec.serving.kernels import Blend, Start, rank_pool
 from graphrec.serving.live import LiveGraph
 from graphrec.serving.options import EngineConfig
 from graphrec.serving.reranking import RuleScores, mmr, place_exploration
@@ -41,7 +42,7 @@ class Ranked(Protocol):
 
     def candidate_stamp(self, num_items: int | None = None) -> tuple[Any, ...]: ...
 
-    def scratch(self) -> tuple[np.ndarray, np.ndarray]: ...
+    def scratch(self) -> Scratch: ...
 
 
 def user_query(engine: Ranked, user: int | None, recent: Recent) -> tuple[np.ndarray, bool]:
@@ -85,23 +86,23 @@ def personal(
     n_rank = k - n_explore
     # the pool's best in order: those ranked, or those MMR re-ranks
     top = max(k * 5, 50) if diversity > 0 else n_rank
-    common = (
-        wanted, top, allowed, links.indptr, links.indices, links.data, sources, trending,
+    blend = Blend(
+        wanted, top, allowed, Csr(links.indptr, links.indices, links.data), sources, trending,
         engine.vectors, cfg.graph_weight, _NO_SCORES if adjust is None else adjust,
-        *engine.scratch(),
+        engine.scratch(),
     )  # fmt: skip
     ready = engine.stored.of(user, engine.candidate_stamp())
     ok = False
     if ready is not None:  # the shopper as loaded: their ranked candidates are stored
         query, ranked, ranked_scores = ready
         complete = len(ranked) == live.num_items
-        pool, z, ok = rank_pool(ranked, ranked_scores, query, complete, *common)
+        pool, z, ok = rank_pool(Start(ranked, ranked_scores, query, complete), blend)
     if not ok:  # too few of the stored candidates are allowed, or none are stored
         query, _ = user_query(engine, user, recent)
         raw = engine.vectors @ query
         raw[~allowed] = -np.inf
         fresh = top_k(raw, wanted).astype(np.int32)  # as the stored candidates are
-        pool, z, ok = rank_pool(fresh, raw[fresh], query, True, *common)
+        pool, z, ok = rank_pool(Start(fresh, raw[fresh], query, True), blend)
     if len(pool) == 0:
         return pool, np.zeros(0), set()
     n_rank = min(n_rank, len(pool))

@@ -6,11 +6,17 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from graphrec.serving import kernels as K
+from graphrec.serving import reason_kernels as K
 from graphrec.serving import reasons as R
-from graphrec.serving.kernels import lowest_common, rank_pool, reason_sources, top_allowed
+from graphrec.serving.compiled import Csr, ItemAttributes, Scratch
+from graphrec.serving.kernels import Blend, Start, rank_pool, shopper_events, top_allowed
+from graphrec.serving.reason_kernels import Counts, lowest_common, reason_sources
 
 N, DIMS = 300, 8
+
+
+def csr(matrix: sp.csr_matrix) -> Csr:
+    return Csr(matrix.indptr, matrix.indices, matrix.data)
 
 
 def _reference_pool(ranked, ranked_scores, query, complete, wanted, top, allowed, links,
@@ -67,9 +73,11 @@ def test_rank_pool_ranks_as_the_plain_statement_and_leaves_the_scratch_clean(see
     adjust = np.random.default_rng(seed).normal(size=N) if with_rules else np.zeros(0)
     slot, evidence = np.full(N, -1, dtype=np.int32), np.zeros(N)
     wanted = 50
-    pool, z, ok = rank_pool(ranked, ranked_scores, query, False, wanted, top, allowed,
-                            links.indptr, links.indices, links.data, sources, trending, vectors,
-                            0.3, adjust, slot, evidence)  # fmt: skip
+    pool, z, ok = rank_pool(
+        Start(ranked, ranked_scores, query, False),
+        Blend(wanted, top, allowed, csr(links), sources, trending, vectors, 0.3, adjust,
+              Scratch(slot, evidence)),
+    )  # fmt: skip
     expected = _reference_pool(ranked, ranked_scores, query, False, wanted, top, allowed, links,
                                sources, trending, vectors, 0.3, adjust)  # fmt: skip
     assert ok and expected is not None
@@ -82,13 +90,13 @@ def test_rank_pool_ranks_as_the_plain_statement_and_leaves_the_scratch_clean(see
 def test_rank_pool_reports_a_short_pool_unless_the_ranking_is_complete():
     ranked, ranked_scores, query, allowed, links, sources, trending, vectors = _case(1, 0.1)
     slot, evidence = np.full(N, -1, dtype=np.int32), np.zeros(N)
-    args = (100, 20, allowed, links.indptr, links.indices, links.data, sources, trending, vectors,
-            0.3, np.zeros(0), slot, evidence)  # fmt: skip
+    blend = Blend(100, 20, allowed, csr(links), sources, trending, vectors, 0.3, np.zeros(0),
+                  Scratch(slot, evidence))  # fmt: skip
     assert allowed[ranked].sum() < 100
-    _, _, ok = rank_pool(ranked, ranked_scores, query, False, *args)
+    _, _, ok = rank_pool(Start(ranked, ranked_scores, query, False), blend)
     assert not ok
     assert (slot == -1).all() and (evidence == 0).all()
-    pool, _, ok = rank_pool(ranked, ranked_scores, query, True, *args)
+    pool, _, ok = rank_pool(Start(ranked, ranked_scores, query, True), blend)
     assert ok and set(ranked[allowed[ranked]].tolist()) <= set(pool.tolist())
 
 
@@ -113,7 +121,7 @@ def test_reason_sources_finds_each_kind_of_source_newest_on_ties_never_the_item_
     sources = np.array([2, 1, 0], dtype=np.int64)  # newest first
     items = np.array([3, 4, 5, 1, 0], dtype=np.int64)
     position, value, link, category = reason_sources(
-        links.indptr, links.indices, links.data, sources, items, kinds, brand, indptr, indices, slot
+        csr(links), kinds, sources, items, ItemAttributes(brand, indptr, indices), slot
     )
     # kind 0: item 3 has 5.0 from sources 2 (position 0) and 1 (position 1): the newest wins
     assert position[0].tolist() == [0, 1, -1, -1, -1]
@@ -145,9 +153,11 @@ def test_rank_pool_keeps_the_joining_order_among_equal_scores():
     ranked_scores = vectors[ranked] @ query
     empty = np.zeros(0, dtype=np.int64)
     slot, evidence = np.full(N, -1, dtype=np.int32), np.zeros(N)
-    pool, z, ok = rank_pool(ranked, ranked_scores, query, False, 30, 10, allowed, links.indptr,
-                            links.indices, links.data, empty, trending, vectors, 0.3,
-                            np.zeros(0), slot, evidence)  # fmt: skip
+    pool, z, ok = rank_pool(
+        Start(ranked, ranked_scores, query, False),
+        Blend(30, 10, allowed, csr(links), empty, trending, vectors, 0.3, np.zeros(0),
+              Scratch(slot, evidence)),
+    )  # fmt: skip
     joined = [int(i) for i in ranked if allowed[i]][:30]
     joined += [int(i) for i in trending if allowed[i] and int(i) not in joined]
     assert ok and pool.tolist() == joined
@@ -165,7 +175,7 @@ def test_lowest_common_is_the_first_shopper_of_both_items():
         dense[i, n + j] = 1.0
     dense[0, 2] = 1.0
     links = sp.csr_matrix(dense)
-    lowest = lowest_common(links.indptr, links.indices, 1, indptr, indices)
+    lowest = lowest_common(csr(links), 1, Csr(indptr, indices, np.ones(len(indices))))
     got = {
         (i, int(links.indices[p]) - n): int(lowest[p])
         for i in range(n)
@@ -200,7 +210,7 @@ def _choose(position, value, together, limit, explored=(), fill=True, trending=F
     return K.choose_reasons(
         np.asarray(position, dtype=np.int64), np.asarray(value, dtype=np.float64),
         np.array([20, 10]), np.array([10, 11, 12]), np.asarray(together, dtype=np.int64),
-        limit, np.asarray(explored, dtype=bool), fill, trending, trend, shoppers,
+        limit, np.asarray(explored, dtype=bool), fill, trending, Counts(trend, shoppers),
         category_indptr,
     ).tolist()  # fmt: skip
 
@@ -270,12 +280,12 @@ def test_shopper_events_excludes_what_was_had_and_keeps_the_newest_distinct_item
     items = np.array([5, 7, 5, 7, 9, 5, 3], dtype=np.int64)
     kinds = np.array([0, 3, 1, 0, 2, 0, 4], dtype=np.int64)
     keep = np.array([name == "view" for name in names])
-    excluded, recent, mine = K.shopper_events(items, kinds, keep, 3, 20)
+    excluded, recent, mine = shopper_events(items, kinds, keep, 3, 20)
     assert excluded.tolist() == [7, 5, 9, 3]  # the not-interested 7, purchased 5, ...
     # "not interested" does not count as the newest event of 7: its view (place 3) does
     assert recent.tolist() == [0, 3, 4, 6]
     assert mine.tolist() == [3, 5, 5, 5, 7, 7, 9]
-    assert K.shopper_events(items, kinds, keep, 3, 2)[1].tolist() == [0, 3]
-    assert K.shopper_events(items, kinds, keep, -1, 20)[1].tolist() == [0, 1, 4, 6]
+    assert shopper_events(items, kinds, keep, 3, 2)[1].tolist() == [0, 3]
+    assert shopper_events(items, kinds, keep, -1, 20)[1].tolist() == [0, 1, 4, 6]
     empty = np.zeros(0, dtype=np.int64)
-    assert [len(a) for a in K.shopper_events(empty, empty, keep, 3, 20)] == [0, 0, 0]
+    assert [len(a) for a in shopper_events(empty, empty, keep, 3, 20)] == [0, 0, 0]

@@ -1,0 +1,235 @@
+"""Compiled loops that choose an answer's reasons (numba, compiled at load and cached on disk):
+where each item's evidence comes from among the shopper's recent items, the other shoppers who
+had both, and which reasons to show. The reason codes come from :data:`.reasons.KINDS`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from graphrec.serving.compiled import Csr, ItemAttributes, compiled
+from graphrec.serving.reasons import (
+    EXPLORATION,
+    POPULAR,
+    SAME_BRAND,
+    SIMILAR_SHOPPERS,
+    TRENDING,
+    UNCHOSEN,
+)
+
+
+class Counts(NamedTuple):
+    """The counts popularity reasons show (:mod:`.activity`)."""
+
+    recent: np.ndarray  # float64 per item: shoppers in the trending window
+    shoppers: np.ndarray  # float64 per item: shoppers ever
+
+
+@compiled
+def reason_sources(
+    links: Csr,  # item-item relationships (n x kinds*n: kind c at column c*n + j)
+    kinds: int,
+    sources: np.ndarray,  # int64: the recent items, newest first
+    items: np.ndarray,  # int64: the items to explain
+    attributes: ItemAttributes,
+    slot: np.ndarray,  # int32 scratch per item, all -1 on entry and on return
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where each of ``items``' reasons could come from, as positions in ``sources``.
+
+    Returns ``(position, value, link, category)``. ``position`` has a row per relationship kind
+    (the source of the strongest edge to the item, the newest on ties; -1 when none) and
+    two more: the newest source of the item's brand, and the newest source sharing one of
+    its categories (the earliest of its categories on ties), neither being the item itself.
+    ``value`` holds the edges' values, ``link`` their positions in ``indices``; ``category``,
+    the category shared.
+    """
+    indptr, indices, data = links
+    brand, category_indptr, category_indices = attributes
+    n = len(slot)
+    count = len(items)
+    position = np.full((kinds + 2, count), -1, dtype=np.int64)
+    value = np.zeros((kinds, count), dtype=np.float64)
+    link = np.full((kinds, count), -1, dtype=np.int64)
+    category = np.full(count, -1, dtype=np.int64)
+    for j in range(count):
+        if slot[items[j]] < 0:  # an item asked twice: its first place answers
+            slot[items[j]] = j
+    for at in range(len(sources)):
+        s = sources[at]
+        for p in range(indptr[s], indptr[s + 1]):
+            kind, other = divmod(indices[p], n)
+            j = slot[other]
+            if j >= 0 and (position[kind, j] < 0 or data[p] > value[kind, j]):
+                position[kind, j] = at
+                value[kind, j] = data[p]
+                link[kind, j] = p
+    for j in range(count):
+        item = items[j]
+        slot[item] = -1
+        mark = brand[item]
+        if mark >= 0:
+            for at in range(len(sources)):
+                if sources[at] != item and brand[sources[at]] == mark:
+                    position[kinds, j] = at
+                    break
+        for q in range(category_indptr[item], category_indptr[item + 1]):
+            wanted = category_indices[q]
+            for at in range(len(sources)):
+                if position[kinds + 1, j] >= 0 and at >= position[kinds + 1, j]:
+                    break  # cannot be newer than the one found
+                s = sources[at]
+                if s == item:
+                    continue
+                shared = False
+                for r in range(category_indptr[s], category_indptr[s + 1]):
+                    if category_indices[r] == wanted:
+                        shared = True
+                        break
+                if shared:
+                    position[kinds + 1, j] = at
+                    category[j] = wanted
+                    break
+    return position, value, link, category
+
+
+@compiled
+def lowest_common(
+    links: Csr,  # item-item relationships (n x kinds*n: kind c at column c*n + j)
+    kind: int,
+    shoppers: Csr,  # each item's shoppers (ascending)
+) -> np.ndarray:
+    """For each stored relationship of ``kind`` between items i and j: the lowest-numbered
+    shopper of both (-1 for other kinds, or none), by merging their sorted shopper lists."""
+    indptr, indices = links.indptr, links.indices
+    shoppers_indptr, shoppers_indices = shoppers.indptr, shoppers.indices
+    n = len(indptr) - 1
+    out = np.full(len(indices), -1, dtype=np.int32)
+    for i in range(n):
+        for p in range(indptr[i], indptr[i + 1]):
+            code, j = divmod(indices[p], n)
+            if code != kind:
+                continue
+            a, a_end = shoppers_indptr[i], shoppers_indptr[i + 1]
+            b, b_end = shoppers_indptr[j], shoppers_indptr[j + 1]
+            while a < a_end and b < b_end:
+                if shoppers_indices[a] == shoppers_indices[b]:
+                    out[p] = shoppers_indices[a]
+                    break
+                if shoppers_indices[a] < shoppers_indices[b]:
+                    a += 1
+                else:
+                    b += 1
+    return out
+
+
+#: The row of :func:`reason_sources`' ``position`` each evidence code reads.
+SOURCE_ROW = np.array([0, 2, 1, 3, 4], dtype=np.int64)
+
+
+@njit(nogil=True, inline="always")
+def _has(sorted_values: np.ndarray, value: int) -> bool:
+    at = np.searchsorted(sorted_values, value)
+    return bool(at < len(sorted_values) and sorted_values[at] == value)
+
+
+@compiled
+def common_shoppers(
+    position: np.ndarray,  # reason_sources' rows for co-interactions: source position per item
+    value: np.ndarray,  # ... the co-interaction count
+    link: np.ndarray,  # ... its place in the stacked relationships
+    sources: np.ndarray,  # int64: the recent items
+    items: np.ndarray,  # int64: the items explained
+    counts: np.ndarray,  # the stacked relationships' values
+    lowest: np.ndarray,  # int32 parallel to them: the lowest shopper of each co-interaction
+    user: int,  # the shopper (-1: none, so no such reasons)
+    mine: np.ndarray,  # int64 sorted: the items of all the shopper's events (empty: not known)
+    touched: np.ndarray,  # bool per item: its shoppers changed since load
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each item whose co-interaction with a recent item can be a reason: the
+    lowest-numbered other shopper who had both, and how many other shoppers did, from what was
+    stored at load (see ``LiveGraph.common_shopper``, which this follows). Returns
+    ``(other, together, unresolved)``: ``together`` is 0 where there is no such reason;
+    ``unresolved`` holds the places (in order) of the items the stored values cannot answer (an
+    item changed since load, the shopper's items unknown, or the shopper is the lowest): the
+    caller asks the live graph.
+    """
+    count = len(items)
+    other = np.full(count, -1, dtype=np.int64)
+    together = np.zeros(count, dtype=np.int64)
+    unresolved = np.empty(count, dtype=np.int64)
+    n = 0
+    if user < 0:
+        return other, together, unresolved[:0]
+    for j in range(count):
+        at, item = position[j], items[j]
+        if at < 0 or value[j] <= 0 or sources[at] == item:
+            continue
+        p = link[j]
+        if p < 0 or len(mine) == 0 or touched[sources[at]] or touched[item]:
+            unresolved[n] = j
+            n += 1
+            continue
+        shared, shopper = int(counts[p]), lowest[p]
+        if _has(mine, item):  # the shopper had both: not another shopper
+            shared -= 1
+            if shopper == user and shared > 0:
+                unresolved[n] = j
+                n += 1
+                continue
+        if shared > 0:
+            other[j] = shopper
+            together[j] = shared
+    return other, together, unresolved[:n]
+
+
+@compiled
+def choose_reasons(
+    position: np.ndarray,  # reason_sources' ``position``
+    value: np.ndarray,  # reason_sources' ``value``
+    sources: np.ndarray,  # int64: the recent items
+    items: np.ndarray,  # int64: the items explained
+    together: np.ndarray,  # int64 per item: common_shoppers' counts (0: none)
+    limit: int,
+    explored: np.ndarray,  # bool per item (or empty): exploration filled the slot
+    fill: bool,  # end with the popularity reason when there are fewer than ``limit``
+    trending: bool,  # ... the trending one where the item trends
+    counts: Counts,
+    category_indptr: np.ndarray,  # each item's categories (CSR)
+) -> np.ndarray:
+    """Each item's reasons as codes (see above), strongest first, -1 after: exploration when
+    it filled the slot, then each kind of evidence that exists, in priority order, then the
+    popularity reason; at most ``limit`` (exploration is kept even at 0)."""
+    trend, shoppers = counts
+    count = len(items)
+    chosen = np.full((count, max(limit, 1)), -1, dtype=np.int64)
+    for j in range(count):
+        item = items[j]
+        n = 0
+        if len(explored) and explored[j]:
+            chosen[j, 0] = EXPLORATION
+            n = 1
+        for code in range(5):
+            if n >= limit:
+                break
+            row = SOURCE_ROW[code]
+            if code == SIMILAR_SHOPPERS:
+                found = together[j] > 0
+            elif code < SAME_BRAND:
+                at = position[row, j]
+                found = at >= 0 and value[row, j] > 0 and sources[at] != item
+            else:
+                found = position[row, j] >= 0
+            if found:
+                chosen[j, n] = code
+                n += 1
+        if fill and n < limit:
+            if trending and trend[item] > 0 and category_indptr[item + 1] > category_indptr[item]:
+                chosen[j, n] = TRENDING
+            elif shoppers[item] != 0:
+                chosen[j, n] = POPULAR
+            else:
+                chosen[j, n] = UNCHOSEN
+    return chosen
