@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from graphrec.serving.filters import items_in
 from graphrec.serving.live import LiveGraph
 
 
@@ -15,7 +16,7 @@ def content_vector(
     n = len(known)
     brand = live.brand[item]
     same_brand = (np.asarray(live.brand[:n]) == brand) if brand >= 0 else np.zeros(n, bool)
-    same_cat = live.items_in(set(live.item_categories[item]))[:n]
+    same_cat = items_in(live, set(live.item_categories[item]))[:n]
     for mask in (same_brand & same_cat, same_cat, same_brand):
         mask = mask & known
         if mask.any():

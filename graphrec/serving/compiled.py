@@ -41,3 +41,18 @@ class ItemAttributes(NamedTuple):
     brand: np.ndarray  # int64 per item, -1 for none
     category_indptr: np.ndarray  # each item's categories (CSR, in the item's order)
     category_indices: np.ndarray
+
+
+class ScratchArrays:
+    """The kernels' scratch for as many items as ``count()`` says (made again when that
+    changes); its users hold one lock while they use it."""
+
+    def __init__(self, count: Callable[[], int]) -> None:
+        self.count = count
+        self.arrays = Scratch(np.zeros(0, dtype=np.int32), np.zeros(0))
+
+    def __call__(self) -> Scratch:
+        n = self.count()
+        if len(self.arrays.slot) != n:
+            self.arrays = Scratch(np.full(n, -1, dtype=np.int32), np.zeros(n))
+        return self.arrays

@@ -19,7 +19,6 @@ get the popular items as a control group (:mod:`.lift` measures the difference).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections.abc import Callable
@@ -30,9 +29,11 @@ import numpy as np
 from graphrec.errors import InvalidInput, NotFound
 from graphrec.serving.candidates import MARGIN, Popularity, StoredCandidates
 from graphrec.serving.cold_start import content_vector
-from graphrec.serving.compiled import Csr, Scratch
+from graphrec.serving.compiled import Csr, ScratchArrays
 from graphrec.serving.events import NO_EVENTS, Recent
 from graphrec.serving.explanations import Explainer
+from graphrec.serving.filters import allowed_items, in_control_group
+from graphrec.serving.item_views import ItemViews
 from graphrec.serving.kernels import Blend, Start, rank_pool, shopper_events
 from graphrec.serving.live import LiveGraph
 from graphrec.serving.options import EngineConfig, RecFilter
@@ -42,8 +43,6 @@ from graphrec.serving.reasons import (
 )
 from graphrec.serving.reranking import RuleScores, apply_pins
 from graphrec.serving.results import (
-    Brand,
-    Category,
     Item,
     Reason,
     Recommendation,
@@ -71,21 +70,6 @@ class ItemsWriter(Protocol):
         scores: list[float],
         decided: Decided,
     ) -> Any: ...
-
-
-class ScratchArrays:
-    """The kernels' per-item scratch, as many as the live graph has items; callers hold the
-    engine's lock."""
-
-    def __init__(self, live: LiveGraph) -> None:
-        self.live = live
-        self.arrays = Scratch(np.zeros(0, dtype=np.int32), np.zeros(0))
-
-    def __call__(self) -> Scratch:
-        n = self.live.num_items
-        if len(self.arrays.slot) != n:
-            self.arrays = Scratch(np.full(n, -1, dtype=np.int32), np.zeros(n))
-        return self.arrays
 
 
 class Engine:
@@ -118,7 +102,7 @@ class Engine:
             if known_users is None
             else np.array(known_users, dtype=bool)  # a copy: forgetting a shopper changes it
         )
-        self._item_cache: dict[int, Item] = {}
+        self.item_views = ItemViews(live)
         #: Embeds an item that arrived after training (GraphSAGE's network); None: content mean.
         self.item_encoder: Callable[[int], np.ndarray | None] | None = None
         self.popularity = Popularity(live)
@@ -128,7 +112,7 @@ class Engine:
         #: per-item scratch of the kernels (used under ``lock``, left as it was found); an
         #: object of its own, not a method: no part of the engine refers back to the engine, so
         #: a replaced engine is freed at once, without the cyclic garbage collector
-        self.scratch = ScratchArrays(live)
+        self.scratch = ScratchArrays(lambda: live.num_items)
         self.explainer = Explainer(live, self.lock, self.scratch)
         self.rule_scores = RuleScores()
         #: per event kind (as many as ``live.kind_names`` had): kept (a view), and the code of
@@ -158,7 +142,7 @@ class Engine:
 
     def item_changed(self, index: int, new: bool) -> None:
         """After an upsert: drop the cached view; give a new item its content vector."""
-        self._item_cache.pop(index, None)
+        self.item_views.drop(index)
         self.explainer.item_changed(index)
         if new:
             vector = self.item_encoder(index) if self.item_encoder is not None else None
@@ -191,28 +175,7 @@ class Engine:
         return index
 
     def item(self, index: int) -> Item:
-        cached = self._item_cache.get(index)
-        if cached is not None:
-            return cached
-        live = self.live
-        brand = live.brand[index]
-        categories = [
-            Category(id=live.category_ids[c], name=live.category_names[c])
-            for c in live.item_categories[index]
-        ]
-        item = Item(
-            id=live.item_ids[index],
-            title=live.titles[index],
-            price=live.prices[index],
-            in_stock=live.in_stock[index],
-            brand=Brand(id=live.brand_ids[brand], name=live.brand_names[brand])
-            if brand >= 0
-            else None,
-            category=categories[0] if categories else None,
-            categories=categories,
-        )
-        self._item_cache[index] = item
-        return item
+        return self.item_views(index)
 
     # -- scores ------------------------------------------------------------------------------
     def _events(self, user: int) -> tuple[np.ndarray, Recent, np.ndarray]:
@@ -231,23 +194,7 @@ class Engine:
         return excluded, Recent(items[places], kinds[places], times[places], names), mine
 
     def allowed(self, flt: RecFilter) -> np.ndarray:
-        live = self.live
-        ok = live.in_stock.copy() if flt.in_stock_only else np.ones(live.num_items, dtype=bool)
-        if flt.brands is not None:
-            wanted = {live.brand_index[b] for b in flt.brands if b in live.brand_index}
-            ok &= np.isin(np.asarray(live.brand), list(wanted))
-        if flt.categories is not None:
-            wanted = {live.category_index[c] for c in flt.categories if c in live.category_index}
-            ok &= live.items_under(wanted)
-        for item_id in flt.exclude_items or ():
-            index = live.item_index.get(item_id)
-            if index is not None:
-                ok[index] = False
-        return ok
-
-    def _control(self, user_id: str) -> bool:
-        digest = hashlib.blake2b(f"{self.config.control_salt}:{user_id}".encode(), digest_size=8)
-        return int.from_bytes(digest.digest(), "big") % 10_000 < self.config.control_share * 10_000
+        return allowed_items(self.live, flt)
 
     # -- recommendations ---------------------------------------------------------------------
     def recommend(
@@ -282,7 +229,7 @@ class Engine:
                 excluded, recent, mine = self._events(user)
                 allowed[excluded] = False
             explored: set[int] = set()
-            if self._control(user_id):
+            if in_control_group(user_id, cfg.control_share, cfg.control_salt):
                 strategy, chosen = Strategy.CONTROL, self.popularity.popular(allowed, k)
                 scores = live.activity.popular_now(chosen)
             elif not recent and not self.is_known(user):

@@ -289,30 +289,6 @@ class LiveGraph:
             found = self._shopper_sets[item] = frozenset(self.item_shoppers(item).tolist())
         return found
 
-    def items_in(self, categories: set[int]) -> np.ndarray:
-        """Mask of the items directly in any of these categories."""
-        mask = np.zeros(self.num_items, dtype=bool)
-        for category in categories:
-            mask[self.category_items.get(category, [])] = True
-        return mask
-
-    def items_under(self, categories: set[int]) -> np.ndarray:
-        """Mask of the items in these categories or any category below them."""
-        below = {
-            c
-            for c in range(len(self.category_ids))
-            if self.categories_with_ancestors([c]) & categories
-        }
-        return self.items_in(below)
-
-    def categories_with_ancestors(self, categories: list[int]) -> set[int]:
-        out: set[int] = set()
-        for category in categories:
-            while category >= 0 and category not in out:
-                out.add(category)
-                category = self.category_parent[category]
-        return out
-
     # -- changes (applied after the store committed them) ----------------------------------
     def changed(self) -> None:
         self.version += 1

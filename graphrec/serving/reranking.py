@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from graphrec.rules import Rule
+from graphrec.serving.filters import items_under
 from graphrec.serving.live import LiveGraph
 
 _MASK64 = (1 << 64) - 1
@@ -57,7 +58,7 @@ def rule_mask(live: LiveGraph, rule: Rule) -> np.ndarray:
     category = live.category_index.get(target)
     if category is None:
         return np.zeros(live.num_items, dtype=bool)
-    return live.items_under({category})
+    return items_under(live, {category})
 
 
 def apply_pins(

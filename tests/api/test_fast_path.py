@@ -258,7 +258,7 @@ def test_a_privacy_delete_retires_every_reused_answer(service: Service) -> None:
 def test_serving_leaves_the_garbage_collector_little_to_walk(service: Service) -> None:
     # what answers share is made at load (so a server freezes it with what it loaded) ...
     engine = service.engine
-    assert len(engine._item_cache) == len(engine.explainer.item_nodes) == engine.live.num_items
+    assert len(engine.item_views) == len(engine.explainer.item_nodes) == engine.live.num_items
     assert len(engine.live._shopper_sets) == engine.live.num_items
     # ... and a kept answer holds only atomic values: the collector stops tracking it
     fast = fast_path(service)
