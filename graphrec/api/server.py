@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import secrets
+import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -142,11 +143,13 @@ def _one_thread() -> None:
     """One request's products are small: BLAS threads only spin against the event loop and
     whatever else runs on the machine (under load, the scoring product took 4x longer with two
     threads: 20 % of a request against 7 %, sampled with py-spy). More cores: more workers."""
-    import torch
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)
-    torch.set_num_threads(1)
+    if "torch" in sys.modules:  # else it is imported with one thread, if at all (GraphSAGE)
+        sys.modules["torch"].set_num_threads(1)
+    else:
+        os.environ["OMP_NUM_THREADS"] = "1"
 
 
 def run(

@@ -1,29 +1,58 @@
-"""Recommenders behind one interface (:class:`~graphrec.models.base.Recommender`)."""
+"""Recommenders behind one interface (:class:`~graphrec.models.base.Recommender`).
+
+The classes (and torch with them) are imported on first use of a name: serving a model version
+whose vectors are saved (:mod:`.artifact`) and listing versions (:mod:`.versions`) import none.
+"""
 
 from __future__ import annotations
 
-from graphrec.models.base import History, Recommender
-from graphrec.models.baselines import ItemKNN, Popularity, Random
-from graphrec.models.gfcf import BSPM, GFCF
-from graphrec.models.lightgcn import MF, LightGCN
-from graphrec.models.sage import GraphSAGE
+import importlib
+from typing import TYPE_CHECKING, Any
 
-MODELS: dict[str, type[Recommender]] = {
-    model.name: model
-    for model in (LightGCN, GFCF, BSPM, GraphSAGE, MF, Popularity, ItemKNN, Random)
+from graphrec.models.names import MODULES, servable, servable_names
+
+if TYPE_CHECKING:
+    from graphrec.models.base import History, Recommender
+    from graphrec.models.baselines import ItemKNN, Popularity, Random
+    from graphrec.models.gfcf import BSPM, GFCF
+    from graphrec.models.lightgcn import MF, LightGCN
+    from graphrec.models.sage import GraphSAGE
+
+    MODELS: dict[str, type[Recommender]]
+
+_CLASSES = {
+    "History": "graphrec.models.base",
+    "Recommender": "graphrec.models.base",
+    "ItemKNN": "graphrec.models.baselines",
+    "Popularity": "graphrec.models.baselines",
+    "Random": "graphrec.models.baselines",
+    "BSPM": "graphrec.models.gfcf",
+    "GFCF": "graphrec.models.gfcf",
+    "MF": "graphrec.models.lightgcn",
+    "LightGCN": "graphrec.models.lightgcn",
+    "GraphSAGE": "graphrec.models.sage",
 }
 
 
-def servable(model_name: str) -> bool:
-    """Whether ``graphrec serve`` can serve an artifact of this model: the one place that says
-    so. Serving ranks by user and item vectors, which the embedding models and the graph filters
-    give; the popularity, item-KNN and random baselines do not."""
-    model = MODELS.get(model_name)
-    return model is not None and hasattr(model, "user_vectors")
+def _models() -> dict[str, Any]:
+    """Every model class by its name (importing them)."""
+    found: dict[str, Any] = {}
+    for name, module in MODULES.items():
+        for value in vars(importlib.import_module(module)).values():
+            if isinstance(value, type) and getattr(value, "name", None) == name:
+                found[name] = value
+    return found
 
 
-def servable_names() -> list[str]:
-    return [name for name in MODELS if servable(name)]
+def __getattr__(name: str) -> Any:
+    if name == "MODELS":
+        value: Any = _models()
+    elif name in _CLASSES:
+        value = getattr(importlib.import_module(_CLASSES[name]), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 __all__ = [

@@ -12,16 +12,18 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 import graphrec
 from graphrec.errors import InvalidInput
 from graphrec.graph.snapshot import Snapshot
-from graphrec.models import MODELS, History, Recommender
+from graphrec.models.names import SERVABLE
+
+if TYPE_CHECKING:
+    from graphrec.models.base import History, Recommender
 
 ARTIFACT_VERSION = 1
 
@@ -42,12 +44,59 @@ def code_version() -> str:
     return f"{graphrec.__version__}+{commit}" if commit else graphrec.__version__
 
 
-@dataclass
+#: The user and item vectors of a servable model, saved beside its state (``items``, ``users``:
+#: float32, in the order of the artifact's snapshot): what serving reads, with no model class.
+VECTORS_FILE = "vectors.npz"
+
+
 class Artifact:
-    path: Path
-    model: Recommender
-    snapshot: Snapshot
-    meta: dict[str, Any]
+    """A trained model version: its folder, the snapshot it was trained on, its ``model.json``
+    (``meta``), and the model itself, loaded (with torch) only when first asked for."""
+
+    def __init__(
+        self,
+        path: Path,
+        snapshot: Snapshot,
+        meta: dict[str, Any],
+        device: str = "auto",
+        model: Recommender | None = None,
+    ) -> None:
+        self.path, self.snapshot, self.meta, self.device = path, snapshot, meta, device
+        self._model = model
+
+    @property
+    def name(self) -> str:
+        """The model's name (``lightgcn``, ``gfcf``, ...)."""
+        return str(self.meta["model"])
+
+    @property
+    def model(self) -> Recommender:
+        if self._model is None:
+            from graphrec.models import MODELS
+
+            model_class = MODELS.get(self.name)
+            if model_class is None:
+                raise InvalidInput(f"{self.path}: unknown model {self.name!r}")
+            model = model_class(**{**self.meta["config"], "device": self.device})
+            with np.load(self.path / "state.npz") as state:
+                model.set_state({name: state[name] for name in state.files})
+            self._model = model
+        return self._model
+
+    def vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """The item and user vectors (float32), from :data:`VECTORS_FILE` where the artifact
+        has it, else from the model."""
+        saved = self.path / VECTORS_FILE
+        if saved.is_file():
+            with np.load(saved) as arrays:
+                return arrays["items"], arrays["users"]
+        return trained_vectors(self.model)
+
+
+def trained_vectors(model: Any) -> tuple[np.ndarray, np.ndarray]:
+    items = model.item_vectors().detach().cpu().numpy()
+    users = model.user_vectors().detach().cpu().numpy()
+    return np.asarray(items, dtype=np.float32), np.asarray(users, dtype=np.float32)
 
 
 def save_artifact(
@@ -70,6 +119,9 @@ def save_artifact(
             again += 1
             folder = out / f"{name}-{again}"
     np.savez(folder / "state.npz", **model.state())  # type: ignore[arg-type]
+    if model.name in SERVABLE:
+        items, users = trained_vectors(model)
+        np.savez(folder / VECTORS_FILE, items=items, users=users)
     snapshot.save(folder / "snapshot")
     config = {k: v for k, v in model.config.items() if k != "device"}
     meta = {
@@ -102,13 +154,10 @@ def load_artifact(path: Path, device: str = "auto") -> Artifact:
             f"{path}: artifact version {meta.get('artifact_version')}, "
             f"this graphrec reads {ARTIFACT_VERSION}"
         )
-    model_class = MODELS.get(meta["model"])
-    if model_class is None:
-        raise InvalidInput(f"{path}: unknown model {meta['model']!r}")
-    model = model_class(**{**meta["config"], "device": device})
-    with np.load(path / "state.npz") as state:
-        model.set_state({name: state[name] for name in state.files})
-    return Artifact(path, model, Snapshot.load(path / "snapshot"), meta)
+    artifact = Artifact(path, Snapshot.load(path / "snapshot"), meta, device)
+    if not (path / VECTORS_FILE).is_file() or meta["model"] not in SERVABLE:
+        artifact.model  # noqa: B018 - loaded now, so that a bad state fails here
+    return artifact
 
 
 def plot_history(history: History, target: Path, title: str) -> None:

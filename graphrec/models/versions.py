@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from graphrec.errors import InvalidInput, NotFound
-from graphrec.models import servable, servable_names
+from graphrec.models.names import servable, servable_names
 from graphrec.store.base import GraphStore
 
 ACTIVE = "model"

@@ -11,8 +11,8 @@ import numpy as np
 
 from graphrec.errors import InvalidInput
 from graphrec.graph.snapshot import Snapshot
-from graphrec.models import servable, servable_names
 from graphrec.models.artifact import Artifact
+from graphrec.models.names import INDUCTIVE, servable, servable_names
 from graphrec.serving.cold_start import content_vector
 from graphrec.serving.engine import Engine
 from graphrec.serving.live import LiveGraph
@@ -25,10 +25,10 @@ SNAPSHOT_TABLES = ("users", "items", "interactions", "categories", "brands", "it
 
 
 def check_servable(artifact: Artifact) -> None:
-    if not servable(artifact.model.name):
+    if not servable(artifact.name):
         raise InvalidInput(
             f"serving needs one of these models: {', '.join(servable_names())}; "
-            f"{artifact.path.name} is {artifact.model.name!r}"
+            f"{artifact.path.name} is {artifact.name!r}"
         )
 
 
@@ -37,9 +37,7 @@ def model_vectors(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Item vectors, which items the model knows, user vectors and which users it knows, in
     the order of ``live``; an item the model never saw gets its content's vector."""
-    model: Any = artifact.model
-    trained_items = np.asarray(model.item_vectors().detach().cpu().numpy(), dtype=np.float32)
-    trained_users = np.asarray(model.user_vectors().detach().cpu().numpy(), dtype=np.float32)
+    trained_items, trained_users = artifact.vectors()
     old = artifact.snapshot
     item_at = {item: i for i, item in enumerate(old.items.column("id").to_pylist())}
     user_at = {user: i for i, user in enumerate(old.users.column("id").to_pylist())}
@@ -65,7 +63,9 @@ def inductive_encoder(
 ) -> Callable[[int], np.ndarray | None] | None:
     """For a model that embeds new items from their title, categories and brand (GraphSAGE
     with its network): a function from an item's index in ``engine`` to its vector."""
-    model: Any = artifact.model
+    if artifact.name not in INDUCTIVE:
+        return None
+    model: Any = artifact.model  # (torch, only for such a model)
     able = getattr(model, "can_embed_new_items", None)
     if able is None or not able():
         return None

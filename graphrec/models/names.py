@@ -1,0 +1,32 @@
+"""The models by name, and which of them serving can serve: known without importing any model
+(or torch), so that serving a model version and listing versions stay light. A test keeps these
+in step with the model classes."""
+
+from __future__ import annotations
+
+#: Every model ``graphrec train`` makes, and the module of its class.
+MODULES: dict[str, str] = {
+    "lightgcn": "graphrec.models.lightgcn",
+    "gfcf": "graphrec.models.gfcf",
+    "bspm": "graphrec.models.gfcf",
+    "sage": "graphrec.models.sage",
+    "mf": "graphrec.models.lightgcn",
+    "pop": "graphrec.models.baselines",
+    "itemknn": "graphrec.models.baselines",
+    "random": "graphrec.models.baselines",
+}
+#: Serving ranks by user and item vectors, which the embedding models and the graph filters
+#: give; the popularity, item-KNN and random baselines do not.
+SERVABLE = ("lightgcn", "gfcf", "bspm", "sage", "mf")
+#: Models whose network embeds items that arrive while serving (from title, brand, categories).
+INDUCTIVE = ("sage",)
+
+
+def servable(model_name: str) -> bool:
+    """Whether ``graphrec serve`` can serve an artifact of this model: the one place that says
+    so."""
+    return model_name in SERVABLE
+
+
+def servable_names() -> list[str]:
+    return list(SERVABLE)

@@ -1,0 +1,54 @@
+"""Model versions as serving reads them: the names table in step with the classes, and a saved
+version served from its vectors without importing a model class or torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from graphrec.graph.snapshot import export_snapshot
+from graphrec.models import MODELS
+from graphrec.models.artifact import VECTORS_FILE, load_artifact, trained_vectors
+from graphrec.models.names import INDUCTIVE, MODULES, SERVABLE
+from graphrec.store import GraphStore
+from graphrec.training.train import train
+from tests.graphs import shop_batch
+
+
+def test_the_names_table_matches_the_model_classes() -> None:
+    assert list(MODELS) == list(MODULES)
+    assert {name for name, cls in MODELS.items() if hasattr(cls, "user_vectors")} == set(SERVABLE)
+    assert {n for n, c in MODELS.items() if hasattr(c, "can_embed_new_items")} == set(INDUCTIVE)
+    for name, cls in MODELS.items():
+        assert cls.__module__ == MODULES[name]
+
+
+def test_a_version_is_served_from_its_vectors_without_torch(
+    embedded: GraphStore, tmp_path: Path
+) -> None:
+    embedded.write(shop_batch())
+    path = train(export_snapshot(embedded), "gfcf", {}, tmp_path / "models")
+    assert (path / VECTORS_FILE).is_file()
+    artifact = load_artifact(path)
+    saved_items, saved_users = artifact.vectors()
+    items, users = trained_vectors(artifact.model)  # the model itself, loaded on demand
+    np.testing.assert_array_equal(saved_items, items)
+    np.testing.assert_array_equal(saved_users, users)
+    embedded.close()
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from graphrec.serving.service import Service\n"
+        "from graphrec.store import open_store\n"
+        f"store = open_store({str(tmp_path / 'embedded')!r})\n"
+        f"service = Service.open(store, Path({str(path)!r}))\n"
+        "assert service.engine.vectors.shape[0] == 6, service.engine.vectors.shape\n"
+        "print('torch' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert out.stdout.strip() == "False", out.stderr[-2000:]
