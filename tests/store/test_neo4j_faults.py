@@ -28,7 +28,7 @@ from tests.api.test_api import ids, recs
 from tests.conftest import free_port, neo4j_uri
 from tests.graphs import served_config, shop_batch
 
-SCRIPT = Path(__file__).resolve().parents[1] / "tools" / "neo4j" / "neo4j.sh"
+SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "neo4j" / "neo4j.sh"
 PASSWORD = "faults-test-password"
 
 
