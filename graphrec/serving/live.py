@@ -12,6 +12,8 @@ users that arrive while serving are appended.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -29,6 +31,53 @@ from graphrec.serving.sparse import csr_rows, grow, top_per_row
 COMMON_PAIRS = 200_000
 
 
+#: Makes arrays once per machine: ``shared(make)`` (see ``LiveGraph``).
+Shared = Callable[[Callable[[], dict[str, np.ndarray]]], dict[str, np.ndarray]]
+
+
+def derive_links(
+    bought_with: sp.csr_matrix,
+    similar_to: sp.csr_matrix,
+    co_counts: sp.csr_matrix,
+    item_users: sp.csr_matrix,
+) -> dict[str, Any]:
+    """The item-item relationships stacked (``LiveGraph.links``), the evidence an item gives
+    another (``LiveGraph.evidence_links``), and each co-interaction's lowest shopper."""
+    stacked = sp.hstack([bought_with, similar_to, co_counts], format="csr", dtype=np.float32)
+    stacked.sort_indices()
+    evidence = bought_with.maximum(co_counts * np.float32(0.5)).tocsr()
+    evidence = evidence.astype(np.float64)  # the dtype the engine gathers it into
+    evidence.data[evidence.data < 0] = 0.0
+    evidence.eliminate_zeros()  # only real evidence: every stored value is positive
+    evidence.sort_indices()
+    # parallel to ``stacked``: each co-interaction's lowest-numbered shopper as loaded
+    lowest = lowest_common(
+        Csr(stacked.indptr, stacked.indices, stacked.data),
+        LiveGraph.LINKS.index("co_counts"),
+        Csr(item_users.indptr, item_users.indices, item_users.data),
+    )
+    return {"stacked": stacked, "evidence": evidence, "lowest": lowest}
+
+
+def to_arrays(made: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Sparse matrices as their three arrays (``NAME.indptr``, ...), arrays as they are."""
+    out: dict[str, np.ndarray] = {}
+    for name, value in made.items():
+        if sp.issparse(value):
+            for part in ("indptr", "indices", "data"):
+                out[f"{name}.{part}"] = getattr(value, part)
+        else:
+            out[name] = value
+    return out
+
+
+def from_arrays(arrays: dict[str, np.ndarray], name: str, shape: tuple[int, int]) -> sp.csr_matrix:
+    parts = (arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"])
+    matrix = sp.csr_matrix(parts, shape=shape, copy=False)
+    matrix.has_sorted_indices = True  # as stored
+    return matrix
+
+
 class LiveGraph:
     """Items, users, histories and item-item edges, indexed by contiguous ints."""
 
@@ -39,7 +88,10 @@ class LiveGraph:
         similar_to: pa.Table,
         activity: ActivitySettings | None = None,
         co_top_k: int = 50,
+        shared: Shared | None = None,
     ) -> None:
+        """``shared``: where the co-interaction evidence, the same in every process loaded
+        from the same data, is made once per machine (:class:`.shared_arrays.SharedArrays`)."""
         items = snapshot.items
         self.item_ids: list[str] = items.column("id").to_pylist()
         self.item_index = {item: i for i, item in enumerate(self.item_ids)}
@@ -101,7 +153,6 @@ class LiveGraph:
         #: (item, item) -> (shoppers of both, the lowest of them or -1), kept until any item's
         #: shoppers change
         self._common: dict[tuple[int, int], tuple[int, int]] = {}
-        self._links: tuple[int, sp.csr_matrix, sp.csr_matrix, np.ndarray] | None = None
         #: Per item: whether its shoppers changed since load (events, privacy deletes): its
         #: pairs' common shoppers are no longer those computed at load (see
         #: :meth:`common_shopper`).
@@ -125,10 +176,23 @@ class LiveGraph:
 
         self.bought_with = self._edges(bought_with, "weight")
         self.similar_to = self._edges(similar_to, "score")
-        together = (binary @ binary.T).tocsr()
-        together.setdiag(0)
-        together.eliminate_zeros()
-        self.co_counts = top_per_row(together, co_top_k)
+
+        def evidence() -> dict[str, np.ndarray]:
+            together = (binary @ binary.T).tocsr()
+            together.setdiag(0)
+            together.eliminate_zeros()
+            co_counts = top_per_row(together, co_top_k)
+            links = derive_links(self.bought_with, self.similar_to, co_counts, self.item_users)
+            return {"co_counts": co_counts, **links}  # type: ignore[dict-item]
+
+        made = to_arrays(evidence()) if shared is None else shared(lambda: to_arrays(evidence()))
+        self.co_counts = from_arrays(made, "co_counts", (n, n))
+        self._links = (
+            n,
+            from_arrays(made, "stacked", (n, len(self.LINKS) * n)),
+            from_arrays(made, "evidence", (n, n)),
+            made["lowest"],
+        )
 
     # -- lookups ---------------------------------------------------------------------------
     def _edges(self, table: pa.Table, value: str) -> sp.csr_matrix:
@@ -216,24 +280,9 @@ class LiveGraph:
         return self._derived()[2]
 
     def _derived(self) -> tuple[int, sp.csr_matrix, sp.csr_matrix, np.ndarray]:
-        if self._links is None or self._links[0] != self.num_items:
-            stacked = sp.hstack(
-                [getattr(self, name) for name in self.LINKS], format="csr", dtype=np.float32
-            )
-            stacked.sort_indices()
-            evidence = self.bought_with.maximum(self.co_counts * np.float32(0.5)).tocsr()
-            evidence = evidence.astype(np.float64)  # the dtype the engine gathers it into
-            evidence.data[evidence.data < 0] = 0.0
-            evidence.eliminate_zeros()  # only real evidence: every stored value is positive
-            evidence.sort_indices()
-            # parallel to ``stacked``: each co-interaction's lowest-numbered shopper as loaded
-            users = self.item_users
-            lowest = lowest_common(
-                Csr(stacked.indptr, stacked.indices, stacked.data),
-                self.LINKS.index("co_counts"),
-                Csr(users.indptr, users.indices, users.data),
-            )
-            self._links = (self.num_items, stacked, evidence, lowest)
+        if self._links[0] != self.num_items:  # items added: made again, in this process
+            made = derive_links(self.bought_with, self.similar_to, self.co_counts, self.item_users)
+            self._links = (self.num_items, made["stacked"], made["evidence"], made["lowest"])
         return self._links
 
     def lowest_common(self) -> np.ndarray:

@@ -36,8 +36,14 @@ from graphrec.serving.events import Event
 from graphrec.serving.follow import Follower
 from graphrec.serving.live import LiveGraph
 from graphrec.serving.options import EngineConfig
-from graphrec.serving.shared_arrays import SharedArrays
-from graphrec.serving.vectors import arrays_key, check_servable, inductive_encoder, model_arrays
+from graphrec.serving.shared_arrays import SharedArrays, fingerprint
+from graphrec.serving.vectors import (
+    SNAPSHOT_TABLES,
+    arrays_key,
+    check_servable,
+    inductive_encoder,
+    model_arrays,
+)
 from graphrec.store.base import GraphBatch, GraphStore, empty_table
 
 MAX_BATCH = 1000
@@ -66,6 +72,10 @@ class ItemInput:
     brand_id: str | None = None
     brand_name: str | None = None
     categories: tuple[tuple[str, str | None], ...] = ()
+
+
+#: Bumped when the live graph changes what it shares (old cache entries then go unused).
+EVIDENCE_FORMAT = 1
 
 
 def _read_table(store: GraphStore, name: str) -> pa.Table:
@@ -151,7 +161,17 @@ class Service:
             bought_with, similar_to = empty_table("bought_with"), empty_table("similar_to")
             store_rules = []
         config = dataclasses.replace(config, rules=[*self.file_rules, *store_rules])
-        live = LiveGraph(snapshot, bought_with, similar_to, activity=config.activity)
+        evidence_key = fingerprint(
+            ["co-interaction evidence", EVIDENCE_FORMAT],
+            [*(getattr(snapshot, name) for name in SNAPSHOT_TABLES), bought_with, similar_to],
+        )
+        live = LiveGraph(
+            snapshot,
+            bought_with,
+            similar_to,
+            activity=config.activity,
+            shared=lambda make: self.shared.get(evidence_key, make),
+        )
         arrays = self.shared.get(
             arrays_key(artifact, snapshot, config),
             lambda: model_arrays(artifact, snapshot, live, config),

@@ -1,8 +1,9 @@
 """Arrays that every serving process on one machine would compute alike, computed once.
 
 What a process derives from a model version and the store's data (the item and user vectors
-aligned to memory, their unit vectors, every shopper's stored candidates) is the same in every
-worker started from the same data. The first to need it computes it and writes it as ``.npy``
+aligned to memory, their unit vectors, every shopper's stored candidates) and from the data
+alone (the co-interaction evidence between items, :class:`.live.LiveGraph`) is the same in
+every worker started from the same data. The first to need it computes it and writes it as ``.npy``
 files under the cache folder, named by a hash of everything it depends on; the others wait
 for it (a file lock) and map the files into memory: the operating system then keeps one copy
 for all of them. A process's own changes (a new item's vector) are copy-on-write, its own.
@@ -21,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 #: Entries kept in the cache folder (the newest; older ones are removed as new ones come).
-KEEP = 4
+KEEP = 8
 DONE = "done"
 
 

@@ -762,17 +762,21 @@ def test_services_on_one_machine_share_what_they_derive(
     store: GraphStore, shop_artifact: Path, tmp_path: Path
 ) -> None:
     """A second process from the same data maps the first's arrays (vectors, stored
-    candidates) and answers as a process that made its own."""
+    candidates, the co-interaction evidence) and answers as a process that made its own."""
     config = served_config()
     cache = tmp_path / "cache"
     own = Service.open(store, shop_artifact, config=config)
     first = Service.open(store, shop_artifact, config=config, cache_dir=cache)
     second = Service.open(store, shop_artifact, config=config, cache_dir=cache)
-    assert len([p for p in cache.iterdir() if p.is_dir()]) == 1
-    assert not mapped(own.engine.vectors)
+    assert len([p for p in cache.iterdir() if p.is_dir()]) == 2  # the model's, the data's
+    assert not mapped(own.engine.vectors) and not mapped(own.engine.live.links().data)
     for service in (first, second):
         assert mapped(service.engine.vectors) and mapped(service.engine.unit)
         assert np.array_equal(service.engine.vectors, own.engine.vectors)
+        live = service.engine.live
+        assert mapped(live.links().data) and mapped(live.co_counts.indices)
+        assert (live.links() != own.engine.live.links()).nnz == 0
+        assert np.array_equal(live.lowest_common(), own.engine.live.lowest_common())
         stored = service.engine.stored.stored
         assert stored is not None and np.array_equal(stored.ranked, own.engine.stored.stored.ranked)  # type: ignore[union-attr]
     for user in USERS:

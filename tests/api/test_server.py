@@ -29,7 +29,7 @@ def test_the_answer_cache_is_reserved_after_the_warm_up_and_split_between_worker
         assert len(app.fast.answers) == 0  # the warm-up's answers are not kept
         # what the service derived from the model and the data is shared through the cache
         cache = get_settings().data_dir / "cache" / "serving"
-        assert len([p for p in cache.iterdir() if p.is_dir()]) == 1
+        assert len([p for p in cache.iterdir() if p.is_dir()]) == 2  # the model's, the data's
     finally:
         app.service.store.close()
 
