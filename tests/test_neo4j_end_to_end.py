@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from graphrec.cli import app
 from graphrec.serving.service import Service
 from graphrec.store import GraphStore
-from tests.api.test_api import RECS, USERS, ok
+from tests.api.helpers import RECS, USERS, ok
 from tests.conftest import neo4j_uri, open_backend
 from tests.data.test_loaders import csv_dir
 

@@ -12,8 +12,6 @@ users that arrive while serving are appended.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -22,60 +20,20 @@ import scipy.sparse as sp
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import NEGATIVE_KINDS
 from graphrec.serving.activity import Activity, ActivitySettings
-from graphrec.serving.compiled import Csr, ItemAttributes
+from graphrec.serving.compiled import ItemAttributes
 from graphrec.serving.events import Event, Recent
-from graphrec.serving.reason_kernels import lowest_common
-from graphrec.serving.sparse import csr_rows, grow, top_per_row
+from graphrec.serving.evidence import (
+    LINKS,
+    Shared,
+    derive_links,
+    edges_matrix,
+    from_arrays,
+    to_arrays,
+)
+from graphrec.serving.sparse import grow, top_per_row
 
 #: Item pairs whose common shoppers are kept (about 100 bytes each) before starting afresh.
 COMMON_PAIRS = 200_000
-
-
-#: Makes arrays once per machine: ``shared(make)`` (see ``LiveGraph``).
-Shared = Callable[[Callable[[], dict[str, np.ndarray]]], dict[str, np.ndarray]]
-
-
-def derive_links(
-    bought_with: sp.csr_matrix,
-    similar_to: sp.csr_matrix,
-    co_counts: sp.csr_matrix,
-    item_users: sp.csr_matrix,
-) -> dict[str, Any]:
-    """The item-item relationships stacked (``LiveGraph.links``), the evidence an item gives
-    another (``LiveGraph.evidence_links``), and each co-interaction's lowest shopper."""
-    stacked = sp.hstack([bought_with, similar_to, co_counts], format="csr", dtype=np.float32)
-    stacked.sort_indices()
-    evidence = bought_with.maximum(co_counts * np.float32(0.5)).tocsr()
-    evidence = evidence.astype(np.float64)  # the dtype the engine gathers it into
-    evidence.data[evidence.data < 0] = 0.0
-    evidence.eliminate_zeros()  # only real evidence: every stored value is positive
-    evidence.sort_indices()
-    # parallel to ``stacked``: each co-interaction's lowest-numbered shopper as loaded
-    lowest = lowest_common(
-        Csr(stacked.indptr, stacked.indices, stacked.data),
-        LiveGraph.LINKS.index("co_counts"),
-        Csr(item_users.indptr, item_users.indices, item_users.data),
-    )
-    return {"stacked": stacked, "evidence": evidence, "lowest": lowest}
-
-
-def to_arrays(made: dict[str, Any]) -> dict[str, np.ndarray]:
-    """Sparse matrices as their three arrays (``NAME.indptr``, ...), arrays as they are."""
-    out: dict[str, np.ndarray] = {}
-    for name, value in made.items():
-        if sp.issparse(value):
-            for part in ("indptr", "indices", "data"):
-                out[f"{name}.{part}"] = getattr(value, part)
-        else:
-            out[name] = value
-    return out
-
-
-def from_arrays(arrays: dict[str, np.ndarray], name: str, shape: tuple[int, int]) -> sp.csr_matrix:
-    parts = (arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"])
-    matrix = sp.csr_matrix(parts, shape=shape, copy=False)
-    matrix.has_sorted_indices = True  # as stored
-    return matrix
 
 
 class LiveGraph:
@@ -174,8 +132,8 @@ class LiveGraph:
         self.item_users.sort_indices()
         self.live_item_users: dict[int, list[int]] = {}
 
-        self.bought_with = self._edges(bought_with, "weight")
-        self.similar_to = self._edges(similar_to, "score")
+        self.bought_with = edges_matrix(bought_with, "weight", self.item_index)
+        self.similar_to = edges_matrix(similar_to, "score", self.item_index)
 
         def evidence() -> dict[str, np.ndarray]:
             together = (binary @ binary.T).tocsr()
@@ -195,19 +153,6 @@ class LiveGraph:
         )
 
     # -- lookups ---------------------------------------------------------------------------
-    def _edges(self, table: pa.Table, value: str) -> sp.csr_matrix:
-        n = len(self.item_ids)
-        if table.num_rows == 0:
-            return sp.csr_matrix((n, n), dtype=np.float32)
-        index = self.item_index
-        src = [index.get(v) for v in table.column("item_id").to_pylist()]
-        dst = [index.get(v) for v in table.column("other_id").to_pylist()]
-        keep = [s is not None and d is not None for s, d in zip(src, dst, strict=True)]
-        weights = table.column(value).to_numpy(zero_copy_only=False)
-        rows = np.array([s for s, k in zip(src, keep, strict=True) if k], dtype=np.int64)
-        cols = np.array([d for d, k in zip(dst, keep, strict=True) if k], dtype=np.int64)
-        return csr_rows(rows, cols, weights[np.array(keep, dtype=bool)].astype(np.float32), n)
-
     @property
     def num_items(self) -> int:
         return len(self.item_ids)
@@ -266,7 +211,7 @@ class LiveGraph:
         return row
 
     #: The item-item relationships, in the order of the codes :meth:`links` gives them.
-    LINKS = ("bought_with", "similar_to", "co_counts")
+    LINKS = LINKS
 
     def links(self) -> sp.csr_matrix:
         """All item-item relationships in one matrix (n x 3n): row i holds i's neighbours

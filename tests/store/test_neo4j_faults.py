@@ -24,7 +24,7 @@ from graphrec.graph.snapshot import export_snapshot
 from graphrec.serving.service import Service
 from graphrec.store import GraphBatch, open_store
 from tests.api.conftest import API_KEY
-from tests.api.test_api import ids, recs
+from tests.api.helpers import ids, recs
 from tests.conftest import free_port, neo4j_uri
 from tests.graphs import served_config, shop_batch
 
