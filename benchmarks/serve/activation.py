@@ -25,7 +25,7 @@ from pathlib import Path
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import QUERY, free_port, request_bytes, wait_ready  # noqa: E402
+from load import QUERY, free_port, request_bytes, wait_ready  # noqa: E402
 
 GRAPHREC = str(Path(sys.executable).parent / "graphrec")
 

@@ -15,7 +15,7 @@ import orjson
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import QUERY  # noqa: E402
+from load import QUERY  # noqa: E402
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import free_port, wait_ready  # noqa: E402
+from load import free_port, wait_ready  # noqa: E402
 
 
 def sizes(pid: int) -> dict[str, int]:

@@ -25,7 +25,7 @@ from graphql import FieldNode, OperationDefinitionNode, SelectionSetNode, parse
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import QUERY  # noqa: E402
+from load import QUERY  # noqa: E402
 
 LIT, PIECE = 0, 1
 #: row columns: the item's slot, the template (0: one ready piece), then piece positions
