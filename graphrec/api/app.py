@@ -27,6 +27,7 @@ from graphrec.api.errors import log_client_errors_in_one_line
 from graphrec.api.fast import AnswerRing, FastPath
 from graphrec.api.guide import guide_html
 from graphrec.api.operations import Operations
+from graphrec.api.requests import BadRequest, check_json_request, read_body
 from graphrec.api.schema import schema
 from graphrec.serving.service import Service
 
@@ -62,7 +63,11 @@ def shop_page(operations: Operations) -> bytes:
 
 
 def authorized(given: str | None, expected: str) -> bool:
-    return bool(expected) and given is not None and hmac.compare_digest(given, expected)
+    """Whether ``given`` is the key, compared in constant time (as bytes: a key with other
+    characters than ASCII is just a wrong key)."""
+    if not expected or given is None:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode())
 
 
 class Metrics:
@@ -240,16 +245,17 @@ class App:
     async def _fast(self, scope: Scope, receive: Any, send: Any, tracked: Any) -> bool:
         """Answer a POST through a compiled plan (True), else through Strawberry (False),
         which sends through ``tracked``."""
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
         headers = dict(scope["headers"])
-        answer = None
-        if headers.get(b"content-type", b"").startswith(b"application/json"):
-            answer = self._try(body)
+        is_json = headers.get(b"content-type", b"").startswith(b"application/json")
+        try:
+            body = await read_body(scope, receive)
+            if is_json:
+                check_json_request(body)
+        except BadRequest as e:
+            log.info("client error: %s", e)
+            await _json(tracked, e.status, e.answer())
+            return False
+        answer = self._try(body) if is_json else None
         if answer is not None:
             await _respond(send, 200, answer, b"application/json")
             return True

@@ -21,15 +21,16 @@ from graphql import (
     FieldNode,
     OperationDefinitionNode,
     OperationType,
-    SelectionSetNode,
     build_schema,
     parse,
+    specified_rules,
     validate,
 )
 
 from graphrec.api import schema as api
 from graphrec.api.answer_cache import AnswerRing
 from graphrec.api.encoders import Encoders, Unsupported
+from graphrec.api.limits import MAX_TOKENS, DocumentLimits
 from graphrec.api.operations import NOT_FOUND_CODE, Operation, Operations
 from graphrec.api.plans import Plan, Root
 from graphrec.errors import InvalidInput
@@ -99,19 +100,14 @@ class FastPath:
         return self.plans.get(query)
 
     def _compile(self, op: Operation) -> Plan | None:
-        document = parse(op.text, max_tokens=api.MAX_TOKENS)
-        errors = validate(self.schema, document)
+        document = parse(op.text, max_tokens=MAX_TOKENS)
+        errors = validate(self.schema, document, [*specified_rules, DocumentLimits])
         if errors:
             raise InvalidInput(f"{op.source}: {errors[0].message}")
         operation = document.definitions[0]
         assert isinstance(operation, OperationDefinitionNode)
         if operation.operation is not OperationType.QUERY:
             return None  # mutations: persisted, answered by Strawberry
-        if (
-            _depth(operation.selection_set) > api.MAX_DEPTH
-            or _aliases(operation.selection_set) > api.MAX_ALIASES
-        ):
-            raise InvalidInput(f"{op.source}: over the depth or alias limit")
         query_type = self.schema.query_type
         assert query_type is not None
         roots = []
@@ -276,20 +272,3 @@ def _hash_of(request: dict[str, Any]) -> str | None:
     except (KeyError, TypeError):
         return None
     return digest if isinstance(digest, str) else None
-
-
-def _depth(selection: SelectionSetNode | None) -> int:
-    if selection is None:
-        return 0
-    return 1 + max(
-        (_depth(getattr(node, "selection_set", None)) for node in selection.selections), default=0
-    )
-
-
-def _aliases(selection: SelectionSetNode | None) -> int:
-    if selection is None:
-        return 0
-    return sum(
-        (1 if getattr(node, "alias", None) else 0) + _aliases(getattr(node, "selection_set", None))
-        for node in selection.selections
-    )

@@ -14,11 +14,10 @@ from typing import Annotated, Any, TypeVar, cast
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.types import Info
@@ -37,16 +36,13 @@ from graphrec.api.inputs import (
     RuleInput,
     UserForgotten,
 )
+from graphrec.api.limits import MAX_TOKENS, DocumentLimits
 from graphrec.api.types import Item, Reason, Recommendation, Recommendations, User
 from graphrec.errors import InvalidInput
 from graphrec.serving import related, results
 from graphrec.serving.options import RecFilter
 from graphrec.serving.render import ReasonWriter
 from graphrec.serving.service import EventInput, ItemInput, Service
-
-MAX_DEPTH = 10
-MAX_ALIASES = 15
-MAX_TOKENS = 2000
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -320,8 +316,7 @@ def build_schema() -> strawberry.Schema:
     parser_cache = ParserCache(maxsize=256)
     validation_cache = ValidationCache(maxsize=256)
     limits: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules([DocumentLimits]),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: parser_cache,
         lambda: validation_cache,

@@ -37,18 +37,25 @@ def similar_items(engine: Engine, item_id: str, k: int = 10) -> list[Recommendat
     ]
 
 
+#: The most items a cart may name.
+MAX_CART = 100
+
+
 def bought_together(engine: Engine, item_ids: list[str], k: int = 10) -> list[Recommendation]:
     """Items bought with any of these (a cart), by summed shoppers."""
     check_k(k)
     if not item_ids:
         raise InvalidInput("give at least one item id")
-    anchors = [engine.item_index(i) for i in item_ids]
+    if len(item_ids) > MAX_CART:
+        raise InvalidInput(f"at most {MAX_CART} item ids, got {len(item_ids)}")
+    anchors = list(dict.fromkeys(engine.item_index(i) for i in item_ids))
+    anchor_set = set(anchors)
     matrix = engine.live.bought_with
     totals: dict[int, float] = {}
     for a in anchors:
         start, end = matrix.indptr[a], matrix.indptr[a + 1]
         for other, weight in zip(matrix.indices[start:end], matrix.data[start:end], strict=True):
-            if int(other) not in anchors:
+            if int(other) not in anchor_set:
                 totals[int(other)] = totals.get(int(other), 0.0) + float(weight)
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
     events = Recent.of([Event(a, "cart", 0) for a in anchors])

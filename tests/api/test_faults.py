@@ -1,5 +1,6 @@
 """The API over HTTP on the known shop, its schema file, and what it does when something fails:
 the store, a compiled plan, a client's bad request.
+
 The shop: alice bought serum and cream and viewed lipstick; bob bought serum and cream and put
 toner (out of stock) in his cart; carol bought serum and toner and rated mascara; dave bought
 lipstick and mascara. BOUGHT_WITH (intent kinds, >= 2 shoppers): serum-cream 2, serum-toner 2.

@@ -1,5 +1,6 @@
 """What serving computes ahead on the known shop: every shopper's stored candidates, and the
 arrays that processes on one machine share.
+
 The shop: alice bought serum and cream and viewed lipstick; bob bought serum and cream and put
 toner (out of stock) in his cart; carol bought serum and toner and rated mascara; dave bought
 lipstick and mascara. BOUGHT_WITH (intent kinds, >= 2 shoppers): serum-cream 2, serum-toner 2.

@@ -1,5 +1,6 @@
 """Writes through the API on the known shop: events, privacy deletes, items, rules; bad ones change
 nothing.
+
 The shop: alice bought serum and cream and viewed lipstick; bob bought serum and cream and put
 toner (out of stock) in his cart; carol bought serum and toner and rated mascara; dave bought
 lipstick and mascara. BOUGHT_WITH (intent kinds, >= 2 shoppers): serum-cream 2, serum-toner 2.
