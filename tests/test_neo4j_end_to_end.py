@@ -54,23 +54,35 @@ def cli(*args: str) -> str:
 
 def match_path(driver: neo4j.Driver, path: dict[str, Any]) -> int:
     """How many paths of the store are exactly this one: each node by label and id, each
-    relationship by type and direction (an INTERACTED one by its kind too)."""
+    relationship by type and direction (an INTERACTED one by its kind too). A node that stands
+    for other shoppers (label Shoppers, no id) matches users other than the path's first node,
+    and the path counts as found (1) when exactly as many of them as its name says exist."""
     nodes, params = path["nodes"], {}
-    pattern = f"(n0:{nodes[0]['label']} {{id: $id0}})"
+    others = [k for k, node in enumerate(nodes) if node["label"] == "Shoppers"]
+
+    def node_pattern(k: int) -> str:
+        if k in others:
+            return f"(n{k}:User)"
+        params[f"id{k}"] = nodes[k]["id"]
+        return f"(n{k}:{nodes[k]['label']} {{id: $id{k}}})"
+
+    pattern = node_pattern(0)
     for step, rel in enumerate(path["relationships"]):
         assert {rel["start"], rel["end"]} == {step, step + 1}, "a path walks its nodes in order"
-        node = nodes[step + 1]
-        params[f"id{step + 1}"] = node["id"]
         props = f" {{kind: $kind{step}}}" if rel["type"] == "INTERACTED" and rel["kind"] else ""
         if props:
             params[f"kind{step}"] = rel["kind"]
         arrow = (
             f"-[:{rel['type']}{props}]->" if rel["start"] == step else f"<-[:{rel['type']}{props}]-"
         )
-        pattern += f"{arrow}(n{step + 1}:{node['label']} {{id: $id{step + 1}}})"
-    params["id0"] = nodes[0]["id"]
-    [record] = rows(driver, f"MATCH p = {pattern} RETURN count(p) AS n", **params)
-    return int(record["n"])
+        pattern += arrow + node_pattern(step + 1)
+    if not others:
+        [record] = rows(driver, f"MATCH p = {pattern} RETURN count(p) AS n", **params)
+        return int(record["n"])
+    [k] = others
+    statement = f"MATCH {pattern} WHERE n{k}.id <> $id0 RETURN count(DISTINCT n{k}) AS n"
+    [record] = rows(driver, statement, **params)
+    return 1 if int(record["n"]) == int(nodes[k]["name"].split()[0]) else 0
 
 
 def test_from_load_to_vector_search_on_neo4j(

@@ -17,9 +17,12 @@ ReasonKind = strawberry.enum(
 Strategy = strawberry.enum(results.Strategy, description="How an answer was made.")
 
 
-@strawberry.type(description="A node on a path: its label, id and display name.")
+@strawberry.type(
+    description="A node on a path: its label, id and display name. Other shoppers are one node "
+    "(label Shoppers, empty id, their number as its name): no path names another shopper."
+)
 class PathNode:
-    label: str
+    label: str = strawberry.field(description="User, Item, Brand, Category, or Shoppers.")
     id: strawberry.ID
     name: str | None
 

@@ -167,7 +167,7 @@ class Explainer:
         ]
         nodes, item_node = self.item_nodes, self.item_node
         position, value = decided.position.tolist(), decided.value.tolist()
-        categories, others = decided.category.tolist(), decided.other.tolist()
+        categories = decided.category.tolist()
         together = decided.together.tolist()
         answers = []
         for j, (item, codes) in enumerate(zip(items, decided.chosen.tolist(), strict=True)):
@@ -188,8 +188,7 @@ class Explainer:
                 if code == BOUGHT_WITH:
                     reason = bought_with(user_node, source, target, value[row][j])
                 elif code == SIMILAR_SHOPPERS:
-                    other = self.user_node(others[j])
-                    reason = similar_shoppers(user_node, source, other, target, together[j])
+                    reason = similar_shoppers(user_node, source, target, together[j])
                 elif code == SIMILAR_ITEM:
                     reason = similar_item(user_node, source, target, value[row][j])
                 elif code == SAME_BRAND:

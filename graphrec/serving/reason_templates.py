@@ -54,7 +54,7 @@ def prototypes(days: int) -> list[Any]:
     asker, target, count = _node("A"), _node("T"), float(COUNT)
     return [
         r.bought_with(asker, source, target, count),
-        r.similar_shoppers(asker, source, _node("O"), target, COUNT),
+        r.similar_shoppers(asker, source, target, COUNT),
         r.similar_item(asker, source, target, count),
         r.same_brand(asker, source, _node("B"), target),
         r.same_category(asker, source, _node("C"), target),

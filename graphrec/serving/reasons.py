@@ -22,6 +22,7 @@ from graphrec.serving.results import (
     PathRelationship,
     Reason,
     ReasonKind,
+    new_node,
     new_path,
     new_reason,
     new_relationship,
@@ -52,8 +53,8 @@ KINDS: tuple[KindOfReason, ...] = (
     ),
     KindOfReason(
         ReasonKind.SIMILAR_SHOPPERS, 7, "{shoppers} who chose {title} also chose this",
-        "(u:User)-[:INTERACTED]->(s:Item)<-[:INTERACTED]-(o:User)-[:INTERACTED]->(t:Item)",
-        "other shoppers who chose both (one of them on the path)",
+        "(u:User)-[:INTERACTED]->(s:Item)<-[:INTERACTED]-(o:Shoppers)-[:INTERACTED]->(t:Item)",
+        "other shoppers who chose both; (o:Shoppers) stands for all of them, never one by id",
     ),
     KindOfReason(
         ReasonKind.SIMILAR_ITEM, 6, "Similar to {title}, which you {verb}",
@@ -137,6 +138,9 @@ def weighted(
 
 
 #: Another shopper chose the shopper's item (nodes[2] -> nodes[1]) and this one (-> nodes[3]).
+#: The label of the node that stands for other shoppers together (an aggregate, not a node of
+#: the store: its id is empty, its name says how many).
+OTHER_SHOPPERS = "Shoppers"
 _OTHER_CHOSE_IT = relationship("INTERACTED", 2, 1)
 _OTHER_CHOSE_THIS = relationship("INTERACTED", 2, 3)
 
@@ -156,15 +160,17 @@ def bought_with(user_node: PathNode, source: Source, target: PathNode, weight: f
     )
 
 
-def similar_shoppers(
-    user_node: PathNode, source: Source, other: PathNode, target: PathNode, count: int
-) -> Reason:
+def similar_shoppers(user_node: PathNode, source: Source, target: PathNode, count: int) -> Reason:
+    """Other shoppers chose the recent item and this one: on the path they are one node, all
+    of them, with their number and no id (no reason says who another shopper is, or what
+    they chose)."""
+    others = new_node(OTHER_SHOPPERS, "", _shoppers(count))
     return new_reason(
         ReasonKind.SIMILAR_SHOPPERS,
         TEXTS[SIMILAR_SHOPPERS].format(shoppers=_shoppers(count), title=source.title),
         float(count),
         new_path(
-            [user_node, source.node, other, target],
+            [user_node, source.node, others, target],
             [source.interacted, _OTHER_CHOSE_IT, _OTHER_CHOSE_THIS],
         ),
     )

@@ -54,10 +54,22 @@ def ids(answer: dict[str, Any]) -> list[str]:
 
 
 def assert_path_in_store(store: GraphStore, path: dict[str, Any]) -> None:
-    """Every relationship of the path exists in the store, in its direction."""
+    """Every relationship of the path exists in the store, in its direction. Other shoppers
+    appear as one node (label Shoppers, no id) whose name is how many other shoppers (not the
+    path's user) chose both items it links."""
     nodes = path["nodes"]
+    for at, node in enumerate(nodes):
+        if node["label"] == "Shoppers":
+            assert node["id"] == ""  # never one shopper by id
+            items = [nodes[r["end"]]["id"] for r in path["relationships"] if r["start"] == at]
+            asker = nodes[0]["id"]
+            both = shoppers_of(store, items[0]) & shoppers_of(store, items[1]) - {asker}
+            if "name" in node:  # where the query selects it
+                assert int(node["name"].split()[0]) == len(both), (node, both)
     for rel in path["relationships"]:
         start, end = nodes[rel["start"]], nodes[rel["end"]]
+        if start["label"] == "Shoppers":
+            continue  # checked above, as a count
         if rel["type"] == "INTERACTED":
             assert (start["label"], end["label"]) == ("User", "Item")
             had = {i.item_id for i in store.recent_interactions(start["id"], 1000)}
@@ -76,3 +88,13 @@ def assert_path_in_store(store: GraphStore, path: dict[str, Any]) -> None:
         else:
             raise AssertionError(f"unexpected relationship {rel['type']}")
         assert end["label"] in {"Item", "Brand", "Category"}
+
+
+def shoppers_of(store: GraphStore, item_id: str) -> set[str]:
+    """The users with an interaction (of interest) with the item, from the store."""
+    shoppers = set()
+    for batch in store.stream("interactions"):
+        for row in batch.to_pylist():
+            if row["item_id"] == item_id and row["kind"] != "not_interested":
+                shoppers.add(row["user_id"])
+    return shoppers

@@ -143,14 +143,16 @@ def test_similar_shoppers_counts_other_shoppers_only(service: Service, store: Gr
     explained = ok(
         service,
         '{ explain(userId: "bob", itemId: "cream") { kind text support '
-        "path { nodes { label id } relationships { type start end kind } } } }",
+        "path { nodes { label id name } relationships { type start end kind } } } }",
     )
     found = [r for r in explained["explain"] if r["kind"] == "SIMILAR_SHOPPERS"]
     assert len(found) == 1
     reason = found[0]
     assert reason["text"] == "1 shopper who chose Hydrating Serum also chose this"
     assert reason["support"] == 1.0
-    assert [n["id"] for n in reason["path"]["nodes"]] == ["bob", "serum", "alice", "cream"]
+    # the other shoppers are one node, counted, never named: not "alice"
+    assert [n["id"] for n in reason["path"]["nodes"]] == ["bob", "serum", "", "cream"]
+    assert reason["path"]["nodes"][2] == {"label": "Shoppers", "id": "", "name": "1 shopper"}
     assert_path_in_store(store, reason["path"])
 
 
