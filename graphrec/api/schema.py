@@ -7,6 +7,7 @@ STORE_UNAVAILABLE); anything unexpected is masked to "Unexpected error." without
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar, cast
@@ -201,27 +202,27 @@ class Mutation(AdminMutation):
         description="Record one event; it is in the store before this answers.",
     )
     @typed_errors
-    def record_interaction(self, info: Info, input: InteractionInput) -> InteractionsRecorded:  # noqa: A002
-        return _record(info, [input])
+    async def record_interaction(self, info: Info, input: InteractionInput) -> InteractionsRecorded:  # noqa: A002
+        return await _record(info, [input])
 
     @strawberry.mutation(
         permission_classes=[HasApiKey], description="Record up to 1000 events at once, all or none."
     )
     @typed_errors
-    def record_interactions(
+    async def record_interactions(
         self, info: Info, inputs: list[InteractionInput]
     ) -> InteractionsRecorded:
-        return _record(info, inputs)
+        return await _record(info, inputs)
 
     @strawberry.mutation(
         permission_classes=[HasApiKey],
         description="Never recommend this item to this shopper again.",
     )
     @typed_errors
-    def not_interested(
+    async def not_interested(
         self, info: Info, user_id: strawberry.ID, item_id: strawberry.ID
     ) -> InteractionsRecorded:
-        return _record(
+        return await _record(
             info, [InteractionInput(user_id=user_id, item_id=item_id, kind="not_interested")]
         )
 
@@ -231,8 +232,8 @@ class Mutation(AdminMutation):
         "go through this API (another loader on Neo4j).",
     )
     @typed_errors
-    def reload_graph(self, info: Info) -> GraphReloaded:
-        live = service_of(info).reload().live
+    async def reload_graph(self, info: Info) -> GraphReloaded:
+        live = (await asyncio.to_thread(service_of(info).reload)).live
         return GraphReloaded(items=live.num_items, users=len(live.user_index))
 
     @strawberry.mutation(
@@ -240,8 +241,8 @@ class Mutation(AdminMutation):
         description="Delete the shopper, their events and their embedding.",
     )
     @typed_errors
-    def forget_user(self, info: Info, user_id: strawberry.ID) -> UserForgotten:
-        deleted = service_of(info).forget_user(str(user_id))
+    async def forget_user(self, info: Info, user_id: strawberry.ID) -> UserForgotten:
+        deleted = await asyncio.to_thread(service_of(info).forget_user, str(user_id))
         return UserForgotten(user_id=user_id, deleted=deleted)
 
     @strawberry.mutation(
@@ -250,9 +251,10 @@ class Mutation(AdminMutation):
         "recommended at once.",
     )
     @typed_errors
-    def upsert_item(self, info: Info, input: ItemInputGQL) -> ItemUpserted:  # noqa: A002
+    async def upsert_item(self, info: Info, input: ItemInputGQL) -> ItemUpserted:  # noqa: A002
         service = service_of(info)
-        index, created = service.upsert_item(
+        index, created = await asyncio.to_thread(
+            service.upsert_item,
             ItemInput(
                 id=str(input.id),
                 title=input.title,
@@ -261,7 +263,7 @@ class Mutation(AdminMutation):
                 brand_id=str(input.brand_id) if input.brand_id is not None else None,
                 brand_name=input.brand_name,
                 categories=tuple((str(c.id), c.name) for c in input.categories),
-            )
+            ),
         )
         return ItemUpserted(item=cast(Item, service.engine.item(index)), created=created)
 
@@ -270,7 +272,7 @@ class Mutation(AdminMutation):
         description="Create or replace a business rule in the store; the next answers follow it.",
     )
     @typed_errors
-    def put_rule(self, info: Info, input: RuleInput) -> BusinessRule:  # noqa: A002
+    async def put_rule(self, info: Info, input: RuleInput) -> BusinessRule:  # noqa: A002
         entry = {
             "id": str(input.id),
             "action": input.action.value,
@@ -280,23 +282,25 @@ class Mutation(AdminMutation):
             "weight": input.weight,
             "position": input.position,
         }
-        return BusinessRule.of(service_of(info).put_rule(entry), "store")
+        return BusinessRule.of(await asyncio.to_thread(service_of(info).put_rule, entry), "store")
 
     @strawberry.mutation(
         permission_classes=[HasApiKey], description="Remove a business rule from the store."
     )
     @typed_errors
-    def delete_rule(self, info: Info, id: strawberry.ID) -> RuleDeleted:  # noqa: A002
-        return RuleDeleted(id=id, deleted=service_of(info).delete_rule(str(id)))
+    async def delete_rule(self, info: Info, id: strawberry.ID) -> RuleDeleted:  # noqa: A002
+        deleted = await asyncio.to_thread(service_of(info).delete_rule, str(id))
+        return RuleDeleted(id=id, deleted=deleted)
 
 
 def _str(value: strawberry.ID | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _record(info: Info, inputs: list[InteractionInput]) -> InteractionsRecorded:
+async def _record(info: Info, inputs: list[InteractionInput]) -> InteractionsRecorded:
+    """Record in a worker thread: answers go on while the store commits."""
     events = _events(inputs)
-    service_of(info).record(events)
+    await asyncio.to_thread(service_of(info).record, events)
     return InteractionsRecorded(
         recorded=len(events), users=sorted({strawberry.ID(e.user_id) for e in events})
     )

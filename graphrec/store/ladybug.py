@@ -9,6 +9,7 @@ commit alone took 64 ms.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,9 @@ class LadybugStore(CypherReads):
     ) -> None:
         self.path = Path(path)
         self.url = str(self.path)
+        #: one connection, used from several threads (answers, background writes): one at a
+        #: time, a transaction and the reading of a result whole
+        self._lock = threading.RLock()
         try:
             if not read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,8 +124,10 @@ class LadybugStore(CypherReads):
 
     # -- plumbing -------------------------------------------------------------------------
     def _execute(self, statement: str, params: dict[str, Any] | None = None) -> Any:
+        """Run a statement (callers that read its result hold ``_lock`` until they have)."""
         try:
-            return self._conn.execute(statement, params or {})
+            with self._lock:
+                return self._conn.execute(statement, params or {})
         except RuntimeError as e:
             raise StoreError(f"embedded store query failed: {e}\n  query: {statement[:200]}") from e
 
@@ -132,20 +138,24 @@ class LadybugStore(CypherReads):
         return self._rows_of(saved_query(name, neo4j=False), params)
 
     def _rows_of(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        result = self._execute(statement, params)
-        columns = result.get_column_names()
-        return [dict(zip(columns, row, strict=True)) for row in result.get_all()]
+        with self._lock:
+            result = self._execute(statement, params)
+            columns = result.get_column_names()
+            rows = result.get_all()
+        return [dict(zip(columns, row, strict=True)) for row in rows]
 
     def _table(self, name: str, ids: pa.Array | None = None) -> pa.Table:
         """A table of the store: whole, or only the nodes (relationships from the nodes) with
         these ids."""
-        if ids is None:
-            result = self._execute(query(BACKEND, f"export_{name}"))
-        elif len(ids) == 0:
+        if ids is not None and len(ids) == 0:
             return SCHEMAS[name].empty_table()
-        else:
-            result = self._execute(query(BACKEND, f"export_{name}_of"), {"ids": ids.to_pylist()})
-        table = result.get_as_arrow()
+        with self._lock:
+            if ids is None:
+                result = self._execute(query(BACKEND, f"export_{name}"))
+            else:
+                params = {"ids": ids.to_pylist()}
+                result = self._execute(query(BACKEND, f"export_{name}_of"), params)
+            table = result.get_as_arrow()
         schema = SCHEMAS[name]
         if table.num_rows == 0:
             return schema.empty_table()
@@ -165,14 +175,15 @@ class LadybugStore(CypherReads):
             self._execute(statement, row)
 
     def _in_transaction(self, work: Any) -> Any:
-        self._execute("BEGIN TRANSACTION")
-        try:
-            outcome = work()
-        except BaseException:
-            self._execute("ROLLBACK")
-            raise
-        self._execute("COMMIT")
-        return outcome
+        with self._lock:  # no other thread's statement runs inside the transaction
+            self._execute("BEGIN TRANSACTION")
+            try:
+                outcome = work()
+            except BaseException:
+                self._execute("ROLLBACK")
+                raise
+            self._execute("COMMIT")
+            return outcome
 
     def _append_change(self, kind: str, body: dict[str, Any]) -> int:
         """Record a change in the feed, inside the caller's transaction; its number."""
@@ -325,7 +336,9 @@ class LadybugStore(CypherReads):
         rels = dict.fromkeys(REL_TYPES, 0)
         node_stmt, rel_stmt = statements(BACKEND, "counts")
         for target, statement in ((nodes, node_stmt), (rels, rel_stmt)):
-            for name, n in self._execute(statement).get_all():
+            with self._lock:
+                found = self._execute(statement).get_all()
+            for name, n in found:
                 if name in target:  # Rule nodes are settings, not the shop's graph
                     target[name] = int(n)
         return Counts(nodes=nodes, relationships=rels)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -143,3 +144,43 @@ def test_a_long_cart_is_refused_quickly(client: TestClient) -> None:
     refused = client.post("/graphql", json={"query": inline}).json()
     assert "more than 2000 tokens" in refused["errors"][0]["message"]
     still_answers(client)
+
+
+def test_a_slow_write_does_not_hold_up_reads(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one event commits (made to take 1 s), reads are answered at once."""
+    import asyncio
+
+    import httpx
+
+    original = service.store.write
+
+    def slow_write(batch: Any) -> Any:
+        time.sleep(1.0)
+        return original(batch)
+
+    monkeypatch.setattr(service.store, "write", slow_write)
+    app = App(service, api_key=API_KEY)
+    event = (
+        'mutation { recordInteraction(input: {userId: "erin", itemId: "serum", kind: "view"}) '
+        "{ recorded } }"
+    )
+    read = "{ trending(k: 1) { item { id } } }"
+
+    async def scenario() -> tuple[float, float, Any]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            started = time.perf_counter()
+            writing = asyncio.create_task(
+                client.post("/graphql", json={"query": event}, headers={"X-API-Key": API_KEY})
+            )
+            await asyncio.sleep(0.1)  # the write is committing
+            answer = await client.post("/graphql", json={"query": read})
+            read_at = time.perf_counter() - started
+            written = await writing
+            return read_at, time.perf_counter() - started, (answer.json(), written.json())
+
+    read_at, write_at, (answer, written) = asyncio.run(scenario())
+    assert answer["data"]["trending"] and written["data"]["recordInteraction"]["recorded"] == 1
+    assert read_at < 0.6 < 1.0 <= write_at
