@@ -54,7 +54,16 @@ class Settings(BaseSettings):
     )
     bought_with_top_k: int = Field(default=50, ge=1, description="BOUGHT_WITH edges kept per item.")
     bought_with_min_shoppers: int = Field(default=2, ge=1)
-    api_key: str = Field(default="", description="Key that mutations need (X-API-Key header).")
+    api_key: str = Field(
+        default="",
+        description="The admin key (X-API-Key header): catalogue and rules, privacy deletes, "
+        "personal data (a shopper's history, the shoppers list), operator actions.",
+    )
+    read_key: str = Field(
+        default="",
+        description="The shop frontends' key: recommendations, catalogue reads and their "
+        "shoppers' events. Set, every request needs a key; empty, reads need none.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `graphrec serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535)
     rules: Path | None = Field(default=None, description="JSON file of business rules.")

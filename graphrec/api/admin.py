@@ -10,7 +10,7 @@ import asyncio
 import strawberry
 from strawberry.types import Info
 
-from graphrec.api.errors import HasApiKey, service_of, typed_errors
+from graphrec.api.errors import IsAdmin, service_of, typed_errors
 from graphrec.serving import admin
 
 
@@ -36,7 +36,7 @@ class ModelActivated:
 @strawberry.type
 class AdminMutation:
     @strawberry.mutation(
-        permission_classes=[HasApiKey],
+        permission_classes=[IsAdmin],
         description="Recompute the BOUGHT_WITH edges from the store's interactions.",
     )
     @typed_errors
@@ -45,7 +45,7 @@ class AdminMutation:
         return BoughtWithDerived(edges=edges)
 
     @strawberry.mutation(
-        permission_classes=[HasApiKey],
+        permission_classes=[IsAdmin],
         description="Write a trained version's item embeddings and SIMILAR_TO edges to the store.",
     )
     @typed_errors
@@ -56,7 +56,7 @@ class AdminMutation:
         )
 
     @strawberry.mutation(
-        permission_classes=[HasApiKey], description="Serve this model version from now on."
+        permission_classes=[IsAdmin], description="Serve this model version from now on."
     )
     @typed_errors
     async def activate_model(self, info: Info, version: str) -> ModelActivated:
@@ -64,7 +64,7 @@ class AdminMutation:
         return ModelActivated(version=chosen)
 
     @strawberry.mutation(
-        permission_classes=[HasApiKey],
+        permission_classes=[IsAdmin],
         description="Serve the version that was active before the current one.",
     )
     @typed_errors

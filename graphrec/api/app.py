@@ -13,6 +13,7 @@ import hmac
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -23,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
 
-from graphrec.api.errors import log_client_errors_in_one_line
+from graphrec.api.errors import ADMIN, READ, log_client_errors_in_one_line
 from graphrec.api.fast import AnswerRing, FastPath
 from graphrec.api.guide import guide_html
 from graphrec.api.operations import Operations
@@ -38,21 +39,45 @@ WARM_UP_OPERATION = "ShopRecommendations"
 log = logging.getLogger(__name__)
 
 
+#: The answer to a request without a key where reads need one.
+NEEDS_KEY = {
+    "errors": [
+        {
+            "message": "this server needs a key in X-API-Key (the read key, GRAPHREC_READ_KEY)",
+            "extensions": {"code": "UNAUTHORIZED"},
+        }
+    ]
+}
+
+
 class _GraphQL(GraphQL):  # type: ignore[type-arg]
-    def __init__(self, service: Service, api_key: str, **kwargs: Any) -> None:
+    def __init__(self, service: Service, keys: Keys, **kwargs: Any) -> None:
         super().__init__(schema, **kwargs)
         self.service = service
-        self.api_key = api_key
-        #: taken in place of the API key (the commands beside a server on the embedded store)
-        self.operator_token = ""
+        self.keys = keys
         log_client_errors_in_one_line()
 
     async def get_context(self, request: Request, response: Response) -> dict[str, Any]:  # type: ignore[override]
-        given = request.headers.get("x-api-key")
-        return {
-            "service": self.service,
-            "authorized": authorized(given, self.api_key) or authorized(given, self.operator_token),
-        }
+        return {"service": self.service, "role": self.keys.role(request.headers.get("x-api-key"))}
+
+
+@dataclass
+class Keys:
+    """The keys a request may carry in X-API-Key: ``admin`` (GRAPHREC_API_KEY: everything),
+    ``read`` (GRAPHREC_READ_KEY: what a shop frontend does; when set, reads need a key too),
+    and the operator token that stands for the admin key (the commands beside a server on the
+    embedded store)."""
+
+    admin: str = ""
+    read: str = ""
+    operator_token: str = ""
+
+    def role(self, given: str | None) -> str | None:
+        if authorized(given, self.admin) or authorized(given, self.operator_token):
+            return ADMIN
+        if authorized(given, self.read):
+            return READ
+        return None
 
 
 def shop_page(operations: Operations) -> bytes:
@@ -118,15 +143,17 @@ class App:
         service: Service,
         api_key: str = "",
         graphiql: bool = False,
+        read_key: str = "",
         fast_path: bool = True,
         operations: Operations | None = None,
     ) -> None:
         """``operations``: the persisted operations (default: the shipped ones)."""
         self.service = service
         self.api_key = api_key
+        self.keys = Keys(admin=api_key, read=read_key)
         self.graphql = _GraphQL(
             service,
-            api_key,
+            self.keys,
             graphql_ide="graphiql" if graphiql else None,
             allow_queries_via_get=False,
         )
@@ -165,7 +192,9 @@ class App:
         known = ("/graphql", "/health", "/ready", "/metrics", "/shop", GUIDE_PATH)
         label = path if path in known else "other"
         try:
-            if path == "/graphql":
+            if path == "/graphql" and not self._allowed(scope):
+                await _json(tracked, 401, NEEDS_KEY)
+            elif path == "/graphql":
                 self.service.sync()  # what other processes wrote to the store
                 if scope["method"] != "POST":
                     await self.graphql(scope, receive, tracked)  # type: ignore[arg-type]
@@ -229,6 +258,15 @@ class App:
                 fast.try_execute(body)
         fast.answers = AnswerRing()  # nothing of it is reused
         fast.hits = fast.misses = 0
+
+    def _allowed(self, scope: Scope) -> bool:
+        """Whether a request may be answered at all: with a read key set, reads need a key."""
+        if not self.keys.read:
+            return True
+        for name, value in scope["headers"]:
+            if name == b"x-api-key":
+                return self.keys.role(value.decode("latin-1")) is not None
+        return False
 
     def _try(self, body: bytes) -> bytes | None:
         if self.fast is None:

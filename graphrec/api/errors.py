@@ -56,12 +56,29 @@ def service_of(info: Info) -> Service:
     return cast(Service, info.context["service"])
 
 
-class HasApiKey(BasePermission):
-    message = "mutations need a valid API key in the X-API-Key header"
+#: Who a request speaks for, by the key in its X-API-Key header (``context["role"]``):
+#: the admin key (GRAPHREC_API_KEY) or the shop frontends' read key (GRAPHREC_READ_KEY).
+ADMIN, READ = "admin", "read"
+
+
+class IsAdmin(BasePermission):
+    """Catalogue and rule changes, privacy deletes, operator actions, personal data."""
+
+    message = "this needs the admin key (GRAPHREC_API_KEY) in the X-API-Key header"
     error_extensions = {"code": "UNAUTHORIZED"}  # noqa: RUF012
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return bool(info.context.get("authorized"))
+        return info.context.get("role") == ADMIN
+
+
+class CanRecord(BasePermission):
+    """A shop frontend records its shoppers' events with the read key (or the admin key)."""
+
+    message = "events need the read key (GRAPHREC_READ_KEY) or the admin key in X-API-Key"
+    error_extensions = {"code": "UNAUTHORIZED"}  # noqa: RUF012
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return info.context.get("role") in (ADMIN, READ)
 
 
 class ClientErrorsInOneLine(logging.Filter):

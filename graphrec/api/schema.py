@@ -24,7 +24,7 @@ from strawberry.extensions import (
 from strawberry.types import Info
 
 from graphrec.api.admin import AdminMutation
-from graphrec.api.errors import HasApiKey, service_of, typed_errors
+from graphrec.api.errors import CanRecord, IsAdmin, service_of, typed_errors
 from graphrec.api.inputs import (
     BusinessRule,
     GraphReloaded,
@@ -157,13 +157,16 @@ class Query:
     def explain(self, info: Info, user_id: strawberry.ID, item_id: strawberry.ID) -> list[Reason]:
         return cast(list[Reason], service_of(info).engine.explain(str(user_id), str(item_id)))
 
-    @strawberry.field(description="The most active shoppers, most events first.")
+    @strawberry.field(
+        description="The most active shoppers, most events first (personal: admin key).",
+        permission_classes=[IsAdmin],
+    )
     @typed_errors
     def shoppers(self, info: Info, k: int = 10) -> list[strawberry.ID]:
         return [strawberry.ID(u) for u in service_of(info).engine.top_shoppers(k)]
 
     @strawberry.field(
-        permission_classes=[HasApiKey], description="The business rules in force, file first."
+        permission_classes=[IsAdmin], description="The business rules in force, file first."
     )
     def rules(self, info: Info) -> list[BusinessRule]:
         return [BusinessRule.of(rule, source) for rule, source in service_of(info).rules()]
@@ -175,7 +178,10 @@ class Query:
         index = engine.live.item_index.get(str(id))
         return None if index is None else cast(Item, engine.item(index))
 
-    @strawberry.field
+    @strawberry.field(
+        description="A shopper and their history (personal: admin key).",
+        permission_classes=[IsAdmin],
+    )
     @typed_errors
     def user(self, info: Info, id: strawberry.ID, history: int = 20) -> User | None:  # noqa: A002
         engine = service_of(info).engine
@@ -198,7 +204,7 @@ class Query:
 @strawberry.type
 class Mutation(AdminMutation):
     @strawberry.mutation(
-        permission_classes=[HasApiKey],
+        permission_classes=[CanRecord],
         description="Record one event; it is in the store before this answers.",
     )
     @typed_errors
@@ -206,7 +212,7 @@ class Mutation(AdminMutation):
         return await _record(info, [input])
 
     @strawberry.mutation(
-        permission_classes=[HasApiKey], description="Record up to 1000 events at once, all or none."
+        permission_classes=[CanRecord], description="Record up to 1000 events at once, all or none."
     )
     @typed_errors
     async def record_interactions(
@@ -215,7 +221,7 @@ class Mutation(AdminMutation):
         return await _record(info, inputs)
 
     @strawberry.mutation(
-        permission_classes=[HasApiKey],
+        permission_classes=[CanRecord],
         description="Never recommend this item to this shopper again.",
     )
     @typed_errors
@@ -227,7 +233,7 @@ class Mutation(AdminMutation):
         )
 
     @strawberry.mutation(
-        permission_classes=[HasApiKey],
+        permission_classes=[IsAdmin],
         description="Rebuild the server's memory from the store, after writes that did not "
         "go through this API (another loader on Neo4j).",
     )
@@ -237,7 +243,7 @@ class Mutation(AdminMutation):
         return GraphReloaded(items=live.num_items, users=len(live.user_index))
 
     @strawberry.mutation(
-        permission_classes=[HasApiKey],
+        permission_classes=[IsAdmin],
         description="Delete the shopper, their events and their embedding.",
     )
     @typed_errors
@@ -246,7 +252,7 @@ class Mutation(AdminMutation):
         return UserForgotten(user_id=user_id, deleted=deleted)
 
     @strawberry.mutation(
-        permission_classes=[HasApiKey],
+        permission_classes=[IsAdmin],
         description="Add or change an item; a new one gets a content embedding and can be "
         "recommended at once.",
     )
@@ -268,7 +274,7 @@ class Mutation(AdminMutation):
         return ItemUpserted(item=cast(Item, service.engine.item(index)), created=created)
 
     @strawberry.mutation(
-        permission_classes=[HasApiKey],
+        permission_classes=[IsAdmin],
         description="Create or replace a business rule in the store; the next answers follow it.",
     )
     @typed_errors
@@ -285,7 +291,7 @@ class Mutation(AdminMutation):
         return BusinessRule.of(await asyncio.to_thread(service_of(info).put_rule, entry), "store")
 
     @strawberry.mutation(
-        permission_classes=[HasApiKey], description="Remove a business rule from the store."
+        permission_classes=[IsAdmin], description="Remove a business rule from the store."
     )
     @typed_errors
     async def delete_rule(self, info: Info, id: strawberry.ID) -> RuleDeleted:  # noqa: A002

@@ -96,6 +96,7 @@ def build(options: ServeOptions) -> App:
     app = App(
         service,
         api_key=settings.api_key,
+        read_key=settings.read_key,
         graphiql=options.dev,
         fast_path=options.fast_path,
         operations=Operations.load(*folders),
@@ -199,7 +200,7 @@ def run(
     if not app.service.store.shared:  # commands that write to the embedded store find this server
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - a comparison
         token = secrets.token_hex(16)
-        app.graphql.operator_token = token
+        app.keys.operator_token = token
         take_away = running.announce(
             Path(app.service.store.url), f"http://{local}:{port}/graphql", token
         )

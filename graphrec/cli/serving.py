@@ -73,7 +73,7 @@ def serve(
         elif cpu is not None:
             raise InvalidInput("--cpu is the core for --busy-poll: give both")
         if not settings.api_key:
-            errors.print("GRAPHREC_API_KEY is not set: mutations are refused.")
+            errors.print("GRAPHREC_API_KEY is not set: mutations and personal data are refused.")
         options = ServeOptions(
             store=store,
             artifact=str(artifact) if artifact is not None else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from graphrec.api.errors import ADMIN
 from graphrec.api.schema import schema
 from graphrec.serving.service import Service
 from graphrec.store.base import GraphStore
@@ -29,7 +30,7 @@ USERS = ("alice", "bob", "carol", "dave")
 def run(service: Service, query: str, authorized: bool = False, **variables: Any) -> Any:
     """The schema's answer, as the server executes it (writes are async: they commit in a
     worker thread while answers go on)."""
-    context = {"service": service, "authorized": authorized}
+    context = {"service": service, "role": ADMIN if authorized else None}
     return asyncio.run(schema.execute(query, variable_values=variables, context_value=context))
 
 

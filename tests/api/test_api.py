@@ -103,7 +103,11 @@ def test_lookups_and_item_to_item(service: Service, store: GraphStore) -> None:
         "brand": {"id": "glow"},
     }
     assert data["missing"] is None
-    user = ok(service, '{ user(id: "alice") { id knownToModel history { item { id } kind ts } } }')
+    user = ok(
+        service,
+        '{ user(id: "alice") { id knownToModel history { item { id } kind ts } } }',
+        authorized=True,  # personal data: the admin key
+    )
     assert [e["item"]["id"] for e in user["user"]["history"]] == ["lipstick", "cream", "serum"]
     together = ok(
         service,

@@ -132,7 +132,7 @@ EVERY_OPERATION = [
     ('{ complementsForCart(itemIds: ["serum"]) { item { id } } }', None),
     ("{ trending(k: 2) { item { id } } }", None),
     ('{ explain(userId: "bob", itemId: "toner") { kind } }', None),
-    ('{ item(id: "serum") { title } user(id: "bob") { id } }', None),
+    ('{ item(id: "serum") { title } user(id: "bob") { id } }', API_KEY),
     (
         'mutation { recordInteraction(input: {userId: "bob", itemId: "serum", kind: "view"})'
         " { recorded } }",
@@ -171,14 +171,14 @@ def test_reload_picks_up_writes_that_bypassed_the_api(service: Service, store: G
             interactions=interactions_table([("outsider", "toner", "purchase", 5.0, None, 500)]),
         )
     )
-    assert ok(service, '{ user(id: "outsider") { id } }')["user"] is None  # not in memory yet
+    assert ok(service, '{ user(id: "outsider") { id } }', True)["user"] is None  # not seen yet
     swapped: list[Any] = []
     service.after_reload.append(lambda: swapped.append(service.engine))  # serve freezes here
     old_engine = service.engine
     reloaded = ok(service, "mutation { reloadGraph { items users } }", authorized=True)
     assert reloaded["reloadGraph"] == {"items": 6, "users": 5}
     assert swapped == [service.engine] and service.engine is not old_engine
-    user = ok(service, '{ user(id: "outsider") { history { item { id } } } }')["user"]
+    user = ok(service, '{ user(id: "outsider") { history { item { id } } } }', True)["user"]
     assert user == {"history": [{"item": {"id": "toner"}}]}
     assert recs(service, "outsider")["strategy"] == "PERSONALIZED"
 
@@ -186,12 +186,14 @@ def test_reload_picks_up_writes_that_bypassed_the_api(service: Service, store: G
 def test_client_errors_are_logged_in_one_line_faults_with_their_traceback(
     service: Service, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = TestClient(App(service), raise_server_exceptions=False)
+    client = TestClient(App(service, api_key=API_KEY), raise_server_exceptions=False)
+    admin = {"x-api-key": API_KEY}
     with caplog.at_level(logging.ERROR, logger="strawberry.execution"):
         client.post("/graphql", json={"query": "{ recommendation(userId: 1) { x } }"})
         client.post(
             "/graphql",
             json={"query": '{ item(id: "serum") { title } user(id: "x", history: -1) { id } }'},
+            headers=admin,
         )
     lines = [r.getMessage() for r in caplog.records]
     assert lines[0].startswith("client error: Cannot query field 'recommendation'")
@@ -205,6 +207,6 @@ def test_client_errors_are_logged_in_one_line_faults_with_their_traceback(
 
     monkeypatch.setattr(service.engine, "top_shoppers", broken)
     with caplog.at_level(logging.ERROR, logger="strawberry.execution"):
-        answer = client.post("/graphql", json={"query": "{ shoppers }"}).json()
+        answer = client.post("/graphql", json={"query": "{ shoppers }"}, headers=admin).json()
     assert answer["errors"][0]["message"] == "Unexpected error."
     assert caplog.records[0].exc_info is not None  # a fault keeps its traceback

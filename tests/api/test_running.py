@@ -48,12 +48,14 @@ def version_served(port: int) -> str:
         return str(json.loads(answer.read())["data"]["recommendations"]["modelVersion"])
 
 
-def user_history(port: int, user: str) -> object:
+def user_history(port: int, user: str, key: str) -> object:
+    """A shopper's history (personal data: asked with the admin key, or the operator token
+    that stands for it)."""
     query = f'{{ user(id: "{user}") {{ history {{ kind }} }} }}'
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
         data=json.dumps({"query": query}).encode(),
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", "x-api-key": key},
     )
     with urllib.request.urlopen(request, timeout=30) as answer:
         return json.loads(answer.read())["data"]["user"]
@@ -97,9 +99,9 @@ def test_commands_beside_a_running_server(tmp_path: Path) -> None:
         assert "asking it" in trained and "written back: 30 item embeddings" in trained
         stats = json.loads(invoke("stats", "--json"))  # read beside the server
         assert stats["relationships"]["SIMILAR_TO"] > 0
-        assert user_history(served.port, "1") is not None
+        assert user_history(served.port, "1", running.token) is not None
         assert "deleted user '1'" in invoke("delete-user", "1")
-        assert user_history(served.port, "1") is None  # forgotten by the server too
+        assert user_history(served.port, "1", running.token) is None  # forgotten by it too
         listed = invoke("models", "list")
         assert Path(second).name[:20] in listed
         # a mutation without the token (or a key) is refused
@@ -113,6 +115,6 @@ def test_commands_beside_a_running_server(tmp_path: Path) -> None:
         assert refused["errors"][0]["extensions"]["code"] == "UNAUTHORIZED"
     assert not note_of(store).exists(), served.output  # the server took its note away
     # the refusal is logged in one line, without a traceback
-    assert "client error: mutations need a valid API key" in served.output
+    assert "client error: this needs the admin key (GRAPHREC_API_KEY)" in served.output
     assert "Traceback" not in served.output
     assert server_of(store) is None
