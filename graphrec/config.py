@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         description="The admin key (X-API-Key header): catalogue and rules, privacy deletes, "
         "personal data (a shopper's history, the shoppers list), operator actions.",
     )
+    log_secret: str = Field(
+        default="",
+        description="The key of the shoppers' pseudonyms in the attribution log (empty: a random "
+        "one kept in the log folder). The same on every replica whose logs are read together.",
+    )
     read_key: str = Field(
         default="",
         description="The shop frontends' key: recommendations, catalogue reads and their "

@@ -85,6 +85,7 @@ def build(options: ServeOptions) -> App:
             config=config,
             kind_weights=settings.kind_weights,
             log_dir=settings.data_dir / "log",
+            log_secret=settings.log_secret,
             models_dir=folder,
             sync_seconds=settings.sync_seconds,
             cache_dir=settings.data_dir / "cache" / "serving",

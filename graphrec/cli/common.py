@@ -3,6 +3,7 @@ the store (read-only beside a server, or through a server that holds it), progre
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _owner_only() -> None:
+    """Before every command: what graphrec writes (the embedded store, logs, model versions,
+    caches) is readable by its owner alone."""
+    os.umask(0o077)
+
+
 console = Console() if sys.stdout.isatty() else Console(width=160)
 errors = Console(stderr=True)
 T = TypeVar("T")

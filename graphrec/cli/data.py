@@ -20,7 +20,9 @@ from graphrec.cli.common import (
     steps,
     write_or_ask_server,
 )
+from graphrec.config import get_settings
 from graphrec.errors import GraphRecError, InvalidInput
+from graphrec.serving.attribution import AttributionLog
 from graphrec.store import GraphStore
 
 
@@ -181,7 +183,9 @@ def delete_user(user_id: str, store: StoreOption = None) -> None:
         {"u": user_id},
         lambda data: bool(data["forgetUser"]["deleted"]),
     )
-    if not deleted:
+    settings = get_settings()
+    logged = AttributionLog(settings.data_dir / "log", settings.log_secret).forget(user_id)
+    if not deleted and not logged:
         raise fail(InvalidInput(f"no user {user_id!r} in the store"))
     console.print(f"deleted user {user_id!r} and everything attached")
 

@@ -1,10 +1,17 @@
 """The attribution log: every answer served and every event that names the answer it came
 from, as JSON lines under the log folder (``served.jsonl``, ``events.jsonl``), shoppers under a
-keyed pseudonym. ``graphrec report lift`` reads them (:mod:`graphrec.serving.lift`)."""
+keyed pseudonym. ``graphrec report lift`` reads them (:mod:`graphrec.serving.lift`).
+
+The pseudonym is a keyed hash whose key is a secret: ``GRAPHREC_LOG_SECRET``, else one made at
+random the first time and kept in the log folder (``.secret``, its owner's alone). Without the
+secret nobody can tell which pseudonym is whose. A privacy delete removes the shopper's rows
+(:meth:`AttributionLog.forget`)."""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import secrets
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -30,15 +37,39 @@ class Attributed(Protocol):
     def recommendation_id(self) -> str | None: ...
 
 
-def pseudonym(user_id: str) -> str:
-    return hashlib.blake2b(user_id.encode(), digest_size=8, key=b"graphrec-log").hexdigest()
+SECRET_FILE = ".secret"
+FILES = ("served.jsonl", "events.jsonl")
+
+
+def log_secret(folder: Path, given: str = "") -> bytes:
+    """The pseudonyms' key: ``given`` (GRAPHREC_LOG_SECRET), else the folder's own secret,
+    made at random the first time (readable by its owner only)."""
+    if given:
+        return hashlib.blake2b(given.encode(), digest_size=32).digest()
+    path = folder / SECRET_FILE
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        folder.mkdir(parents=True, exist_ok=True)
+        made = secrets.token_bytes(32)
+        try:
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+                out.write(made)
+            return made
+        except FileExistsError:  # another process made it first
+            return path.read_bytes()
 
 
 class AttributionLog:
-    def __init__(self, folder: Path | None) -> None:
-        """``folder``: where the files go (None: nothing is logged)."""
+    def __init__(self, folder: Path | None, secret: str = "") -> None:
+        """``folder``: where the files go (None: nothing is logged); ``secret``: the
+        pseudonyms' key (empty: the folder's own)."""
         self.folder = folder
+        self._key = log_secret(folder, secret) if folder is not None else b""
         self._files: dict[str, IO[bytes]] = {}
+
+    def pseudonym(self, user_id: str) -> str:
+        return hashlib.blake2b(user_id.encode(), digest_size=8, key=self._key).hexdigest()
 
     @contextmanager
     def paused(self) -> Iterator[None]:
@@ -53,6 +84,9 @@ class AttributionLog:
         if self.folder is None or not rows:
             return
         out = self._files.get(name)
+        if out is not None and os.fstat(out.fileno()).st_nlink == 0:
+            out.close()  # replaced by a privacy delete (maybe another process's): reopen
+            out = None
         if out is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             # unbuffered: each call is one write of whole lines, so a crash loses no answer
@@ -73,7 +107,7 @@ class AttributionLog:
     def answer(self, rec_id: str, user_id: str, group: str, items: Sequence[str]) -> None:
         row = {
             "rec": rec_id,
-            "user": pseudonym(user_id),
+            "user": self.pseudonym(user_id),
             "group": group,
             "items": items,
             "ts": int(time.time()),
@@ -87,7 +121,7 @@ class AttributionLog:
             [
                 {
                     "rec": e.recommendation_id,
-                    "user": pseudonym(e.user_id),
+                    "user": self.pseudonym(e.user_id),
                     "item": e.item_id,
                     "kind": e.kind,
                     "ts": ts,
@@ -96,3 +130,24 @@ class AttributionLog:
                 if e.recommendation_id
             ],
         )
+
+    def forget(self, user_id: str) -> int:
+        """Remove the shopper's rows from every log file (each rewritten whole and swapped in;
+        processes appending to it reopen it). How many rows went."""
+        if self.folder is None:
+            return 0
+        mine = b'"user":"' + self.pseudonym(user_id).encode() + b'"'
+        removed = 0
+        for name in FILES:
+            path = self.folder / name
+            if not path.exists():
+                continue
+            lines = path.read_bytes().splitlines(keepends=True)
+            kept = [line for line in lines if mine not in line]
+            if len(kept) == len(lines):
+                continue
+            removed += len(lines) - len(kept)
+            fresh = path.with_name(f"{name}.{os.getpid()}.new")
+            fresh.write_bytes(b"".join(kept))
+            os.replace(fresh, path)
+        return removed

@@ -25,6 +25,7 @@ from graphrec.errors import GraphRecError
 from graphrec.models import versions
 from graphrec.models.artifact import Artifact, load_artifact
 from graphrec.rules import Rule
+from graphrec.serving.attribution import AttributionLog
 from graphrec.serving.engine import Engine
 from graphrec.serving.events import Event
 from graphrec.store.base import Change, GraphBatch, GraphStore
@@ -42,6 +43,7 @@ class Followed(Protocol):
     counters: dict[str, int]
     engine: Engine
     models_dir: Path
+    log: AttributionLog
 
     @property
     def version(self) -> str: ...
@@ -168,6 +170,7 @@ class Follower:
             if user is not None:
                 with engine.lock:
                     engine.forget(user)
+            service.log.forget(change.body["user_id"])
         elif change.kind == RULES:
             service.use_store_rules(service.store.rules())
         elif change.kind == SETTING:

@@ -91,6 +91,7 @@ class Service:
         config: EngineConfig | None = None,
         kind_weights: dict[str, float] | None = None,
         log_dir: Path | None = None,
+        log_secret: str = "",
         models_dir: Path | None = None,
         sync_seconds: float = 0.0,
         cache_dir: Path | None = None,
@@ -105,7 +106,7 @@ class Service:
         self.store_ok = True
         self.write_lock = threading.Lock()
         #: every answer and every attributed event, for lift reports
-        self.log = AttributionLog(log_dir)
+        self.log = AttributionLog(log_dir, log_secret)
         self.counters = {
             "events": 0,
             "store_errors": 0,
@@ -282,6 +283,7 @@ class Service:
                 user = self.engine.live.user(user_id)
                 if user is not None:
                     self.engine.forget(user)
+            self.log.forget(user_id)
         return existed or user is not None
 
     def upsert_item(self, item: ItemInput) -> tuple[int, bool]:

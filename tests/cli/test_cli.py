@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,14 @@ runner = CliRunner()
 
 def test_load_stats_export_derive(tmp_path: Path) -> None:
     store = str(tmp_path / "store")
-    loaded = runner.invoke(app, ["load", "csv", str(csv_dir(tmp_path)), "--store", store])
+    shell_umask = os.umask(0o022)  # as a shell leaves it: files readable by all
+    try:
+        loaded = runner.invoke(app, ["load", "csv", str(csv_dir(tmp_path)), "--store", store])
+    finally:
+        os.umask(shell_umask)
     assert loaded.exit_code == 0, loaded.output
+    written = [p for p in tmp_path.glob("store*") if p.is_file()]
+    assert written and all(p.stat().st_mode & 0o077 == 0 for p in written)  # the owner's alone
     assert "BOUGHT_WITH edges: 0" in loaded.output
     stats = runner.invoke(app, ["stats", "--json", "--store", store])
     assert json.loads(stats.stdout) == {

@@ -1,0 +1,34 @@
+"""The attribution log: pseudonyms keyed by a secret, and a privacy delete that removes a
+shopper's rows, also under another process that appends to the same files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graphrec.serving.attribution import SECRET_FILE, AttributionLog
+
+
+def test_pseudonyms_need_the_secret(tmp_path: Path) -> None:
+    made = AttributionLog(tmp_path / "a")
+    assert (tmp_path / "a" / SECRET_FILE).stat().st_mode & 0o777 == 0o600
+    again = AttributionLog(tmp_path / "a")  # a restart: the same secret, the same pseudonyms
+    assert made.pseudonym("alice") == again.pseudonym("alice") != made.pseudonym("bob")
+    other = AttributionLog(tmp_path / "b")  # another folder, another random secret
+    assert other.pseudonym("alice") != made.pseudonym("alice")
+    given = AttributionLog(tmp_path / "c", secret="shared-by-replicas")
+    assert given.pseudonym("alice") == AttributionLog(
+        tmp_path / "d", "shared-by-replicas"
+    ).pseudonym("alice")
+
+
+def test_a_privacy_delete_removes_the_shoppers_rows(tmp_path: Path) -> None:
+    one, two = AttributionLog(tmp_path), AttributionLog(tmp_path)  # two processes, one folder
+    one.answer("r1", "alice", "PERSONALIZED", ["serum"])
+    two.answer("r2", "bob", "PERSONALIZED", ["cream"])
+    one.answer("r3", "alice", "CONTROL", ["toner"])
+    assert one.forget("alice") == 2
+    assert one.forget("alice") == 0
+    two.answer("r4", "bob", "PERSONALIZED", ["brush"])  # reopens the file that replaced its own
+    text = (tmp_path / "served.jsonl").read_text()
+    assert one.pseudonym("alice") not in text
+    assert [line.split('"rec":"')[1][:2] for line in text.splitlines()] == ["r2", "r4"]
