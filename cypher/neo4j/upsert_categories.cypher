@@ -1,3 +1,4 @@
+// A name left out (null) keeps the name the node has: a partial update changes only what it names.
 UNWIND $rows AS row
 MERGE (n:Category {id: row.id})
-SET n.name = row.name;
+SET n.name = coalesce(row.name, n.name);

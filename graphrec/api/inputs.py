@@ -33,13 +33,18 @@ class InteractionInput:
     )
 
 
-@strawberry.input
+@strawberry.input(
+    description="A category the item is in, by id; a name left out keeps the name it has."
+)
 class CategoryInput:
     id: strawberry.ID
     name: str | None = None
 
 
-@strawberry.input
+@strawberry.input(
+    description="An item to add or change. Every field left out keeps what the item has (a new "
+    "item: none, and in stock)."
+)
 class ItemInputGQL:
     id: strawberry.ID
     title: str | None = None
@@ -47,9 +52,17 @@ class ItemInputGQL:
     in_stock: bool | None = strawberry.field(
         default=None, description="Left out: as it was; a new item is in stock."
     )
-    brand_id: strawberry.ID | None = None
-    brand_name: str | None = None
-    categories: list[CategoryInput] = strawberry.field(default_factory=list)
+    brand_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The item's brand; a brand not known yet is added."
+    )
+    brand_name: str | None = strawberry.field(
+        default=None,
+        description="Names the brand of brandId (needed with it: a name alone is refused); left "
+        "out, the brand keeps its name.",
+    )
+    categories: list[CategoryInput] = strawberry.field(
+        default_factory=list, description="Categories the item is added to (none are removed)."
+    )
 
 
 @strawberry.enum(

@@ -94,6 +94,18 @@ def test_upsert_item_changes_only_the_fields_it_names(service: Service, store: G
     assert data["upsertItem"] == {"created": False, "item": {"title": "Rose Toner"}}
     assert store.get_item("toner") == {**before, "price": 9.5}  # title, stock, age, brand kept
     assert "toner" not in ids(recs(service, "alice"))  # still out of stock
+    # naming a known brand and category by id alone keeps their names, for every item
+    ok(
+        service,
+        'mutation { upsertItem(input: {id: "brush", brandId: "glow", '
+        'categories: [{id: "Skin Care"}]}) { created } }',
+        authorized=True,
+    )
+    serum = store.get_item("serum")
+    assert serum is not None and serum["brand"] == {"id": "glow", "name": "Glow"}
+    brush = store.get_item("brush")
+    assert brush is not None and brush["brand"] == {"id": "glow", "name": "Glow"}
+    assert {"id": "Skin Care", "name": "Skin Care"} in brush["categories"]
 
 
 def test_mutations_need_the_api_key(service: Service, store: GraphStore) -> None:
