@@ -134,8 +134,17 @@ def shared_data(name: str) -> Path:
     return path
 
 
+@pytest.fixture
+def shop_artifact(trained_shop: Path, tmp_path: Path) -> Path:
+    """The trained shop's model version, copied into this test's own models folder: a privacy
+    delete rewrites the versions beside the one served, and no test sees another's."""
+    import shutil
+
+    return Path(shutil.copytree(trained_shop, tmp_path / "models" / trained_shop.name))
+
+
 @pytest.fixture(scope="session")
-def shop_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def trained_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small LightGCN trained on the known shop (tests/graphs.py), once per session."""
     from graphrec.graph.snapshot import export_snapshot
     from graphrec.training.train import train

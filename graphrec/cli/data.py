@@ -20,9 +20,7 @@ from graphrec.cli.common import (
     steps,
     write_or_ask_server,
 )
-from graphrec.config import get_settings
 from graphrec.errors import GraphRecError, InvalidInput
-from graphrec.serving.attribution import AttributionLog
 from graphrec.store import GraphStore
 
 
@@ -170,24 +168,6 @@ def explore(
     for row in rows:
         table.add_row(*(str(row[c]) for c in columns))
     console.print(table)
-
-
-@app.command("delete-user")
-def delete_user(user_id: str, store: StoreOption = None) -> None:
-    """Delete a user with every interaction (privacy request); through a running server that
-    holds the embedded store, which then forgets them in memory too."""
-    deleted = write_or_ask_server(
-        store,
-        lambda graph: graph.delete_user(user_id),
-        "mutation($u: ID!) { forgetUser(userId: $u) { deleted } }",
-        {"u": user_id},
-        lambda data: bool(data["forgetUser"]["deleted"]),
-    )
-    settings = get_settings()
-    logged = AttributionLog(settings.data_dir / "log", settings.log_secret).forget(user_id)
-    if not deleted and not logged:
-        raise fail(InvalidInput(f"no user {user_id!r} in the store"))
-    console.print(f"deleted user {user_id!r} and everything attached")
 
 
 @app.command()

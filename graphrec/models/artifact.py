@@ -83,6 +83,12 @@ class Artifact:
             self._model = model
         return self._model
 
+    def forget_loaded(self) -> None:
+        """Its files changed (a privacy delete): read the snapshot again, and the model when
+        next asked for."""
+        self.snapshot = Snapshot.load(self.path / "snapshot")
+        self._model = None
+
     def vectors(self) -> tuple[np.ndarray, np.ndarray]:
         """The item and user vectors (float32), from :data:`VECTORS_FILE` where the artifact
         has it, else from the model."""

@@ -25,7 +25,6 @@ from graphrec.errors import GraphRecError
 from graphrec.models import versions
 from graphrec.models.artifact import Artifact, load_artifact
 from graphrec.rules import Rule
-from graphrec.serving.attribution import AttributionLog
 from graphrec.serving.engine import Engine
 from graphrec.serving.events import Event
 from graphrec.store.base import Change, GraphBatch, GraphStore
@@ -43,12 +42,13 @@ class Followed(Protocol):
     counters: dict[str, int]
     engine: Engine
     models_dir: Path
-    log: AttributionLog
 
     @property
     def version(self) -> str: ...
 
     def use_store_rules(self, rules: list[Rule]) -> None: ...
+
+    def forget_beyond_store(self, user_id: str) -> None: ...
 
     def reload(self, artifact: Artifact | None = None) -> Engine: ...
 
@@ -170,7 +170,7 @@ class Follower:
             if user is not None:
                 with engine.lock:
                     engine.forget(user)
-            service.log.forget(change.body["user_id"])
+            service.forget_beyond_store(change.body["user_id"])
         elif change.kind == RULES:
             service.use_store_rules(service.store.rules())
         elif change.kind == SETTING:

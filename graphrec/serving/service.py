@@ -28,6 +28,7 @@ from graphrec.errors import (
 )
 from graphrec.graph.snapshot import export_snapshot
 from graphrec.models.artifact import Artifact, load_artifact
+from graphrec.privacy import forget_in_models
 from graphrec.rules import Rule, parse_rule
 from graphrec.serving.activity_refresh import ActivityRefresher
 from graphrec.serving.attribution import AttributionLog
@@ -283,8 +284,16 @@ class Service:
                 user = self.engine.live.user(user_id)
                 if user is not None:
                     self.engine.forget(user)
-            self.log.forget(user_id)
+        self.forget_beyond_store(user_id)
         return existed or user is not None
+
+    def forget_beyond_store(self, user_id: str) -> None:
+        """A privacy delete in what this process keeps besides the store and memory: the
+        attribution log's rows and every model version (:mod:`graphrec.privacy`)."""
+        self.log.forget(user_id)
+        changed = forget_in_models(self.models_dir, user_id)
+        if self.artifact.path.name in changed:  # the version served: its loaded copy too
+            self.artifact.forget_loaded()
 
     def upsert_item(self, item: ItemInput) -> tuple[int, bool]:
         if not item.id or len(item.id) > 256:

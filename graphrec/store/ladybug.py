@@ -290,7 +290,10 @@ class LadybugStore(CypherReads):
             self._append_change(FORGET, {"user_id": user_id})
             return True
 
-        return self._in_transaction(work)
+        deleted = bool(self._in_transaction(work))
+        if deleted:  # the write-ahead log held their rows: into the store file, then emptied
+            self._execute("CHECKPOINT")
+        return deleted
 
     def put_rule(self, rule: Rule) -> None:
         params = rule_params(rule)
