@@ -56,6 +56,26 @@ def batch_of(body: dict[str, Any]) -> GraphBatch:
     return GraphBatch(**tables)
 
 
+def needle(user_id: str) -> str:
+    """How a shopper's id appears in a write's body (a JSON string)."""
+    return orjson.dumps(user_id).decode()
+
+
+def without_user(body: str, user_id: str) -> str:
+    """A write's body (JSON) with the shopper's rows taken out: their user row and their
+    interactions (a privacy delete leaves no event of theirs in the feed)."""
+    tables = orjson.loads(body)
+    for name, key in (("users", "id"), ("interactions", "user_id")):
+        columns = tables.get(name)
+        if not columns:
+            continue
+        keep = [i for i, value in enumerate(columns[key]) if value != user_id]
+        tables[name] = {column: [values[i] for i in keep] for column, values in columns.items()}
+        if not keep:
+            del tables[name]
+    return orjson.dumps(tables).decode()
+
+
 def change_of(row: dict[str, Any]) -> Change:
     """A feed entry as a backend reads it (``seq``, ``at``, ``kind``, ``body`` as JSON)."""
     return Change(int(row["seq"]), int(row["at"]), row["kind"], orjson.loads(row["body"]))

@@ -46,7 +46,18 @@ from graphrec.store.base import (
     WriteSummary,
 )
 from graphrec.store.cypher import query, saved_query, statements
-from graphrec.store.feed import FORGET, KEEP, PRUNE_EVERY, RELOAD, RULES, SETTING, entry, of_batch
+from graphrec.store.feed import (
+    FORGET,
+    KEEP,
+    PRUNE_EVERY,
+    RELOAD,
+    RULES,
+    SETTING,
+    entry,
+    needle,
+    of_batch,
+    without_user,
+)
 
 BACKEND = "ladybug"
 
@@ -287,6 +298,11 @@ class LadybugStore(CypherReads):
             if not self._rows("get_user", user_id=user_id):
                 return False
             self._execute(query(BACKEND, "delete_user"), {"user_id": user_id})
+            for change in self._rows("changes_naming", needle=needle(user_id)):
+                body = without_user(change["body"], user_id)  # their events leave the feed too
+                self._execute(
+                    query(BACKEND, "set_change_body"), {"seq": change["seq"], "body": body}
+                )
             self._append_change(FORGET, {"user_id": user_id})
             return True
 

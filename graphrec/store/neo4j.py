@@ -40,7 +40,18 @@ from graphrec.store.base import (
     WriteSummary,
 )
 from graphrec.store.cypher import query, saved_query, statements
-from graphrec.store.feed import FORGET, KEEP, PRUNE_EVERY, RELOAD, RULES, SETTING, entry, of_batch
+from graphrec.store.feed import (
+    FORGET,
+    KEEP,
+    PRUNE_EVERY,
+    RELOAD,
+    RULES,
+    SETTING,
+    entry,
+    needle,
+    of_batch,
+    without_user,
+)
 
 BACKEND = "neo4j"
 T = TypeVar("T")
@@ -246,6 +257,10 @@ class Neo4jStore(CypherReads):
             if tx.run(query(BACKEND, "get_user"), user_id=user_id).single() is None:
                 return False
             tx.run(query(BACKEND, "delete_user"), user_id=user_id).consume()
+            naming = tx.run(query(BACKEND, "changes_naming"), needle=needle(user_id)).data()
+            for change in naming:  # their events leave the feed too
+                body = without_user(change["body"], user_id)
+                tx.run(query(BACKEND, "set_change_body"), seq=change["seq"], body=body).consume()
             self._append_change(tx, FORGET, {"user_id": user_id})
             return True
 

@@ -90,3 +90,27 @@ def test_clear_keeps_numbering_going_up(store: GraphStore) -> None:
     assert store.settings() == {}
     assert store.counts().nodes["User"] == 0
     assert store.write(shop_batch()).change == head + 2
+
+
+def test_a_privacy_delete_takes_the_shoppers_events_out_of_the_feed(store: GraphStore) -> None:
+    store.write(shop_batch())
+    store.write(
+        GraphBatch(
+            users=pa.table({"id": ["erin", "frank"]}),
+            interactions=interactions_table(
+                [
+                    ("erin", "serum", "view", 1.0, None, 500),
+                    ("frank", "cream", "view", 1.0, None, 510),
+                    ("erin", "cream", "purchase", 5.0, None, 520),
+                ]
+            ),
+        )
+    )
+    assert store.delete_user("erin")
+    changes = store.changes(after=0)
+    writes = [c.body for c in changes if c.kind == "write"]
+    assert not any("erin" in str(body) for body in writes)
+    last = batch_of(writes[-1])  # frank's event and user row are kept
+    assert last.interactions.column("user_id").to_pylist() == ["frank"]
+    assert last.users.column("id").to_pylist() == ["frank"]
+    assert changes[-1].kind == "forget" and changes[-1].body == {"user_id": "erin"}
