@@ -41,12 +41,36 @@ def require_file(path: Path, what: str) -> Path:
     return path
 
 
+#: The longest line read (a longer one is a problem, skipped without being held in memory).
+MAX_LINE = 1 << 20
+#: Unix seconds from year 1 to year 9999.
+TS_RANGE = (-62_135_596_800, 253_402_300_799)
+
+
 def read_lines(
     path: Path, problems: Problems, encoding: str = "utf-8"
 ) -> Iterator[tuple[int, str]]:
-    """Non-blank lines with their 1-based numbers; a line that does not decode is a problem."""
+    """Non-blank lines with their 1-based numbers. A line that does not decode, one longer
+    than :data:`MAX_LINE` and a last line without its line break (a file cut short) are
+    problems."""
     with path.open("rb") as raw:
-        for number, data in enumerate(raw, start=1):
+        number = 0
+        while data := raw.readline(MAX_LINE + 1):
+            number += 1
+            if len(data) > MAX_LINE and not data.endswith(b"\n"):
+                while (rest := raw.readline(MAX_LINE)) and not rest.endswith(b"\n"):
+                    pass  # the rest of the line, read and dropped
+                problems.add(path, number, None, f"is longer than {MAX_LINE:,} bytes")
+                continue
+            if not data.endswith(b"\n") and data.strip():
+                problems.add(
+                    path,
+                    number,
+                    None,
+                    "ends without a line break: the file may have been cut here (if the line "
+                    "is whole, end it with one)",
+                )
+                continue
             try:
                 line = data.decode(encoding)
             except UnicodeDecodeError as e:
@@ -89,10 +113,14 @@ def read_records(
     wanted = [(header.index(name), name) for name in (*required, *optional) if name in header]
     tab = delimiter == "\t"
     for number, line in lines:
-        if tab:  # TSV as the datasets write it: no quoting at all
-            fields = next(csv.reader([line], delimiter=delimiter, quoting=csv.QUOTE_NONE))
-        else:
-            fields = next(csv.reader([line], delimiter=delimiter))
+        try:
+            if tab:  # TSV as the datasets write it: no quoting at all
+                fields = next(csv.reader([line], delimiter=delimiter, quoting=csv.QUOTE_NONE))
+            else:
+                fields = next(csv.reader([line], delimiter=delimiter))
+        except csv.Error as e:
+            problems.add(path, number, None, f"cannot be read: {e}")
+            continue
         if len(fields) != len(header):
             problems.add(
                 path, number, None, f"has {len(fields)} field(s), the header has {len(header)}"
@@ -162,7 +190,10 @@ def parse_bool(text: str) -> bool | None:
 def parse_timestamp(text: str) -> int:
     """Unix seconds, or an ISO-8601 date/time (UTC unless it names a zone)."""
     if re.fullmatch(r"-?\d+", text):
-        return int(text)
+        ts = int(text)
+        if not TS_RANGE[0] <= ts <= TS_RANGE[1]:
+            raise ValueError("Unix seconds out of range (years 1 to 9999)")
+        return ts
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

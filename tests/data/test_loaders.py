@@ -303,3 +303,30 @@ def test_malformed_lightgcn_line(tmp_path: Path) -> None:
     write(folder / "test.txt", "0 3\n1 x2\n")
     [problem] = read_source("lightgcn", folder).problems.found
     assert (Path(problem.file).name, problem.line, problem.field) == ("test.txt", 2, "field 2")
+
+
+@pytest.mark.parametrize(
+    ("interactions", "line", "message"),
+    [
+        # cut mid-line: the last line's ts would read as 16000
+        (b"user_id,item_id,kind,ts\nu1,serum,view,1600000000\nu2,serum,purchase,16000", 3,
+         "ends without a line break: the file may have been cut here"),
+        (b"user_id,item_id,kind,ts\nu1,serum,view,99999999999999999999999\n", 2,
+         "Unix seconds out of range"),
+        (b"user_id,item_id,kind,ts\nu1,serum,view," + b"x" * 3_000_000 + b"\nu2,serum,view,1\n", 2,
+         "is longer than 1,048,576 bytes"),
+        (b'user_id,item_id,kind,ts\nu1,"' + b"y" * 200_000 + b'",view,1\n', 2,
+         "cannot be read: field larger than field limit"),
+    ],
+)  # fmt: skip
+def test_damaged_files_are_refused_by_line_and_load_nothing(
+    store: GraphStore, tmp_path: Path, interactions: bytes, line: int, message: str
+) -> None:
+    folder = csv_dir(tmp_path)
+    (folder / "interactions.csv").write_bytes(interactions)
+    with pytest.raises(InvalidData) as caught:
+        load(store, "csv", folder)
+    [problem] = caught.value.problems
+    assert (Path(problem.file).name, problem.line) == ("interactions.csv", line)
+    assert message in problem.message
+    assert store.counts().nodes["Item"] == 0  # nothing was loaded
