@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from graphrec.graph.snapshot import Snapshot
 from graphrec.models.artifact import VECTORS_FILE
 from graphrec.serving.attribution import FILES as LOG_FILES
-from graphrec.serving.attribution import AttributionLog
+from graphrec.serving.attribution import AttributionLog, log_files
 from graphrec.store.base import GraphStore
 
 STATE_FILE = "state.npz"
@@ -122,9 +122,8 @@ def audit(
         found.append(Found("store", "their INTERACTED relationships"))
     log_dir = data_dir / "log"
     pseudonym = AttributionLog(log_dir, log_secret).pseudonym(user_id).encode()
-    for name in LOG_FILES:
-        path = log_dir / name
-        if path.is_file() and pseudonym in path.read_bytes():
+    for path in (p for name in LOG_FILES for p in log_files(log_dir, name)):
+        if pseudonym in path.read_bytes():
             found.append(Found("log", f"{path} (their pseudonym)"))
     if models_dir.is_dir():
         for folder in sorted(models_dir.iterdir()):

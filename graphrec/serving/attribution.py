@@ -39,6 +39,28 @@ class Attributed(Protocol):
 
 SECRET_FILE = ".secret"
 FILES = ("served.jsonl", "events.jsonl")
+#: A log file is rotated past this size (``served.jsonl`` -> ``served.jsonl.1`` -> ``.2``...),
+#: and the oldest of :data:`KEEP_ROTATED` rotated files is dropped.
+ROTATE_BYTES = 64 * 2**20
+KEEP_ROTATED = 5
+
+
+def log_files(folder: Path, name: str) -> list[Path]:
+    """A log's files, oldest first: its rotated ones, then the current one."""
+    rotated = [folder / f"{name}.{n}" for n in range(KEEP_ROTATED, 0, -1)]
+    return [path for path in [*rotated, folder / name] if path.is_file()]
+
+
+def rotate(folder: Path, name: str) -> None:
+    """Shift ``name.N`` to ``name.N+1`` (dropping the last) and ``name`` to ``name.1``."""
+    oldest = folder / f"{name}.{KEEP_ROTATED}"
+    oldest.unlink(missing_ok=True)
+    for n in range(KEEP_ROTATED - 1, 0, -1):
+        older = folder / f"{name}.{n}"
+        if older.exists():
+            os.replace(older, folder / f"{name}.{n + 1}")
+    if (folder / name).exists():
+        os.replace(folder / name, folder / f"{name}.1")
 
 
 def log_secret(folder: Path, given: str = "") -> bytes:
@@ -84,9 +106,15 @@ class AttributionLog:
         if self.folder is None or not rows:
             return
         out = self._files.get(name)
-        if out is not None and os.fstat(out.fileno()).st_nlink == 0:
-            out.close()  # replaced by a privacy delete (maybe another process's): reopen
-            out = None
+        if out is not None:
+            status = os.fstat(out.fileno())
+            if status.st_size > ROTATE_BYTES:
+                out.close()
+                rotate(self.folder, name)
+                out = None
+            elif status.st_nlink == 0 or not (self.folder / name).exists():
+                out.close()  # replaced or rotated (maybe by another process): reopen
+                out = None
         if out is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             # unbuffered: each call is one write of whole lines, so a crash loses no answer
@@ -138,10 +166,8 @@ class AttributionLog:
             return 0
         mine = b'"user":"' + self.pseudonym(user_id).encode() + b'"'
         removed = 0
-        for name in FILES:
-            path = self.folder / name
-            if not path.exists():
-                continue
+        for path in (p for name in FILES for p in log_files(self.folder, name)):
+            name = path.name
             lines = path.read_bytes().splitlines(keepends=True)
             kept = [line for line in lines if mine not in line]
             if len(kept) == len(lines):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from graphrec.errors import InvalidInput
+from graphrec.serving.attribution import log_files
 
 Z95 = 1.959963984540054
 CONTROL = "control"
@@ -56,16 +57,16 @@ class Lift:
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
+    """A log's rows, its rotated files first (``served.jsonl.2``, ``.1``, then the current)."""
     rows = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as e:
-            raise InvalidInput(f"{path}:{number}: not a JSON line ({e.msg})") from e
+    for file in log_files(path.parent, path.name):
+        for number, line in enumerate(file.read_text().splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise InvalidInput(f"{file}:{number}: not a JSON line ({e.msg})") from e
     return rows
 
 

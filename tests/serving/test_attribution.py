@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graphrec.serving.attribution import SECRET_FILE, AttributionLog
+import pytest
+
+from graphrec.serving import attribution, lift
+from graphrec.serving.attribution import SECRET_FILE, AttributionLog, log_files
 
 
 def test_pseudonyms_need_the_secret(tmp_path: Path) -> None:
@@ -32,3 +35,22 @@ def test_a_privacy_delete_removes_the_shoppers_rows(tmp_path: Path) -> None:
     text = (tmp_path / "served.jsonl").read_text()
     assert one.pseudonym("alice") not in text
     assert [line.split('"rec":"')[1][:2] for line in text.splitlines()] == ["r2", "r4"]
+
+
+def test_logs_rotate_and_are_read_and_forgotten_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(attribution, "ROTATE_BYTES", 300)  # a few rows per file
+    log = AttributionLog(tmp_path)
+    for n in range(40):
+        log.answer(f"r{n:02d}", "alice" if n % 2 else "bob", "PERSONALIZED", ["serum"])
+    files = log_files(tmp_path, "served.jsonl")
+    assert len(files) == attribution.KEEP_ROTATED + 1  # the oldest rotated away
+    rows = lift._read(tmp_path / "served.jsonl")
+    recs = [row["rec"] for row in rows]
+    assert recs == sorted(recs) and recs[-1] == "r39"  # oldest first, none twice
+    assert all(path.stat().st_size <= 300 + 200 for path in files)
+    assert log.forget("alice") == len([r for r in rows if r["user"] == log.pseudonym("alice")])
+    assert not any(
+        log.pseudonym("alice") in p.read_text() for p in log_files(tmp_path, "served.jsonl")
+    )
