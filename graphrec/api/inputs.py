@@ -39,6 +39,11 @@ class InteractionInput:
 class CategoryInput:
     id: strawberry.ID
     name: str | None = None
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The category above it (a category of the shop, or one given before it in "
+        "the same list): links a new category into the tree.",
+    )
 
 
 @strawberry.input(

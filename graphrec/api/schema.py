@@ -269,6 +269,9 @@ class Mutation(AdminMutation):
                 brand_id=str(input.brand_id) if input.brand_id is not None else None,
                 brand_name=input.brand_name,
                 categories=tuple((str(c.id), c.name) for c in input.categories),
+                category_parents=tuple(
+                    (str(c.id), str(c.parent_id)) for c in input.categories if c.parent_id
+                ),
             ),
         )
         return ItemUpserted(item=cast(Item, service.engine.item(index)), created=created)

@@ -35,6 +35,7 @@ from graphrec.serving.attribution import AttributionLog
 from graphrec.serving.engine import Engine
 from graphrec.serving.events import Event
 from graphrec.serving.follow import Follower
+from graphrec.serving.item_writes import ItemInput, item_batch
 from graphrec.serving.live import LiveGraph
 from graphrec.serving.options import EngineConfig
 from graphrec.serving.shared_arrays import SharedArrays, fingerprint
@@ -62,17 +63,6 @@ class EventInput:
     weight: float | None = None
     rating: float | None = None
     recommendation_id: str | None = None
-
-
-@dataclass(frozen=True)
-class ItemInput:
-    id: str
-    title: str | None = None
-    price: float | None = None
-    in_stock: bool | None = None  # None: as it was (a new item: in stock)
-    brand_id: str | None = None
-    brand_name: str | None = None
-    categories: tuple[tuple[str, str | None], ...] = ()
 
 
 #: Bumped when the live graph changes what it shares (old cache entries then go unused).
@@ -302,6 +292,13 @@ class Service:
             raise InvalidInput(f"item {item.id!r}: price must be >= 0")
         if (item.brand_name is not None) and item.brand_id is None:
             raise InvalidInput(f"item {item.id!r}: a brand name needs a brand id")
+        given = {c for c, _ in item.categories}
+        for child, parent in item.category_parents:
+            if parent not in given and parent not in self.engine.live.category_index:
+                raise InvalidInput(
+                    f"item {item.id!r}: category {child!r} names a parent {parent!r} that the "
+                    "shop does not have (give it first in the same list)"
+                )
         with self.write_lock:
             return self._upsert_item(item)
 
@@ -312,46 +309,20 @@ class Service:
         price = item.price if item.price is not None else known.get("price")
         in_stock = item.in_stock if item.in_stock is not None else known.get("in_stock", True)
         created_at = known.get("created_at") or int(time.time())
-        batch = GraphBatch(
-            items=pa.table(
-                {
-                    "id": [item.id],
-                    "title": pa.array([title], pa.string()),
-                    "price": pa.array([price], pa.float64()),
-                    "in_stock": pa.array([in_stock], pa.bool_()),
-                    "created_at": pa.array([created_at], pa.int64()),
-                }
-            ),
-            brands=pa.table(
-                {
-                    "id": pa.array([item.brand_id] if item.brand_id else [], pa.string()),
-                    "name": pa.array([item.brand_name] if item.brand_id else [], pa.string()),
-                }
-            ),
-            item_brands=pa.table(
-                {
-                    "item_id": pa.array([item.id] if item.brand_id else [], pa.string()),
-                    "brand_id": pa.array([item.brand_id] if item.brand_id else [], pa.string()),
-                }
-            ),
-            categories=pa.table(
-                {
-                    "id": pa.array([c for c, _ in item.categories], pa.string()),
-                    "name": pa.array([n for _, n in item.categories], pa.string()),
-                }
-            ),
-            item_categories=pa.table(
-                {
-                    "item_id": pa.array([item.id] * len(item.categories), pa.string()),
-                    "category_id": pa.array([c for c, _ in item.categories], pa.string()),
-                }
-            ),
-        )
+        batch = item_batch(item, title, price, in_stock, created_at)
         self._write(batch)
         brand = (item.brand_id, item.brand_name) if item.brand_id else None
-        return self.engine.upsert_item(
+        answer = self.engine.upsert_item(
             item.id, title, price, bool(in_stock), brand, list(item.categories)
         )
+        live = self.engine.live
+        with self.engine.lock:
+            for child, parent in item.category_parents:  # the store took them: both known
+                if child in live.category_index and parent in live.category_index:
+                    live.category_parent[live.category_index[child]] = live.category_index[parent]
+            if item.category_parents:
+                live.changed()
+        return answer
 
     # -- business rules ----------------------------------------------------------------------
     def rules(self) -> list[tuple[Rule, str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from graphrec.errors import ConfigError
@@ -264,3 +265,28 @@ def test_bad_rules_are_refused_and_change_nothing(
     assert message in result.errors[0].message
     assert store.rules() == [] and service.rules() == []
     assert ids(recs(service, "bob")) == before
+
+
+def test_a_new_category_path_is_linked_into_the_tree(service: Service, store: GraphStore) -> None:
+    upsert = (
+        'mutation { upsertItem(input: {id: "shampoo", title: "Shampoo", categories: ['
+        '{id: "Hair", name: "Hair"}, '
+        '{id: "Hair > Washing", name: "Washing", parentId: "Hair"}]}) { created } }'
+    )
+    assert ok(service, upsert, authorized=True)["upsertItem"]["created"]
+    parents = pa.Table.from_batches(list(store.stream("category_parents"))).to_pylist()
+    assert {"category_id": "Hair > Washing", "parent_id": "Hair"} in parents
+    live = service.engine.live
+    washing, hair = live.category_index["Hair > Washing"], live.category_index["Hair"]
+    assert live.category_parent[washing] == hair and live.category_names[washing] == "Washing"
+    # the item is found under its new top category
+    under = ok(service, '{ trending(categoryId: "Hair", k: 5) { item { id } } }')["trending"]
+    assert [r["item"]["id"] for r in under] == ["shampoo"]
+    # a parent the shop does not have is refused, and nothing changes
+    dangling = (
+        'mutation { upsertItem(input: {id: "comb", categories: '
+        '[{id: "Hair > Combs", parentId: "Nowhere"}]}) { created } }'
+    )
+    result = run(service, dangling, authorized=True)
+    assert error_code(result) == "BAD_INPUT" and "Nowhere" in result.errors[0].message
+    assert store.get_item("comb") is None and "comb" not in live.item_index
