@@ -40,9 +40,9 @@ from graphrec.serving.live import LiveGraph
 from graphrec.serving.options import EngineConfig
 from graphrec.serving.shared_arrays import SharedArrays, fingerprint
 from graphrec.serving.vectors import (
-    SNAPSHOT_TABLES,
     arrays_key,
     check_servable,
+    data_key,
     inductive_encoder,
     model_arrays,
 )
@@ -153,9 +153,9 @@ class Service:
             bought_with, similar_to = empty_table("bought_with"), empty_table("similar_to")
             store_rules = []
         config = dataclasses.replace(config, rules=[*self.file_rules, *store_rules])
+        data = data_key(snapshot)  # hashed once, for both caches
         evidence_key = fingerprint(
-            ["co-interaction evidence", EVIDENCE_FORMAT],
-            [*(getattr(snapshot, name) for name in SNAPSHOT_TABLES), bought_with, similar_to],
+            ["co-interaction evidence", EVIDENCE_FORMAT, data], [bought_with, similar_to]
         )
         live = LiveGraph(
             snapshot,
@@ -165,7 +165,7 @@ class Service:
             shared=lambda make: self.shared.get(evidence_key, make),
         )
         arrays = self.shared.get(
-            arrays_key(artifact, snapshot, config),
+            arrays_key(artifact, data, config),
             lambda: model_arrays(artifact, snapshot, live, config),
         )
         engine = Engine(

@@ -114,9 +114,14 @@ def model_arrays(
     }
 
 
-def arrays_key(artifact: Artifact, snapshot: Snapshot, config: EngineConfig) -> str:
+def data_key(snapshot: Snapshot) -> str:
+    """A hash of the snapshot's data, what every cache of derived arrays depends on."""
+    return fingerprint([], [getattr(snapshot, name) for name in SNAPSHOT_TABLES])
+
+
+def arrays_key(artifact: Artifact, data: str, config: EngineConfig) -> str:
     """What :func:`model_arrays` depends on, as a hash: the model version, the settings of
-    the stored candidates and the data."""
+    the stored candidates and the data (:func:`data_key`)."""
     settings = (
         config.candidates,
         config.session_weight,
@@ -124,5 +129,4 @@ def arrays_key(artifact: Artifact, snapshot: Snapshot, config: EngineConfig) -> 
         config.session_items,
         config.precompute_users,
     )
-    tables = [getattr(snapshot, name) for name in SNAPSHOT_TABLES]
-    return fingerprint([ARRAYS_FORMAT, artifact.path.name, settings], tables)
+    return fingerprint([ARRAYS_FORMAT, artifact.path.name, settings, data], [])
