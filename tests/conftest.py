@@ -50,6 +50,7 @@ def free_port() -> int:
 class Served:
     port: int
     output: str = ""  # what the server printed, once it has stopped
+    pid: int = 0
 
 
 @contextmanager
@@ -66,6 +67,7 @@ def graphrec_serve(*args: str, in_a_row: int = 1, timeout: float = 180) -> Itera
         stderr=subprocess.STDOUT,
         text=True,
     )
+    served.pid = server.pid
     try:
         deadline, ready = time.time() + timeout, 0
         while ready < in_a_row:
@@ -113,7 +115,7 @@ def store(
         import graphrec.store.ladybug as ladybug
 
         monkeypatch.setattr(ladybug, "SMALL_WRITE", 0)
-        monkeypatch.setattr(ladybug, "ROW_BY_ROW", -1)
+        monkeypatch.setattr(ladybug, "LIST_ROWS", -1)
     opened = open_backend(request.param.removesuffix("-bulk"), tmp_path)
     yield opened
     opened.close()

@@ -13,7 +13,8 @@ from graphrec.cli import app
 from graphrec.graph.snapshot import export_snapshot
 from graphrec.models.artifact import load_artifact
 from graphrec.privacy import audit
-from graphrec.serving.service import EventInput, Service
+from graphrec.serving.event_writes import EventInput
+from graphrec.serving.service import Service
 from graphrec.store import GraphBatch, open_store
 from graphrec.training.train import train
 from tests.api.test_faults import Outage

@@ -16,7 +16,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200)
     args = parser.parse_args()
 
-    from graphrec.serving.service import EventInput, Service
+    from graphrec.serving.event_writes import EventInput
+    from graphrec.serving.service import Service
     from graphrec.store import open_store
 
     service = Service.open(open_store(args.store), args.artifact)

@@ -1,3 +1,4 @@
-// One new user ($id), in a small write: row by row, a write commits at once (a COPY's
-// commit took 64 ms in LadybugDB).
-CREATE (:User {id: $id});
+// New users ($rows: a list of {id}), in a small write: one statement over a list parameter
+// commits at once (a COPY's commit took 64 ms in LadybugDB; a statement per row 0.5 ms each).
+UNWIND $rows AS row
+CREATE (:User {id: row.id});

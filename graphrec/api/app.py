@@ -116,6 +116,11 @@ class Metrics:
         self.items = Gauge("graphrec_items", "Items in memory", registry=self.registry)
         self.users = Gauge("graphrec_users", "Users in memory", registry=self.registry)
         self.events = Gauge("graphrec_events_recorded", "Events recorded", registry=self.registry)
+        self.commits = Gauge(
+            "graphrec_event_commits",
+            "Transactions that committed recorded events (concurrent calls share one)",
+            registry=self.registry,
+        )
         self.store_up = Gauge(
             "graphrec_store_up", "1 if the store answered", registry=self.registry
         )
@@ -268,6 +273,11 @@ class App:
                 return self.keys.role(value.decode("latin-1")) is not None
         return False
 
+    def _may_record(self, headers: dict[bytes, bytes]) -> bool:
+        """Whether the request may record events (else Strawberry refuses it)."""
+        key = headers.get(b"x-api-key")
+        return key is not None and self.keys.role(key.decode("latin-1")) in (ADMIN, READ)
+
     def _try(self, body: bytes) -> bytes | None:
         if self.fast is None:
             return None
@@ -293,6 +303,13 @@ class App:
             log.info("client error: %s", e)
             await _json(tracked, e.status, e.answer())
             return False
+        recording = None
+        if self.fast is not None and is_json and self._may_record(headers):
+            recording = self.fast.try_record(body)
+        if recording is not None:  # queued: answered once committed, other requests go on
+            self.metrics.fast.inc()
+            await _respond(send, 200, await recording.answer(), b"application/json")
+            return True
         answer = self._try(body) if is_json else None
         if answer is not None:
             await _respond(send, 200, answer, b"application/json")
@@ -316,6 +333,7 @@ class App:
         self.metrics.items.set(live.num_items)
         self.metrics.users.set(len(live.user_index))
         self.metrics.events.set(self.service.counters["events"])
+        self.metrics.commits.set(self.service.commits.groups)
         self.metrics.store_up.set(1 if self.service.store_ok else 0)
         if self.fast is not None:
             self.metrics.cache.labels("hit").set(self.fast.hits)

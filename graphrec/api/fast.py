@@ -12,6 +12,7 @@ whose resolver raises, is answered by Strawberry: errors are always Strawberry's
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -33,6 +34,7 @@ from graphrec.api.encoders import Encoders, Unsupported
 from graphrec.api.limits import MAX_TOKENS, DocumentLimits
 from graphrec.api.operations import NOT_FOUND_CODE, Operation, Operations
 from graphrec.api.plans import Plan, Root
+from graphrec.api.record_plans import Recording, RecordPlan
 from graphrec.errors import InvalidInput
 from graphrec.serving import related
 from graphrec.serving.engine import new_id as engine_new_id
@@ -86,6 +88,7 @@ class FastPath:
         self.service = service
         self.operations = Operations.load() if operations is None else operations
         self.plans: dict[str, Plan] = {}
+        self.records: dict[str, RecordPlan] = {}
         for op in self.operations:
             plan = self._compile(op)
             if plan is not None:
@@ -106,8 +109,12 @@ class FastPath:
             raise InvalidInput(f"{op.source}: {errors[0].message}")
         operation = document.definitions[0]
         assert isinstance(operation, OperationDefinitionNode)
+        if operation.operation is OperationType.MUTATION:
+            with contextlib.suppress(Unsupported):  # else persisted, answered by Strawberry
+                self.records[op.text] = RecordPlan(self.schema, operation)
+            return None
         if operation.operation is not OperationType.QUERY:
-            return None  # mutations: persisted, answered by Strawberry
+            return None
         query_type = self.schema.query_type
         assert query_type is not None
         roots = []
@@ -141,8 +148,9 @@ class FastPath:
         op = self.operations.by_hash.get(_hash_of(request) or "")
         return None if op is None else orjson.dumps({**request, "query": op.text})
 
-    def try_execute(self, body: bytes) -> bytes | None:
-        """The JSON answer, or None to let Strawberry answer (and report any error)."""
+    def _request(self, body: bytes) -> tuple[str, dict[str, Any]] | bytes | None:
+        """A request's persisted operation text and variables; the answer for an unknown
+        hash; None for anything else."""
         try:
             request = orjson.loads(body)
             query = request.get("query")
@@ -159,6 +167,22 @@ class FastPath:
             return None
         if not isinstance(query, str) or not isinstance(variables, dict):
             return None
+        return query, variables
+
+    def try_record(self, body: bytes) -> Recording | None:
+        """Events queued by a persisted recording mutation (:mod:`.record_plans`), or None."""
+        request = self._request(body)
+        if not isinstance(request, tuple):
+            return None
+        plan = self.records.get(request[0])
+        return None if plan is None else plan.start(self.service, request[1])
+
+    def try_execute(self, body: bytes) -> bytes | None:
+        """The JSON answer, or None to let Strawberry answer (and report any error)."""
+        request = self._request(body)
+        if not isinstance(request, tuple):
+            return request
+        query, variables = request
         plan = self.plans.get(query)
         if plan is None:
             return None

@@ -41,9 +41,10 @@ from graphrec.api.limits import MAX_TOKENS, DocumentLimits
 from graphrec.api.types import Item, Reason, Recommendation, Recommendations, User
 from graphrec.errors import InvalidInput
 from graphrec.serving import related, results
+from graphrec.serving.event_writes import EventInput
 from graphrec.serving.options import RecFilter
 from graphrec.serving.render import ReasonWriter
-from graphrec.serving.service import EventInput, ItemInput, Service
+from graphrec.serving.service import ItemInput, Service
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -307,9 +308,10 @@ def _str(value: strawberry.ID | None) -> str | None:
 
 
 async def _record(info: Info, inputs: list[InteractionInput]) -> InteractionsRecorded:
-    """Record in a worker thread: answers go on while the store commits."""
+    """Queue for the next group commit and wait for it: answers go on while the store
+    commits, and concurrent calls share a transaction."""
     events = _events(inputs)
-    await asyncio.to_thread(service_of(info).record, events)
+    await asyncio.wrap_future(service_of(info).submit(events))
     return InteractionsRecorded(
         recorded=len(events), users=sorted({strawberry.ID(e.user_id) for e in events})
     )

@@ -126,4 +126,5 @@ PRESENTS: dict[str, type] = {
     "Recommendations": results.Recommendations,
     "UserEvent": results.UserEvent,
     "User": results.User,
+    "InteractionsRecorded": results.EventsRecorded,
 }

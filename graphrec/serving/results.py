@@ -123,6 +123,14 @@ class User:
     history: list[UserEvent]
 
 
+@dataclass(frozen=True)
+class EventsRecorded:
+    """Events committed for these shoppers."""
+
+    recorded: int
+    users: list[str]
+
+
 #: Set in the ``__dict__`` of an object that the engine shares between answers and never
 #: changes (see :func:`share`): serialisers may keep its JSON on it.
 SHARED_MARK = "_shared"

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,8 +33,10 @@ from graphrec.rules import Rule, parse_rule
 from graphrec.serving.activity_refresh import ActivityRefresher
 from graphrec.serving.attribution import AttributionLog
 from graphrec.serving.engine import Engine
+from graphrec.serving.event_writes import EventInput, EventRows, event_rows, group_batch
 from graphrec.serving.events import Event
 from graphrec.serving.follow import Follower
+from graphrec.serving.group_commit import GroupCommit
 from graphrec.serving.item_writes import ItemInput, item_batch
 from graphrec.serving.live import LiveGraph
 from graphrec.serving.options import EngineConfig
@@ -48,21 +50,9 @@ from graphrec.serving.vectors import (
 )
 from graphrec.store.base import GraphBatch, GraphStore, empty_table
 
-MAX_BATCH = 1000
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class EventInput:
-    user_id: str
-    item_id: str
-    kind: str
-    ts: int | None = None
-    weight: float | None = None
-    rating: float | None = None
-    recommendation_id: str | None = None
 
 
 #: Bumped when the live graph changes what it shares (old cache entries then go unused).
@@ -96,6 +86,10 @@ class Service:
         self.started = time.time()
         self.store_ok = True
         self.write_lock = threading.Lock()
+        #: concurrent event writes share transactions (:mod:`.group_commit`)
+        self.commits: GroupCommit[EventRows, list[Event]] = GroupCommit(
+            self._commit_events, size=lambda rows: len(rows.events), name="event-commits"
+        )
         #: every answer and every attributed event, for lift reports
         self.log = AttributionLog(log_dir, log_secret)
         self.counters = {
@@ -216,54 +210,37 @@ class Service:
         summary = self._store_call(lambda: self.store.write(batch))
         self.follower.made(summary.change)
 
+    def submit(self, events: list[EventInput]) -> Future[list[Event]]:
+        """Check the events (a bad one raises here, and nothing is written), then queue them
+        for the next group commit: the future's result is the events as memory took them,
+        set once the store has committed them and the next answers see them."""
+        live = self.engine.live
+        rows = event_rows(events, live.item_index, live.user_index, self.kind_weights)
+        return self.commits.submit(rows)
+
     def record(self, events: list[EventInput]) -> list[Event]:
         """Write the events in one transaction, then make the next answers see them."""
-        if not events:
-            raise InvalidInput("no events given")
-        if len(events) > MAX_BATCH:
-            raise InvalidInput(f"at most {MAX_BATCH} events per call, got {len(events)}")
-        live = self.engine.live
-        now = int(time.time())
-        rows: dict[str, list[Any]] = {name: [] for name in empty_table("interactions").schema.names}
-        for number, event in enumerate(events, start=1):
-            where = f"event {number}" if len(events) > 1 else "event"
-            if not event.user_id or len(event.user_id) > 256:
-                raise InvalidInput(f"{where}: userId must be 1..256 characters")
-            if event.item_id not in live.item_index:
-                raise NotFound(f"{where}: no item with id {event.item_id!r}")
-            if not event.kind.isidentifier() or event.kind != event.kind.lower():
-                raise InvalidInput(f"{where}: kind must be a lower-case word, got {event.kind!r}")
-            if event.ts is not None and not 0 <= event.ts <= now + 86_400:
-                raise InvalidInput(f"{where}: ts must be Unix seconds, not in the future")
-            if event.weight is not None and not event.weight >= 0:
-                raise InvalidInput(f"{where}: weight must be >= 0")
-            if event.rating is not None and not 0 <= event.rating <= 10:
-                raise InvalidInput(f"{where}: rating must be in 0..10")
-            rows["user_id"].append(event.user_id)
-            rows["item_id"].append(event.item_id)
-            rows["kind"].append(event.kind)
-            default = (
-                0.0 if event.kind == "not_interested" else self.kind_weights.get(event.kind, 1.0)
-            )
-            rows["weight"].append(default if event.weight is None else event.weight)
-            rows["rating"].append(event.rating)
-            rows["ts"].append(now if event.ts is None else event.ts)
-            rows["split"].append(None)
-        users = sorted({e.user_id for e in events} - set(live.user_index))
-        batch = GraphBatch(
-            users=pa.table({"id": pa.array(users, pa.string())}),
-            interactions=pa.table(rows, schema=empty_table("interactions").schema),
-        )
+        return self.submit(events).result()
+
+    def _commit_events(self, groups: list[EventRows]) -> list[list[Event]]:
+        """The group commit's writer: every queued call's events in one transaction."""
         with self.write_lock:
-            self._write(batch)
-            applied = []
-            with self.engine.lock:
-                for event, ts in zip(events, rows["ts"], strict=True):
-                    applied_event = Event(live.item_index[event.item_id], event.kind, ts)
-                    live.record(event.user_id, applied_event)
-                    applied.append(applied_event)
-            self.counters["events"] += len(events)
-        self.log.events(events, rows["ts"])
+            self._write(group_batch(groups))
+            applied: list[list[Event]] = []
+            engine = self.engine
+            live = engine.live
+            with engine.lock:
+                for rows in groups:
+                    events = [
+                        Event(live.item_index[e.item_id], e.kind, ts)
+                        for e, ts in zip(rows.events, rows.times, strict=True)
+                    ]
+                    for event, given in zip(events, rows.events, strict=True):
+                        live.record(given.user_id, event)
+                    applied.append(events)
+            self.counters["events"] += sum(len(rows.events) for rows in groups)
+        for rows in groups:
+            self.log.events(rows.events, rows.times)
         return applied
 
     def forget_user(self, user_id: str) -> bool:
@@ -379,6 +356,7 @@ class Service:
         return outcome
 
     def close(self) -> None:
+        self.commits.close()
         self.log.close()
 
     # -- health ------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphrec.serving.service import EventInput, ItemInput, Service
+from graphrec.serving.event_writes import EventInput
+from graphrec.serving.service import ItemInput, Service
 from graphrec.store.base import GraphStore
 from tests.api.helpers import assert_path_in_store, ids, ok, recs
 

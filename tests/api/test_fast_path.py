@@ -14,8 +14,9 @@ from graphql import GraphQLError
 from graphrec.api.fast import FastPath
 from graphrec.api.operations import Operations
 from graphrec.api.schema import schema
+from graphrec.serving.event_writes import EventInput
 from graphrec.serving.results import ReasonKind
-from graphrec.serving.service import EventInput, ItemInput, Service
+from graphrec.serving.service import ItemInput, Service
 from tests.api.helpers import RECS, USERS, ok
 
 SIMILAR = 'query Sim { similarItems(itemId: "serum", k: 2) { __typename rank score item { id } } }'

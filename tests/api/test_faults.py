@@ -108,6 +108,22 @@ def test_store_outage_reads_go_on_writes_fail(
         failed = client.post("/graphql", json={"query": mutation}, headers={"X-API-Key": API_KEY})
         assert failed.json()["errors"][0]["extensions"]["code"] == "STORE_UNAVAILABLE", mutation
     assert service.rules() == []
+    # the persisted recording mutation (answered by its plan) fails as Strawberry fails
+    op = Operations.load()["RecordInteraction"]
+    event = {"userId": "alice", "itemId": "mascara", "kind": "view", "ts": 7}
+    answers = [
+        client.post("/graphql", json=body, headers={"X-API-Key": API_KEY}).json()
+        for body in (
+            {"query": op.text, "variables": {"input": event}},
+            {
+                "query": op.text.replace("RecordInteraction(", "Inline("),
+                "variables": {"input": event},
+            },
+        )
+    ]
+    assert answers[0] == answers[1]
+    assert answers[0]["errors"][0]["extensions"]["code"] == "STORE_UNAVAILABLE"
+    assert answers[0]["errors"][0]["path"] == ["recordInteraction"]
     answer = recs(service, "alice")
     assert answer["degraded"] is True and answer["items"]
     assert "mascara" in ids(answer)  # the failed write changed nothing

@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 
 from graphrec.cli import app
 from graphrec.errors import InvalidInput
+from graphrec.serving.event_writes import EventInput
 from graphrec.serving.lift import lift
-from graphrec.serving.service import EventInput, Service
+from graphrec.serving.service import Service
 
 
 def write_log(folder: Path, served: list[dict], events: list[dict]) -> None:

@@ -20,6 +20,7 @@ from graphrec.api.schema import schema
 from graphrec.errors import InvalidInput
 from graphrec.serving.service import Service
 from tests.api.conftest import API_KEY
+from tests.api.helpers import ids, recs
 
 #: variables for each shipped operation, on the shop of tests/graphs.py
 VARIABLES: dict[str, dict[str, Any]] = {
@@ -38,6 +39,17 @@ VARIABLES: dict[str, dict[str, Any]] = {
     "Trending": {"k": 2},
     "Explain": {"user": "bob", "item": "toner"},
 }
+#: variables for each shipped mutation (they record events: each test records them once)
+RECORDING: dict[str, dict[str, Any]] = {
+    "RecordInteraction": {"input": {"userId": "zoe", "itemId": "serum", "kind": "view", "ts": 50}},
+    "RecordInteractions": {
+        "inputs": [
+            {"userId": "zoe", "itemId": "toner", "kind": "cart", "ts": 51},
+            {"userId": "yan", "itemId": "toner", "kind": "view", "ts": 52, "weight": 2.0},
+        ]
+    },
+    "NotInterested": {"userId": "zoe", "itemId": "mascara"},
+}
 
 
 def _same(answer: dict[str, Any]) -> dict[str, Any]:
@@ -48,10 +60,13 @@ def _same(answer: dict[str, Any]) -> dict[str, Any]:
 
 def test_every_shipped_operation_is_compiled_and_answers_as_strawberry(service: Service) -> None:
     operations = Operations.load()
-    assert {op.name for op in operations} == set(VARIABLES)
+    assert {op.name for op in operations} == set(VARIABLES) | set(RECORDING)
     fast = FastPath(schema, service, operations)
-    assert len(fast.plans) == len(operations)  # every one compiled
+    assert len(fast.plans) == len(VARIABLES)  # every query compiled
+    assert len(fast.records) == len(RECORDING)  # every mutation too
     for op in operations:
+        if op.name in RECORDING:
+            continue
         variables = VARIABLES[op.name]
         expected = schema.execute_sync(
             op.text, variable_values=variables, context_value={"service": service}
@@ -67,6 +82,52 @@ def test_every_shipped_operation_is_compiled_and_answers_as_strawberry(service: 
             answer = fast.try_execute(orjson.dumps(body))
             assert answer is not None, op.name
             assert _same(orjson.loads(answer)) == _same({"data": expected.data}), op.name
+
+
+def test_recording_mutations_are_committed_then_answered_as_strawberry_would(
+    service: Service,
+) -> None:
+    client = TestClient(App(service, api_key=API_KEY))
+    operations = Operations.load()
+    answers = {}
+    for name, variables in RECORDING.items():
+        body = {"query": operations[name].text, "variables": variables}
+        answers[name] = client.post("/graphql", json=body, headers={"X-API-Key": API_KEY}).json()
+    assert answers == {
+        "RecordInteraction": {"data": {"recordInteraction": {"recorded": 1}}},
+        "RecordInteractions": {
+            "data": {"recordInteractions": {"recorded": 2, "users": ["yan", "zoe"]}}
+        },
+        "NotInterested": {"data": {"notInterested": {"recorded": 1}}},
+    }
+    metrics = client.get("/metrics").text
+    assert "graphrec_graphql_fast_total 3.0" in metrics  # each by its plan, not Strawberry
+    assert "graphrec_events_recorded 4.0" in metrics
+    stored = {(e.item_id, e.kind, e.ts) for e in service.store.recent_interactions("zoe", limit=10)}
+    assert {("serum", "view", 50), ("toner", "cart", 51)} <= stored
+    assert any(item == "mascara" and kind == "not_interested" for item, kind, _ in stored)
+    assert [e.weight for e in service.store.recent_interactions("yan")] == [2.0]
+    assert "mascara" not in ids(recs(service, "zoe"))
+
+
+@pytest.mark.parametrize(
+    ("variables", "headers", "code"),
+    [  # each refused by Strawberry with its typed error: nothing queued
+        ({"input": {"userId": "zoe", "itemId": "nope", "kind": "view"}}, True, "NOT_FOUND"),
+        ({"input": {"userId": "zoe", "itemId": "serum", "kind": "View!"}}, True, "BAD_INPUT"),
+        ({"input": {"userId": "zoe", "itemId": "serum", "kind": "view"}}, False, "UNAUTHORIZED"),
+    ],
+)
+def test_a_refused_recording_names_its_error_and_records_nothing(
+    service: Service, variables: dict[str, Any], headers: bool, code: str
+) -> None:
+    client = TestClient(App(service, api_key=API_KEY))
+    body = {"query": Operations.load()["RecordInteraction"].text, "variables": variables}
+    sent = {"X-API-Key": API_KEY} if headers else {}
+    answer = client.post("/graphql", json=body, headers=sent).json()
+    assert answer["errors"][0]["extensions"]["code"] == code, answer
+    assert service.store.recent_interactions("zoe") == []
+    assert service.commits.units == 0
 
 
 def test_hashes_over_http(service: Service) -> None:

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from graphrec.serving.event_writes import EventInput
 from graphrec.serving.options import RecFilter
-from graphrec.serving.service import EventInput, ItemInput, Service
+from graphrec.serving.service import ItemInput, Service
 from graphrec.store.base import GraphStore
 from tests.api.helpers import USERS, ids, recs
 from tests.graphs import served_config
