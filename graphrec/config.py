@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".graphrec"), description="Where local state lives.")
     ladybug_buffer_pool_mb: int = Field(default=1024, ge=64, description="Embedded page cache.")
     ladybug_threads: int = Field(default=0, ge=0, description="Embedded query threads (0: all).")
+    ladybug_min_free_mb: int = Field(
+        default=64,
+        ge=0,
+        description="Writes to the embedded store are refused while less disk space is free "
+        "(a full disk never reaches its files); they go on by themselves when there is room.",
+    )
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
     neo4j_database: str | None = None

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -54,10 +55,14 @@ class Served:
 
 
 @contextmanager
-def graphrec_serve(*args: str, in_a_row: int = 1, timeout: float = 180) -> Iterator[Served]:
+def graphrec_serve(
+    *args: str, in_a_row: int = 1, timeout: float = 180, file_size_limit: int | None = None
+) -> Iterator[Served]:
     """``graphrec serve --port P ARGS`` as an operator starts it (a process, this environment),
     once ``/ready`` answered 200 ``in_a_row`` times, each on a new connection (with several
-    workers, any of them takes it); stopped on leaving, its output then in ``output``."""
+    workers, any of them takes it); stopped on leaving, its output then in ``output``.
+    ``file_size_limit``: no file the server writes may grow past these bytes (a full disk, as
+    the process sees it: a write past it fails; ``resource.prlimit`` lifts it)."""
     served = Served(free_port())
     graphrec = Path(sys.executable).parent / "graphrec"
     server = subprocess.Popen(
@@ -68,6 +73,8 @@ def graphrec_serve(*args: str, in_a_row: int = 1, timeout: float = 180) -> Itera
         text=True,
     )
     served.pid = server.pid
+    if file_size_limit is not None:  # set at once, long before the server writes anything
+        resource.prlimit(server.pid, resource.RLIMIT_FSIZE, (file_size_limit, -1))
     try:
         deadline, ready = time.time() + timeout, 0
         while ready < in_a_row:

@@ -9,6 +9,7 @@ overhead; every other request goes through Strawberry.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import time
@@ -208,10 +209,11 @@ class App:
             elif path == "/health":
                 await _json(tracked, 200, {"status": "ok"})
             elif path == "/ready":
-                ok = self.service.check_store()
+                problem = await asyncio.to_thread(self.service.check_store)
+                ok = problem is None
                 body = {
                     "ready": True,
-                    "store": "up" if ok else "unreachable: answering from memory",
+                    "store": "up" if ok else f"down, answering from memory: {problem}",
                     "model": self.service.artifact.meta.get("model"),
                     "artifact": self.service.version,
                     "applied_change": self.service.applied,

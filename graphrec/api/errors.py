@@ -84,7 +84,8 @@ class CanRecord(BasePermission):
 class ClientErrorsInOneLine(logging.Filter):
     """Strawberry logs every error of an answer with its traceback. A client's mistake (a bad
     document, variable or id, a missing key) becomes one line, "client error: MESSAGE (at
-    PATH)"; an unexpected error keeps its traceback."""
+    PATH)", and so does the store being unavailable ("store unavailable: ..."); an unexpected
+    error keeps its traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.msg
@@ -98,7 +99,9 @@ class ClientErrorsInOneLine(logging.Filter):
             where = " (at " + ".".join(str(step) for step in error.path) + ")"
         elif error.locations:
             where = f" (at line {error.locations[0].line}, column {error.locations[0].column})"
-        record.msg, record.args = "client error: %s%s", (error.message, where)
+        code = (error.extensions or {}).get("code")
+        label = "store unavailable" if code == "STORE_UNAVAILABLE" else "client error"
+        record.msg, record.args = f"{label}: %s%s", (error.message, where)
         record.exc_info, record.exc_text = None, None
         return True
 

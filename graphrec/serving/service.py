@@ -360,10 +360,11 @@ class Service:
         self.log.close()
 
     # -- health ------------------------------------------------------------------------------
-    def check_store(self) -> bool:
+    def check_store(self) -> str | None:
+        """Ask the store now: None when it answered, else what is wrong (for ``/ready``)."""
         try:
-            self.store.counts()
-            self.store_ok = True
-        except GraphRecError:
-            self.store_ok = False
-        return self.store_ok
+            problem = self.store.problem()
+        except GraphRecError as e:
+            problem = str(e).split("\n")[0]
+        self.store_ok = problem is None
+        return problem

@@ -88,6 +88,7 @@ def open_store(
             settings.ladybug_buffer_pool_mb,
             settings.ladybug_threads,
             read_only=read_only and path.exists(),  # a first command creates the store
+            min_free_mb=settings.ladybug_min_free_mb,
         )
     raise ConfigError(
         f"unknown store URL scheme {parts.scheme!r} in {url!r}; use one of "

@@ -6,7 +6,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from graphrec.errors import InvalidInput
+from graphrec.errors import GraphRecError, InvalidInput
 from graphrec.rules import Rule, parse_rule
 from graphrec.store._tables import NODE_TABLES, REL_TABLES, require_unique
 from graphrec.store.base import Change, GraphBatch, Interaction, Link
@@ -54,6 +54,17 @@ class CypherReads:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    def counts(self) -> Any:
+        raise NotImplementedError
+
+    def problem(self) -> str | None:
+        """What keeps the store from answering or writing now (for ``/ready``), else None."""
+        try:
+            self.counts()
+        except GraphRecError as e:
+            return str(e).split("\n")[0]
+        return None
 
     def _replace_item_edges(self, name: str, edges: pa.Table) -> int:
         raise NotImplementedError

@@ -235,6 +235,9 @@ class GraphStore(Protocol):
 
     def counts(self) -> Counts: ...
 
+    def problem(self) -> str | None:
+        """What keeps the store from answering or writing now (for ``/ready``), else None."""
+
     def change_head(self) -> int:
         """The number of the change feed's newest entry (0: nothing written yet). Every write
         above records one entry, in its own transaction (see :mod:`graphrec.store.feed`)."""

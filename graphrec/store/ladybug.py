@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import ladybug
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphrec.errors import InvalidInput, StoreError, StoreInUse, StoreUnavailable
+from graphrec.errors import InvalidInput, StoreInUse, StoreUnavailable
 from graphrec.rules import Rule
 from graphrec.store._cypher_store import (
     NODE_QUERY,
@@ -58,6 +57,7 @@ from graphrec.store.feed import (
     of_batch,
     without_user,
 )
+from graphrec.store.ladybug_files import EmbeddedFiles
 
 BACKEND = "ladybug"
 
@@ -103,22 +103,20 @@ class LadybugStore(CypherReads):
         buffer_pool_mb: int = 1024,
         threads: int = 0,
         read_only: bool = False,
+        min_free_mb: int = 64,
     ) -> None:
+        """``min_free_mb``: writes are refused while less disk space is free (see
+        :mod:`.ladybug_files`)."""
         self.path = Path(path)
         self.url = str(self.path)
         #: one connection, used from several threads (answers, background writes): one at a
         #: time, a transaction and the reading of a result whole
         self._lock = threading.RLock()
+        self._files = EmbeddedFiles(self.path, buffer_pool_mb, threads, read_only, min_free_mb)
         try:
             if not read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = ladybug.Database(
-                str(self.path),
-                buffer_pool_size=buffer_pool_mb * 1024 * 1024,
-                max_num_threads=threads,
-                read_only=read_only,
-            )
-            self._conn = ladybug.Connection(self._db)
+            self._files.open()
         except RuntimeError as e:
             if "lock" in str(e).lower():
                 raise StoreInUse(
@@ -137,11 +135,8 @@ class LadybugStore(CypherReads):
     # -- plumbing -------------------------------------------------------------------------
     def _execute(self, statement: str, params: dict[str, Any] | None = None) -> Any:
         """Run a statement (callers that read its result hold ``_lock`` until they have)."""
-        try:
-            with self._lock:
-                return self._conn.execute(statement, params or {})
-        except RuntimeError as e:
-            raise StoreError(f"embedded store query failed: {e}\n  query: {statement[:200]}") from e
+        with self._lock:
+            return self._files.execute(statement, params or {})
 
     def _rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
         return self._rows_of(query(BACKEND, name), params)
@@ -185,6 +180,9 @@ class LadybugStore(CypherReads):
         self._execute(query(BACKEND, ROW_QUERY[name]), {"rows": rows.to_pylist()})
 
     def _in_transaction(self, work: Any) -> Any:
+        problem = self._files.space_problem()
+        if problem is not None:
+            raise StoreUnavailable(problem)
         with self._lock:  # no other thread's statement runs inside the transaction
             self._execute("BEGIN TRANSACTION")
             try:
@@ -361,6 +359,8 @@ class LadybugStore(CypherReads):
                     target[name] = int(n)
         return Counts(nodes=nodes, relationships=rels)
 
+    def problem(self) -> str | None:
+        return super().problem() or self._files.space_problem()
+
     def close(self) -> None:
-        self._conn.close()
-        self._db.close()
+        self._files.close()

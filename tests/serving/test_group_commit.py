@@ -60,9 +60,7 @@ def test_concurrent_calls_share_transactions_and_a_repeated_event_is_one(
     before = embedded.counts().relationships["INTERACTED"]
     calls = [[EventInput(f"new{n}", "serum", "view", ts=1_000 + n)] for n in range(40)]
     calls += [[EventInput("alice", "toner", "cart", ts=2_000)] for _ in range(5)]  # one event
-    threads = [
-        threading.Thread(target=embedded_service.record, args=(events,)) for events in calls
-    ]
+    threads = [threading.Thread(target=embedded_service.record, args=(events,)) for events in calls]
     for thread in threads:
         thread.start()
     for thread in threads:
