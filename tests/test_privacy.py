@@ -10,17 +10,28 @@ import pyarrow as pa
 from typer.testing import CliRunner
 
 from graphrec.cli import app
+from graphrec.graph.derive import derive_bought_with
 from graphrec.graph.snapshot import export_snapshot
 from graphrec.models.artifact import load_artifact
 from graphrec.privacy import audit
 from graphrec.serving.event_writes import EventInput
 from graphrec.serving.service import Service
-from graphrec.store import GraphBatch, open_store
+from graphrec.store import GraphBatch, GraphStore, open_store
 from graphrec.training.train import train
 from tests.api.test_faults import Outage
 from tests.graphs import interactions_table, served_config, shop_batch
 
 SHOPPER = "privacy-shopper-7"
+
+
+def edges(store: GraphStore) -> list[tuple[str, str, float]]:
+    rows = pa.Table.from_batches(list(store.stream("bought_with"))).to_pylist()
+    return sorted((r["item_id"], r["other_id"], r["weight"]) for r in rows)
+
+
+def activity(store: GraphStore) -> list[tuple[str, int]]:
+    rows = store.item_activity(["view", "click", "not_interested"], 0, 7 * 86400, 90 * 86400)
+    return sorted((r["item_id"], r["shoppers"]) for r in rows)
 
 
 def test_a_forgotten_shopper_is_nowhere(tmp_path: Path) -> None:
@@ -38,6 +49,11 @@ def test_a_forgotten_shopper_is_nowhere(tmp_path: Path) -> None:
             ),
         )
     )
+    derive_bought_with(store)
+    never = open_store(str(tmp_path / "never"))  # the same shop without them, ever
+    never.write(shop_batch())
+    derive_bought_with(never)
+    assert edges(store) != edges(never)  # they count in "bought together by N shoppers"
     models = data / "models"
     version = train(export_snapshot(store), "gfcf", {}, models)
     log_dir = data / "log"
@@ -51,6 +67,11 @@ def test_a_forgotten_shopper_is_nowhere(tmp_path: Path) -> None:
     assert {"store", "log", "model version"} <= before
 
     assert service.forget_user(SHOPPER)
+    # every count is as if they never shopped: derived edges, popularity, co-interactions
+    assert edges(store) == edges(never)
+    assert activity(store) == activity(never)
+    for item in ("serum", "cream", "lipstick"):
+        assert store.co_interactions(item) == never.co_interactions(item)
     left = audit(SHOPPER, store, data, models)
     # the embedded store may keep a deleted string's bytes in its file until the page is
     # reused; nothing else holds the shopper
@@ -65,6 +86,13 @@ def test_a_forgotten_shopper_is_nowhere(tmp_path: Path) -> None:
     outage.down = True
     restarted = Service.open(outage, version, config=served_config())  # type: ignore[arg-type]
     assert not restarted.store_ok and restarted.engine.live.user(SHOPPER) is None
+    # and one started with the store up: not them, and the edges it serves are without them
+    restarted = Service.open(store, version, config=served_config())
+    assert restarted.engine.live.user(SHOPPER) is None
+    live, other = restarted.engine.live, Service.open(never, version, config=served_config())
+    assert sorted(zip(*live.links().nonzero(), strict=True)) == sorted(
+        zip(*other.engine.live.links().nonzero(), strict=True)
+    )
     # the same id coming back starts cold
     back = service.engine.recommend(SHOPPER, k=2)
     assert back.strategy.value == "cold_start"

@@ -38,7 +38,7 @@ def load(
 ) -> None:
     """Load a dataset into the store. All or nothing; loading it twice changes nothing."""
     from graphrec.data import load as load_source
-    from graphrec.serving.admin import derive_bought_with
+    from graphrec.graph.derive import derive_bought_with
 
     with opened(store) as graph, steps() as step:
         report = step(
@@ -110,7 +110,7 @@ def export(
 @app.command()
 def derive(store: StoreOption = None) -> None:
     """Recompute the BOUGHT_WITH co-interaction edges."""
-    from graphrec.serving.admin import derive_bought_with
+    from graphrec.graph.derive import derive_bought_with
 
     def local(graph: GraphStore) -> int:
         with steps() as step:

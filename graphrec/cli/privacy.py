@@ -20,12 +20,12 @@ def delete_user(user_id: str, store: StoreOption = None) -> None:
     """Delete a user with every interaction (privacy request): in the store, the attribution
     log and every model version; through a running server that holds the embedded store,
     which then forgets them in memory too."""
-    from graphrec.privacy import forget_in_models
+    from graphrec.privacy import forget_in_models, forget_in_store
     from graphrec.serving.attribution import AttributionLog
 
     deleted = write_or_ask_server(
         store,
-        lambda graph: graph.delete_user(user_id),
+        lambda graph: forget_in_store(graph, user_id)[0],
         "mutation($u: ID!) { forgetUser(userId: $u) { deleted } }",
         {"u": user_id},
         lambda data: bool(data["forgetUser"]["deleted"]),

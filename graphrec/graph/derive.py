@@ -12,7 +12,9 @@ import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
 
-from graphrec.graph.snapshot import Snapshot
+from graphrec.config import get_settings
+from graphrec.graph.snapshot import Snapshot, export_snapshot
+from graphrec.store.base import GraphStore
 
 
 def co_interaction_matrix(snapshot: Snapshot, excluded_kinds: list[str]) -> sp.csr_matrix:
@@ -71,3 +73,24 @@ def bought_with_edges(
             "weight": pa.array(np.concatenate(weights).astype(np.float64)),
         }
     )
+
+
+def derive_bought_with(store: GraphStore) -> int:
+    """Recompute the BOUGHT_WITH edges from the store's interactions, with the settings'
+    kinds, ``top_k`` and ``min_shoppers``; how many there are."""
+    settings = get_settings()
+    edges = bought_with_edges(
+        export_snapshot(store),
+        settings.co_interaction_kinds_excluded,
+        settings.bought_with_top_k,
+        settings.bought_with_min_shoppers,
+    )
+    return store.replace_bought_with(edges)
+
+
+def counts_towards_bought_with(store: GraphStore, user_id: str) -> bool:
+    """Whether the shopper's interactions count in some BOUGHT_WITH weight: two items or more
+    of the kinds that count."""
+    excluded = set(get_settings().co_interaction_kinds_excluded)
+    events = store.recent_interactions(user_id, limit=1_000_000)
+    return len({e.item_id for e in events if e.kind not in excluded}) >= 2

@@ -12,27 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from graphrec.config import get_settings
-from graphrec.graph.derive import bought_with_edges
-from graphrec.graph.snapshot import export_snapshot
+from graphrec.graph.derive import derive_bought_with
 from graphrec.models import versions
 from graphrec.models.artifact import load_artifact
-from graphrec.store.base import GraphStore
 
 if TYPE_CHECKING:
     from graphrec.serving.service import Service
-
-
-def derive_bought_with(store: GraphStore) -> int:
-    """Recompute the BOUGHT_WITH edges from the store's interactions; how many there are."""
-    settings = get_settings()
-    edges = bought_with_edges(
-        export_snapshot(store),
-        settings.co_interaction_kinds_excluded,
-        settings.bought_with_top_k,
-        settings.bought_with_min_shoppers,
-    )
-    return store.replace_bought_with(edges)
 
 
 def derive(service: Service) -> int:

@@ -28,7 +28,7 @@ from graphrec.errors import (
 )
 from graphrec.graph.snapshot import export_snapshot
 from graphrec.models.artifact import Artifact, load_artifact
-from graphrec.privacy import forget_in_models
+from graphrec.privacy import forget_in_models, forget_in_store
 from graphrec.rules import Rule, parse_rule
 from graphrec.serving.activity_refresh import ActivityRefresher
 from graphrec.serving.attribution import AttributionLog
@@ -246,11 +246,13 @@ class Service:
     def forget_user(self, user_id: str) -> bool:
         """Delete the shopper, their interactions and their embedding (privacy delete)."""
         with self.write_lock:
-            existed = self._store_call(lambda: self.store.delete_user(user_id))
+            existed, derived = self._store_call(lambda: forget_in_store(self.store, user_id))
             with self.engine.lock:
                 user = self.engine.live.user(user_id)
                 if user is not None:
                     self.engine.forget(user)
+        if derived:  # the BOUGHT_WITH weights they counted in: made again without them
+            self.follower.rebuild(None, "BOUGHT_WITH derived again after a privacy delete")
         self.forget_beyond_store(user_id)
         return existed or user is not None
 
