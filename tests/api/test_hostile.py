@@ -184,3 +184,31 @@ def test_a_slow_write_does_not_hold_up_reads(
     read_at, write_at, (answer, written) = asyncio.run(scenario())
     assert answer["data"]["trending"] and written["data"]["recordInteraction"]["recorded"] == 1
     assert read_at < 0.6 < 1.0 <= write_at
+
+
+def test_distinct_documents_cost_little_memory_each(client: TestClient) -> None:
+    """Every request a new document (as a crawler or an attacker sends them): what the server
+    keeps per document is bounded by its caches (256 parsed and validated documents)."""
+    import gc
+    import tracemalloc
+
+    def document(n: int) -> str:
+        return (
+            f'query Q{n} {{ recommendations(userId: "alice", k: {1 + n % 20}) '
+            "{ items { rank item { title brand { name } } } } }"
+        )
+
+    tracemalloc.start()  # before the caches fill: what they let go counts too
+    try:
+        for n in range(260):
+            assert client.post("/graphql", json={"query": document(n)}).status_code == 200
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(260, 400):
+            assert client.post("/graphql", json={"query": document(n)}).status_code == 200
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 2**20, f"140 more documents kept {grown / 2**20:.2f} MB"
+    still_answers(client)
