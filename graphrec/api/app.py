@@ -1,6 +1,7 @@
-"""The ASGI application: ``/graphql`` (GraphiQL in development), ``/health``, ``/ready``,
-``/metrics`` (Prometheus), ``/shop`` (a page for shoppers that talks only to ``/graphql``) and
-``/guides/merchandisers.html`` (a Neo4j Browser guide to the saved queries).
+"""The ASGI application: ``/graphql`` (and GraphiQL there for a browser, when on, with its files
+under ``/graphiql/``), ``/health``, ``/ready``, ``/metrics`` (Prometheus), ``/shop`` (a page for
+shoppers that talks only to ``/graphql``) and ``/guides/merchandisers.html`` (a Neo4j Browser
+guide to the saved queries).
 
 ``/graphql`` answers the queries a shop sends again and again through a compiled plan
 (:mod:`graphrec.api.fast`), the same answer as Strawberry's executor without its per-field
@@ -27,6 +28,7 @@ from strawberry.asgi import GraphQL
 
 from graphrec.api.errors import ADMIN, READ, log_client_errors_in_one_line
 from graphrec.api.fast import AnswerRing, FastPath
+from graphrec.api.graphiql import OFF, PREFIX, GraphiQL, wants_page
 from graphrec.api.guide import guide_html
 from graphrec.api.operations import Operations
 from graphrec.api.requests import BadRequest, check_json_request, read_body
@@ -153,16 +155,13 @@ class App:
         fast_path: bool = True,
         operations: Operations | None = None,
     ) -> None:
-        """``operations``: the persisted operations (default: the shipped ones)."""
+        """``graphiql``: serve GraphiQL (:mod:`.graphiql`) to a browser's GET ``/graphql``.
+        ``operations``: the persisted operations (default: the shipped ones)."""
         self.service = service
         self.api_key = api_key
         self.keys = Keys(admin=api_key, read=read_key)
-        self.graphql = _GraphQL(
-            service,
-            self.keys,
-            graphql_ide="graphiql" if graphiql else None,
-            allow_queries_via_get=False,
-        )
+        self.graphql = _GraphQL(service, self.keys, graphql_ide=None, allow_queries_via_get=False)
+        self.graphiql = GraphiQL() if graphiql else None
         self.operations = Operations.load() if operations is None else operations
         self.fast = FastPath(schema, service, self.operations) if fast_path else None
         if self.fast is not None:
@@ -196,9 +195,12 @@ class App:
             await send(message)
 
         known = ("/graphql", "/health", "/ready", "/metrics", "/shop", GUIDE_PATH)
-        label = path if path in known else "other"
+        label = path if path in known else "/graphiql" if path.startswith(PREFIX) else "other"
         try:
-            if path == "/graphql" and not self._allowed(scope):
+            if path == "/graphql" and wants_page(scope):  # a browser: no key needed for the page
+                ide = self.graphiql
+                await _respond(tracked, *(ide.page() if ide is not None else OFF))
+            elif path == "/graphql" and not self._allowed(scope):
                 await _json(tracked, 401, NEEDS_KEY)
             elif path == "/graphql":
                 self.service.sync()  # what other processes wrote to the store
@@ -225,6 +227,8 @@ class App:
                 await _respond(tracked, 200, self.shop_page, b"text/html; charset=utf-8")
             elif path == GUIDE_PATH:
                 await self._guide(scope, tracked)
+            elif path.startswith(PREFIX) and self.graphiql is not None and scope["method"] == "GET":
+                await _respond(tracked, *self.graphiql.asset(path))
             else:
                 await _json(tracked, 404, {"error": f"no route {path}"})
         finally:

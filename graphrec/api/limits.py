@@ -51,7 +51,11 @@ class Measure:
                 aliases += selection.alias is not None
                 if selection.selection_set is not None:
                     below, inside = self.of(selection.selection_set)
-                    depth, aliases = max(depth, below + 1), aliases + inside
+                    # __Type.ofType unwraps a list or non-null: at most a few deep, whatever the
+                    # document asks, so it adds none (the introspection GraphiQL sends nests it 8
+                    # deep, 13 in all)
+                    below += selection.name.value != "ofType"
+                    depth, aliases = max(depth, below), aliases + inside
             elif isinstance(selection, InlineFragmentNode):
                 below, inside = self.of(selection.selection_set)
                 depth, aliases = max(depth, below), aliases + inside

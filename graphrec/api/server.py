@@ -22,6 +22,7 @@ from typing import Any
 
 from graphrec.api import running
 from graphrec.api.app import App
+from graphrec.api.graphiql import on_by_default
 from graphrec.api.operations import Operations, operations_root
 from graphrec.config import get_settings
 from graphrec.errors import InvalidInput
@@ -40,7 +41,7 @@ OPTIONS_VARIABLE = "GRAPHREC_SERVE_OPTIONS"
 class ServeOptions:
     store: str | None = None
     artifact: str | None = None  # None: the version the store says, else the newest
-    dev: bool = False
+    graphiql: bool = False  # GraphiQL at /graphql for a browser (see graphiql_on)
     fast_path: bool = True
     workers: int = 1  # the answer cache's memory is split between them
 
@@ -98,7 +99,7 @@ def build(options: ServeOptions) -> App:
         service,
         api_key=settings.api_key,
         read_key=settings.read_key,
-        graphiql=options.dev,
+        graphiql=options.graphiql,
         fast_path=options.fast_path,
         operations=Operations.load(*folders),
     )
@@ -154,6 +155,17 @@ def _one_thread() -> None:
         os.environ["OMP_NUM_THREADS"] = "1"
 
 
+def graphiql_on(choice: bool | None, host: str) -> bool:
+    """``--graphiql``/``--no-graphiql`` (``choice``), else on where the server binds a loopback
+    address (127.0.0.1, ::1, localhost): GraphiQL is for a developer on the machine."""
+    return on_by_default(host) if choice is None else choice
+
+
+def _pages(options: ServeOptions) -> str:
+    graphiql = "GraphiQL: /graphql in a browser; " if options.graphiql else ""
+    return f" ({graphiql}shop page: /shop)"
+
+
 def run(
     options: ServeOptions,
     host: str,
@@ -186,14 +198,17 @@ def run(
             )
         options = replace(options, workers=workers)
         os.environ[OPTIONS_VARIABLE] = json.dumps(asdict(options))
-        say(f"graphrec serves http://{host}:{port}/graphql with {workers} workers (starting)")
+        pages = _pages(options)
+        say(
+            f"graphrec serves http://{host}:{port}/graphql{pages} with {workers} workers (starting)"
+        )
         uvicorn.run("graphrec.api.server:create_app", factory=True, workers=workers, **common)
         return
     _one_thread()
     app = build(options)
     say(
         f"graphrec serves {app.service.version} from {app.service.store.url} at "
-        f"http://{host}:{port}/graphql (shop page: /shop)"
+        f"http://{host}:{port}/graphql" + _pages(options)
     )
     if poller is not None:
         poller.start()

@@ -40,7 +40,16 @@ def serve(
             "what the others write through the store.",
         ),
     ] = 1,
-    dev: Annotated[bool, typer.Option(help="Serve GraphiQL at /graphql.")] = False,
+    graphiql: Annotated[
+        bool | None,
+        typer.Option(
+            "--graphiql/--no-graphiql",
+            help="Serve GraphiQL (from the package) to a browser at /graphql. Default: on when "
+            "the server binds a loopback address (127.0.0.1, ::1, localhost), else off.",
+            show_default=False,
+        ),
+    ] = None,
+    dev: Annotated[bool, typer.Option("--dev", hidden=True, help="--graphiql.")] = False,
     fast_path: Annotated[
         bool, typer.Option(help="Answer repeated queries through compiled plans.")
     ] = True,
@@ -59,11 +68,16 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the GraphQL API (uvicorn) from the store and a trained model version."""
-    from graphrec.api.server import ServeOptions, run
+    from graphrec.api.server import ServeOptions, graphiql_on, run
 
     settings = get_settings()
+    host = host or settings.host
     poller = None
     try:
+        if dev:  # the old name
+            if graphiql is False:
+                raise InvalidInput("--dev is --graphiql: not with --no-graphiql")
+            graphiql = True
         if busy_poll:  # checked before the long load
             if workers > 1:
                 raise InvalidInput("--busy-poll pins one worker: not with --workers")
@@ -77,12 +91,12 @@ def serve(
         options = ServeOptions(
             store=store,
             artifact=str(artifact) if artifact is not None else None,
-            dev=dev,
+            graphiql=graphiql_on(graphiql, host),
             fast_path=fast_path,
         )
         run(
             options,
-            host or settings.host,
+            host,
             port or settings.port,
             workers=workers,
             say=lambda line: errors.print(line, highlight=False),

@@ -363,4 +363,5 @@ class LadybugStore(CypherReads):
         return super().problem() or self._files.space_problem()
 
     def close(self) -> None:
-        self._files.close()
+        with self._lock:  # after the statement another thread runs (a background rebuild)
+            self._files.close()

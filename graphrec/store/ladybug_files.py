@@ -138,6 +138,8 @@ class EmbeddedFiles:
             if statement == "ROLLBACK":  # of the transaction that failed: gone with it
                 return None
             raise StoreUnavailable(self.abandoned)
+        if self._conn is None:
+            raise StoreUnavailable(f"the embedded store at {self.path} is closed")
         self._check_files()
         if self.fault is not None:
             self._reopen()
