@@ -358,7 +358,10 @@ class Service:
         return outcome
 
     def close(self) -> None:
+        """Finish what runs in the background (queued events, a rebuild): the store may be
+        closed after this."""
         self.commits.close()
+        self.follower.idle(timeout=120)
         self.log.close()
 
     # -- health ------------------------------------------------------------------------------

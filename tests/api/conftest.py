@@ -37,9 +37,11 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
 
 
 @pytest.fixture()
-def service(store: GraphStore, shop_artifact: Path, tmp_path: Path) -> Service:
+def service(store: GraphStore, shop_artifact: Path, tmp_path: Path) -> Iterator[Service]:
     config = served_config()
-    return Service.open(store, shop_artifact, config=config, log_dir=tmp_path / "log")
+    served = Service.open(store, shop_artifact, config=config, log_dir=tmp_path / "log")
+    yield served
+    served.close()  # its background work done before the store closes
 
 
 @contextmanager
