@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +22,8 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "serve"))
 
-from load import exchange, free_port, wait_ready  # noqa: E402
+from load import exchange, free_port  # noqa: E402
+from served import copy_store, percentile_ms, serve  # noqa: E402
 
 KEY = "reliability-bench"
 #: The persisted operation a shop frontend sends (api/operations/); --inline sends the same
@@ -80,29 +78,6 @@ async def record(
     started = time.perf_counter()
     await asyncio.gather(*(connection(n) for n in range(connections)))
     return acked, took, errors, time.perf_counter() - started
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000 if ordered else 0.0
-
-
-def start(args: argparse.Namespace, store: Path, data: Path, port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "GRAPHREC_STORE": str(store),
-        "GRAPHREC_DATA_DIR": str(data),
-        "GRAPHREC_API_KEY": KEY,
-    }
-    command = [sys.executable, "-m", "graphrec.cli", "serve", "--artifact", str(args.artifact)]
-    server = subprocess.Popen(
-        [*command, "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_ready(port, server)
-    return server
 
 
 def metric(port: int, name: str) -> float:
@@ -166,16 +141,12 @@ def main() -> None:
     from graphrec.store import open_store
 
     with tempfile.TemporaryDirectory(prefix="graphrec-events-") as folder:
-        data, store = Path(folder), Path(folder) / "store"
-        shutil.copy(args.store, store)
-        wal = args.store.with_name(args.store.name + ".wal")
-        if wal.exists():
-            shutil.copy(wal, store.with_name("store.wal"))
+        store = copy_store(args.store, Path(folder))
         graph = open_store(str(store), read_only=True)
         items = [row["id"] for b in graph.stream("items") for row in b.to_pylist()][:5000]
         graph.close()
         port, run = free_port(), f"bench{time.time_ns()}"
-        server = start(args, store, data, port)
+        server = serve(store, args.artifact, port, {"GRAPHREC_API_KEY": KEY})
         seconds = args.kill_after if args.kill_after is not None else args.seconds
         query = RECORD.replace("RecordInteraction(", "Inline(") if args.inline else RECORD
         loop_task = record(port, query, args.connections, args.seconds, items, run)
@@ -197,7 +168,8 @@ def main() -> None:
             groups = float("nan")
         print(f"connections {args.connections}, {wall:.1f} s")
         print(f"acknowledged events: {len(acked)} ({len(acked) / wall:,.0f}/s)")
-        print(f"acknowledgement ms: p50 {pct(took, 50):.1f}, p99 {pct(took, 99):.1f}")
+        p50, p99 = percentile_ms(took, 50), percentile_ms(took, 99)
+        print(f"acknowledgement ms: p50 {p50:.1f}, p99 {p99:.1f}")
         if groups == groups:
             print(f"transactions: {groups:.0f} ({len(acked) / max(groups, 1):.1f} events each)")
         kinds = sorted({e.split(":")[0] for e in errors})
@@ -208,7 +180,7 @@ def main() -> None:
             print(f"after kill -9: {len(lost)} of {len(acked)} acknowledged events missing")
             extra = len(kept - set(acked))
             print(f"in the store, not acknowledged (in flight at the kill): {extra}")
-            server = start(args, store, data, port)
+            server = serve(store, args.artifact, port, {"GRAPHREC_API_KEY": KEY})
             try:
                 shown = answered(port, acked)
                 print(f"restarted: {shown} of {len(acked)} acknowledged events in its answers")

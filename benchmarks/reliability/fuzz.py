@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,18 +24,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 sys.path.insert(0, str(HERE.parent / "serve"))
 
-from load import free_port, wait_ready  # noqa: E402
+from load import free_port  # noqa: E402
+from served import copy_store, rss_mb, serve  # noqa: E402
 
 from tests.api.generated_requests import Sent, problems, requests  # noqa: E402
 
 ADMIN, READ = "fuzz-admin", "fuzz-read"
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 class Health(threading.Thread):
@@ -91,20 +82,11 @@ def main() -> None:
     from graphrec.api.schema import schema
 
     with tempfile.TemporaryDirectory(prefix="graphrec-fuzz-") as folder:
-        store = Path(folder) / "store"
-        shutil.copy(args.store, store)
+        store = copy_store(args.store, Path(folder))
         port = free_port()
-        env = {
-            **os.environ,
-            "GRAPHREC_STORE": str(store),
-            "GRAPHREC_DATA_DIR": folder,
-            "GRAPHREC_API_KEY": ADMIN,
-            "GRAPHREC_READ_KEY": READ,
-        }
-        command = [sys.executable, "-m", "graphrec.cli", "serve", "--artifact", str(args.artifact)]
         log = open(Path(folder) / "server.log", "w")  # noqa: SIM115 - the server's whole life
-        server = subprocess.Popen([*command, "--port", str(port)], env=env, stdout=log, stderr=log)
-        wait_ready(port, server)
+        keys = {"GRAPHREC_API_KEY": ADMIN, "GRAPHREC_READ_KEY": READ}
+        server = serve(store, args.artifact, port, keys, log)
         before = graph_state(store)
         health = Health(port, server.pid)
         health.start()

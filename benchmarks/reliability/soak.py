@@ -13,10 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import os
 import random
-import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -27,7 +24,8 @@ import orjson
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "serve"))
 
-from load import free_port, open_loop, wait_ready  # noqa: E402
+from load import free_port, open_loop  # noqa: E402
+from served import copy_store, percentile_ms, rss_mb, serve  # noqa: E402
 
 KEY = "soak-key"
 OPERATIONS = HERE.parents[1] / "api" / "operations"
@@ -72,18 +70,6 @@ def mixed(port: int, shoppers: list[str], items: list[str], events: list[tuple])
             yield request(port, "RecordInteraction", {"input": variables})
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000 if ordered else 0.0
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--store", type=Path, required=True, help="an embedded store (copied)")
@@ -96,23 +82,13 @@ def main() -> None:
     from graphrec.store import open_store
 
     with tempfile.TemporaryDirectory(prefix="graphrec-soak-") as folder:
-        store = Path(folder) / "store"
-        shutil.copy(args.store, store)
+        store = copy_store(args.store, Path(folder))
         graph = open_store(str(store), read_only=True)
         shoppers = sorted(r["id"] for b in graph.stream("users") for r in b.to_pylist())
         items = sorted(r["id"] for b in graph.stream("items") for r in b.to_pylist())
         graph.close()
         port = free_port()
-        env = {**os.environ, "GRAPHREC_STORE": str(store), "GRAPHREC_DATA_DIR": folder}
-        env["GRAPHREC_API_KEY"] = KEY
-        command = [sys.executable, "-m", "graphrec.cli", "serve", "--artifact", str(args.artifact)]
-        server = subprocess.Popen(
-            [*command, "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
-        wait_ready(port, server)
+        server = serve(store, args.artifact, port, {"GRAPHREC_API_KEY": KEY})
         events: list[tuple] = []
         stream = mixed(port, shoppers, items, events)
         windows = max(1, round(args.minutes * 60 / args.window))
@@ -127,8 +103,8 @@ def main() -> None:
             total_errors += len(errors)
             print(
                 f"{(window + 1) * args.window / 60:6.1f}  {len(latencies):8d}  {len(errors):6d}  "
-                f"{pct(latencies, 50):6.1f}  {pct(latencies, 99):6.1f}  "
-                f"{pct(latencies, 100):6.1f}  {rss_mb(server.pid):9.0f}",
+                f"{percentile_ms(latencies, 50):6.1f}  {percentile_ms(latencies, 99):6.1f}  "
+                f"{percentile_ms(latencies, 100):6.1f}  {rss_mb(server.pid):9.0f}",
                 flush=True,
             )
             for error in errors[:3]:

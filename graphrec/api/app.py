@@ -270,19 +270,16 @@ class App:
         fast.answers = AnswerRing()  # nothing of it is reused
         fast.hits = fast.misses = 0
 
-    def _allowed(self, scope: Scope) -> bool:
-        """Whether a request may be answered at all: with a read key set, reads need a key."""
-        if not self.keys.read:
-            return True
+    def _role(self, scope: Scope) -> str | None:
+        """Who the request's X-API-Key speaks for (:meth:`Keys.role`)."""
         for name, value in scope["headers"]:
             if name == b"x-api-key":
-                return self.keys.role(value.decode("latin-1")) is not None
-        return False
+                return self.keys.role(value.decode("latin-1"))
+        return None
 
-    def _may_record(self, headers: dict[bytes, bytes]) -> bool:
-        """Whether the request may record events (else Strawberry refuses it)."""
-        key = headers.get(b"x-api-key")
-        return key is not None and self.keys.role(key.decode("latin-1")) in (ADMIN, READ)
+    def _allowed(self, scope: Scope) -> bool:
+        """Whether a request may be answered at all: with a read key set, reads need a key."""
+        return not self.keys.read or self._role(scope) is not None
 
     def _try(self, body: bytes) -> bytes | None:
         if self.fast is None:
@@ -310,7 +307,7 @@ class App:
             await _json(tracked, e.status, e.answer())
             return False
         recording = None
-        if self.fast is not None and is_json and self._may_record(headers):
+        if self.fast is not None and is_json and self._role(scope) in (ADMIN, READ):
             recording = self.fast.try_record(body)
         if recording is not None:  # queued: answered once committed, other requests go on
             self.metrics.fast.inc()

@@ -227,17 +227,14 @@ class Service:
         with self.write_lock:
             self._write(group_batch(groups))
             applied: list[list[Event]] = []
-            engine = self.engine
-            live = engine.live
-            with engine.lock:
+            live = self.engine.live
+            with self.engine.lock:
                 for rows in groups:
-                    events = [
-                        Event(live.item_index[e.item_id], e.kind, ts)
-                        for e, ts in zip(rows.events, rows.times, strict=True)
-                    ]
-                    for event, given in zip(events, rows.events, strict=True):
+                    applied.append([])
+                    for given, ts in zip(rows.events, rows.times, strict=True):
+                        event = Event(live.item_index[given.item_id], given.kind, ts)
                         live.record(given.user_id, event)
-                    applied.append(events)
+                        applied[-1].append(event)
             self.counters["events"] += sum(len(rows.events) for rows in groups)
         for rows in groups:
             self.log.events(rows.events, rows.times)
