@@ -8,7 +8,7 @@ file is rewritten whole and swapped in. A forgotten id that comes back then star
 server started while the store is down (it serves from the artifact) cannot bring them back.
 
 :func:`forget_in_store` deletes them in the store and derives ``BOUGHT_WITH`` again when their
-interactions counted in its weights.
+interactions counted in its weights, for the items they had.
 
 :func:`audit` looks for a shopper everywhere graphrec keeps data: the store, the attribution
 log (their pseudonym), every model version, and the raw id in any file under the data folder.
@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphrec.graph.derive import counts_towards_bought_with, derive_bought_with
+from graphrec.graph.derive import derive_bought_with_of, items_counted_for
 from graphrec.graph.snapshot import Snapshot
 from graphrec.models.artifact import VECTORS_FILE
 from graphrec.serving.attribution import FILES as LOG_FILES
@@ -37,12 +37,13 @@ STATE_FILE = "state.npz"
 
 def forget_in_store(store: GraphStore, user_id: str) -> tuple[bool, bool]:
     """Delete the shopper and their interactions from the store, then, when they counted in
-    a ``BOUGHT_WITH`` weight, derive the edges again without them. (deleted, derived again)."""
-    counted = counts_towards_bought_with(store, user_id)
+    ``BOUGHT_WITH`` weights, derive the edges of the items they had again (only pairs of those
+    items change). (deleted, derived again)."""
+    counted = items_counted_for(store, user_id)
     deleted = store.delete_user(user_id)
     if deleted and counted:
-        derive_bought_with(store)
-    return deleted, deleted and counted
+        derive_bought_with_of(store, counted)
+    return deleted, deleted and bool(counted)
 
 
 def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:

@@ -80,7 +80,7 @@ def shop_batch() -> GraphBatch:
     )
 
 
-def interactions_table(rows: list[tuple]) -> pa.Table:
+def interactions_table(rows: list[tuple], split: str | None = None) -> pa.Table:
     return pa.table(
         {
             "user_id": [r[0] for r in rows],
@@ -89,7 +89,7 @@ def interactions_table(rows: list[tuple]) -> pa.Table:
             "weight": [r[3] for r in rows],
             "rating": pa.array([r[4] for r in rows], pa.float64()),
             "ts": pa.array([r[5] for r in rows], pa.int64()),
-            "split": pa.nulls(len(rows), pa.string()),
+            "split": pa.array([split] * len(rows), pa.string()),
         }
     )
 

@@ -3,18 +3,24 @@
 ``(a)-[:BOUGHT_WITH {weight: n}]->(b)``: n distinct shoppers interacted with both a and b. Only
 interactions of kinds that show intent count (``view`` and ``click`` do not, by default), only
 training interactions count when the data has a train/test split, and each item keeps its
-``top_k`` strongest partners with at least ``min_shoppers`` shoppers.
+``top_k`` strongest partners with at least ``min_shoppers`` shoppers, ties broken by the
+partner's id.
+
+:func:`derive_bought_with` derives every edge from a snapshot of the store;
+:func:`derive_bought_with_of` derives the edges of a few items from the store's own counts (what
+a privacy delete changes: only the pairs of items the shopper had both).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from graphrec.config import get_settings
 from graphrec.graph.snapshot import Snapshot, export_snapshot
-from graphrec.store.base import GraphStore
+from graphrec.store.base import SCHEMAS, GraphStore
 
 
 def co_interaction_matrix(snapshot: Snapshot, excluded_kinds: list[str]) -> sp.csr_matrix:
@@ -40,8 +46,11 @@ def co_interaction_matrix(snapshot: Snapshot, excluded_kinds: list[str]) -> sp.c
 def bought_with_edges(
     snapshot: Snapshot, excluded_kinds: list[str], top_k: int, min_shoppers: int
 ) -> pa.Table:
-    """The strongest ``top_k`` partners of every item, ties broken by item index."""
+    """The strongest ``top_k`` partners of every item, ties broken by the partner's id."""
     together = co_interaction_matrix(snapshot, excluded_kinds)
+    item_ids = snapshot.items.column("id").combine_chunks()
+    id_rank = np.empty(len(item_ids), dtype=np.int64)
+    id_rank[pc.sort_indices(item_ids).to_numpy()] = np.arange(len(item_ids))
     sources: list[np.ndarray] = []
     targets: list[np.ndarray] = []
     weights: list[np.ndarray] = []
@@ -53,19 +62,12 @@ def bought_with_edges(
         counts, partners = counts[strong], partners[strong]
         if len(counts) == 0:
             continue
-        order = np.lexsort((partners, -counts))[:top_k]
+        order = np.lexsort((id_rank[partners], -counts))[:top_k]
         sources.append(np.full(len(order), row, dtype=np.int64))
         targets.append(partners[order])
         weights.append(counts[order])
-    item_ids = snapshot.items.column("id").combine_chunks()
     if not sources:
-        return pa.table(
-            {
-                "item_id": pa.array([], pa.string()),
-                "other_id": pa.array([], pa.string()),
-                "weight": pa.array([], pa.float64()),
-            }
-        )
+        return SCHEMAS["bought_with"].empty_table()
     return pa.table(
         {
             "item_id": item_ids.take(pa.array(np.concatenate(sources))),
@@ -88,9 +90,39 @@ def derive_bought_with(store: GraphStore) -> int:
     return store.replace_bought_with(edges)
 
 
-def counts_towards_bought_with(store: GraphStore, user_id: str) -> bool:
-    """Whether the shopper's interactions count in some BOUGHT_WITH weight: two items or more
-    of the kinds that count."""
+def derive_bought_with_of(store: GraphStore, item_ids: list[str]) -> int:
+    """Derive the BOUGHT_WITH edges from these items again, from the store's co-interaction
+    counts, and swap only theirs; the same edges :func:`derive_bought_with` would give them."""
+    settings = get_settings()
+    counts = store.co_interaction_counts(item_ids, settings.co_interaction_kinds_excluded)
+    strong = counts.filter(
+        pc.greater_equal(counts.column("shoppers"), settings.bought_with_min_shoppers)
+    )
+    ranked = strong.sort_by(
+        [("item_id", "ascending"), ("shoppers", "descending"), ("other_id", "ascending")]
+    )
+    keep: list[int] = []
+    sources = ranked.column("item_id").to_pylist()
+    taken: dict[str, int] = {}
+    for row, source in enumerate(sources):
+        if taken.get(source, 0) < settings.bought_with_top_k:
+            taken[source] = taken.get(source, 0) + 1
+            keep.append(row)
+    top = ranked.take(pa.array(keep, pa.int64()))
+    edges = pa.table(
+        {
+            "item_id": top.column("item_id"),
+            "other_id": top.column("other_id"),
+            "weight": top.column("shoppers").cast(pa.float64()),
+        }
+    )
+    return store.replace_bought_with(edges, of_items=list(item_ids))
+
+
+def items_counted_for(store: GraphStore, user_id: str) -> list[str]:
+    """The items whose BOUGHT_WITH weights count this shopper (their items of the kinds that
+    count, when they have two or more: one alone pairs with nothing); in id order."""
     excluded = set(get_settings().co_interaction_kinds_excluded)
     events = store.recent_interactions(user_id, limit=1_000_000)
-    return len({e.item_id for e in events if e.kind not in excluded}) >= 2
+    items = sorted({e.item_id for e in events if e.kind not in excluded})
+    return items if len(items) >= 2 else []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphrec.errors import GraphRecError, InvalidInput
 from graphrec.rules import Rule, parse_rule
@@ -29,6 +30,10 @@ LINK_QUERIES = {
     "MADE_BY": "links_same_brand",
     "IN_CATEGORY": "links_same_category",
 }
+
+CO_INTERACTION_COUNTS = pa.schema(
+    [("item_id", pa.string()), ("other_id", pa.string()), ("shoppers", pa.int64())]
+)
 
 
 def rule_params(rule: Rule) -> dict[str, Any]:
@@ -66,11 +71,22 @@ class CypherReads:
             return str(e).split("\n")[0]
         return None
 
-    def _replace_item_edges(self, name: str, edges: pa.Table) -> int:
+    def _replace_item_edges(
+        self, name: str, edges: pa.Table, of_items: list[str] | None = None
+    ) -> int:
         raise NotImplementedError
 
-    def replace_bought_with(self, edges: pa.Table) -> int:
-        return self._replace_item_edges("bought_with", edges)
+    def replace_bought_with(self, edges: pa.Table, of_items: list[str] | None = None) -> int:
+        if of_items is not None:
+            sources = edges.column("item_id").cast(pa.string())
+            outside = pc.invert(pc.is_in(sources, value_set=pa.array(of_items, pa.string())))
+            if pc.any(outside).as_py():
+                first = edges.filter(outside).column("item_id")[0].as_py()
+                raise InvalidInput(
+                    f"bought_with: an edge from {first!r}, which is not among the items "
+                    "whose edges are swapped; nothing was written"
+                )
+        return self._replace_item_edges("bought_with", edges, of_items)
 
     def replace_similar_to(self, edges: pa.Table) -> int:
         return self._replace_item_edges("similar_to", edges)
@@ -106,6 +122,10 @@ class CypherReads:
     def co_interactions(self, item_id: str, limit: int = 20) -> list[tuple[str, int]]:
         rows = self._rows("co_interactions", item_id=item_id, limit=limit)
         return [(row["item_id"], row["shoppers"]) for row in rows]
+
+    def co_interaction_counts(self, item_ids: list[str], excluded: list[str]) -> pa.Table:
+        rows = self._rows("co_interaction_counts", item_ids=list(item_ids), excluded=list(excluded))
+        return pa.Table.from_pylist(rows, schema=CO_INTERACTION_COUNTS)
 
     def item_activity(
         self, excluded: list[str], since: int, trend_half_life: float, popular_half_life: float

@@ -177,8 +177,10 @@ class GraphStore(Protocol):
     def write(self, batch: GraphBatch) -> WriteSummary:
         """Upsert a batch atomically: on any error nothing of it is kept."""
 
-    def replace_bought_with(self, edges: pa.Table) -> int:
-        """Swap every BOUGHT_WITH edge for ``edges`` (schema ``bought_with``); returns the count."""
+    def replace_bought_with(self, edges: pa.Table, of_items: list[str] | None = None) -> int:
+        """Swap every BOUGHT_WITH edge for ``edges`` (schema ``bought_with``); returns the count.
+        With ``of_items``, only the edges from those items are swapped, and every edge given
+        must start at one of them."""
 
     def write_item_embeddings(self, rows: pa.Table) -> int:
         """Set ``Item.embedding`` (schema ``item_embeddings``); returns the items matched."""
@@ -202,6 +204,11 @@ class GraphStore(Protocol):
 
     def co_interactions(self, item_id: str, limit: int = 20) -> list[tuple[str, int]]:
         """Items others interacted with beside this one, counted live by distinct shoppers."""
+
+    def co_interaction_counts(self, item_ids: list[str], excluded: list[str]) -> pa.Table:
+        """What ``BOUGHT_WITH`` is derived from, for these items only: ``item_id``,
+        ``other_id``, ``shoppers`` (distinct shoppers with an interaction of a kind not in
+        ``excluded`` on both, test-split interactions left out), one row per pair."""
 
     def item_activity(
         self, excluded: list[str], since: int, trend_half_life: float, popular_half_life: float

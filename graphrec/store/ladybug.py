@@ -255,15 +255,19 @@ class LadybugStore(CypherReads):
             created[name] = new.num_rows
         return WriteSummary(created=created, updated=updated)
 
-    def _replace_item_edges(self, name: str, edges: pa.Table) -> int:
+    def _replace_item_edges(
+        self, name: str, edges: pa.Table, of_items: list[str] | None = None
+    ) -> int:
         edges = edges.select(SCHEMAS[name].names).cast(SCHEMAS[name])
         require_unique(edges, REL_TABLES[name][0], name)
         require_endpoints(name, edges, {"items": self._table("items").column("id")})
+        file = f"replace_{name}" if of_items is None else f"replace_{name}_of"
 
         def work() -> int:
-            for statement in statements(BACKEND, f"replace_{name}"):
+            for statement in statements(BACKEND, file):
                 if "$new" not in statement:
-                    self._execute(statement)
+                    params = {"item_ids": list(of_items)} if of_items is not None else {}
+                    self._execute(statement, params)
                 elif edges.num_rows:
                     self._execute(statement, {"new": _as_copy_source(name, edges)})
             self._append_change(RELOAD, {"reason": f"{name} replaced"})

@@ -157,16 +157,21 @@ class Neo4jStore(CypherReads):
         return self._guard(run)
 
     def _unwind(
-        self, tx: neo4j.ManagedTransaction, name: str, rows: pa.Table, check: str | None = None
+        self,
+        tx: neo4j.ManagedTransaction,
+        name: str,
+        rows: pa.Table,
+        check: str | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
-        """Run a file's statements, ``$rows`` in batches.
+        """Run a file's statements, ``$rows`` in batches; the others with ``params``.
 
         With ``check``, each batch's ``matched`` count must equal its size: MATCH silently drops
         a row whose endpoint is missing, and raising here rolls the whole transaction back.
         """
         for statement in statements(BACKEND, name):
             if "$rows" not in statement:
-                tx.run(statement).consume()
+                tx.run(statement, params or {}).consume()
                 continue
             for chunk in rows.to_batches(max_chunksize=self._batch_size):
                 record = tx.run(statement, rows=chunk.to_pylist()).single()
@@ -213,12 +218,16 @@ class Neo4jStore(CypherReads):
             created[name] = after.relationships[rel] - before.relationships[rel]
         return WriteSummary(created=created, updated={}, change=change)
 
-    def _replace_item_edges(self, name: str, edges: pa.Table) -> int:
+    def _replace_item_edges(
+        self, name: str, edges: pa.Table, of_items: list[str] | None = None
+    ) -> int:
         edges = edges.select(SCHEMAS[name].names).cast(SCHEMAS[name])
         require_unique(edges, REL_TABLES[name][0], name)
+        file = f"replace_{name}" if of_items is None else f"replace_{name}_of"
+        params = {"item_ids": list(of_items)} if of_items is not None else {}
 
         def work(tx: neo4j.ManagedTransaction) -> int:
-            self._unwind(tx, f"replace_{name}", edges, check=name)
+            self._unwind(tx, file, edges, check=name, params=params)
             self._append_change(tx, RELOAD, {"reason": f"{name} replaced"})
             return edges.num_rows
 

@@ -158,6 +158,52 @@ def test_replace_bought_with_swaps_all_edges(shop: GraphStore) -> None:
     assert shop.counts().relationships["BOUGHT_WITH"] == 1
 
 
+def test_replace_bought_with_of_items_swaps_only_theirs(shop: GraphStore) -> None:
+    shop.replace_bought_with(
+        bought_with_table(
+            [("serum", "cream", 2.0), ("serum", "toner", 1.0), ("cream", "serum", 2.0)]
+        )
+    )
+    swapped = shop.replace_bought_with(
+        bought_with_table([("serum", "mascara", 3.0)]), of_items=["serum", "toner"]
+    )
+    assert swapped == 1
+    assert shop.bought_with("serum") == [("mascara", 3.0)]
+    assert shop.bought_with("cream") == [("serum", 2.0)]  # not named: kept
+    with pytest.raises(InvalidInput, match="an edge from 'cream'"):
+        shop.replace_bought_with(bought_with_table([("cream", "toner", 1.0)]), of_items=["serum"])
+    assert shop.bought_with("cream") == [("serum", 2.0)]
+    assert shop.replace_bought_with(bought_with_table([]), of_items=["serum"]) == 0
+    assert shop.counts().relationships["BOUGHT_WITH"] == 1
+
+
+def test_co_interaction_counts_leave_out_weak_kinds_and_the_test_split(shop: GraphStore) -> None:
+    def counts(items: list[str], excluded: list[str]) -> list[tuple[str, str, int]]:
+        rows = shop.co_interaction_counts(items, excluded).to_pylist()
+        return sorted((r["item_id"], r["other_id"], r["shoppers"]) for r in rows)
+
+    # serum's shoppers: alice (cream, viewed lipstick), bob (cream, toner), carol (toner, mascara)
+    assert counts(["serum"], ["view"]) == [
+        ("serum", "cream", 2),
+        ("serum", "mascara", 1),
+        ("serum", "toner", 2),
+    ]
+    assert ("serum", "lipstick", 1) in counts(["serum"], [])
+    assert counts(["serum", "brush"], ["view"]) == counts(["serum"], ["view"])  # brush: nobody
+    shop.write(
+        GraphBatch(
+            interactions=interactions_table(
+                [("dave", "serum", "purchase", 5.0, None, 900)], split="test"
+            )
+        )
+    )
+    assert counts(["mascara"], ["view"]) == [  # dave's test-split serum is not counted
+        ("mascara", "lipstick", 1),
+        ("mascara", "serum", 1),
+        ("mascara", "toner", 1),
+    ]
+
+
 def test_links_are_paths_from_the_users_items(shop: GraphStore) -> None:
     shop.replace_bought_with(bought_with_table([("serum", "toner", 2.0)]))
     found = {
