@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default=Path(".graphrec"), description="Where local state lives.")
     ladybug_buffer_pool_mb: int = Field(default=1024, ge=64, description="Embedded page cache.")
+    ladybug_checkpoint_kb: int = Field(
+        default=1024,
+        ge=64,
+        description="The embedded store folds its write-ahead log into the store file once the "
+        "log is this large. Until then LadybugDB keeps memory for every transaction committed "
+        "(about 50 KB each), so this bounds a serving process's growth.",
+    )
     ladybug_threads: int = Field(default=0, ge=0, description="Embedded query threads (0: all).")
     ladybug_min_free_mb: int = Field(
         default=64,

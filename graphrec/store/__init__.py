@@ -89,6 +89,7 @@ def open_store(
             settings.ladybug_threads,
             read_only=read_only and path.exists(),  # a first command creates the store
             min_free_mb=settings.ladybug_min_free_mb,
+            checkpoint_kb=settings.ladybug_checkpoint_kb,
         )
     raise ConfigError(
         f"unknown store URL scheme {parts.scheme!r} in {url!r}; use one of "

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphrec.errors import InvalidInput, StoreInUse, StoreUnavailable
+from graphrec.errors import InvalidInput, StoreError, StoreInUse, StoreUnavailable
 from graphrec.rules import Rule
 from graphrec.store._cypher_store import (
     NODE_QUERY,
@@ -60,6 +60,8 @@ from graphrec.store.feed import (
 from graphrec.store.ladybug_files import EmbeddedFiles
 
 BACKEND = "ladybug"
+#: LadybugDB's words when a ROLLBACK finds the transaction already gone.
+NO_TRANSACTION = "No active transaction"
 
 
 #: Rows in a write up to which it reads only what it names from the store.
@@ -104,15 +106,19 @@ class LadybugStore(CypherReads):
         threads: int = 0,
         read_only: bool = False,
         min_free_mb: int = 64,
+        checkpoint_kb: int = 1024,
     ) -> None:
         """``min_free_mb``: writes are refused while less disk space is free (see
-        :mod:`.ladybug_files`)."""
+        :mod:`.ladybug_files`); ``checkpoint_kb``: the write-ahead log's size that starts a
+        checkpoint (LadybugDB holds memory for each transaction committed since the last)."""
         self.path = Path(path)
         self.url = str(self.path)
         #: one connection, used from several threads (answers, background writes): one at a
         #: time, a transaction and the reading of a result whole
         self._lock = threading.RLock()
-        self._files = EmbeddedFiles(self.path, buffer_pool_mb, threads, read_only, min_free_mb)
+        self._files = EmbeddedFiles(
+            self.path, buffer_pool_mb, threads, read_only, min_free_mb, checkpoint_kb
+        )
         try:
             if not read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -188,10 +194,19 @@ class LadybugStore(CypherReads):
             try:
                 outcome = work()
             except BaseException:
-                self._execute("ROLLBACK")
+                self._rollback()
                 raise
             self._execute("COMMIT")
             return outcome
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, unless the statement that failed already ended it
+        (LadybugDB rolls back by itself after some errors): the caller raises that error."""
+        try:
+            self._execute("ROLLBACK")
+        except StoreError as e:
+            if NO_TRANSACTION not in str(e):
+                raise
 
     def _append_change(self, kind: str, body: dict[str, Any]) -> int:
         """Record a change in the feed, inside the caller's transaction; its number."""

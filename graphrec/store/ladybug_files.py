@@ -58,12 +58,19 @@ class EmbeddedFiles:
     """Open with :meth:`open`; every statement through :meth:`execute`."""
 
     def __init__(
-        self, path: Path, buffer_pool_mb: int, threads: int, read_only: bool, min_free_mb: int = 64
+        self,
+        path: Path,
+        buffer_pool_mb: int,
+        threads: int,
+        read_only: bool,
+        min_free_mb: int = 64,
+        checkpoint_kb: int = 1024,
     ) -> None:
         self.path = path
         self.wal = path.with_name(path.name + ".wal")
         self.min_free = min_free_mb * 1024 * 1024
         self.buffer_pool_mb, self.threads, self.read_only = buffer_pool_mb, threads, read_only
+        self.checkpoint_bytes = checkpoint_kb * 1024
         self._db: Any = None
         self._conn: Any = None
         self._identity: tuple[int, int] | None = None
@@ -101,6 +108,7 @@ class EmbeddedFiles:
             max_num_threads=self.threads,
             read_only=self.read_only,
             throw_on_wal_replay_failure=strict,
+            checkpoint_threshold=self.checkpoint_bytes,
         )
 
     def close(self) -> None:
