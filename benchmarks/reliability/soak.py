@@ -45,10 +45,6 @@ def request(port: int, operation: str, variables: dict) -> bytes:
 def mixed(port: int, shoppers: list[str], items: list[str], events: list[tuple]) -> Iterator[bytes]:
     """Forever: the mix, seeded. Each recorded event is kept in ``events``."""
     rng = random.Random(7)
-    texts = {
-        name: (OPERATIONS / f"{name}.graphql").read_text() for name in ("ShopRecommendations",)
-    }
-    del texts
     for n in itertools.count():
         roll = rng.random()
         shopper = rng.choice(shoppers) if rng.random() < 0.8 else f"soak-new-{n}"

@@ -29,8 +29,22 @@ from graphrec.store import GraphStore
 @app.command()
 def train(
     model: Annotated[
-        str, typer.Option(help="lightgcn, gfcf, bspm, sage, mf, itemknn, pop or random.")
+        str,
+        typer.Option(
+            help="auto (tune the candidates, keep the best), lightgcn, gfcf, bspm, sage, mf, "
+            "als, ease, itemknn, pop or random."
+        ),
     ] = "lightgcn",
+    budget: Annotated[
+        float, typer.Option(help="With --model auto: seconds the search may take.")
+    ] = 600.0,
+    candidates: Annotated[
+        str | None,
+        typer.Option(
+            help="With --model auto: comma-separated models to tune (default: ease, gfcf, bspm, "
+            "als, itemknn, pop; lightgcn too on a GPU)."
+        ),
+    ] = None,
     device: Annotated[str, typer.Option(help="auto (GPU when there is one), cpu, cuda.")] = "auto",
     params: Annotated[
         list[str] | None,
@@ -73,8 +87,21 @@ def train(
         arguments = {**parse_params(params or []), "device": device}
     except GraphRecError as e:
         raise fail(e) from None
+    if model == "auto" and params:
+        raise fail(InvalidInput("--set does not go with --model auto (the search sets them)"))
+    if budget <= 0:
+        raise fail(InvalidInput(f"--budget must be > 0 seconds, got {budget:g}"))
     data = snapshot_of(store, snapshot_path)
     out = out or get_settings().data_dir / "models"
+    if model == "auto":
+        from graphrec.cli.auto_train import default_candidates, run_auto
+
+        chosen = [c.strip() for c in candidates.split(",") if c.strip()] if candidates else []
+        folder = run_auto(data, chosen or default_candidates(device), budget, out, split, device)
+        console.print(f"artifact: {folder}")
+        if write_back and snapshot_path is None:
+            _write_back(store, folder, similar_k)
+        return
     from graphrec.models import MODELS
     from graphrec.models.embedding import EmbeddingModel
 
@@ -122,40 +149,46 @@ def train(
     )
     console.print(f"artifact: {folder}")
     if write_back and snapshot_path is None:
-        from graphrec.models.artifact import load_artifact
-        from graphrec.training.train import write_back as write_to_store
+        _write_back(store, folder, similar_k)
 
-        artifact = load_artifact(folder, device="cpu")
 
-        def local(graph: GraphStore) -> dict[str, int]:
-            with steps() as step:
-                return step(
-                    "write embeddings and SIMILAR_TO back",
-                    lambda: write_to_store(graph, artifact.model, artifact.snapshot, similar_k),
-                )
+def _write_back(store: str | None, folder: Path, similar_k: int) -> None:
+    """Item embeddings and SIMILAR_TO edges of a trained version, into the store (through the
+    server when one holds it)."""
+    from graphrec.models.artifact import load_artifact
+    from graphrec.training.train import write_back as write_to_store
 
-        written = write_or_ask_server(
-            store,
-            local,
-            "mutation($v: String!, $k: Int!) { writeBack(version: $v, similarK: $k) "
-            "{ embeddings similarTo } }",
-            {"v": folder.name, "k": similar_k},
-            lambda data: {
-                "embeddings": data["writeBack"]["embeddings"],
-                "similar_to": data["writeBack"]["similarTo"],
-            },
-        )
-        console.print(
-            f"written back: {written['embeddings']:,} item embeddings, "
-            f"{written['similar_to']:,} SIMILAR_TO edges"
-        )
+    artifact = load_artifact(folder, device="cpu")
+
+    def local(graph: GraphStore) -> dict[str, int]:
+        with steps() as step:
+            return step(
+                "write embeddings and SIMILAR_TO back",
+                lambda: write_to_store(graph, artifact.model, artifact.snapshot, similar_k),
+            )
+
+    written = write_or_ask_server(
+        store,
+        local,
+        "mutation($v: String!, $k: Int!) { writeBack(version: $v, similarK: $k) "
+        "{ embeddings similarTo } }",
+        {"v": folder.name, "k": similar_k},
+        lambda data: {
+            "embeddings": data["writeBack"]["embeddings"],
+            "similar_to": data["writeBack"]["similarTo"],
+        },
+    )
+    console.print(
+        f"written back: {written['embeddings']:,} item embeddings, "
+        f"{written['similar_to']:,} SIMILAR_TO edges"
+    )
 
 
 @app.command()
 def evaluate(
     artifacts: Annotated[list[Path] | None, typer.Argument(help="Model artifact folders.")] = None,
     baselines: Annotated[
-        str, typer.Option(help="Comma-separated: pop, itemknn, mf, none.")
+        str, typer.Option(help="Comma-separated: pop, itemknn, mf, ease, als, none.")
     ] = "pop,itemknn",
     snapshot_path: Annotated[
         Path | None,
@@ -224,7 +257,7 @@ app.add_typer(report_app, name="report")
 def report_html(
     artifacts: Annotated[list[Path] | None, typer.Argument(help="Model artifact folders.")] = None,
     baselines: Annotated[
-        str, typer.Option(help="Comma-separated: pop, itemknn, mf, none.")
+        str, typer.Option(help="Comma-separated: pop, itemknn, mf, ease, als, none.")
     ] = "pop,itemknn",
     log_dir: Annotated[
         Path | None, typer.Option(help="The serve log folder (default DATA_DIR/log).")

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 from graphrec.models.names import MODULES, servable, servable_names
 
 if TYPE_CHECKING:
+    from graphrec.models.als import ALS
     from graphrec.models.base import History, Recommender
     from graphrec.models.baselines import ItemKNN, Popularity, Random
+    from graphrec.models.ease import EASE
     from graphrec.models.gfcf import BSPM, GFCF
     from graphrec.models.lightgcn import MF, LightGCN
     from graphrec.models.sage import GraphSAGE
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
     MODELS: dict[str, type[Recommender]]
 
 _CLASSES = {
+    "ALS": "graphrec.models.als",
+    "EASE": "graphrec.models.ease",
     "History": "graphrec.models.base",
     "Recommender": "graphrec.models.base",
     "ItemKNN": "graphrec.models.baselines",
@@ -56,6 +60,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ALS",
+    "EASE",
     "BSPM",
     "GFCF",
     "MF",

@@ -112,6 +112,7 @@ def save_artifact(
     history: History,
     metrics: dict[str, Any],
     split: dict[str, Any],
+    tuning: dict[str, Any] | None = None,
 ) -> Path:
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     name = f"{model.name}-{stamp}-{snapshot.meta['fingerprint']}"
@@ -144,6 +145,8 @@ def save_artifact(
         "code_version": code_version(),
         "created_at": stamp,
     }
+    if tuning is not None:
+        meta["tuning"] = tuning
     (folder / "model.json").write_text(json.dumps(meta, indent=2) + "\n")
     if history.rows:
         plot_history(history, folder / "curve.png", title=f"{model.name} on {split.get('kind')}")

@@ -49,6 +49,13 @@ def mask_rows(scores: Tensor, users: np.ndarray, exclude: sp.csr_matrix | None) 
     return scores
 
 
+def binary(matrix: sp.spmatrix) -> sp.csr_matrix:
+    """A float32 copy with every stored entry 1: each interaction counts once."""
+    out = sp.csr_matrix(matrix, dtype=np.float32, copy=True)
+    out.data[:] = 1.0
+    return out
+
+
 @dataclass
 class History:
     """What training went through: one row per evaluation, for the curve and the artifact."""
@@ -62,6 +69,9 @@ class Recommender(ABC):
     """A trained model over ``num_users`` x ``num_items`` contiguous indices."""
 
     name: ClassVar[str]
+    #: Whether ``fit`` reads ``split.valid`` (to stop early): the others can be fitted on
+    #: train and validation together once their settings are chosen.
+    uses_validation: ClassVar[bool] = False
 
     def __init__(self, **config: Any) -> None:
         self.config: dict[str, Any] = config

@@ -65,6 +65,8 @@ def sampled_softmax_loss(
 class EmbeddingModel(Recommender):
     """A recommender whose users and items are vectors learnt from (user, item) pairs."""
 
+    uses_validation = True
+
     def __init__(self, **config: Any) -> None:
         merged = {**TRAINING_DEFAULTS, **config}
         if merged["loss"] not in LOSSES:

@@ -14,10 +14,12 @@ MODULES: dict[str, str] = {
     "pop": "graphrec.models.baselines",
     "itemknn": "graphrec.models.baselines",
     "random": "graphrec.models.baselines",
+    "ease": "graphrec.models.ease",
+    "als": "graphrec.models.als",
 }
-#: Serving ranks by user and item vectors, which the embedding models and the graph filters
-#: give; the popularity, item-KNN and random baselines do not.
-SERVABLE = ("lightgcn", "gfcf", "bspm", "sage", "mf")
+#: Serving ranks by user and item vectors, which the embedding models, the graph filters and
+#: ALS give; the popularity, item-KNN, EASE and random baselines do not.
+SERVABLE = ("lightgcn", "gfcf", "bspm", "sage", "mf", "als")
 #: Models whose network embeds items that arrive while serving (from title, brand, categories).
 INDUCTIVE = ("sage",)
 

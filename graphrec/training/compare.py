@@ -17,6 +17,8 @@ BASELINE_PARAMS: dict[str, dict[str, Any]] = {
     "pop": {},
     "itemknn": {},
     "mf": {},
+    "ease": {},
+    "als": {},
 }
 
 

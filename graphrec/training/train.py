@@ -1,22 +1,27 @@
-"""Train a model on a snapshot, evaluate it on the held-out test set, save the artifact."""
+"""Train a model on a snapshot (or tune several and keep the best: ``train_auto``), evaluate it
+on the held-out test set, save the artifact."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import scipy.sparse as sp
 
 from graphrec.errors import InvalidInput
 from graphrec.evaluation import evaluate
 from graphrec.graph.snapshot import Snapshot
-from graphrec.graph.splits import make_split
+from graphrec.graph.splits import Split, make_split
 from graphrec.models import MODELS
 from graphrec.models.artifact import save_artifact
-from graphrec.models.base import OnEval, Recommender
+from graphrec.models.base import History, OnEval, Recommender
 from graphrec.store.base import GraphStore
+from graphrec.training.tuning import Trial, Tuning, tune
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:
@@ -43,6 +48,16 @@ def item_category(snapshot: Snapshot) -> np.ndarray:
     return category
 
 
+def build_model(model_name: str, params: dict[str, Any]) -> Recommender:
+    model_class = MODELS.get(model_name)
+    if model_class is None:
+        raise InvalidInput(f"unknown model {model_name!r}; expected one of {', '.join(MODELS)}")
+    try:
+        return model_class(**params)
+    except TypeError as e:
+        raise InvalidInput(f"{model_name}: {e}") from e
+
+
 def train(
     snapshot: Snapshot,
     model_name: str,
@@ -52,18 +67,24 @@ def train(
     seed: int = 0,
     on_eval: OnEval | None = None,
 ) -> Path:
-    model_class = MODELS.get(model_name)
-    if model_class is None:
-        raise InvalidInput(f"unknown model {model_name!r}; expected one of {', '.join(MODELS)}")
-    try:
-        model = model_class(**params)
-    except TypeError as e:
-        raise InvalidInput(f"{model_name}: {e}") from e
+    model = build_model(model_name, params)
     model.use_snapshot(snapshot)
     split = make_split(snapshot, split_kind, seed=seed)
     if split.train.nnz == 0:
         raise InvalidInput("the snapshot holds no training interactions")
     history = model.fit(split, on_eval=on_eval)
+    return _evaluate_and_save(model, snapshot, split, history, out, seed)
+
+
+def _evaluate_and_save(
+    model: Recommender,
+    snapshot: Snapshot,
+    split: Split,
+    history: History,
+    out: Path,
+    seed: int,
+    tuning: dict[str, Any] | None = None,
+) -> Path:
     metrics = {"test": evaluate(model, split, item_category=item_category(snapshot))}
     return save_artifact(
         out,
@@ -72,7 +93,52 @@ def train(
         history,
         metrics,
         {"kind": split.kind, "seed": seed, **split.describe()},
+        tuning=tuning,
     )
+
+
+def folded(split: Split) -> Split:
+    """The split with its validation carve moved into training (test untouched)."""
+    empty = sp.csr_matrix(split.valid.shape, dtype=split.valid.dtype)
+    return replace(split, train=split.seen(), valid=empty, valid_candidates=None)
+
+
+def train_auto(
+    snapshot: Snapshot,
+    candidates: list[str],
+    budget_seconds: float,
+    out: Path,
+    split_kind: str = "auto",
+    seed: int = 0,
+    device: str = "auto",
+    servable_only: bool = True,
+    on_trial: Callable[[Trial, float], None] | None = None,
+) -> tuple[Path, Tuning]:
+    """Tune the candidates on the validation carve within the budget, take the best (of the
+    servable ones, unless ``servable_only`` is off), fit it again on training and validation
+    together (a model that stops early on validation keeps the carve), evaluate it on test and
+    save it with the search's history."""
+    split = make_split(snapshot, split_kind, seed=seed)
+    if split.train.nnz == 0:
+        raise InvalidInput("the snapshot holds no training interactions")
+    tuning = tune(split, candidates, budget_seconds, device=device, on_trial=on_trial)
+    best = tuning.best(servable_only=servable_only)
+    if best is None:
+        reasons = "; ".join(f"{t.model}: {t.error}" for t in tuning.trials if t.error)
+        raise InvalidInput(
+            "no candidate finished a trial"
+            + (" that can be served" if servable_only else "")
+            + (f" ({reasons})" if reasons else f" within {budget_seconds:g} s")
+        )
+    model = build_model(best.model, {**best.params, "device": device})
+    model.use_snapshot(snapshot)
+    final = split if model.uses_validation else folded(split)
+    history = model.fit(final)
+    chosen = {"model": best.model, "params": best.params, "valid_recall@20": best.score}
+    path = _evaluate_and_save(
+        model, snapshot, final, history, out, seed, {**tuning.as_dict(), "chosen": chosen}
+    )
+    return path, tuning
 
 
 def similar_edges(

@@ -67,9 +67,8 @@ def test_unknown_store_scheme(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "unknown store URL scheme 'redis'" in result.output
 
 
-def test_train_and_evaluate(tmp_path: Path) -> None:
-    from tests.data.test_loaders import movielens_dir
-
+def small_movielens_store(tmp_path: Path) -> str:
+    """40 shoppers rating 6 of 30 films each, loaded into an embedded store; its path."""
     store = str(tmp_path / "store")
     folder = tmp_path / "ml" / "ml-100k"
     folder.mkdir(parents=True)
@@ -83,13 +82,17 @@ def test_train_and_evaluate(tmp_path: Path) -> None:
         f"{u}\t{(u * 7 + j) % 30 + 1}\t4\t{1000 + j}\n" for u in range(1, 41) for j in range(6)
     )
     (folder / "u.data").write_text(ratings)
-    assert movielens_dir  # the small loader fixture module is importable
     assert (
         runner.invoke(
             app, ["load", "movielens", str(folder.parent), "--store", store, "--no-derive"]
         ).exit_code
         == 0
     )
+    return store
+
+
+def test_train_and_evaluate(tmp_path: Path) -> None:
+    store = small_movielens_store(tmp_path)
     out = tmp_path / "models"
     trained = runner.invoke(
         app,
@@ -139,6 +142,30 @@ def test_train_and_evaluate(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "unknown model 'deepfm'" in bad.output
     bad = runner.invoke(app, ["train", "--set", "epochs", "--store", store])
     assert bad.exit_code == 2 and "expected key=value" in bad.output
+
+
+def test_train_auto_tunes_the_candidates_and_keeps_the_best_servable(tmp_path: Path) -> None:
+    store = small_movielens_store(tmp_path)
+    out = tmp_path / "models"
+    candidates = "pop,itemknn,gfcf,ease"
+    command = ["train", "--model", "auto", "--candidates", candidates, "--budget", "300"]
+    trained = runner.invoke(app, [*command, "--device", "cpu", "--store", store, "--out", str(out)])
+    assert trained.exit_code == 0, trained.output
+    assert "tuning:" in trained.output and "chosen: gfcf" in trained.output
+    assert "not servable" in trained.output  # pop, itemknn and ease are compared, not chosen
+    [artifact] = list(out.iterdir())
+    meta = json.loads((artifact / "model.json").read_text())
+    assert meta["model"] == "gfcf" and meta["tuning"]["chosen"]["model"] == "gfcf"
+    trials = meta["tuning"]["trials"]
+    assert [t["model"] for t in trials[:4]] == ["pop", "itemknn", "gfcf", "ease"]
+    assert all(t["params"] == {} for t in trials[:4])  # every model's defaults first
+    chosen = meta["tuning"]["chosen"]["params"]
+    assert all(meta["config"][k] == v for k, v in chosen.items())
+    assert meta["split"]["valid"] == 0  # validation folded into training for the final fit
+    bad = runner.invoke(app, ["train", "--model", "auto", "--set", "dim=4", "--store", store])
+    assert bad.exit_code == 2 and "--set does not go with --model auto" in bad.output
+    bad = runner.invoke(app, ["train", "--model", "auto", "--budget", "0", "--store", store])
+    assert bad.exit_code == 2 and "--budget must be > 0" in bad.output
 
 
 def test_reading_commands_run_beside_the_embedded_stores_writer(tmp_path: Path) -> None:

@@ -45,6 +45,8 @@ FAST = {
     "itemknn": {"neighbours": 10, "shrink": 0.0},
     "gfcf": {"dim": 4},
     "bspm": {"dim": 4, "sharpen_time": 0.5},
+    "ease": {"l2": 10.0},
+    "als": {"factors": 4, "regularization": 1.0, "alpha": 5.0, "iterations": 15},
 }
 
 
@@ -97,12 +99,19 @@ def test_state_round_trip_gives_the_same_answers(name: str) -> None:
 
 def test_similar_items_stay_in_the_community() -> None:
     split = planted_split()
-    for model in (build("lightgcn"), build("itemknn")):
+    for model in (build("lightgcn"), build("itemknn"), build("als")):
         model.fit(split)
         items, _ = model.similar_items(np.array([3, 14]), 4)
         assert 3 not in items[0] and 14 not in items[1]
         assert set(items[0]) <= set(range(COMMUNITY))
         assert set(items[1]) <= set(range(COMMUNITY, 2 * COMMUNITY))
+    # EASE's rows say what else a shopper of the item has: the blockbusters (20-22) too
+    ease = build("ease")
+    ease.fit(split)
+    items, _ = ease.similar_items(np.array([3, 14]), 4)
+    assert 3 not in items[0] and 14 not in items[1]
+    assert set(items[0]) <= set(range(COMMUNITY)) | {20, 21, 22}
+    assert set(items[1]) <= set(range(COMMUNITY, 2 * COMMUNITY)) | {20, 21, 22}
 
 
 def test_early_stopping_keeps_the_best_epoch() -> None:
@@ -129,9 +138,15 @@ def test_bad_arguments_are_named() -> None:
         model.recommend(np.array([0]), 0)
     with pytest.raises(InvalidInput, match="pop has no item vectors"):
         Popularity().similar_items(np.array([0]), 3)
+    with pytest.raises(InvalidInput, match="ease: l2 must be > 0"):
+        MODELS["ease"](l2=0)
+    with pytest.raises(InvalidInput, match=r"ease: 23 items is more than max_items=10; .* GiB"):
+        MODELS["ease"](max_items=10).fit(planted_split())
+    with pytest.raises(InvalidInput, match="als: factors and iterations must be >= 1"):
+        MODELS["als"](factors=0)
 
 
-@pytest.mark.parametrize("name", ["lightgcn", "itemknn", "gfcf", "bspm"])
+@pytest.mark.parametrize("name", ["lightgcn", "itemknn", "gfcf", "bspm", "ease", "als"])
 def test_observe_uses_new_history_without_training(name: str) -> None:
     split = planted_split()
     model = build(name)

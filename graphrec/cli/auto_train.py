@@ -1,0 +1,102 @@
+"""``graphrec train --model auto``: tune the candidates under a time budget with a progress
+bar, print the table of what each model reached on validation, and keep the best."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from graphrec.cli.common import console, errors, fail
+from graphrec.errors import GraphRecError
+
+if TYPE_CHECKING:
+    from graphrec.graph.snapshot import Snapshot
+    from graphrec.training.tuning import Trial, Tuning
+
+
+def default_candidates(device: str) -> list[str]:
+    import torch
+
+    from graphrec.training.tuning import CPU_CANDIDATES, GPU_CANDIDATES
+
+    gpu = device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
+    return list(GPU_CANDIDATES if gpu else CPU_CANDIDATES)
+
+
+def run_auto(
+    data: Snapshot,
+    candidates: list[str],
+    budget: float,
+    out: Path,
+    split: str,
+    device: str,
+) -> Path:
+    """Tune, train the best, print the table; the artifact's folder."""
+    from graphrec.training.train import train_auto
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
+        TimeElapsedColumn(),
+        console=errors,
+        disable=not errors.is_terminal,
+    ) as progress:
+        task = progress.add_task(f"tune {', '.join(candidates)}", total=budget)
+        leader: list[Trial] = []
+
+        def on_trial(trial: Trial, spent: float) -> None:
+            if trial.score is not None and (not leader or trial.score > (leader[0].score or 0)):
+                leader[:] = [trial]
+            best = f"best {leader[0].model} {leader[0].score:.4f}" if leader else "no result yet"
+            progress.update(
+                task,
+                completed=min(spent, budget),
+                description=f"tune: {trial.model} {_params(trial.params)} -> "
+                + (f"{trial.score:.4f}" if trial.score is not None else "skipped")
+                + f"; {best}",
+            )
+
+        try:
+            folder, tuning = train_auto(
+                data, candidates, budget, out, split, device=device, on_trial=on_trial
+            )
+        except GraphRecError as e:
+            raise fail(e) from None
+    print_tuning(tuning)
+    meta = json.loads((folder / "model.json").read_text())
+    chosen = meta["tuning"]["chosen"]
+    ended = {"budget": "the budget ran out", "interrupted": "interrupted"}.get(tuning.ended)
+    console.print(
+        f"chosen: {chosen['model']} {_params(chosen['params'])} (validation recall@20 "
+        f"{chosen['valid_recall@20']:.4f}{'; search ended early: ' + ended if ended else ''}), "
+        "trained again on training and validation data"
+    )
+    return folder
+
+
+def print_tuning(tuning: Tuning) -> None:
+    table = Table(title=f"tuning: {len(tuning.trials)} trials in {tuning.seconds:.0f} s")
+    for column in ("model", "valid recall@20", "best settings", "trials", "seconds", "note"):
+        table.add_column(column, justify="right" if column in ("trials", "seconds") else "left")
+    for row in tuning.table():
+        score = row["valid_recall@20"]
+        note = row["error"] or ("" if row["servable"] else "not servable")
+        table.add_row(
+            row["model"],
+            f"{score:.4f}" if score is not None else "-",
+            _params(row["params"]),
+            str(row["trials"]),
+            f"{row['seconds']:.0f}",
+            note,
+        )
+    console.print(table)
+
+
+def _params(params: dict[str, object]) -> str:
+    return " ".join(f"{k}={v}" for k, v in params.items()) or "defaults"

@@ -1,0 +1,178 @@
+"""Per-shop tuning: each candidate model's few important settings searched on the validation
+carve of the training data (never the test split), under a time budget.
+
+Each model's search is a coordinate search from its defaults: one setting at a time takes each
+of its values while the others keep their best so far, and a value is kept when validation
+recall@20 improves. The models take turns, one trial each, so a short budget still tries every
+model's defaults first. A budget that runs out, or Ctrl-C, ends the search with what it has:
+the best trial so far.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from graphrec.errors import GraphRecError, InvalidInput
+from graphrec.evaluation import validation_recall
+from graphrec.graph.splits import Split
+from graphrec.models import MODELS
+from graphrec.models.names import servable
+
+#: What each model's search tries, setting by setting, most important first; the defaults are
+#: always the first trial.
+SEARCH_SPACES: dict[str, dict[str, list[Any]]] = {
+    "ease": {"l2": [200.0, 1000.0, 100.0, 2000.0, 50.0, 5000.0]},
+    "gfcf": {
+        "beta": [0.1, 0.3, 0.5],
+        "item_exponent": [0.3, 0.5],
+        "dim": [128, 512],
+    },
+    "bspm": {
+        "sharpen_time": [1.0, 3.0],
+        "beta": [0.1, 0.4],
+        "dim": [256, 640],
+    },
+    "als": {
+        "factors": [64, 256],
+        "regularization": [0.5, 0.01],
+        "alpha": [0.5, 10.0],
+        "iterations": [30],
+    },
+    "itemknn": {"neighbours": [50, 400], "shrink": [0.0, 50.0]},
+    "lightgcn": {"num_layers": [2, 4], "weight_decay": [1e-5, 1e-3]},
+    "pop": {},
+}
+#: The candidates of ``--model auto`` when there is no GPU: the models that train in minutes on
+#: a CPU (LightGCN joins them on a GPU).
+CPU_CANDIDATES = ["ease", "gfcf", "bspm", "als", "itemknn", "pop"]
+GPU_CANDIDATES = [*CPU_CANDIDATES, "lightgcn"]
+
+
+@dataclass
+class Trial:
+    model: str
+    params: dict[str, Any]
+    #: validation recall@20, None when the trial could not run (``error`` says why)
+    score: float | None
+    seconds: float
+    error: str = ""
+
+
+@dataclass
+class Tuning:
+    trials: list[Trial] = field(default_factory=list)
+    #: why the search ended: "searched" (every trial done), "budget" or "interrupted"
+    ended: str = "searched"
+    seconds: float = 0.0
+
+    def best(self, model: str | None = None, servable_only: bool = False) -> Trial | None:
+        """The trial with the highest validation recall (of one model, or servable ones)."""
+        done = [
+            t
+            for t in self.trials
+            if t.score is not None
+            and (model is None or t.model == model)
+            and (not servable_only or servable(t.model))
+        ]
+        return max(done, key=lambda t: t.score or 0.0, default=None)
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per model tried: its best settings and score, trials and time."""
+        rows = []
+        for model in dict.fromkeys(t.model for t in self.trials):
+            tried = [t for t in self.trials if t.model == model]
+            best = self.best(model)
+            rows.append(
+                {
+                    "model": model,
+                    "valid_recall@20": best.score if best else None,
+                    "params": best.params if best else {},
+                    "trials": len(tried),
+                    "seconds": sum(t.seconds for t in tried),
+                    "error": next((t.error for t in tried if t.error), ""),
+                    "servable": servable(model),
+                }
+            )
+        return sorted(rows, key=lambda r: -(r["valid_recall@20"] or -1.0))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ended": self.ended,
+            "seconds": self.seconds,
+            "trials": [asdict(t) for t in self.trials],
+            "table": self.table(),
+        }
+
+
+def coordinate_search(space: dict[str, list[Any]]) -> Generator[dict[str, Any], float, None]:
+    """Yields settings to try and is sent each one's score: the defaults first, then each
+    setting's values in turn, keeping a value when it beats the best so far."""
+    best_params: dict[str, Any] = {}
+    best = yield {}
+    for name, values in space.items():
+        for value in values:
+            candidate = {**best_params, name: value}
+            score = yield candidate
+            if score > best:
+                best, best_params = score, candidate
+
+
+def run_trial(model: str, params: dict[str, Any], split: Split, device: str) -> Trial:
+    """Fit on the training carve, score validation recall@20."""
+    started = time.perf_counter()
+    try:
+        fitted = MODELS[model](**params, device=device)
+        fitted.fit(split)
+        score = validation_recall(fitted, split)
+    except (GraphRecError, TypeError, MemoryError) as e:
+        reason = str(e) if isinstance(e, GraphRecError) else f"{type(e).__name__}: {e}"
+        return Trial(model, params, None, time.perf_counter() - started, reason.split("\n")[0])
+    return Trial(model, params, score, time.perf_counter() - started)
+
+
+def tune(
+    split: Split,
+    candidates: list[str],
+    budget_seconds: float,
+    device: str = "auto",
+    on_trial: Callable[[Trial, float], None] | None = None,
+) -> Tuning:
+    """Search every candidate in turn until each search is done or the budget is spent;
+    ``on_trial`` hears each trial and the seconds spent so far."""
+    unknown = [name for name in candidates if name not in SEARCH_SPACES]
+    if unknown:
+        raise InvalidInput(
+            f"cannot tune {', '.join(unknown)}; tunable models: {', '.join(SEARCH_SPACES)}"
+        )
+    if split.valid.nnz == 0:
+        raise InvalidInput("the split has no validation interactions to tune on")
+    started = time.perf_counter()
+    tuning = Tuning()
+    searches = {name: coordinate_search(SEARCH_SPACES[name]) for name in candidates}
+    pending = {name: next(search) for name, search in searches.items()}
+    try:
+        while pending:
+            for name in list(pending):
+                if time.perf_counter() - started >= budget_seconds:
+                    tuning.ended = "budget"
+                    return tuning
+                trial = run_trial(name, pending[name], split, device)
+                tuning.trials.append(trial)
+                tuning.seconds = time.perf_counter() - started
+                if on_trial is not None:
+                    on_trial(trial, tuning.seconds)
+                if trial.score is None:  # this model cannot run here: no more of its trials
+                    del pending[name]
+                    continue
+                try:
+                    pending[name] = searches[name].send(trial.score)
+                except StopIteration:
+                    del pending[name]
+    except KeyboardInterrupt:
+        tuning.ended = "interrupted"
+    finally:
+        tuning.seconds = time.perf_counter() - started
+    return tuning

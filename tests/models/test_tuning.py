@@ -1,0 +1,83 @@
+"""Tuning: the coordinate search's order, models taking turns, a trial that cannot run, the
+budget, and the best trial."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import graphrec.training.tuning as tuning_module
+from graphrec.errors import InvalidInput
+from graphrec.graph.splits import Split
+from graphrec.training.tuning import coordinate_search, tune
+from tests.models.planted import planted_split
+
+
+def communities_split(users: int = 120, communities: int = 4, size: int = 15) -> Split:
+    """Each shopper has 8 items of their community (6 train, 1 validation, 1 test): 60 items,
+    so that popularity's top 20 misses most validation items and a model of the communities
+    does not."""
+    rng = np.random.default_rng(0)
+    parts: dict[str, list[tuple[int, int]]] = {"train": [], "valid": [], "test": []}
+    for user in range(users):
+        start = (user % communities) * size
+        items = rng.permutation(np.arange(start, start + size))[:8]
+        parts["train"] += [(user, int(i)) for i in items[:6]]
+        parts["valid"].append((user, int(items[6])))
+        parts["test"].append((user, int(items[7])))
+
+    def matrix(pairs: list[tuple[int, int]]) -> sp.csr_matrix:
+        rows, cols = zip(*pairs, strict=True)
+        shape = (users, communities * size)
+        return sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=shape)
+
+    return Split("given", matrix(parts["train"]), matrix(parts["valid"]), matrix(parts["test"]))
+
+
+def test_coordinate_search_keeps_a_value_only_when_it_scores_better() -> None:
+    search = coordinate_search({"a": [1, 2], "b": [3, 4]})
+    assert next(search) == {}
+    assert search.send(0.5) == {"a": 1}
+    assert search.send(0.7) == {"a": 2}  # a=1 kept for now (0.7 > 0.5)
+    assert search.send(0.6) == {"a": 1, "b": 3}  # a=2 did worse: a=1 stays
+    assert search.send(0.9) == {"a": 1, "b": 4}
+    with pytest.raises(StopIteration):
+        search.send(0.1)
+
+
+def test_models_take_turns_and_the_best_trial_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(tuning_module.SEARCH_SPACES, "ease", {"l2": [-1.0, 5.0]})
+    monkeypatch.setitem(tuning_module.SEARCH_SPACES, "itemknn", {"neighbours": [5]})
+    split = communities_split()
+    result = tune(split, ["pop", "itemknn", "ease"], budget_seconds=300, device="cpu")
+    order = [(t.model, t.params) for t in result.trials]
+    assert order == [
+        ("pop", {}),
+        ("itemknn", {}),
+        ("ease", {}),
+        ("itemknn", {"neighbours": 5}),
+        ("ease", {"l2": -1.0}),  # cannot run: ease's search ends there
+    ]
+    failed = result.trials[-1]
+    assert failed.score is None and "l2 must be > 0" in failed.error
+    assert result.ended == "searched"
+    best = result.best()
+    assert best is not None and best.model in ("itemknn", "ease")
+    pop = result.best("pop")
+    assert pop is not None and pop.score is not None and best.score is not None
+    assert best.score > pop.score
+    assert result.best(servable_only=True) is None  # none of the three is served
+    rows = result.table()
+    assert [r["model"] for r in rows][-1] == "pop"
+    assert next(r for r in rows if r["model"] == "ease")["error"].startswith("ease: l2")
+
+
+def test_a_spent_budget_stops_the_search() -> None:
+    result = tune(planted_split(), ["pop", "itemknn"], budget_seconds=1e-9, device="cpu")
+    assert result.ended == "budget" and result.trials == []
+
+
+def test_unknown_candidates_are_named() -> None:
+    with pytest.raises(InvalidInput, match="cannot tune deepfm; tunable models: ease"):
+        tune(planted_split(), ["pop", "deepfm"], budget_seconds=10)
