@@ -1,0 +1,95 @@
+"""Every model and baseline tuned the same way on one shop, side by side on its test split.
+
+    python benchmarks/quality/run.py SNAPSHOT --budget 1800 [--models ease,gfcf,bspm,als,...]
+
+The search is ``graphrec train --model auto``'s (graphrec/training/tuning.py): settings chosen
+on the validation carve of the training data only. Then each model's best settings are trained
+again on training and validation data and evaluated once on test. Prints a table (validation
+recall@20, test recall@20 and ndcg@20, seconds) and writes it as JSON beside the script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from graphrec.evaluation import evaluate
+from graphrec.graph.snapshot import Snapshot
+from graphrec.graph.splits import make_split
+from graphrec.training.train import build_model, folded, item_category
+from graphrec.training.tuning import CPU_CANDIDATES, Trial, tune
+
+warnings.filterwarnings("ignore", message=".*[Ss]parse.*")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("snapshot", type=Path)
+    parser.add_argument("--budget", type=float, default=1800.0, help="seconds for the search")
+    parser.add_argument("--models", default=",".join(CPU_CANDIDATES))
+    parser.add_argument("--split", default="auto")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
+    args = parser.parse_args()
+    snapshot = Snapshot.load(args.snapshot)
+    split = make_split(snapshot, args.split)
+    print(f"{args.snapshot.name}: {split.kind} split {split.describe()}", flush=True)
+
+    def on_trial(trial: Trial, spent: float) -> None:
+        score = f"{trial.score:.4f}" if trial.score is not None else trial.error
+        print(f"  {spent:7.0f} s  {trial.model:9s} {trial.params}  valid {score}", flush=True)
+
+    models = [m for m in args.models.split(",") if m]
+    tuning = tune(split, models, args.budget, device=args.device, on_trial=on_trial)
+    category = item_category(snapshot)
+    rows: list[dict[str, Any]] = []
+    for row in tuning.table():
+        if row["valid_recall@20"] is None:
+            rows.append({**row, "test": {}})
+            continue
+        model = build_model(row["model"], {**row["params"], "device": args.device})
+        model.use_snapshot(snapshot)
+        final = split if model.uses_validation else folded(split)
+        started = time.perf_counter()
+        model.fit(final)
+        fit_seconds = time.perf_counter() - started
+        test = evaluate(model, final, item_category=category)
+        rows.append({**row, "fit_seconds": fit_seconds, "test": test})
+        print(
+            f"{row['model']:9s} test recall@20 {test['recall@20']:.4f} "
+            f"ndcg@20 {test['ndcg@20']:.4f} (fit {fit_seconds:.0f} s)",
+            flush=True,
+        )
+    print()
+    print("| model | best settings | valid recall@20 | test recall@20 | test ndcg@20 | fit s |")
+    print("|---|---|---:|---:|---:|---:|")
+    for row in sorted(rows, key=lambda r: -r["test"].get("recall@20", -1)):
+        settings = " ".join(f"{k}={v}" for k, v in row["params"].items()) or "defaults"
+        if not row["test"]:
+            print(f"| {row['model']} | {row['error']} | | | | |")
+            continue
+        print(
+            f"| {row['model']} | {settings} | {row['valid_recall@20']:.4f} | "
+            f"{row['test']['recall@20']:.4f} | {row['test']['ndcg@20']:.4f} | "
+            f"{row['fit_seconds']:.0f} |"
+        )
+    result = {
+        "snapshot": str(args.snapshot),
+        "split": split.describe(),
+        "threads": torch.get_num_threads(),
+        "tuning": tuning.as_dict(),
+        "rows": rows,
+    }
+    out = args.out / f"results-{args.snapshot.name}.json"
+    out.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    print(f"\n{out}")
+
+
+if __name__ == "__main__":
+    main()
