@@ -147,6 +147,8 @@ def train(
         f"{model}: {scores} ({meta['split']['kind']} split, best epoch "
         f"{meta['best_epoch']}, {meta['train_seconds']:.0f} s on {meta['device']})"
     )
+    if meta.get("stopped") == "interrupted":
+        console.print("training was stopped (Ctrl-C): the best epoch so far is kept")
     console.print(f"artifact: {folder}")
     if write_back and snapshot_path is None:
         _write_back(store, folder, similar_k)

@@ -56,13 +56,14 @@ class ALS(Recommender):
         self.device = torch.device("cpu")
 
     def _als(self) -> AlternatingLeastSquares:
-        return AlternatingLeastSquares(
-            factors=int(self.config["factors"]),
-            regularization=float(self.config["regularization"]),
-            alpha=float(self.config["alpha"]),
-            iterations=int(self.config["iterations"]),
-            random_state=int(self.config["seed"]),
-        )
+        with threadpool_limits(1, "blas"):  # it checks BLAS's threads when made
+            return AlternatingLeastSquares(
+                factors=int(self.config["factors"]),
+                regularization=float(self.config["regularization"]),
+                alpha=float(self.config["alpha"]),
+                iterations=int(self.config["iterations"]),
+                random_state=int(self.config["seed"]),
+            )
 
     def fit(self, split: Split, on_eval: OnEval | None = None) -> History:
         started = time.perf_counter()

@@ -140,6 +140,7 @@ def save_artifact(
         "split": split,
         "history": history.rows,
         "best_epoch": history.best_epoch,
+        "stopped": history.stopped,
         "train_seconds": history.seconds,
         "data_fingerprint": snapshot.meta["fingerprint"],
         "code_version": code_version(),

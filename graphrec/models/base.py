@@ -63,6 +63,9 @@ class History:
     rows: list[dict[str, float]] = field(default_factory=list)
     best_epoch: int | None = None
     seconds: float = 0.0
+    #: why training ended before its last epoch: "patience", "budget" or "interrupted" (Ctrl-C,
+    #: the best epoch so far kept); empty when it ran them all
+    stopped: str = ""
 
 
 class Recommender(ABC):

@@ -3,7 +3,8 @@
 A subclass says how to build its parameters (``_setup``) and how to encode every user and item
 (``_encode``); the loop samples (user, positive item) pairs, scores them with BPR or sampled
 softmax, checks validation recall@20 every ``eval_every`` epochs, keeps the best parameters and
-stops after ``patience`` evaluations without progress (or when ``time_budget_s`` is spent).
+stops after ``patience`` evaluations without progress (or when ``time_budget_s`` is spent; Ctrl-C
+stops it too), keeping the best evaluation's parameters.
 """
 
 from __future__ import annotations
@@ -109,30 +110,37 @@ class EmbeddingModel(Recommender):
         history = History()
         best, best_state, waited = -1.0, None, 0
         started = time.perf_counter()
-        for epoch in range(1, int(cfg["epochs"]) + 1):
-            loss = self._epoch(optimizer, pairs, generator)
-            if epoch % int(cfg["eval_every"]) and epoch != int(cfg["epochs"]):
-                continue
-            self.final = None
-            recall = validation_recall(self, split)
-            row = {
-                "epoch": epoch,
-                "loss": loss,
-                "valid_recall@20": recall,
-                "seconds": time.perf_counter() - started,
-            }
-            history.rows.append(row)
-            if on_eval:
-                on_eval(row)
-            if recall > best:
-                best, waited, history.best_epoch = recall, 0, epoch
-                best_state = [p.detach().clone() for p in parameters]
-            else:
-                waited += 1
-            budget = cfg["time_budget_s"]
-            out_of_time = budget is not None and time.perf_counter() - started > float(budget)
-            if waited >= int(cfg["patience"]) or out_of_time:
-                break
+        try:
+            for epoch in range(1, int(cfg["epochs"]) + 1):
+                loss = self._epoch(optimizer, pairs, generator)
+                if epoch % int(cfg["eval_every"]) and epoch != int(cfg["epochs"]):
+                    continue
+                self.final = None
+                recall = validation_recall(self, split)
+                row = {
+                    "epoch": epoch,
+                    "loss": loss,
+                    "valid_recall@20": recall,
+                    "seconds": time.perf_counter() - started,
+                }
+                history.rows.append(row)
+                if on_eval:
+                    on_eval(row)
+                if recall > best:
+                    best, waited, history.best_epoch = recall, 0, epoch
+                    best_state = [p.detach().clone() for p in parameters]
+                else:
+                    waited += 1
+                budget = cfg["time_budget_s"]
+                spent = time.perf_counter() - started
+                out_of_time = budget is not None and spent > float(budget)
+                if waited >= int(cfg["patience"]) or out_of_time:
+                    history.stopped = "budget" if out_of_time else "patience"
+                    break
+        except KeyboardInterrupt:  # Ctrl-C: keep the best epoch so far, if there is one
+            if best_state is None:
+                raise
+            history.stopped = "interrupted"
         if best_state is not None:
             with torch.no_grad():
                 for parameter, saved in zip(parameters, best_state, strict=True):

@@ -124,6 +124,27 @@ def test_early_stopping_keeps_the_best_epoch() -> None:
     assert len(history.rows) < 30  # stopped early
 
 
+def test_ctrl_c_keeps_the_best_epoch_so_far() -> None:
+    split = planted_split()
+    model = LightGCN(**{**FAST["lightgcn"], "epochs": 60, "eval_every": 2})
+    evaluations: list[dict[str, float]] = []
+
+    def interrupt_at_the_third(row: dict[str, float]) -> None:
+        evaluations.append(row)
+        if len(evaluations) == 3:
+            raise KeyboardInterrupt
+
+    history = model.fit(split, on_eval=interrupt_at_the_third)
+    assert history.stopped == "interrupted" and len(history.rows) == 3
+    recalls = [row["valid_recall@20"] for row in history.rows]
+    assert history.best_epoch == history.rows[recalls.index(max(recalls))]["epoch"]
+    assert evaluate(model, split, ks=(5,))["recall@5"] > 0  # a usable model
+    with pytest.raises(KeyboardInterrupt):  # before any evaluation there is nothing to keep
+        LightGCN(**{**FAST["lightgcn"], "eval_every": 40}).fit(
+            split, on_eval=lambda row: (_ for _ in ()).throw(KeyboardInterrupt)
+        )
+
+
 def test_bad_arguments_are_named() -> None:
     with pytest.raises(InvalidInput, match="unknown loss 'hinge'"):
         LightGCN(loss="hinge")
