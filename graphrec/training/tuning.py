@@ -36,9 +36,9 @@ SEARCH_SPACES: dict[str, dict[str, list[Any]]] = {
         "dim": [256, 640],
     },
     "als": {
-        "factors": [64, 256],
+        "alpha": [40.0, 3.0],
+        "factors": [256, 64],
         "regularization": [0.5, 0.01],
-        "alpha": [0.5, 10.0],
         "iterations": [30],
     },
     "itemknn": {"neighbours": [50, 400], "shrink": [0.0, 50.0]},
