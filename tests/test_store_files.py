@@ -101,6 +101,8 @@ def test_an_almost_full_disk_refuses_writes_until_there_is_room(
     trained: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GRAPHREC_LADYBUG_MIN_FREE_MB", "1")
+    # checkpoints small enough for the 1 MB floor (a checkpoint grows the store file)
+    monkeypatch.setenv("GRAPHREC_LADYBUG_CHECKPOINT_KB", "64")
     limit = trained.stat().st_size + 2 * 1024 * 1024  # no file may grow past it: 2 MB of room
     with graphrec_serve(file_size_limit=limit) as served:
         recorder = Recorder(served.port)
@@ -126,6 +128,7 @@ def test_a_write_that_meets_a_full_disk_loses_nothing_acknowledged(
     """No room kept (GRAPHREC_LADYBUG_MIN_FREE_MB=0): LadybugDB itself meets the full disk,
     in the middle of writing its log."""
     monkeypatch.setenv("GRAPHREC_LADYBUG_MIN_FREE_MB", "0")
+    monkeypatch.setenv("GRAPHREC_LADYBUG_CHECKPOINT_KB", "16384")  # the log fills, not a checkpoint
     limit = trained.stat().st_size + 256 * 1024
     with graphrec_serve(file_size_limit=limit) as served:
         recorder = Recorder(served.port)
@@ -149,6 +152,32 @@ def test_a_write_that_meets_a_full_disk_loses_nothing_acknowledged(
         assert "errors" not in recorder.batch()
     assert list(trained.parent.glob("store.wal.damaged-*"))  # the torn log, kept aside
     assert "torn record" in served.output
+
+
+def test_a_checkpoint_that_meets_a_full_disk_loses_nothing_and_recovers_by_itself(
+    trained: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No room kept and small checkpoints: the store file, growing as the log is folded into
+    it, meets the limit. The commit is durable (its log is written), later writes wait for
+    room, and go on by themselves once there is some."""
+    monkeypatch.setenv("GRAPHREC_LADYBUG_MIN_FREE_MB", "0")
+    monkeypatch.setenv("GRAPHREC_LADYBUG_CHECKPOINT_KB", "64")
+    limit = trained.stat().st_size + 256 * 1024
+    with graphrec_serve(file_size_limit=limit) as served:
+        recorder = Recorder(served.port)
+        answer = fill(recorder)
+        assert answer["errors"][0]["extensions"]["code"] == "STORE_UNAVAILABLE", answer
+        assert "checkpoint failed" in answer["errors"][0]["message"]  # its commit was kept
+        assert ready(served.port)[0] == 503
+        assert post(served.port, RECS)["data"]["recommendations"]["items"]  # reads go on
+        resource.prlimit(served.pid, resource.RLIMIT_FSIZE, (-1, -1))  # room again
+        time.sleep(1.5)  # the next attempt to open it again
+        assert "errors" not in recorder.batch(50), "writes did not resume by themselves"
+        assert ready(served.port)[0] == 200
+        os.kill(served.pid, signal.SIGKILL)
+    assert "Traceback" not in served.output, served.output
+    kept = stored(trained)
+    assert [e for e in recorder.acknowledged if e not in kept] == []
 
 
 def test_a_store_moved_away_fails_writes_until_it_is_back(trained: Path) -> None:

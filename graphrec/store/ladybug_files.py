@@ -3,7 +3,9 @@ and its one connection, watched for the faults that files have.
 
 - **The disk is almost full**: writes are refused (:class:`StoreUnavailable`) while less than
   ``min_free_mb`` is free to the store (on the file system, and under the process's file size
-  limit), before LadybugDB meets a full disk; they go on by themselves once there is room.
+  limit), and never less than a checkpoint may need (the store file grows when the log is
+  folded into it), before LadybugDB meets a full disk; they go on by themselves once there is
+  room.
 - **A write fails anyway** (the disk filled between the check and the write, an I/O error): a
   failed write-ahead log write leaves a database that aborts the process at its next statement,
   even a ROLLBACK or a close. It is abandoned: never used or closed again in this process, every
@@ -38,6 +40,9 @@ COMMITTED_BUT_NOT_CHECKPOINTED = "Transaction committed successfully"
 FILE_FAULTS = ("IO exception", "Cannot write", "No space left", "File too large", "WAL")
 #: LadybugDB's words when the log's last record does not check.
 TORN_LOG = ("WAL file is corrupted", "WAL replay")
+#: A checkpoint grows the store file by up to about this many times the log it folds in (2.8
+#: MB for 1 MB, measured): the room kept for writes is at least this much.
+CHECKPOINT_GROWTH = 4
 #: Seconds between attempts to open the database again after a fault.
 RETRY_SECONDS = 1.0
 #: Databases abandoned after a file fault: kept referenced, so that nothing closes them.
@@ -131,12 +136,14 @@ class EmbeddedFiles:
                 (p.stat().st_size for p in (self.path, self.wal) if p.exists()), default=0
             )
             room = min(room, limit - largest)
-        if room >= self.min_free:
+        floor = max(self.min_free, CHECKPOINT_GROWTH * self.checkpoint_bytes)
+        if room >= floor:
             return None
         return (
             f"the disk is almost full: {max(room, 0) / 2**20:.1f} MB free for the embedded store "
-            f"at {self.path}; writes are refused below {self.min_free / 2**20:.0f} MB "
-            "(GRAPHREC_LADYBUG_MIN_FREE_MB) and go on when there is room"
+            f"at {self.path}; writes are refused below {floor / 2**20:.1f} MB "
+            "(GRAPHREC_LADYBUG_MIN_FREE_MB, at least 4 x GRAPHREC_LADYBUG_CHECKPOINT_KB) and go "
+            "on when there is room"
         )
 
     def execute(self, statement: str, params: dict[str, Any]) -> Any:
@@ -146,13 +153,13 @@ class EmbeddedFiles:
             if statement == "ROLLBACK":  # of the transaction that failed: gone with it
                 return None
             raise StoreUnavailable(self.abandoned)
-        if self._conn is None:
-            raise StoreUnavailable(f"the embedded store at {self.path} is closed")
         self._check_files()
-        if self.fault is not None:
+        if self.fault is not None:  # opened again, or a retry each second until it opens
             self._reopen()
             if statement == "ROLLBACK":
                 return None
+        if self._conn is None:
+            raise StoreUnavailable(f"the embedded store at {self.path} is closed")
         try:
             return self._conn.execute(statement, params)
         except RuntimeError as e:

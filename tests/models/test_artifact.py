@@ -52,3 +52,22 @@ def test_a_version_is_served_from_its_vectors_without_torch(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300
     )
     assert out.stdout.strip() == "False", out.stderr[-2000:]
+
+
+def test_an_als_version_is_served(embedded: GraphStore, tmp_path: Path) -> None:
+    """ALS (implicit's) gives vectors like the embedding models: serving answers from them."""
+    from graphrec.serving.service import Service
+    from tests.graphs import served_config
+
+    embedded.write(shop_batch())
+    path = train(export_snapshot(embedded), "als", {"factors": 4}, tmp_path / "models")
+    items, users = load_artifact(path).vectors()
+    assert items.shape == (6, 4) and users.shape == (4, 4)
+    service = Service.open(embedded, path, config=served_config())
+    try:
+        answer = service.engine.recommend("bob", k=2)
+        picked = answer.item_ids
+        assert len(picked) == 2
+        assert not set(picked) & {"serum", "cream", "toner"}  # bob's own items are not offered
+    finally:
+        service.close()
