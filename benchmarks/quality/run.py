@@ -46,7 +46,9 @@ def main() -> None:
         print(f"  {spent:7.0f} s  {trial.model:9s} {trial.params}  valid {score}", flush=True)
 
     models = [m for m in args.models.split(",") if m]
-    tuning = tune(split, models, args.budget, device=args.device, on_trial=on_trial)
+    tuning = tune(
+        split, models, args.budget, device=args.device, on_trial=on_trial, snapshot=snapshot
+    )
     category = item_category(snapshot)
     rows: list[dict[str, Any]] = []
     for row in tuning.table():

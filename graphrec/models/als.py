@@ -4,7 +4,9 @@ ICDM 2008), from the ``implicit`` package: the baseline a shop could use instead
 Each interaction is a positive whose weight (confidence) grows with ``alpha``; every other
 pair a zero of weight 1. ``factors``, ``regularization``, ``alpha`` and ``iterations`` are
 implicit's own settings; ``alpha`` matters most (2 gave validation recall@20 0.09 on Amazon
-Beauty where 10 gave 0.12), so its default is 10 and the search tries it first.
+Beauty where 10 gave 0.12), so its default is 10 and the search tries it first. With
+``weighted``, a pair counts with its strength (a rating's stars, a kind's weight: a purchase 5,
+a view 1) rather than 1.
 
 A new history changes a shopper's vector through implicit's ``partial_fit_users`` (one
 least-squares solve against the fixed item vectors), so ALS is served like the embedding
@@ -24,8 +26,16 @@ from threadpoolctl import threadpool_limits
 from torch import Tensor
 
 from graphrec.errors import InvalidInput
+from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
-from graphrec.models.base import History, OnEval, Recommender, binary
+from graphrec.models.base import (
+    History,
+    OnEval,
+    Recommender,
+    binary,
+    interaction_strength,
+    weighted,
+)
 
 
 class ALS(Recommender):
@@ -37,6 +47,7 @@ class ALS(Recommender):
         regularization: float = 0.05,
         alpha: float = 10.0,
         iterations: int = 15,
+        weighted: bool = False,
         seed: int = 0,
         **config: Any,
     ) -> None:
@@ -53,10 +64,25 @@ class ALS(Recommender):
             regularization=regularization,
             alpha=alpha,
             iterations=iterations,
+            weighted=weighted,
             seed=seed,
             **config,
         )
         self.device = torch.device("cpu")
+        self.strength: sp.csr_matrix | None = None
+
+    def use_snapshot(self, snapshot: Snapshot) -> None:
+        if self.config["weighted"]:
+            self.strength = interaction_strength(snapshot)
+
+    def _input(self, history: sp.spmatrix) -> sp.csr_matrix:
+        """What implicit factorises: 1 per pair, or with ``weighted`` each pair's strength
+        (stars, kind weight)."""
+        if not self.config["weighted"]:
+            return binary(history)
+        if self.strength is None:
+            raise InvalidInput("als: weighted needs the snapshot (use_snapshot) for the weights")
+        return weighted(history, self.strength)
 
     def _als(self) -> AlternatingLeastSquares:
         with threadpool_limits(1, "blas"):  # it checks BLAS's threads when made
@@ -73,13 +99,13 @@ class ALS(Recommender):
         self.num_users, self.num_items = split.num_users, split.num_items
         self.model = self._als()
         with threadpool_limits(1, "blas"):  # implicit threads itself; BLAS's own pool fights it
-            self.model.fit(binary(split.train), show_progress=False)
+            self.model.fit(self._input(split.train), show_progress=False)
         return History(seconds=time.perf_counter() - started)
 
     def observe(self, history: sp.csr_matrix) -> None:
         """Every shopper's vector solved again from ``history`` (the item vectors stay)."""
         with threadpool_limits(1, "blas"):
-            self.model.partial_fit_users(np.arange(history.shape[0]), binary(history))
+            self.model.partial_fit_users(np.arange(history.shape[0]), self._input(history))
 
     def user_vectors(self) -> Tensor:
         return torch.from_numpy(np.ascontiguousarray(self.model.user_factors[: self.num_users]))

@@ -19,7 +19,7 @@ from torch import Tensor
 
 from graphrec.errors import InvalidInput
 from graphrec.graph.snapshot import Snapshot
-from graphrec.graph.splits import Split
+from graphrec.graph.splits import NEGATIVE_KINDS, Split
 
 OnEval = Callable[[dict[str, float]], None]
 
@@ -54,6 +54,29 @@ def binary(matrix: sp.spmatrix) -> sp.csr_matrix:
     out = sp.csr_matrix(matrix, dtype=np.float32, copy=True)
     out.data[:] = 1.0
     return out
+
+
+def interaction_strength(snapshot: Snapshot) -> sp.csr_matrix:
+    """Users x items: each pair's strongest interaction weight (a rating's stars, a kind's
+    weight from ``GRAPHREC_KIND_WEIGHTS``: a purchase 5, a view 1), negative kinds left out."""
+    kinds: list[str] = snapshot.meta["kinds"]
+    keep = ~np.isin(snapshot.column("kind"), [kinds.index(k) for k in NEGATIVE_KINDS if k in kinds])
+    users, items = snapshot.column("user")[keep], snapshot.column("item")[keep]
+    weights = np.nan_to_num(snapshot.column("weight")[keep].astype(np.float32), nan=1.0)
+    pair = users.astype(np.int64) * snapshot.num_items + items
+    order = np.lexsort((weights, pair))  # within a pair, the strongest last
+    last = np.append(pair[order][1:] != pair[order][:-1], True)
+    chosen = order[last]
+    shape = (snapshot.num_users, snapshot.num_items)
+    return sp.csr_matrix((weights[chosen], (users[chosen], items[chosen])), shape=shape)
+
+
+def weighted(history: sp.spmatrix, strength: sp.csr_matrix) -> sp.csr_matrix:
+    """``history``'s entries with each pair's strength (1 where ``strength`` has none)."""
+    ones = binary(history)
+    has = strength.copy()
+    has.data[:] = 1.0
+    return (ones + ones.multiply(strength) - ones.multiply(has)).tocsr()
 
 
 @dataclass

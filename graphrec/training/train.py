@@ -121,7 +121,9 @@ def train_auto(
     split = make_split(snapshot, split_kind, seed=seed)
     if split.train.nnz == 0:
         raise InvalidInput("the snapshot holds no training interactions")
-    tuning = tune(split, candidates, budget_seconds, device=device, on_trial=on_trial)
+    tuning = tune(
+        split, candidates, budget_seconds, device=device, on_trial=on_trial, snapshot=snapshot
+    )
     best = tuning.best(servable_only=servable_only)
     if best is None:
         reasons = "; ".join(f"{t.model}: {t.error}" for t in tuning.trials if t.error)

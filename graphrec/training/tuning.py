@@ -17,6 +17,7 @@ from typing import Any
 
 from graphrec.errors import GraphRecError, InvalidInput
 from graphrec.evaluation import validation_recall
+from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
 from graphrec.models import MODELS
 from graphrec.models.names import servable
@@ -24,7 +25,7 @@ from graphrec.models.names import servable
 #: What each model's search tries, setting by setting, most important first; the defaults are
 #: always the first trial.
 SEARCH_SPACES: dict[str, dict[str, list[Any]]] = {
-    "ease": {"l2": [200.0, 1000.0, 100.0, 2000.0, 50.0, 5000.0]},
+    "ease": {"l2": [200.0, 1000.0, 100.0, 2000.0, 50.0, 5000.0], "weighted": [True]},
     "gfcf": {
         "beta": [0.1, 0.3, 0.5],
         "item_exponent": [0.3, 0.5],
@@ -40,6 +41,7 @@ SEARCH_SPACES: dict[str, dict[str, list[Any]]] = {
         "factors": [256, 64],
         "regularization": [0.5, 0.01],
         "iterations": [30],
+        "weighted": [True],
     },
     "itemknn": {"neighbours": [50, 400], "shrink": [0.0, 50.0]},
     "lightgcn": {"num_layers": [2, 4], "weight_decay": [1e-5, 1e-3]},
@@ -120,11 +122,19 @@ def coordinate_search(space: dict[str, list[Any]]) -> Generator[dict[str, Any], 
                 best, best_params = score, candidate
 
 
-def run_trial(model: str, params: dict[str, Any], split: Split, device: str) -> Trial:
+def run_trial(
+    model: str,
+    params: dict[str, Any],
+    split: Split,
+    device: str,
+    snapshot: Snapshot | None = None,
+) -> Trial:
     """Fit on the training carve, score validation recall@20."""
     started = time.perf_counter()
     try:
         fitted = MODELS[model](**params, device=device)
+        if snapshot is not None:
+            fitted.use_snapshot(snapshot)
         fitted.fit(split)
         score = validation_recall(fitted, split)
     except (GraphRecError, TypeError, MemoryError) as e:
@@ -139,9 +149,11 @@ def tune(
     budget_seconds: float,
     device: str = "auto",
     on_trial: Callable[[Trial, float], None] | None = None,
+    snapshot: Snapshot | None = None,
 ) -> Tuning:
     """Search every candidate in turn until each search is done or the budget is spent;
-    ``on_trial`` hears each trial and the seconds spent so far."""
+    ``on_trial`` hears each trial and the seconds spent so far. ``snapshot``: what the split
+    was made of (interaction weights, item content), for the settings that read it."""
     unknown = [name for name in candidates if name not in SEARCH_SPACES]
     if unknown:
         raise InvalidInput(
@@ -159,7 +171,7 @@ def tune(
                 if time.perf_counter() - started >= budget_seconds:
                     tuning.ended = "budget"
                     return tuning
-                trial = run_trial(name, pending[name], split, device)
+                trial = run_trial(name, pending[name], split, device, snapshot)
                 tuning.trials.append(trial)
                 tuning.seconds = time.perf_counter() - started
                 if on_trial is not None:
