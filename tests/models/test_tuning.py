@@ -81,3 +81,23 @@ def test_a_spent_budget_stops_the_search() -> None:
 def test_unknown_candidates_are_named() -> None:
     with pytest.raises(InvalidInput, match="cannot tune deepfm; tunable models: ease"):
         tune(planted_split(), ["pop", "deepfm"], budget_seconds=10)
+
+
+def test_ctrl_c_ends_the_search_with_what_it_has() -> None:
+    heard: list[str] = []
+
+    def interrupt_at_the_second(trial: tuning_module.Trial, spent: float) -> None:
+        heard.append(trial.model)
+        if len(heard) == 2:
+            raise KeyboardInterrupt
+
+    result = tune(
+        communities_split(),
+        ["pop", "itemknn", "ease"],
+        budget_seconds=300,
+        device="cpu",
+        on_trial=interrupt_at_the_second,
+    )
+    assert result.ended == "interrupted" and heard == ["pop", "itemknn"]
+    best = result.best()
+    assert best is not None and best.model == "itemknn"  # the best of the two it ran
