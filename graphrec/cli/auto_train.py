@@ -70,13 +70,18 @@ def run_auto(
             raise fail(e) from None
     print_tuning(tuning)
     meta = json.loads((folder / "model.json").read_text())
-    chosen = meta["tuning"]["chosen"]
+    chosen, test = meta["tuning"]["chosen"], meta["metrics"]["test"]
     ended = {"budget": "the budget ran out", "interrupted": "interrupted"}.get(tuning.ended)
     console.print(
         f"chosen: {chosen['model']} {_params(chosen['params'])} (validation recall@20 "
         f"{chosen['valid_recall@20']:.4f}{'; search ended early: ' + ended if ended else ''}), "
         "trained again on training and validation data"
     )
+    if "recall@20" in test:
+        console.print(
+            f"{chosen['model']}: test recall@20 {test['recall@20']:.4f}, "
+            f"ndcg@20 {test['ndcg@20']:.4f} ({meta['split']['kind']} split)"
+        )
     return folder
 
 

@@ -41,8 +41,8 @@ def train(
     candidates: Annotated[
         str | None,
         typer.Option(
-            help="With --model auto: comma-separated models to tune (default: ease, gfcf, bspm, "
-            "als, itemknn, pop; lightgcn too on a GPU)."
+            help="With --model auto: comma-separated models to tune (default: pop, itemknn, gfcf, "
+            "als, ease, bspm; lightgcn too on a GPU)."
         ),
     ] = None,
     device: Annotated[str, typer.Option(help="auto (GPU when there is one), cpu, cuda.")] = "auto",

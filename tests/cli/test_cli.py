@@ -152,6 +152,7 @@ def test_train_auto_tunes_the_candidates_and_keeps_the_best_servable(tmp_path: P
     trained = runner.invoke(app, [*command, "--device", "cpu", "--store", store, "--out", str(out)])
     assert trained.exit_code == 0, trained.output
     assert "tuning:" in trained.output and "chosen: gfcf" in trained.output
+    assert "gfcf: test recall@20" in trained.output
     assert "not servable" in trained.output  # pop, itemknn and ease are compared, not chosen
     [artifact] = list(out.iterdir())
     meta = json.loads((artifact / "model.json").read_text())
