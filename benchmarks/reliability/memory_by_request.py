@@ -24,7 +24,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "serve"))
 
 from load import free_port  # noqa: E402
-from served import copy_store, rss_mb, serve  # noqa: E402
+from served import copy_store, rss_mb, serve, shoppers_and_items  # noqa: E402
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "api" / "operations"
 KEY = "memory-key"
@@ -58,15 +58,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--per-round", type=int, default=2000)
     args = parser.parse_args()
-    from graphrec.store import open_store
-
     texts = {path.stem: path.read_text() for path in OPERATIONS.glob("*.graphql")}
     with tempfile.TemporaryDirectory(prefix="graphrec-memory-") as folder:
         store = copy_store(args.store, Path(folder))
-        graph = open_store(str(store), read_only=True)
-        shoppers = sorted(r["id"] for b in graph.stream("users") for r in b.to_pylist())
-        items = sorted(r["id"] for b in graph.stream("items") for r in b.to_pylist())
-        graph.close()
+        shoppers, items = shoppers_and_items(store)
         print(
             f"{'kind':<12}{'start':>8}"
             + "".join(f"{(r + 1) * args.per_round:>8}" for r in range(args.rounds))

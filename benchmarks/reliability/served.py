@@ -25,6 +25,19 @@ def copy_store(store: Path, folder: Path) -> Path:
     return copy
 
 
+def shoppers_and_items(store: Path) -> tuple[list[str], list[str]]:
+    """The ids of an embedded store's users and items, sorted (opened read-only)."""
+    from graphrec.store import open_store
+
+    graph = open_store(str(store), read_only=True)
+    try:
+        shoppers = sorted(r["id"] for b in graph.stream("users") for r in b.to_pylist())
+        items = sorted(r["id"] for b in graph.stream("items") for r in b.to_pylist())
+    finally:
+        graph.close()
+    return shoppers, items
+
+
 def serve(
     store: Path,
     artifact: Path,

@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "serve"))
 
 from load import free_port, open_loop  # noqa: E402
-from served import copy_store, percentile_ms, rss_mb, serve  # noqa: E402
+from served import copy_store, percentile_ms, rss_mb, serve, shoppers_and_items  # noqa: E402
 
 KEY = "soak-key"
 OPERATIONS = HERE.parents[1] / "api" / "operations"
@@ -79,10 +79,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="graphrec-soak-") as folder:
         store = copy_store(args.store, Path(folder))
-        graph = open_store(str(store), read_only=True)
-        shoppers = sorted(r["id"] for b in graph.stream("users") for r in b.to_pylist())
-        items = sorted(r["id"] for b in graph.stream("items") for r in b.to_pylist())
-        graph.close()
+        shoppers, items = shoppers_and_items(store)
         port = free_port()
         server = serve(store, args.artifact, port, {"GRAPHREC_API_KEY": KEY})
         events: list[tuple] = []

@@ -28,14 +28,7 @@ from torch import Tensor
 from graphrec.errors import InvalidInput
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
-from graphrec.models.base import (
-    History,
-    OnEval,
-    Recommender,
-    binary,
-    interaction_strength,
-    weighted,
-)
+from graphrec.models.base import History, OnEval, Recommender, TrainingRows
 
 
 class ALS(Recommender):
@@ -69,20 +62,10 @@ class ALS(Recommender):
             **config,
         )
         self.device = torch.device("cpu")
-        self.strength: sp.csr_matrix | None = None
+        self.rows = TrainingRows(self.name, weighted)
 
     def use_snapshot(self, snapshot: Snapshot) -> None:
-        if self.config["weighted"]:
-            self.strength = interaction_strength(snapshot)
-
-    def _input(self, history: sp.spmatrix) -> sp.csr_matrix:
-        """What implicit factorises: 1 per pair, or with ``weighted`` each pair's strength
-        (stars, kind weight)."""
-        if not self.config["weighted"]:
-            return binary(history)
-        if self.strength is None:
-            raise InvalidInput("als: weighted needs the snapshot (use_snapshot) for the weights")
-        return weighted(history, self.strength)
+        self.rows.use_snapshot(snapshot)
 
     def _als(self) -> AlternatingLeastSquares:
         with threadpool_limits(1, "blas"):  # it checks BLAS's threads when made
@@ -99,13 +82,13 @@ class ALS(Recommender):
         self.num_users, self.num_items = split.num_users, split.num_items
         self.model = self._als()
         with threadpool_limits(1, "blas"):  # implicit threads itself; BLAS's own pool fights it
-            self.model.fit(self._input(split.train), show_progress=False)
+            self.model.fit(self.rows(split.train), show_progress=False)
         return History(seconds=time.perf_counter() - started)
 
     def observe(self, history: sp.csr_matrix) -> None:
         """Every shopper's vector solved again from ``history`` (the item vectors stay)."""
         with threadpool_limits(1, "blas"):
-            self.model.partial_fit_users(np.arange(history.shape[0]), self._input(history))
+            self.model.partial_fit_users(np.arange(history.shape[0]), self.rows(history))
 
     def user_vectors(self) -> Tensor:
         return torch.from_numpy(np.ascontiguousarray(self.model.user_factors[: self.num_users]))

@@ -79,6 +79,28 @@ def weighted(history: sp.spmatrix, strength: sp.csr_matrix) -> sp.csr_matrix:
     return (ones + ones.multiply(strength) - ones.multiply(has)).tocsr()
 
 
+class TrainingRows:
+    """The user x item rows a model trains and answers on: 1 per pair, or, with ``weighted``,
+    each pair's strength (:func:`interaction_strength`, read by :meth:`use_snapshot`)."""
+
+    def __init__(self, model: str, weighted: bool) -> None:
+        self.model, self.weighted = model, weighted
+        self.strength: sp.csr_matrix | None = None
+
+    def use_snapshot(self, snapshot: Snapshot) -> None:
+        if self.weighted:
+            self.strength = interaction_strength(snapshot)
+
+    def __call__(self, history: sp.spmatrix) -> sp.csr_matrix:
+        if not self.weighted:
+            return binary(history)
+        if self.strength is None:
+            raise InvalidInput(
+                f"{self.model}: weighted needs the snapshot (use_snapshot) for the weights"
+            )
+        return weighted(history, self.strength)
+
+
 @dataclass
 class History:
     """What training went through: one row per evaluation, for the curve and the artifact."""

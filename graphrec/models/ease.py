@@ -32,14 +32,7 @@ from torch import Tensor
 from graphrec.errors import InvalidInput
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
-from graphrec.models.base import (
-    History,
-    OnEval,
-    Recommender,
-    binary,
-    interaction_strength,
-    weighted,
-)
+from graphrec.models.base import History, OnEval, Recommender, TrainingRows
 
 
 class EASE(Recommender):
@@ -51,25 +44,15 @@ class EASE(Recommender):
         if l2 <= 0:
             raise InvalidInput(f"ease: l2 must be > 0, got {l2}")
         super().__init__(l2=l2, weighted=weighted, max_items=max_items, **config)
-        self.strength: sp.csr_matrix | None = None
+        self.rows = TrainingRows(self.name, weighted)
 
     def use_snapshot(self, snapshot: Snapshot) -> None:
-        if self.config["weighted"]:
-            self.strength = interaction_strength(snapshot)
-
-    def _input(self, history: sp.spmatrix) -> sp.csr_matrix:
-        """The rows ``X``: 1 per pair, or with ``weighted`` each pair's strength (stars, kind
-        weight)."""
-        if not self.config["weighted"]:
-            return binary(history)
-        if self.strength is None:
-            raise InvalidInput("ease: weighted needs the snapshot (use_snapshot) for the weights")
-        return weighted(history, self.strength)
+        self.rows.use_snapshot(snapshot)
 
     def fit(self, split: Split, on_eval: OnEval | None = None) -> History:
         started = time.perf_counter()
         self.num_users, self.num_items = split.num_users, split.num_items
-        self.train = self._input(split.train)
+        self.train = self.rows(split.train)
         self.weights = self._solve(self.train)
         self.observe(split.train)
         return History(seconds=time.perf_counter() - started)
@@ -94,7 +77,7 @@ class EASE(Recommender):
         return weights
 
     def observe(self, history: sp.csr_matrix) -> None:
-        self.ratings = self._input(history)
+        self.ratings = self.rows(history)
 
     def user_scores(self, users: np.ndarray) -> Tensor:
         rows = self.ratings[users].tocoo()
