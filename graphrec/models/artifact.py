@@ -78,6 +78,7 @@ class Artifact:
             if model_class is None:
                 raise InvalidInput(f"{self.path}: unknown model {self.name!r}")
             model = model_class(**{**self.meta["config"], "device": self.device})
+            model.use_snapshot(self.snapshot)  # what it reads besides interactions
             with np.load(self.path / "state.npz") as state:
                 model.set_state({name: state[name] for name in state.files})
             self._model = model

@@ -79,17 +79,67 @@ def weighted(history: sp.spmatrix, strength: sp.csr_matrix) -> sp.csr_matrix:
     return (ones + ones.multiply(strength) - ones.multiply(has)).tocsr()
 
 
+def pair_times(snapshot: Snapshot) -> sp.csr_matrix:
+    """Users x items: the time (``ts``, float64) of each pair's latest interaction."""
+    users, items, times = snapshot.column("user"), snapshot.column("item"), snapshot.column("ts")
+    pair = users.astype(np.int64) * snapshot.num_items + items
+    order = np.lexsort((times, pair))  # within a pair, the latest last
+    last = order[np.append(pair[order][1:] != pair[order][:-1], True)]
+    shape = (snapshot.num_users, snapshot.num_items)
+    return sp.csr_matrix((times[last].astype(np.float64), (users[last], items[last])), shape)
+
+
+def recency_weights(history: sp.csr_matrix, times: sp.csr_matrix, half_life: float) -> np.ndarray:
+    """For each stored entry of ``history`` (canonical CSR), ``0.5 ** (rank / half_life)``:
+    ``rank`` is how many of the row's items are newer (by ``times``; an item with no time is
+    the oldest, items of the same time share a rank). A shopper's newest item weighs 1, the
+    one ``half_life`` items older 1/2."""
+    rows = np.repeat(np.arange(history.shape[0]), np.diff(history.indptr))
+    if not len(rows):
+        return np.zeros(0, dtype=np.float32)
+    stamp = np.asarray(times[rows, history.indices]).ravel()
+    order = np.lexsort((-stamp, rows))  # per row, newest first
+    row_sorted, stamp_sorted = rows[order], stamp[order]
+    place = np.arange(len(order))
+    first = np.ones(len(order), dtype=bool)  # a new (row, time) group starts here
+    first[1:] = (row_sorted[1:] != row_sorted[:-1]) | (stamp_sorted[1:] != stamp_sorted[:-1])
+    group_start = np.maximum.accumulate(np.where(first, place, 0))
+    rank = np.empty(len(order), dtype=np.float64)
+    rank[order] = group_start - history.indptr[row_sorted]
+    return (0.5 ** (rank / half_life)).astype(np.float32)
+
+
 class TrainingRows:
     """The user x item rows a model trains and answers on: 1 per pair, or, with ``weighted``,
-    each pair's strength (:func:`interaction_strength`, read by :meth:`use_snapshot`)."""
+    each pair's strength (:func:`interaction_strength`, read by :meth:`use_snapshot`).
+    :meth:`answering` rows also weigh each shopper's items by recency when ``half_life`` is
+    set (:func:`recency_weights`): the items had last say most about the next."""
 
-    def __init__(self, model: str, weighted: bool) -> None:
-        self.model, self.weighted = model, weighted
+    def __init__(self, model: str, weighted: bool, half_life: float = 0.0) -> None:
+        if half_life < 0:
+            raise InvalidInput(f"{model}: recency_half_life must be >= 0, got {half_life}")
+        self.model, self.weighted, self.half_life = model, weighted, half_life
         self.strength: sp.csr_matrix | None = None
+        self.times: sp.csr_matrix | None = None
 
     def use_snapshot(self, snapshot: Snapshot) -> None:
         if self.weighted:
             self.strength = interaction_strength(snapshot)
+        if self.half_life:
+            self.times = pair_times(snapshot)
+
+    def answering(self, history: sp.spmatrix) -> sp.csr_matrix:
+        """The rows scores are computed from: :meth:`__call__`'s, weighed by recency."""
+        rows = self(history)
+        if not self.half_life:
+            return rows
+        if self.times is None:
+            raise InvalidInput(
+                f"{self.model}: recency_half_life needs the snapshot (use_snapshot) for the times"
+            )
+        rows.sort_indices()
+        rows.data *= recency_weights(rows, self.times, self.half_life)
+        return rows
 
     def __call__(self, history: sp.spmatrix) -> sp.csr_matrix:
         if not self.weighted:

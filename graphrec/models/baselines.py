@@ -10,8 +10,9 @@ import scipy.sparse as sp
 import torch
 from torch import Tensor
 
+from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
-from graphrec.models.base import History, OnEval, Recommender
+from graphrec.models.base import History, OnEval, Recommender, TrainingRows
 
 
 class Popularity(Recommender):
@@ -68,12 +69,25 @@ class Random(Recommender):
 
 class ItemKNN(Recommender):
     """Item-based neighbours (Sarwar et al., 2001): score(u, i) = sum over u's items j of
-    cos(i, j), keeping each item's ``neighbours`` most similar items (cosine of co-occurrence)."""
+    cos(i, j), keeping each item's ``neighbours`` most similar items (cosine of co-occurrence);
+    with ``recency_half_life``, u's items weighed by recency (see :class:`TrainingRows`)."""
 
     name = "itemknn"
 
-    def __init__(self, neighbours: int = 100, shrink: float = 10.0, **config: Any) -> None:
-        super().__init__(neighbours=neighbours, shrink=shrink, **config)
+    def __init__(
+        self,
+        neighbours: int = 100,
+        shrink: float = 10.0,
+        recency_half_life: float = 0.0,
+        **config: Any,
+    ) -> None:
+        super().__init__(
+            neighbours=neighbours, shrink=shrink, recency_half_life=recency_half_life, **config
+        )
+        self.rows = TrainingRows(self.name, False, recency_half_life)
+
+    def use_snapshot(self, snapshot: Snapshot) -> None:
+        self.rows.use_snapshot(snapshot)
 
     def fit(self, split: Split, on_eval: OnEval | None = None) -> History:
         started = time.perf_counter()
@@ -87,11 +101,11 @@ class ItemKNN(Recommender):
         norm = np.sqrt(counts[coo.row] * counts[coo.col]) + self.config["shrink"]
         sims = sp.csr_matrix((coo.data / norm, (coo.row, coo.col)), shape=together.shape)
         self.similarity = _keep_top(sims, int(self.config["neighbours"]))
-        self.train = train
+        self.observe(train)
         return History(seconds=time.perf_counter() - started)
 
     def observe(self, history: sp.csr_matrix) -> None:
-        self.train = sp.csr_matrix(history, dtype=np.float32)
+        self.train = self.rows.answering(history)
 
     def user_scores(self, users: np.ndarray) -> Tensor:
         scores = (self.train[users] @ self.similarity).toarray().astype(np.float32)
@@ -111,6 +125,7 @@ class ItemKNN(Recommender):
             "sim_data": s.data,
             "train_indptr": t.indptr,
             "train_indices": t.indices,
+            "train_data": t.data,
             "shape": np.array([t.shape[0], t.shape[1]]),
         }
 
@@ -122,7 +137,9 @@ class ItemKNN(Recommender):
         )
         self.train = sp.csr_matrix(
             (
-                np.ones(len(state["train_indices"]), np.float32),
+                state["train_data"]
+                if "train_data" in state
+                else np.ones(len(state["train_indices"]), np.float32),
                 state["train_indices"],
                 state["train_indptr"],
             ),

@@ -18,6 +18,9 @@ Defaults (beta 0.2, dim 256, gamma 0, item exponent 0.4) were chosen on Gowalla'
 carve, never on a test set; the paper's are beta 0.3 and exponent 0.5. What each setting gave is
 in benchmarks/train/README.md.
 
+With ``recency_half_life`` :math:`h`, :math:`r_u` weighs the shopper's items by recency (the
+newest 1, the one :math:`h` items older 1/2); the filter itself is built from 1 per pair.
+
 Embeddings for serving and SIMILAR_TO are the low-pass part's factors:
 users :math:`r_u D_I^{-a} V_k`, items :math:`V_k^\top D_I^{a}`.
 """
@@ -34,8 +37,9 @@ from scipy.sparse.linalg import svds
 from torch import Tensor
 
 from graphrec.errors import InvalidInput
+from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
-from graphrec.models.base import History, OnEval, Recommender
+from graphrec.models.base import History, OnEval, Recommender, TrainingRows
 from graphrec.models.lightgcn import to_torch_csr
 
 CPU = torch.device("cpu")
@@ -51,6 +55,7 @@ class GFCF(Recommender):
         gamma: float = 0.0,
         item_exponent: float = 0.4,
         user_exponent: float = 0.5,
+        recency_half_life: float = 0.0,
         seed: int = 0,
         **config: Any,
     ) -> None:
@@ -67,9 +72,14 @@ class GFCF(Recommender):
             gamma=gamma,
             item_exponent=item_exponent,
             user_exponent=user_exponent,
+            recency_half_life=recency_half_life,
             seed=seed,
             **config,
         )
+        self.rows = TrainingRows(self.name, False, recency_half_life)
+
+    def use_snapshot(self, snapshot: Snapshot) -> None:
+        self.rows.use_snapshot(snapshot)
 
     def fit(self, split: Split, on_eval: OnEval | None = None) -> History:
         started = time.perf_counter()
@@ -81,6 +91,7 @@ class GFCF(Recommender):
         ratings = sp.csr_matrix(history, dtype=np.float32)
         ratings.data[:] = 1.0
         self.ratings = ratings
+        self.answering = self.rows.answering(ratings)  # the rows scores start from
         user_degree = np.asarray(ratings.sum(axis=1)).ravel()
         item_degree = np.asarray(ratings.sum(axis=0)).ravel()
         exponent = float(self.config["item_exponent"])
@@ -112,12 +123,12 @@ class GFCF(Recommender):
 
     def linear_scores(self, users: np.ndarray) -> np.ndarray:
         """``r_u R~^T R~`` for these users, dense ``[users, items]``."""
-        rows = self.ratings[users]
+        rows = self.answering[users]
         return np.asarray(((rows @ self.norm_t) @ self.norm).todense(), dtype=np.float32)
 
     def ideal_scores(self, users: np.ndarray) -> np.ndarray:
         """The ideal low-pass filter ``r_u D^-a V_k V_k^T D^a`` (before ``beta``)."""
-        low = self._factors(self.ratings[users]) @ self.components
+        low = self._factors(self.answering[users]) @ self.components
         return np.asarray(low * self.item_sqrt, dtype=np.float32)
 
     def _factors(self, rows: sp.csr_matrix) -> np.ndarray:
@@ -135,7 +146,7 @@ class GFCF(Recommender):
         return torch.from_numpy(np.ascontiguousarray(scores, dtype=np.float32))
 
     def user_vectors(self) -> Tensor:
-        return torch.from_numpy(np.asarray(self._factors(self.ratings), dtype=np.float32))
+        return torch.from_numpy(np.asarray(self._factors(self.answering), dtype=np.float32))
 
     def item_vectors(self) -> Tensor:
         return torch.from_numpy(

@@ -25,9 +25,14 @@ from graphrec.models.names import servable
 #: What each model's search tries, setting by setting, most important first; the defaults are
 #: always the first trial.
 SEARCH_SPACES: dict[str, dict[str, list[Any]]] = {
-    "ease": {"l2": [200.0, 1000.0, 100.0, 2000.0, 50.0, 5000.0], "weighted": [True]},
+    "ease": {
+        "l2": [200.0, 1000.0, 100.0, 2000.0, 50.0, 5000.0],
+        "recency_half_life": [8.0, 32.0, 2.0],
+        "weighted": [True],
+    },
     "gfcf": {
         "beta": [0.1, 0.3, 0.5],
+        "recency_half_life": [8.0, 32.0],
         "item_exponent": [0.3, 0.5],
         "dim": [128, 512],
     },
@@ -43,7 +48,7 @@ SEARCH_SPACES: dict[str, dict[str, list[Any]]] = {
         "iterations": [30],
         "weighted": [True],
     },
-    "itemknn": {"neighbours": [50, 400], "shrink": [0.0, 50.0]},
+    "itemknn": {"neighbours": [50, 400], "shrink": [0.0, 50.0], "recency_half_life": [8.0, 32.0]},
     "lightgcn": {"num_layers": [2, 4], "weight_decay": [1e-5, 1e-3]},
     "pop": {},
 }
