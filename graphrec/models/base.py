@@ -20,6 +20,7 @@ from torch import Tensor
 from graphrec.errors import InvalidInput
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import NEGATIVE_KINDS, Split
+from graphrec.models.serving_parts import ServingParts
 
 OnEval = Callable[[dict[str, float]], None]
 
@@ -206,6 +207,18 @@ class Recommender(ABC):
     def item_vectors(self) -> Tensor | None:
         """Item embeddings, for models that have them."""
         return None
+
+    def serving_parts(self) -> ServingParts:
+        """What serving scores with (:mod:`graphrec.models.serving_parts`): here the user and
+        item vectors; models that score from a shopper's items add their item x item form."""
+        items, users_of = self.item_vectors(), getattr(self, "user_vectors", None)
+        if items is None or users_of is None:
+            raise InvalidInput(f"{self.name} has neither vectors nor an item-item form to serve")
+        users = users_of()
+        return ServingParts(
+            np.ascontiguousarray(items.detach().cpu().numpy(), dtype=np.float32),
+            np.ascontiguousarray(users.detach().cpu().numpy(), dtype=np.float32),
+        )
 
     @torch.no_grad()
     def recommend(

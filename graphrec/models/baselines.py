@@ -13,6 +13,7 @@ from torch import Tensor
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
 from graphrec.models.base import History, OnEval, Recommender, TrainingRows
+from graphrec.models.serving_parts import ServingParts, item_coordinates
 
 
 class Popularity(Recommender):
@@ -110,6 +111,17 @@ class ItemKNN(Recommender):
     def user_scores(self, users: np.ndarray) -> Tensor:
         scores = (self.train[users] @ self.similarity).toarray().astype(np.float32)
         return torch.from_numpy(scores).to(self.device)
+
+    def serving_parts(self) -> ServingParts:
+        """The similarities as they are (each item's ``neighbours``); item vectors from the
+        training matrix for diversity and the session signal, users none."""
+        items = item_coordinates(self.train)
+        return ServingParts(
+            items,
+            np.zeros((self.num_users, items.shape[1]), dtype=np.float32),
+            self.similarity.astype(np.float32),
+            float(self.config["recency_half_life"]),
+        )
 
     def similar_items(self, items: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         dense = self.similarity[items].toarray()

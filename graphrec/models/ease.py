@@ -18,8 +18,10 @@ inverting), so catalogues above ``max_items`` are refused with the reason. ``l2`
 :math:`\lambda`) is the one setting; the paper used 200 to 1,000, and tuning picks it per shop.
 
 The state kept is the training matrix (and the histories answered from): :math:`B` (items
-squared floats) is solved again when a version is loaded. EASE has no user or item vectors,
-so it is evaluated and compared, not served; ``similar_items`` reads the rows of :math:`B`.
+squared floats) is solved again when a version is loaded. Serving sums each item's 50
+strongest weights over a shopper's items (:meth:`serving_parts`): a rank-512 factorisation of
+:math:`B` lost 15 % of recall on Amazon Beauty, the 50 strongest nothing. ``similar_items``
+reads the rows of :math:`B`.
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ from graphrec.errors import InvalidInput
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
 from graphrec.models.base import History, OnEval, Recommender, TrainingRows
+from graphrec.models.serving_parts import (
+    ServingParts,
+    item_coordinates,
+    strongest_per_row,
+    width_for,
+)
 
 
 class EASE(Recommender):
@@ -109,6 +117,23 @@ class EASE(Recommender):
         rows[torch.arange(len(items)), torch.from_numpy(items).to(self.device)] = float("-inf")
         top = rows.topk(min(k, self.num_items - 1), dim=1)
         return top.indices.cpu().numpy(), top.values.cpu().numpy()
+
+    @torch.no_grad()
+    def serving_parts(self) -> ServingParts:
+        """Each item's ``width_for`` strongest weights in ``B``; item vectors from the training
+        matrix (:func:`item_coordinates`) for similar items and diversity, users none."""
+        neighbours = strongest_per_row(
+            lambda rows: self.weights[torch.from_numpy(rows).to(self.device)].cpu().numpy(),
+            self.num_items,
+            width_for(self.num_items),
+        )
+        items = item_coordinates(self.train)
+        return ServingParts(
+            items,
+            np.zeros((self.num_users, items.shape[1]), dtype=np.float32),
+            neighbours,
+            float(self.config["recency_half_life"]),
+        )
 
     def state(self) -> dict[str, np.ndarray]:
         """The histories answered from and the training matrix ``B`` is solved from."""

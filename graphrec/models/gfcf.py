@@ -41,6 +41,7 @@ from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
 from graphrec.models.base import History, OnEval, Recommender, TrainingRows
 from graphrec.models.lightgcn import to_torch_csr
+from graphrec.models.serving_parts import ServingParts, strongest_per_row, width_for
 
 CPU = torch.device("cpu")
 
@@ -123,27 +124,53 @@ class GFCF(Recommender):
 
     def linear_scores(self, users: np.ndarray) -> np.ndarray:
         """``r_u R~^T R~`` for these users, dense ``[users, items]``."""
-        rows = self.answering[users]
-        return np.asarray(((rows @ self.norm_t) @ self.norm).todense(), dtype=np.float32)
+        return self._linear(self.answering[users])
 
     def ideal_scores(self, users: np.ndarray) -> np.ndarray:
         """The ideal low-pass filter ``r_u D^-a V_k V_k^T D^a`` (before ``beta``)."""
-        low = self._factors(self.answering[users]) @ self.components
+        return self._ideal(self.answering[users])
+
+    def _linear(self, rows: sp.csr_matrix) -> np.ndarray:
+        return np.asarray(((rows @ self.norm_t) @ self.norm).todense(), dtype=np.float32)
+
+    def _ideal(self, rows: sp.csr_matrix) -> np.ndarray:
+        low = self._factors(rows) @ self.components
         return np.asarray(low * self.item_sqrt, dtype=np.float32)
 
     def _factors(self, rows: sp.csr_matrix) -> np.ndarray:
         """Users' coordinates on the low-pass basis: ``r_u D^-a V_k``."""
         return np.asarray(rows.multiply(self.item_inv_sqrt).tocsr() @ self.components.T)
 
-    def user_scores(self, users: np.ndarray) -> Tensor:
-        scores = self.linear_scores(users)
+    def scores_of(self, rows: sp.csr_matrix) -> Tensor:
+        """The scores of these (weighed) item rows, dense ``[rows, items]``."""
+        scores = self._linear(rows)
         gamma = float(self.config["gamma"])
         if gamma:
             scores += gamma * self._filter(scores)
         beta = float(self.config["beta"])
         if beta and len(self.components):
-            scores += beta * self.ideal_scores(users)
+            scores += beta * self._ideal(rows)
         return torch.from_numpy(np.ascontiguousarray(scores, dtype=np.float32))
+
+    def user_scores(self, users: np.ndarray) -> Tensor:
+        return self.scores_of(self.answering[users])
+
+    def serving_parts(self) -> ServingParts:
+        """The linear filter's rows (its ``width_for`` strongest per item; with ``gamma``, the
+        second-order term is not served) and the low-pass factors, users' scaled by
+        ``beta``."""
+        neighbours = strongest_per_row(
+            lambda rows: (self.norm_t[rows] @ self.norm).toarray(),
+            self.num_items,
+            width_for(self.num_items),
+        )
+        users = float(self.config["beta"]) * self.user_vectors().numpy()
+        return ServingParts(
+            self.item_vectors().numpy(),
+            np.ascontiguousarray(users, dtype=np.float32),
+            neighbours,
+            float(self.config["recency_half_life"]),
+        )
 
     def user_vectors(self) -> Tensor:
         return torch.from_numpy(np.asarray(self._factors(self.answering), dtype=np.float32))
@@ -239,8 +266,8 @@ class BSPM(GFCF):
         users = torch.sparse.mm(self._norm_csr, signal.T.contiguous())
         return torch.sparse.mm(self._norm_t_csr, users).T.contiguous()
 
-    def user_scores(self, users: np.ndarray) -> Tensor:
-        signal = super().user_scores(users)
+    def scores_of(self, rows: sp.csr_matrix) -> Tensor:
+        signal = super().scores_of(rows)
         steps = int(self.config["sharpen_steps"])
         h = float(self.config["sharpen_time"]) / steps
         if h == 0:
@@ -253,6 +280,29 @@ class BSPM(GFCF):
                 total += term
             signal = total
         return signal
+
+    def serving_parts(self) -> ServingParts:
+        """The whole filter, sharpening included, as each item's ``width_for`` strongest weights
+        (the response to a shopper with that one item); the low-pass factors as item
+        vectors."""
+        count = self.num_items
+
+        def rows_of(items: np.ndarray) -> np.ndarray:
+            unit = sp.csr_matrix(
+                (np.ones(len(items), np.float32), (np.arange(len(items)), items)),
+                shape=(len(items), count),
+            )
+            return self.scores_of(unit).numpy()
+
+        neighbours = strongest_per_row(rows_of, count, width_for(count))
+        users = np.zeros((self.num_users, len(self.components) or 1), dtype=np.float32)
+        items = self.item_vectors().numpy() if len(self.components) else np.zeros((count, 1))
+        return ServingParts(
+            np.asarray(items, dtype=np.float32),
+            users,
+            neighbours,
+            float(self.config["recency_half_life"]),
+        )
 
 
 #: Order of the Taylor polynomial one step of each solver amounts to for ``dx/dt = -x P``.

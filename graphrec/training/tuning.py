@@ -38,6 +38,7 @@ SEARCH_SPACES: dict[str, dict[str, list[Any]]] = {
     },
     "bspm": {
         "sharpen_time": [1.0, 3.0],
+        "recency_half_life": [8.0],
         "beta": [0.1, 0.4],
         "dim": [256, 640],
     },
