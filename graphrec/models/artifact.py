@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import scipy.sparse as sp
 
 import graphrec
 from graphrec.errors import InvalidInput
 from graphrec.graph.snapshot import Snapshot
 from graphrec.models.names import SERVABLE
+from graphrec.models.serving_parts import ServingParts
 
 if TYPE_CHECKING:
     from graphrec.models.base import History, Recommender
@@ -44,8 +46,11 @@ def code_version() -> str:
     return f"{graphrec.__version__}+{commit}" if commit else graphrec.__version__
 
 
-#: The user and item vectors of a servable model, saved beside its state (``items``, ``users``:
-#: float32, in the order of the artifact's snapshot): what serving reads, with no model class.
+#: What serving scores a servable model with, saved beside its state, in the order of the
+#: artifact's snapshot (:class:`~graphrec.models.serving_parts.ServingParts`): ``items`` and
+#: ``users`` (float32 vectors) and, for a model that scores from a shopper's items, the item x
+#: item weights (``neighbours_indptr``/``_indices``/``_data``) and ``half_life``: read with no
+#: model class.
 VECTORS_FILE = "vectors.npz"
 
 
@@ -91,19 +96,45 @@ class Artifact:
         self._model = None
 
     def vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        """The item and user vectors (float32), from :data:`VECTORS_FILE` where the artifact
-        has it, else from the model."""
+        """The item and user vectors (float32) serving scores with."""
+        parts = self.serving_parts()
+        return parts.items, parts.users
+
+    def serving_parts(self) -> ServingParts:
+        """What serving scores with, from :data:`VECTORS_FILE` where the artifact has it, else
+        from the model."""
         saved = self.path / VECTORS_FILE
-        if saved.is_file():
-            with np.load(saved) as arrays:
-                return arrays["items"], arrays["users"]
-        return trained_vectors(self.model)
+        if not saved.is_file():
+            return self.model.serving_parts()
+        with np.load(saved) as arrays:
+            neighbours = None
+            if "neighbours_indptr" in arrays.files:
+                count = len(arrays["items"])
+                neighbours = sp.csr_matrix(
+                    (
+                        arrays["neighbours_data"],
+                        arrays["neighbours_indices"],
+                        arrays["neighbours_indptr"],
+                    ),
+                    shape=(count, count),
+                )
+            half_life = float(arrays["half_life"]) if "half_life" in arrays.files else 0.0
+            return ServingParts(arrays["items"], arrays["users"], neighbours, half_life)
 
 
 def trained_vectors(model: Any) -> tuple[np.ndarray, np.ndarray]:
-    items = model.item_vectors().detach().cpu().numpy()
-    users = model.user_vectors().detach().cpu().numpy()
-    return np.asarray(items, dtype=np.float32), np.asarray(users, dtype=np.float32)
+    """The item and user vectors a model is served with."""
+    parts = model.serving_parts()
+    return parts.items, parts.users
+
+
+def save_serving_parts(target: Path, parts: ServingParts) -> None:
+    arrays = {"items": parts.items, "users": parts.users, "half_life": np.array(parts.half_life)}
+    if parts.neighbours is not None:
+        arrays["neighbours_indptr"] = parts.neighbours.indptr
+        arrays["neighbours_indices"] = parts.neighbours.indices
+        arrays["neighbours_data"] = parts.neighbours.data.astype(np.float32)
+    np.savez(target, **arrays)  # type: ignore[arg-type]
 
 
 def save_artifact(
@@ -128,8 +159,7 @@ def save_artifact(
             folder = out / f"{name}-{again}"
     np.savez(folder / "state.npz", **model.state())  # type: ignore[arg-type]
     if model.name in SERVABLE:
-        items, users = trained_vectors(model)
-        np.savez(folder / VECTORS_FILE, items=items, users=users)
+        save_serving_parts(folder / VECTORS_FILE, model.serving_parts())
     snapshot.save(folder / "snapshot")
     config = {k: v for k, v in model.config.items() if k != "device"}
     meta = {

@@ -17,9 +17,10 @@ MODULES: dict[str, str] = {
     "ease": "graphrec.models.ease",
     "als": "graphrec.models.als",
 }
-#: Serving ranks by user and item vectors, which the embedding models, the graph filters and
-#: ALS give; the popularity, item-KNN, EASE and random baselines do not.
-SERVABLE = ("lightgcn", "gfcf", "bspm", "sage", "mf", "als")
+#: Serving scores with user and item vectors plus item-item weights summed over a shopper's
+#: items (graphrec/models/serving_parts.py): the embedding models, ALS, the graph filters, EASE
+#: and item-KNN have that form; the popularity and random baselines do not.
+SERVABLE = ("lightgcn", "gfcf", "bspm", "sage", "mf", "als", "ease", "itemknn")
 #: Models whose network embeds items that arrive while serving (from title, brand, categories).
 INDUCTIVE = ("sage",)
 

@@ -8,6 +8,7 @@ product for every shopper), and the popular and trending items come from the liv
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,9 +61,11 @@ class StoredCandidates:
         width: int,
         stamp: tuple[Any, ...],
         batch: int = 1024,
+        history: Callable[[int], np.ndarray] | None = None,
     ) -> int:
         """Rank the catalogue for every ``valid`` shopper's query, ``width`` items each, one
-        product per ``batch`` shoppers; how many are stored."""
+        product per ``batch`` shoppers; with ``history``, plus each shopper's item-item scores
+        (``history(user)``). How many are stored."""
         users = len(queries)
         ranked = np.zeros((users, width), dtype=np.int32)
         ranked_scores = np.zeros((users, width), dtype=np.float32)
@@ -70,6 +73,9 @@ class StoredCandidates:
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
             scores = queries[chunk] @ vectors.T
+            if history is not None:
+                for row, user in enumerate(chunk.tolist()):
+                    scores[row] += history(user)
             if width < scores.shape[1]:
                 part = np.argpartition(-scores, width - 1, axis=1)[:, :width]
             else:

@@ -34,7 +34,7 @@ from graphrec.serving.events import NO_EVENTS, Recent
 from graphrec.serving.explanations import Explainer
 from graphrec.serving.filters import allowed_items, in_control_group
 from graphrec.serving.item_views import ItemViews
-from graphrec.serving.kernels import Blend, Start, rank_pool, shopper_events
+from graphrec.serving.kernels import Blend, Start, history_scores, rank_pool, shopper_events
 from graphrec.serving.live import LiveGraph
 from graphrec.serving.options import EngineConfig, RecFilter
 from graphrec.serving.ranking import personal, user_query
@@ -83,8 +83,13 @@ class Engine:
         known_users: np.ndarray | None = None,
         config: EngineConfig | None = None,
         unit: np.ndarray | None = None,
+        neighbours: Csr | None = None,
+        half_life: float = 0.0,
     ) -> None:
-        """``unit``: the item vectors scaled to length 1, when already made (shared arrays)."""
+        """``unit``: the item vectors scaled to length 1, when already made (shared arrays);
+        ``neighbours``: a model's item x item weights, summed over a shopper's items (weighed
+        by recency with ``half_life``) into each item's score besides the vectors'
+        (:mod:`graphrec.models.serving_parts`)."""
         self.live = live
         self.config = config or EngineConfig()
         #: The model version the vectors come from (its artifact's name), in every answer.
@@ -97,6 +102,7 @@ class Engine:
             )
         self.unit = unit
         self.user_vectors = np.ascontiguousarray(user_vectors, dtype=np.float32)
+        self.neighbours, self.half_life = neighbours, half_life
         self.known_users = (
             np.ones(len(user_vectors), dtype=bool)
             if known_users is None
@@ -192,6 +198,20 @@ class Engine:
         _, keep, skip = self._kinds
         excluded, places, mine = shopper_events(items, kinds, keep, skip, self.config.session_items)
         return excluded, Recent(items[places], kinds[places], times[places], names), mine
+
+    def history_scores(self, user: int | None) -> np.ndarray:
+        """The item-item part of each item's score for this shopper (float32 per item), from
+        all their items as they are now; empty for a model without one."""
+        if self.neighbours is None or user is None:
+            return _NO_HISTORY
+        self._events(user)  # (the kind codes up to date)
+        items, kinds, times = self.live.events(user)
+        out = np.zeros(self.live.num_items, dtype=np.float32)
+        slot = self.scratch().slot
+        history_scores(
+            items, kinds, times, self._kinds[2], self.half_life, self.neighbours, slot, out
+        )
+        return out
 
     def allowed(self, flt: RecFilter) -> np.ndarray:
         return allowed_items(self.live, flt)
@@ -317,7 +337,10 @@ class Engine:
             if recent or self.is_known(user):  # the others get cold-start answers
                 queries[user] = user_query(self, user, recent)[0]
                 valid[user] = True
-        return self.stored.store(queries, valid, self.vectors, width, self.candidate_stamp())
+        history = self.history_scores if self.neighbours is not None else None
+        return self.stored.store(
+            queries, valid, self.vectors, width, self.candidate_stamp(), history=history
+        )
 
     def prepare_views(self) -> None:
         """Build every item's view, path node and popularity reasons, every shopper's, brand's
@@ -349,9 +372,15 @@ class Engine:
         links_csr = Csr(links.indptr, links.indices, links.data)
         blend = Blend(
             0, 0, np.zeros(live.num_items, dtype=bool), links_csr, no_items, no_items,
-            self.vectors, 0.0, _NO_SCORES, self.scratch(),
+            self.vectors, _NO_HISTORY, 0.0, _NO_SCORES, self.scratch(),
         )  # fmt: skip
         rank_pool(start, blend)
+        if self.neighbours is not None:
+            blank = np.zeros(0, dtype=np.int64)
+            history_scores(
+                blank, blank, blank, -1, 0.0, self.neighbours, self.scratch().slot,
+                np.zeros(live.num_items, dtype=np.float32),
+            )  # fmt: skip
         self.popularity.popular(np.zeros(live.num_items, dtype=bool), 1)
         self.explainer.decide(None, NO_EVENTS, [], 1)
 
@@ -406,3 +435,4 @@ def check_k(k: int) -> None:
 
 _NO_ITEMS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0)
+_NO_HISTORY = np.zeros(0, dtype=np.float32)

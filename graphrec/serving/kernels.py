@@ -36,6 +36,7 @@ class Blend(NamedTuple):
     sources: np.ndarray  # int64: the recent items whose links add candidates and evidence
     trending: np.ndarray  # int64: trending items of the shopper's categories
     vectors: np.ndarray  # float32 item vectors, for candidates outside ``ranked``
+    history: np.ndarray  # float32 per item: the item-item part of its score, or empty
     graph_weight: float
     adjust: np.ndarray  # float64 rule adjustment per item, or empty
     scratch: Scratch
@@ -115,7 +116,19 @@ def rank_pool(start: Start, blend: Blend) -> tuple[np.ndarray, np.ndarray, bool]
     sort was half of this function's time.
     """
     ranked, ranked_scores, query, complete = start
-    wanted, top, allowed, links, sources, trending, vectors, graph_weight, adjust, scratch = blend
+    (
+        wanted,
+        top,
+        allowed,
+        links,
+        sources,
+        trending,
+        vectors,
+        history,
+        graph_weight,
+        adjust,
+        scratch,
+    ) = blend
     indptr, indices, data = links
     slot, evidence = scratch
     capacity = wanted + len(trending)
@@ -147,6 +160,9 @@ def rank_pool(start: Start, blend: Blend) -> tuple[np.ndarray, np.ndarray, bool]
             if allowed[item] and slot[item] < 0:
                 count = _join(item, count, slot, items)
         _score(items[:count], values[:count], ranked_count, vectors, query)
+        if len(history):
+            for i in range(ranked_count, count):
+                values[i] += history[items[i]]
     bonus = np.empty(count, dtype=np.float64)
     strongest = 0.0
     for i in range(count):
@@ -185,6 +201,44 @@ def rank_pool(start: Start, blend: Blend) -> tuple[np.ndarray, np.ndarray, bool]
             order[at] = i
             at += 1
     return pool[order], z[order], True
+
+
+@compiled
+def history_scores(
+    items: np.ndarray,  # int64: the shopper's events' items, newest first
+    kinds: np.ndarray,  # int64: their kinds' codes
+    times: np.ndarray,  # int64: their times
+    skip: int,  # the code of "not interested" (-1: none)
+    half_life: float,  # 0: every item weighs 1
+    neighbours: Csr,  # item x item weights (rows beyond its size: items without any)
+    slot: np.ndarray,  # int32 scratch per item, -1 at rest (put back)
+    out: np.ndarray,  # float32 per item, zeros: receives the scores
+) -> None:
+    """The item-item part of a shopper's scores: each distinct item's row of ``neighbours``
+    times its recency weight ``0.5 ** (rank / half_life)``, ``rank`` the number of the
+    shopper's items newer than it (items of the same time share one), as
+    :func:`graphrec.models.base.recency_weights` weighs them offline."""
+    indptr, indices, data = neighbours
+    rows = len(indptr) - 1
+    taken = np.empty(len(items), dtype=np.int64)
+    count = 0
+    rank = 0
+    newest = 0
+    for at in range(len(items)):
+        item = items[at]
+        if kinds[at] == skip or slot[item] >= 0:
+            continue
+        slot[item] = 0
+        taken[count] = item
+        if count == 0 or times[at] != newest:
+            rank, newest = count, times[at]
+        count += 1
+        weight = 1.0 if half_life <= 0 else 0.5 ** (rank / half_life)
+        if item < rows:
+            for p in range(indptr[item], indptr[item + 1]):
+                out[indices[p]] += weight * data[p]
+    for i in range(count):
+        slot[taken[i]] = -1
 
 
 @compiled

@@ -2,9 +2,10 @@
 
 The score of an item is the model's user-item score blended with a session signal (the
 recency-weighted mean of the shopper's recent items, half weight every ``session_half_life``
-items), z-scored over the pool, plus ``graph_weight`` times the evidence of the graph
-(bought-with shoppers), plus the rules' boosts and burials; then MMR and exploration re-rank
-(:mod:`graphrec.serving.reranking`).
+items), plus, for a model with item-item weights, their sum over the shopper's items as they
+are now (:meth:`Engine.history_scores`), z-scored over the pool, plus ``graph_weight`` times
+the evidence of the graph (bought-with shoppers), plus the rules' boosts and burials; then MMR
+and exploration re-rank (:mod:`graphrec.serving.reranking`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class Ranked(Protocol):
     def is_known(self, user: int | None) -> bool: ...
 
     def candidate_stamp(self, num_items: int | None = None) -> tuple[Any, ...]: ...
+
+    def history_scores(self, user: int | None) -> np.ndarray: ...
 
     def scratch(self) -> Scratch: ...
 
@@ -86,9 +89,10 @@ def personal(
     n_rank = k - n_explore
     # the pool's best in order: those ranked, or those MMR re-ranks
     top = max(k * 5, 50) if diversity > 0 else n_rank
+    history = engine.history_scores(user)
     blend = Blend(
         wanted, top, allowed, Csr(links.indptr, links.indices, links.data), sources, trending,
-        engine.vectors, cfg.graph_weight, _NO_SCORES if adjust is None else adjust,
+        engine.vectors, history, cfg.graph_weight, _NO_SCORES if adjust is None else adjust,
         engine.scratch(),
     )  # fmt: skip
     ready = engine.stored.of(user, engine.candidate_stamp())
@@ -100,6 +104,8 @@ def personal(
     if not ok:  # too few of the stored candidates are allowed, or none are stored
         query, _ = user_query(engine, user, recent)
         raw = engine.vectors @ query
+        if len(history):
+            raw += history
         raw[~allowed] = -np.inf
         fresh = top_k(raw, wanted).astype(np.int32)  # as the stored candidates are
         pool, z, ok = rank_pool(Start(fresh, raw[fresh], query, True), blend)

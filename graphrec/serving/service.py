@@ -32,6 +32,7 @@ from graphrec.privacy import forget_in_models, forget_in_store
 from graphrec.rules import Rule, parse_rule
 from graphrec.serving.activity_refresh import ActivityRefresher
 from graphrec.serving.attribution import AttributionLog
+from graphrec.serving.compiled import Csr
 from graphrec.serving.engine import Engine
 from graphrec.serving.event_writes import EventInput, EventRows, event_rows, group_batch
 from graphrec.serving.events import Event
@@ -162,8 +163,20 @@ class Service:
             arrays_key(artifact, data, config),
             lambda: model_arrays(artifact, snapshot, live, config),
         )
+        neighbours = None
+        if "neighbours_indptr" in arrays:
+            neighbours = Csr(
+                arrays["neighbours_indptr"], arrays["neighbours_indices"], arrays["neighbours_data"]
+            )
         engine = Engine(
-            live, arrays["items"], arrays["users"], arrays["known_users"], config, arrays["unit"]
+            live,
+            arrays["items"],
+            arrays["users"],
+            arrays["known_users"],
+            config,
+            arrays["unit"],
+            neighbours=neighbours,
+            half_life=float(arrays["half_life"][0]) if neighbours is not None else 0.0,
         )
         engine.version = artifact.path.name
         engine.item_encoder = inductive_encoder(artifact, engine)  # for items that arrive

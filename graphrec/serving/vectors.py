@@ -8,19 +8,22 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from graphrec.errors import InvalidInput
 from graphrec.graph.snapshot import Snapshot
 from graphrec.models.artifact import Artifact
 from graphrec.models.names import INDUCTIVE, servable, servable_names
+from graphrec.models.serving_parts import ServingParts
 from graphrec.serving.cold_start import content_vector
+from graphrec.serving.compiled import Csr
 from graphrec.serving.engine import Engine
 from graphrec.serving.live import LiveGraph
 from graphrec.serving.options import EngineConfig
 from graphrec.serving.shared_arrays import fingerprint
 
 #: Bumped when model_arrays changes what it makes (old cache entries then go unused).
-ARRAYS_FORMAT = 1
+ARRAYS_FORMAT = 2
 SNAPSHOT_TABLES = ("users", "items", "interactions", "categories", "brands", "item_categories")
 
 
@@ -33,11 +36,12 @@ def check_servable(artifact: Artifact) -> None:
 
 
 def model_vectors(
-    artifact: Artifact, snapshot: Snapshot, live: LiveGraph
+    artifact: Artifact, snapshot: Snapshot, live: LiveGraph, parts: ServingParts | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Item vectors, which items the model knows, user vectors and which users it knows, in
     the order of ``live``; an item the model never saw gets its content's vector."""
-    trained_items, trained_users = artifact.vectors()
+    parts = parts or artifact.serving_parts()
+    trained_items, trained_users = parts.items, parts.users
     old = artifact.snapshot
     item_at = {item: i for i, item in enumerate(old.items.column("id").to_pylist())}
     user_at = {user: i for i, user in enumerate(old.users.column("id").to_pylist())}
@@ -56,6 +60,27 @@ def model_vectors(
         if row is not None:
             users[index], known_users[index] = trained_users[row], True
     return items, known_items, users, known_users
+
+
+def model_neighbours(artifact: Artifact, parts: ServingParts, live: LiveGraph) -> Csr | None:
+    """The model's item x item weights between the items of ``live``, in its order (weights of
+    items no longer in the store left out); None for a model without them."""
+    if parts.neighbours is None:
+        return None
+    trained = artifact.snapshot.items.column("id").to_pylist()
+    index_of = {item_id: index for index, item_id in enumerate(live.item_ids)}
+    to_live = np.array([index_of.get(item_id, -1) for item_id in trained], dtype=np.int64)
+    weights = parts.neighbours.tocoo()
+    rows, cols = to_live[weights.row], to_live[weights.col]
+    keep = (rows >= 0) & (cols >= 0)
+    shape = (live.num_items, live.num_items)
+    matrix = sp.csr_matrix((weights.data[keep], (rows[keep], cols[keep])), shape=shape)
+    matrix.sort_indices()
+    return Csr(
+        matrix.indptr.astype(np.int64),
+        matrix.indices.astype(np.int64),
+        matrix.data.astype(np.float32),
+    )
 
 
 def inductive_encoder(
@@ -96,8 +121,12 @@ def model_arrays(
     process that loads the same: the item vectors (an item the model never saw embedded by its
     network, else by its content), their unit vectors, the user vectors, which users the model
     knows, and every shopper's stored candidates."""
-    items, known_items, users, known_users = model_vectors(artifact, snapshot, live)
-    engine = Engine(live, items, users, known_users, config)
+    parts = artifact.serving_parts()
+    items, known_items, users, known_users = model_vectors(artifact, snapshot, live, parts)
+    neighbours = model_neighbours(artifact, parts, live)
+    engine = Engine(
+        live, items, users, known_users, config, neighbours=neighbours, half_life=parts.half_life
+    )
     encode = inductive_encoder(artifact, engine)
     if encode is not None:
         for index in np.flatnonzero(~known_items):  # in the store, not in training
@@ -111,6 +140,16 @@ def model_arrays(
         "users": engine.user_vectors,
         "known_users": engine.known_users,
         **engine.stored.arrays(),
+        **(
+            {}
+            if neighbours is None
+            else {
+                "neighbours_indptr": neighbours.indptr,
+                "neighbours_indices": neighbours.indices,
+                "neighbours_data": neighbours.data,
+                "half_life": np.array([parts.half_life]),
+            }
+        ),
     }
 
 

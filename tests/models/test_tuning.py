@@ -67,7 +67,10 @@ def test_models_take_turns_and_the_best_trial_wins(monkeypatch: pytest.MonkeyPat
     pop = result.best("pop")
     assert pop is not None and pop.score is not None and best.score is not None
     assert best.score > pop.score
-    assert result.best(servable_only=True) is None  # none of the three is served
+    servable = result.best(servable_only=True)  # popularity is not served; the others are
+    assert servable is not None and servable.model in ("itemknn", "ease")
+    only_pop = tune(split, ["pop"], budget_seconds=300, device="cpu")
+    assert only_pop.best() is not None and only_pop.best(servable_only=True) is None
     rows = result.table()
     assert [r["model"] for r in rows][-1] == "pop"
     assert next(r for r in rows if r["model"] == "ease")["error"].startswith("ease: l2")

@@ -13,6 +13,7 @@ from graphrec.serving.kernels import Blend, Start, rank_pool, shopper_events, to
 from graphrec.serving.reason_kernels import Counts, lowest_common, reason_sources
 
 N, DIMS = 300, 8
+NO_HISTORY = np.zeros(0, dtype=np.float32)
 
 
 def csr(matrix: sp.csr_matrix) -> Csr:
@@ -20,8 +21,14 @@ def csr(matrix: sp.csr_matrix) -> Csr:
 
 
 def _reference_pool(ranked, ranked_scores, query, complete, wanted, top, allowed, links,
-                    sources, trending, vectors, graph_weight, adjust):  # fmt: skip
-    """The same rules stated plainly: the pool in joining order, scored, the best first."""
+                    sources, trending, vectors, graph_weight, adjust, history):  # fmt: skip
+    """The same rules stated plainly: the pool in joining order, scored, the best first (an
+    item joining from the links or the trending: its vector's score plus its ``history``)."""
+
+    def score(item: int) -> float:
+        value = float(np.float32(vectors[item].astype(np.float64) @ query))
+        return value + float(history[item]) if len(history) else value
+
     kept = [(int(i), float(s)) for i, s in zip(ranked, ranked_scores, strict=True) if allowed[i]]
     if len(kept) < wanted and not complete:
         return None
@@ -32,10 +39,10 @@ def _reference_pool(ranked, ranked_scores, query, complete, wanted, top, allowed
             item = int(links.indices[p])
             evidence[item] = max(evidence[item], links.data[p])
             if allowed[item] and item not in pool:
-                pool[item] = float(np.float32(vectors[item].astype(np.float64) @ query))
+                pool[item] = score(item)
     for item in trending.tolist():
         if allowed[item] and item not in pool:
-            pool[item] = float(np.float32(vectors[item].astype(np.float64) @ query))
+            pool[item] = score(item)
     items = np.array(list(pool), dtype=np.int64)
     scores = np.array(list(pool.values()))
     centred = scores - scores.mean()
@@ -71,15 +78,19 @@ def _case(seed: int, allowed_share: float = 0.7):
 def test_rank_pool_ranks_as_the_plain_statement_and_leaves_the_scratch_clean(seed, with_rules, top):
     ranked, ranked_scores, query, allowed, links, sources, trending, vectors = _case(seed)
     adjust = np.random.default_rng(seed).normal(size=N) if with_rules else np.zeros(0)
+    # odd seeds: a model with item-item weights (each item's part of the score from them)
+    history = np.zeros(0, dtype=np.float32)
+    if seed % 2:
+        history = np.random.default_rng(seed + 100).normal(size=N).astype(np.float32)
     slot, evidence = np.full(N, -1, dtype=np.int32), np.zeros(N)
     wanted = 50
     pool, z, ok = rank_pool(
         Start(ranked, ranked_scores, query, False),
-        Blend(wanted, top, allowed, csr(links), sources, trending, vectors, 0.3, adjust,
+        Blend(wanted, top, allowed, csr(links), sources, trending, vectors, history, 0.3, adjust,
               Scratch(slot, evidence)),
     )  # fmt: skip
     expected = _reference_pool(ranked, ranked_scores, query, False, wanted, top, allowed, links,
-                               sources, trending, vectors, 0.3, adjust)  # fmt: skip
+                               sources, trending, vectors, 0.3, adjust, history)  # fmt: skip
     assert ok and expected is not None
     assert pool.tolist() == expected[0].tolist()
     np.testing.assert_allclose(z, expected[1], rtol=1e-6, atol=1e-6)
@@ -90,7 +101,8 @@ def test_rank_pool_ranks_as_the_plain_statement_and_leaves_the_scratch_clean(see
 def test_rank_pool_reports_a_short_pool_unless_the_ranking_is_complete():
     ranked, ranked_scores, query, allowed, links, sources, trending, vectors = _case(1, 0.1)
     slot, evidence = np.full(N, -1, dtype=np.int32), np.zeros(N)
-    blend = Blend(100, 20, allowed, csr(links), sources, trending, vectors, 0.3, np.zeros(0),
+    blend = Blend(100, 20, allowed, csr(links), sources, trending, vectors, NO_HISTORY, 0.3,
+                  np.zeros(0),
                   Scratch(slot, evidence))  # fmt: skip
     assert allowed[ranked].sum() < 100
     _, _, ok = rank_pool(Start(ranked, ranked_scores, query, False), blend)
@@ -155,7 +167,8 @@ def test_rank_pool_keeps_the_joining_order_among_equal_scores():
     slot, evidence = np.full(N, -1, dtype=np.int32), np.zeros(N)
     pool, z, ok = rank_pool(
         Start(ranked, ranked_scores, query, False),
-        Blend(30, 10, allowed, csr(links), empty, trending, vectors, 0.3, np.zeros(0),
+        Blend(30, 10, allowed, csr(links), empty, trending, vectors, NO_HISTORY, 0.3,
+              np.zeros(0),
               Scratch(slot, evidence)),
     )  # fmt: skip
     joined = [int(i) for i in ranked if allowed[i]][:30]

@@ -1,0 +1,100 @@
+"""Serving a model that scores from a shopper's items (EASE, item-KNN, GF-CF): its item-item
+weights summed over the shopper's items as they are now, weighed by recency as offline."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from graphrec.graph.snapshot import export_snapshot
+from graphrec.graph.splits import make_split
+from graphrec.models import MODELS
+from graphrec.models.artifact import load_artifact, save_artifact
+from graphrec.models.base import History, recency_weights
+from graphrec.serving.compiled import Csr
+from graphrec.serving.event_writes import EventInput
+from graphrec.serving.kernels import history_scores
+from graphrec.serving.service import Service
+from graphrec.store import GraphStore
+from tests.graphs import served_config
+from tests.models.test_recency import two_pairs_shop
+
+N = 40
+NOT_INTERESTED = 3
+
+
+def test_the_served_sum_weighs_items_as_the_offline_rows_do() -> None:
+    weights = sp.random(N, N, density=0.2, random_state=8, format="csr", dtype=np.float32)
+    # newest first: repeats (the newest counts), equal times, "not interested" events skipped
+    items = np.array([5, 9, 5, 12, 30, 9, 17, 2], dtype=np.int64)
+    times = np.array([90, 80, 80, 70, 70, 60, 50, 40], dtype=np.int64)
+    kinds = np.array([0, 1, 0, NOT_INTERESTED, 0, 1, NOT_INTERESTED, 2], dtype=np.int64)
+    for half_life in (0.0, 1.0, 2.5):
+        out = np.zeros(N, dtype=np.float32)
+        slot = np.full(N, -1, dtype=np.int32)
+        csr = Csr(weights.indptr.astype(np.int64), weights.indices.astype(np.int64), weights.data)
+        history_scores(items, kinds, times, NOT_INTERESTED, half_life, csr, slot, out)
+        assert (slot == -1).all()  # the scratch put back
+        # offline: the shopper's distinct items (their latest time), "not interested" left out
+        kept = {5: 90, 9: 80, 30: 70, 2: 40}
+        row = sp.csr_matrix(
+            (np.ones(len(kept), np.float32), ([0] * len(kept), list(kept))), shape=(1, N)
+        )
+        row.sort_indices()
+        times_row = sp.csr_matrix(
+            (np.array([kept[i] for i in row.indices], float), row.indices, row.indptr), (1, N)
+        )
+        if half_life:
+            row.data *= recency_weights(row, times_row, half_life)
+        np.testing.assert_allclose(out, (row @ weights).toarray()[0], rtol=1e-5, atol=1e-6)
+
+
+def served(embedded: GraphStore, tmp_path: Path, name: str, params: dict) -> Service:
+    """``name`` trained on all of the two-pairs shop (no carve: a tiny shop) and served."""
+    snapshot = export_snapshot(embedded)
+    users, items = snapshot.column("user"), snapshot.column("item")
+    everything = sp.csr_matrix(
+        (np.ones(len(users), np.float32), (users, items)),
+        shape=(snapshot.num_users, snapshot.num_items),
+    )
+    empty = sp.csr_matrix(everything.shape, dtype=np.float32)
+    split = dataclasses.replace(
+        make_split(snapshot, "temporal"), train=everything, valid=empty, test=empty
+    )
+    model = MODELS[name](**params, device="cpu")
+    model.use_snapshot(snapshot)
+    model.fit(split)
+    path = save_artifact(tmp_path / "models", model, snapshot, History(), {}, {"kind": "all"})
+    assert load_artifact(path).serving_parts().neighbours is not None
+    config = served_config(graph_weight=0.0, session_weight=0.0)
+    return Service.open(embedded, path, config=config)
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("ease", {"l2": 1.0}),
+        ("itemknn", {"neighbours": 5, "shrink": 0.0}),
+        ("gfcf", {"beta": 0.0}),
+    ],
+)
+def test_the_newest_items_partner_comes_first_and_an_event_changes_it(
+    embedded: GraphStore, tmp_path: Path, name: str, params: dict
+) -> None:
+    two_pairs_shop(embedded, newest="lipstick")
+    service = served(embedded, tmp_path, name, {**params, "recency_half_life": 1.0})
+    try:
+        # from the candidates stored at load: lipstick is quinn's newest, mascara its partner
+        assert service.engine.recommend("quinn", k=2).item_ids == ["mascara", "cream"]
+        service.record([EventInput("quinn", "serum", "view", ts=5000)])
+        # ranked afresh from her items as they are now: serum is the newest
+        assert service.engine.recommend("quinn", k=2).item_ids == ["cream", "mascara"]
+        # a shopper the model never saw is answered from her items too
+        service.record([EventInput("newcomer", "lipstick", "view", ts=5000)])
+        assert service.engine.recommend("newcomer", k=1).item_ids == ["mascara"]
+    finally:
+        service.close()
