@@ -26,19 +26,19 @@ from graphrec.models.names import servable
 #: always the first trial.
 SEARCH_SPACES: dict[str, dict[str, list[Any]]] = {
     "ease": {
-        "l2": [200.0, 1000.0, 100.0, 2000.0, 50.0, 5000.0],
         "recency_half_life": [8.0, 32.0, 2.0],
+        "l2": [200.0, 1000.0, 100.0, 2000.0, 50.0, 5000.0],
         "weighted": [True],
     },
     "gfcf": {
-        "beta": [0.1, 0.3, 0.5],
         "recency_half_life": [8.0, 32.0],
+        "beta": [0.1, 0.3, 0.5],
         "item_exponent": [0.3, 0.5],
         "dim": [128, 512],
     },
     "bspm": {
-        "sharpen_time": [1.0, 3.0],
         "recency_half_life": [8.0],
+        "sharpen_time": [1.0, 3.0],
         "beta": [0.1, 0.4],
         "dim": [256, 640],
     },
@@ -49,7 +49,7 @@ SEARCH_SPACES: dict[str, dict[str, list[Any]]] = {
         "iterations": [30],
         "weighted": [True],
     },
-    "itemknn": {"neighbours": [50, 400], "shrink": [0.0, 50.0], "recency_half_life": [8.0, 32.0]},
+    "itemknn": {"recency_half_life": [8.0, 32.0], "neighbours": [50, 400], "shrink": [0.0, 50.0]},
     "lightgcn": {"num_layers": [2, 4], "weight_decay": [1e-5, 1e-3]},
     "pop": {},
 }
