@@ -9,6 +9,7 @@ had them) and the mean popularity of recommended items.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from torch_geometric.metrics import (
 )
 
 from graphrec.errors import InvalidInput
+from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
 from graphrec.models.base import Recommender, mask_rows
 
@@ -133,6 +135,21 @@ def evaluate(
     results["users"] = float(len(users))
     results["seconds"] = time.perf_counter() - started
     return results
+
+
+def rated_at_least(split: Split, snapshot: Snapshot, stars: float) -> Split:
+    """``split`` with only the test pairs rated ``stars`` or more (any of the pair's ratings):
+    what a shopper liked, for a rating-aware evaluation (did the model find the next film the
+    shopper rated 4 or 5?). Pairs without a rating leave the test set; the rest is unchanged."""
+    ratings = snapshot.column("rating")
+    keep = np.nan_to_num(ratings.astype(np.float64), nan=-np.inf) >= stars
+    users, items = snapshot.column("user")[keep], snapshot.column("item")[keep]
+    liked = sp.csr_matrix((np.ones(len(users), np.float32), (users, items)), shape=split.test.shape)
+    liked.data[:] = 1.0
+    test = split.test.multiply(liked).tocsr()
+    test.data[:] = 1.0
+    test.eliminate_zeros()
+    return replace(split, test=test.astype(split.test.dtype))
 
 
 def validation_recall(model: Recommender, split: Split) -> float:

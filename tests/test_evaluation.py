@@ -65,3 +65,37 @@ def test_known_answers() -> None:
     assert math.isclose(result["map@5"], ((1 / 2 + 2 / 5) / 2 + 1 / 5) / 2, rel_tol=1e-6)
     assert math.isclose(result["coverage@6"], 6 / 6)
     assert result["users"] == 2
+
+
+def test_a_rating_aware_test_set_keeps_what_the_shopper_liked(embedded) -> None:  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+
+    from graphrec.evaluation import rated_at_least
+    from graphrec.graph.snapshot import export_snapshot
+    from graphrec.graph.splits import make_split
+    from graphrec.store import GraphBatch
+    from tests.graphs import interactions_table, shop_batch
+
+    embedded.write(shop_batch())
+    rows = [
+        ("u1", "serum", "rating", 5.0, 5.0, 10),
+        ("u1", "cream", "rating", 2.0, 2.0, 20),
+        ("u1", "toner", "rating", 5.0, 5.0, 30),  # u1's last film: liked
+        ("u2", "serum", "rating", 4.0, 4.0, 10),
+        ("u2", "cream", "rating", 5.0, 5.0, 20),
+        ("u2", "toner", "rating", 1.0, 1.0, 30),  # u2's last: disliked
+    ]
+    embedded.write(
+        GraphBatch(users=pa.table({"id": ["u1", "u2"]}), interactions=interactions_table(rows))
+    )
+    snapshot = export_snapshot(embedded)
+    split = make_split(snapshot, "temporal")
+    liked = rated_at_least(split, snapshot, 4.0)
+    users = snapshot.users.column("id").to_pylist()
+    items = snapshot.items.column("id").to_pylist()
+    tested = {(users[u], items[i]) for u, i in zip(*liked.test.nonzero(), strict=True)}
+    assert ("u1", "toner") in tested and not any(user == "u2" for user, _ in tested)
+    # the shop's own last interactions carry no rating (bought, viewed): not in a liked set,
+    # except carol's mascara, rated 4
+    assert {user for user, _ in tested} == {"u1", "carol"}
+    assert liked.train.nnz == split.train.nnz and liked.valid.nnz == split.valid.nnz

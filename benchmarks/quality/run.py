@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from graphrec.evaluation import evaluate
+from graphrec.evaluation import evaluate, rated_at_least
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import make_split
 from graphrec.training.train import build_model, folded, item_category
@@ -36,6 +36,9 @@ def main() -> None:
     parser.add_argument("--split", default="auto")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
+    parser.add_argument(
+        "--liked", type=float, help="also evaluate on the test pairs rated this or more"
+    )
     args = parser.parse_args()
     snapshot = Snapshot.load(args.snapshot)
     split = make_split(snapshot, args.split)
@@ -62,10 +65,14 @@ def main() -> None:
         model.fit(final)
         fit_seconds = time.perf_counter() - started
         test = evaluate(model, final, item_category=category)
+        if args.liked is not None:
+            liked = evaluate(model, rated_at_least(final, snapshot, args.liked))
+            test["liked_recall@20"], test["liked_users"] = liked["recall@20"], liked["users"]
         rows.append({**row, "fit_seconds": fit_seconds, "test": test})
         print(
             f"{row['model']:9s} test recall@20 {test['recall@20']:.4f} "
-            f"ndcg@20 {test['ndcg@20']:.4f} (fit {fit_seconds:.0f} s)",
+            f"ndcg@20 {test['ndcg@20']:.4f} (fit {fit_seconds:.0f} s)"
+            + (f", liked recall@20 {test['liked_recall@20']:.4f}" if args.liked else ""),
             flush=True,
         )
     print()

@@ -78,7 +78,9 @@ def main() -> None:
     print(f"{args.model} {args.params}: served form made in {seconds:.1f} s, {weights:,} weights")
     for metric in ("recall@20", "ndcg@20"):
         ratio = served[metric] / max(offline[metric], 1e-12)
-        print(f"  {metric}: model {offline[metric]:.4f}  served {served[metric]:.4f}  ({ratio:.3f}x)")
+        print(
+            f"  {metric}: model {offline[metric]:.4f}  served {served[metric]:.4f}  ({ratio:.3f}x)"
+        )
 
 
 if __name__ == "__main__":
