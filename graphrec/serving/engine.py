@@ -36,6 +36,7 @@ from graphrec.serving.filters import allowed_items, in_control_group
 from graphrec.serving.item_views import ItemViews
 from graphrec.serving.kernels import Blend, Start, history_scores, rank_pool, shopper_events
 from graphrec.serving.live import LiveGraph
+from graphrec.serving.new_items import NewItems
 from graphrec.serving.options import EngineConfig, RecFilter
 from graphrec.serving.ranking import personal, user_query
 from graphrec.serving.reasons import (
@@ -85,11 +86,13 @@ class Engine:
         unit: np.ndarray | None = None,
         neighbours: Csr | None = None,
         half_life: float = 0.0,
+        known_items: np.ndarray | None = None,
     ) -> None:
         """``unit``: the item vectors scaled to length 1, when already made (shared arrays);
         ``neighbours``: a model's item x item weights, summed over a shopper's items (weighed
         by recency with ``half_life``) into each item's score besides the vectors'
-        (:mod:`graphrec.models.serving_parts`)."""
+        (:mod:`graphrec.models.serving_parts`); ``known_items``: which items the model saw
+        (default: those with a vector)."""
         self.live = live
         self.config = config or EngineConfig()
         #: The model version the vectors come from (its artifact's name), in every answer.
@@ -103,6 +106,11 @@ class Engine:
         self.unit = unit
         self.user_vectors = np.ascontiguousarray(user_vectors, dtype=np.float32)
         self.neighbours, self.half_life = neighbours, half_life
+        self.known_items = (
+            np.linalg.norm(self.vectors, axis=1) > 0
+            if known_items is None
+            else np.array(known_items, dtype=bool)
+        )
         self.known_users = (
             np.ones(len(user_vectors), dtype=bool)
             if known_users is None
@@ -125,6 +133,7 @@ class Engine:
         #: "not interested"
         self._kinds: tuple[int, np.ndarray, int] = (-1, np.zeros(0, dtype=bool), -1)
         self.stored = StoredCandidates(live)
+        self.new_items = NewItems(live)
 
     def is_known(self, user: int | None) -> bool:
         """Whether the model has a vector for this user."""
@@ -147,17 +156,26 @@ class Engine:
         return index, new
 
     def item_changed(self, index: int, new: bool) -> None:
-        """After an upsert: drop the cached view; give a new item its content vector."""
+        """After an upsert: drop the cached view; give a new item its vector (from the model's
+        network where it has one, else from its title's look-alikes, else its content)."""
         self.item_views.drop(index)
         self.explainer.item_changed(index)
         if new:
             vector = self.item_encoder(index) if self.item_encoder is not None else None
+            known = self.known_items[: len(self.vectors)]
             if vector is None:
-                known = np.linalg.norm(self.vectors, axis=1) > 0
+                vector = self.new_items.place(index, self.vectors, known)
+            if vector is None:
                 vector = content_vector(self.live, self.vectors, known, index)
             self.vectors = np.vstack([self.vectors, vector[None, :]])
             norm = max(float(np.linalg.norm(vector)), 1e-12)
             self.unit = np.vstack([self.unit, (vector / norm)[None, :]])
+            self.known_items = np.append(self.known_items, False)  # placed, not trained
+            if self.neighbours is not None:
+                # its item-item score is its look-alikes' (NewItems.add_history): the stored
+                # candidates have no part of it, so every shopper is ranked afresh from now
+                self.stored.stored = None
+                return
             self.stored.add_item(
                 index, self.vectors, self.candidate_stamp(index), self.candidate_stamp()
             )
@@ -188,29 +206,33 @@ class Engine:
         """What the shopper had (every kind but views) or marked not interesting; their
         newest distinct events (``session_items``, not counting "not interested"); and the
         items of all their events, sorted: from arrays, with no object per event."""
-        live = self.live
-        items, kinds, times = live.events(user)
-        names = live.kind_names
+        items, kinds, times = self.live.events(user)
+        keep, skip = self._kind_codes()
+        excluded, places, mine = shopper_events(items, kinds, keep, skip, self.config.session_items)
+        names = self.live.kind_names
+        return excluded, Recent(items[places], kinds[places], times[places], names), mine
+
+    def _kind_codes(self) -> tuple[np.ndarray, int]:
+        """Per event kind code: whether it leaves its item recommendable (a view); and the
+        code of "not interested" (-1: none yet)."""
+        names = self.live.kind_names
         if self._kinds[0] != len(names):
             keep = np.array([n in KEEP_KINDS for n in names], dtype=bool)
             skip = names.index("not_interested") if "not_interested" in names else -1
             self._kinds = (len(names), keep, skip)
-        _, keep, skip = self._kinds
-        excluded, places, mine = shopper_events(items, kinds, keep, skip, self.config.session_items)
-        return excluded, Recent(items[places], kinds[places], times[places], names), mine
+        return self._kinds[1], self._kinds[2]
 
     def history_scores(self, user: int | None) -> np.ndarray:
         """The item-item part of each item's score for this shopper (float32 per item), from
         all their items as they are now; empty for a model without one."""
         if self.neighbours is None or user is None:
             return _NO_HISTORY
-        self._events(user)  # (the kind codes up to date)
         items, kinds, times = self.live.events(user)
         out = np.zeros(self.live.num_items, dtype=np.float32)
+        skip = self._kind_codes()[1]
         slot = self.scratch().slot
-        history_scores(
-            items, kinds, times, self._kinds[2], self.half_life, self.neighbours, slot, out
-        )
+        history_scores(items, kinds, times, skip, self.half_life, self.neighbours, slot, out)
+        self.new_items.add_history(out)
         return out
 
     def allowed(self, flt: RecFilter) -> np.ndarray:

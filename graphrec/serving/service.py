@@ -177,11 +177,14 @@ class Service:
             arrays["unit"],
             neighbours=neighbours,
             half_life=float(arrays["half_life"][0]) if neighbours is not None else 0.0,
+            known_items=arrays.get("known_items"),
         )
         engine.version = artifact.path.name
         engine.item_encoder = inductive_encoder(artifact, engine)  # for items that arrive
         if "ranked" in arrays:
             engine.stored.adopt(arrays, engine.candidate_stamp())
+        if "new_items" in arrays:
+            engine.new_items.adopt(arrays)
         engine.prepare_views()
         return engine, head
 

@@ -23,7 +23,7 @@ from graphrec.serving.options import EngineConfig
 from graphrec.serving.shared_arrays import fingerprint
 
 #: Bumped when model_arrays changes what it makes (old cache entries then go unused).
-ARRAYS_FORMAT = 2
+ARRAYS_FORMAT = 3
 SNAPSHOT_TABLES = ("users", "items", "interactions", "categories", "brands", "item_categories")
 
 
@@ -125,21 +125,31 @@ def model_arrays(
     items, known_items, users, known_users = model_vectors(artifact, snapshot, live, parts)
     neighbours = model_neighbours(artifact, parts, live)
     engine = Engine(
-        live, items, users, known_users, config, neighbours=neighbours, half_life=parts.half_life
+        live,
+        items,
+        users,
+        known_users,
+        config,
+        neighbours=neighbours,
+        half_life=parts.half_life,
+        known_items=known_items,
     )
     encode = inductive_encoder(artifact, engine)
-    if encode is not None:
-        for index in np.flatnonzero(~known_items):  # in the store, not in training
-            vector = encode(int(index))
-            if vector is not None:
-                engine.set_vector(int(index), vector)
+    for index in np.flatnonzero(~known_items).tolist():  # in the store, not in training
+        vector = encode(index) if encode is not None else None
+        if vector is None:  # placed by its title's look-alikes (else its content's vector)
+            vector = engine.new_items.place(index, items, known_items)
+        if vector is not None:
+            engine.set_vector(index, vector)
     engine.precompute_candidates()
     return {
         "items": engine.vectors,
         "unit": engine.unit,
         "users": engine.user_vectors,
         "known_users": engine.known_users,
+        "known_items": known_items,
         **engine.stored.arrays(),
+        **engine.new_items.arrays(),
         **(
             {}
             if neighbours is None

@@ -7,6 +7,7 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 import scipy.sparse as sp
 
@@ -17,9 +18,10 @@ from graphrec.models.artifact import load_artifact, save_artifact
 from graphrec.models.base import History, recency_weights
 from graphrec.serving.compiled import Csr
 from graphrec.serving.event_writes import EventInput
+from graphrec.serving.item_writes import ItemInput
 from graphrec.serving.kernels import history_scores
 from graphrec.serving.service import Service
-from graphrec.store import GraphStore
+from graphrec.store import GraphBatch, GraphStore
 from tests.graphs import served_config
 from tests.models.test_recency import two_pairs_shop
 
@@ -53,8 +55,15 @@ def test_the_served_sum_weighs_items_as_the_offline_rows_do() -> None:
         np.testing.assert_allclose(out, (row @ weights).toarray()[0], rtol=1e-5, atol=1e-6)
 
 
-def served(embedded: GraphStore, tmp_path: Path, name: str, params: dict) -> Service:
-    """``name`` trained on all of the two-pairs shop (no carve: a tiny shop) and served."""
+def served(
+    embedded: GraphStore,
+    tmp_path: Path,
+    name: str,
+    params: dict,
+    after_training: GraphBatch | None = None,
+) -> Service:
+    """``name`` trained on all of the two-pairs shop (no carve: a tiny shop) and served;
+    ``after_training``: written to the store between the two."""
     snapshot = export_snapshot(embedded)
     users, items = snapshot.column("user"), snapshot.column("item")
     everything = sp.csr_matrix(
@@ -70,6 +79,8 @@ def served(embedded: GraphStore, tmp_path: Path, name: str, params: dict) -> Ser
     model.fit(split)
     path = save_artifact(tmp_path / "models", model, snapshot, History(), {}, {"kind": "all"})
     assert load_artifact(path).serving_parts().neighbours is not None
+    if after_training is not None:
+        embedded.write(after_training)
     config = served_config(graph_weight=0.0, session_weight=0.0)
     return Service.open(embedded, path, config=config)
 
@@ -96,5 +107,38 @@ def test_the_newest_items_partner_comes_first_and_an_event_changes_it(
         # a shopper the model never saw is answered from her items too
         service.record([EventInput("newcomer", "lipstick", "view", ts=5000)])
         assert service.engine.recommend("newcomer", k=1).item_ids == ["mascara"]
+    finally:
+        service.close()
+
+
+@pytest.mark.parametrize("name", ["ease", "gfcf"])
+def test_new_items_are_scored_like_the_known_items_their_title_resembles(
+    embedded: GraphStore, tmp_path: Path, name: str
+) -> None:
+    two_pairs_shop(embedded, newest="lipstick")
+    # in the store, not in training: placed when the version is loaded
+    extra = GraphBatch(
+        items=pa.table(
+            {
+                "id": ["mascara-xl"],
+                "title": ["Long Mascara XL"],
+                "price": pa.array([None], pa.float64()),
+                "in_stock": [True],
+                "created_at": pa.array([None], pa.int64()),
+            }
+        )
+    )
+    params = {"l2": 1.0} if name == "ease" else {"beta": 0.0}
+    service = served(embedded, tmp_path, name, {**params, "recency_half_life": 1.0}, extra)
+    try:
+        answer = service.engine.recommend("quinn", k=3).item_ids
+        # as the mascara it resembles: with it, ahead of cream
+        assert set(answer[:2]) == {"mascara", "mascara-xl"} and answer[2] == "cream"
+        # added while serving: placed at once
+        service.upsert_item(ItemInput("cream-rich", title="Night Cream Rich"))
+        service.record([EventInput("quinn", "serum", "view", ts=5000)])
+        answer = service.engine.recommend("quinn", k=4).item_ids
+        assert set(answer[:2]) == {"cream", "cream-rich"}
+        assert set(answer[2:]) == {"mascara", "mascara-xl"}
     finally:
         service.close()
