@@ -28,13 +28,12 @@ import numpy as np
 
 from graphrec.errors import InvalidInput, NotFound
 from graphrec.serving.candidates import MARGIN, Popularity, StoredCandidates
-from graphrec.serving.cold_start import content_vector
 from graphrec.serving.compiled import Csr, ScratchArrays
 from graphrec.serving.events import NO_EVENTS, Recent
 from graphrec.serving.explanations import Explainer
 from graphrec.serving.filters import allowed_items, in_control_group
 from graphrec.serving.item_views import ItemViews
-from graphrec.serving.kernels import Blend, Start, history_scores, rank_pool, shopper_events
+from graphrec.serving.kernels import history_scores, shopper_events, warm_up
 from graphrec.serving.live import LiveGraph
 from graphrec.serving.new_items import NewItems
 from graphrec.serving.options import EngineConfig, RecFilter
@@ -162,11 +161,9 @@ class Engine:
         self.explainer.item_changed(index)
         if new:
             vector = self.item_encoder(index) if self.item_encoder is not None else None
-            known = self.known_items[: len(self.vectors)]
             if vector is None:
-                vector = self.new_items.place(index, self.vectors, known)
-            if vector is None:
-                vector = content_vector(self.live, self.vectors, known, index)
+                known = self.known_items[: len(self.vectors)]
+                vector = self.new_items.vector(index, self.vectors, known)
             self.vectors = np.vstack([self.vectors, vector[None, :]])
             norm = max(float(np.linalg.norm(vector)), 1e-12)
             self.unit = np.vstack([self.unit, (vector / norm)[None, :]])
@@ -383,26 +380,7 @@ class Engine:
         """Compile the request loops for the arrays they will get (a few seconds, or read from
         numba's cache on disk) now rather than in the first requests."""
         live = self.live
-        no_items = np.zeros(0, dtype=np.int64)
-        links = live.evidence_links()
-        start = Start(
-            np.zeros(0, dtype=np.int32),
-            np.zeros(0, dtype=np.float32),
-            np.zeros(self.vectors.shape[1], dtype=np.float32),
-            True,
-        )
-        links_csr = Csr(links.indptr, links.indices, links.data)
-        blend = Blend(
-            0, 0, np.zeros(live.num_items, dtype=bool), links_csr, no_items, no_items,
-            self.vectors, _NO_HISTORY, 0.0, _NO_SCORES, self.scratch(),
-        )  # fmt: skip
-        rank_pool(start, blend)
-        if self.neighbours is not None:
-            blank = np.zeros(0, dtype=np.int64)
-            history_scores(
-                blank, blank, blank, -1, 0.0, self.neighbours, self.scratch().slot,
-                np.zeros(live.num_items, dtype=np.float32),
-            )  # fmt: skip
+        warm_up(self.vectors, live.evidence_links(), self.scratch(), self.neighbours)
         self.popularity.popular(np.zeros(live.num_items, dtype=bool), 1)
         self.explainer.decide(None, NO_EVENTS, [], 1)
 
@@ -456,5 +434,4 @@ def check_k(k: int) -> None:
 
 
 _NO_ITEMS = np.zeros(0, dtype=np.int64)
-_NO_SCORES = np.zeros(0)
 _NO_HISTORY = np.zeros(0, dtype=np.float32)

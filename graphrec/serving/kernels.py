@@ -9,7 +9,7 @@ reading item vectors that are not in the CPU's cache. The reasons' loops are in
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit, uintp
@@ -291,3 +291,27 @@ def top_allowed(
             if np.isfinite(value):
                 size = _insert(best, key, size, i, value)
     return best[:size]
+
+
+def warm_up(vectors: np.ndarray, links: Any, scratch: Scratch, neighbours: Csr | None) -> None:
+    """Compile the ranking loops for the arrays they will get (a few seconds, or read from
+    numba's cache on disk) now rather than in the first requests; ``links``: the evidence
+    links (scipy CSR)."""
+    count = len(scratch.slot)
+    no_items = np.zeros(0, dtype=np.int64)
+    start = Start(
+        np.zeros(0, dtype=np.int32),
+        np.zeros(0, dtype=np.float32),
+        np.zeros(vectors.shape[1], dtype=np.float32),
+        True,
+    )
+    blend = Blend(
+        0, 0, np.zeros(count, dtype=np.bool_), Csr(links.indptr, links.indices, links.data),
+        no_items, no_items, vectors, np.zeros(0, dtype=np.float32), 0.0, np.zeros(0), scratch,
+    )  # fmt: skip
+    rank_pool(start, blend)
+    if neighbours is not None:
+        history_scores(
+            no_items, no_items, no_items, -1, 0.0, neighbours, scratch.slot,
+            np.zeros(count, dtype=np.float32),
+        )  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from graphrec.models.item_text import TitleWords, text_neighbours
+from graphrec.serving.cold_start import content_vector
 from graphrec.serving.live import LiveGraph
 
 #: Known items a new item is scored like.
@@ -68,6 +69,11 @@ class NewItems:
         self.neighbours = np.vstack([self.neighbours, chosen[None, :]])
         self.weights = np.vstack([self.weights, chosen_weights[None, :]])
         return np.asarray(chosen_weights @ vectors[chosen], dtype=np.float32)
+
+    def vector(self, item: int, vectors: np.ndarray, known: np.ndarray) -> np.ndarray:
+        """New item ``item``'s vector: :meth:`place`'s, else its content's."""
+        placed = self.place(item, vectors, known)
+        return placed if placed is not None else content_vector(self.live, vectors, known, item)
 
     def add_history(self, out: np.ndarray) -> None:
         """Each placed item's item-item score: the weighted mean of its look-alikes'."""
