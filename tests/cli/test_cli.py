@@ -163,7 +163,8 @@ def test_train_auto_tunes_the_candidates_and_keeps_the_best_servable(tmp_path: P
     assert f"{best['model']}: test recall@20" in trained.output
     assert "not servable" in trained.output
     assert [t["model"] for t in trials[:4]] == ["pop", "itemknn", "gfcf", "ease"]
-    assert all(t["params"] == {} for t in trials[:4])  # every model's defaults first
+    # every model's start first: its defaults, with recency where it has the setting
+    assert [t["params"] for t in trials[:4]] == [{}, *[{"recency_half_life": 8.0}] * 3]
     chosen = meta["tuning"]["chosen"]["params"]
     assert all(meta["config"][k] == v for k, v in chosen.items())
     assert meta["split"]["valid"] == 0  # validation folded into training for the final fit

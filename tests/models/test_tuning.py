@@ -46,6 +46,19 @@ def test_coordinate_search_keeps_a_value_only_when_it_scores_better() -> None:
         search.send(0.1)
 
 
+def test_a_search_starts_from_its_start_and_leaves_out_what_needs_the_snapshot() -> None:
+    search = coordinate_search({"a": [1, 2]}, start={"a": 3, "b": 0})
+    assert next(search) == {"a": 3, "b": 0}
+    assert search.send(0.5) == {"a": 1, "b": 0}
+    with_snapshot = tuning_module.search_of("ease", with_snapshot=True)
+    assert next(with_snapshot) == {"recency_half_life": 8.0}
+    assert with_snapshot.send(0.1) == {"recency_half_life": 0.0}  # then without it
+    without = tuning_module.search_of("ease", with_snapshot=False)
+    assert next(without) == {}
+    tried = [without.send(0.1) for _ in range(6)]
+    assert all(set(params) == {"l2"} for params in tried)  # no recency, no weights
+
+
 def test_models_take_turns_and_the_best_trial_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(tuning_module.SEARCH_SPACES, "ease", {"l2": [-1.0, 5.0]})
     monkeypatch.setitem(tuning_module.SEARCH_SPACES, "itemknn", {"neighbours": [5]})
