@@ -129,18 +129,26 @@ class Tuning:
 
 
 def coordinate_search(
-    space: dict[str, list[Any]], start: dict[str, Any] | None = None
+    space: dict[str, list[Any]], start: dict[str, Any] | None = None, passes: int = 2
 ) -> Generator[dict[str, Any], float, None]:
     """Yields settings to try and is sent each one's score: ``start`` (else the defaults)
-    first, then each setting's values in turn, keeping a value when it beats the best so far."""
+    first, then each setting's values in turn, keeping a value when it beats the best so far;
+    ``passes`` times over the settings (settings interact: EASE's best recency depends on its
+    ``l2``), never the same settings twice."""
     best_params: dict[str, Any] = dict(start or {})
     best = yield dict(best_params)
-    for name, values in space.items():
-        for value in values:
-            candidate = {**best_params, name: value}
-            score = yield candidate
-            if score > best:
-                best, best_params = score, candidate
+    tried = {tuple(sorted(best_params.items()))}
+    for _ in range(passes):
+        for name, values in space.items():
+            for value in [*values, *([start[name]] if start and name in start else [])]:
+                candidate = {**best_params, name: value}
+                key = tuple(sorted(candidate.items()))
+                if key in tried:
+                    continue
+                tried.add(key)
+                score = yield candidate
+                if score > best:
+                    best, best_params = score, candidate
 
 
 def search_of(model: str, with_snapshot: bool) -> Generator[dict[str, Any], float, None]:

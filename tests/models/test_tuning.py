@@ -42,6 +42,8 @@ def test_coordinate_search_keeps_a_value_only_when_it_scores_better() -> None:
     assert search.send(0.7) == {"a": 2}  # a=1 kept for now (0.7 > 0.5)
     assert search.send(0.6) == {"a": 1, "b": 3}  # a=2 did worse: a=1 stays
     assert search.send(0.9) == {"a": 1, "b": 4}
+    # a second pass: a again with b=4 (settings interact); nothing is tried twice
+    assert search.send(0.95) == {"a": 2, "b": 4}
     with pytest.raises(StopIteration):
         search.send(0.1)
 
