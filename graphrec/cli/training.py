@@ -158,7 +158,7 @@ def _write_back(store: str | None, folder: Path, similar_k: int) -> None:
     """Item embeddings and SIMILAR_TO edges of a trained version, into the store (through the
     server when one holds it)."""
     from graphrec.models.artifact import load_artifact
-    from graphrec.training.train import write_back as write_to_store
+    from graphrec.training.train import write_back_version
 
     artifact = load_artifact(folder, device="cpu")
 
@@ -166,7 +166,7 @@ def _write_back(store: str | None, folder: Path, similar_k: int) -> None:
         with steps() as step:
             return step(
                 "write embeddings and SIMILAR_TO back",
-                lambda: write_to_store(graph, artifact.model, artifact.snapshot, similar_k),
+                lambda: write_back_version(graph, artifact, similar_k),
             )
 
     written = write_or_ask_server(

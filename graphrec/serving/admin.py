@@ -30,12 +30,12 @@ def derive(service: Service) -> int:
 def write_back(service: Service, version: str, similar_k: int) -> dict[str, int]:
     """Write a trained version's item embeddings and SIMILAR_TO edges (its artifact under the
     server's models folder) to the store."""
-    from graphrec.training.train import write_back as write_to_store
+    from graphrec.training.train import write_back_version
 
     found = versions.find(service.models_dir, version)
     artifact = load_artifact(found.path, device="cpu")
     with service.write_lock:
-        written = write_to_store(service.store, artifact.model, artifact.snapshot, similar_k)
+        written = write_back_version(service.store, artifact, similar_k)
     service.follower.rebuild(None, f"{version} written back")
     return written
 

@@ -18,8 +18,9 @@ from graphrec.evaluation import evaluate
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split, make_split
 from graphrec.models import MODELS
-from graphrec.models.artifact import save_artifact
+from graphrec.models.artifact import Artifact, save_artifact
 from graphrec.models.base import History, OnEval, Recommender
+from graphrec.models.names import servable
 from graphrec.store.base import GraphStore
 from graphrec.training.tuning import Trial, Tuning, tune
 
@@ -166,14 +167,29 @@ def similar_edges(
     )
 
 
+def write_back_version(store: GraphStore, artifact: Artifact, top_k: int = 20) -> dict[str, int]:
+    """:func:`write_back` for a saved version: the item vectors it is served with (for EASE
+    and item-KNN, their items' coordinates) are the embeddings."""
+    vectors = artifact.vectors()[0] if servable(artifact.name) else None
+    return write_back(store, artifact.model, artifact.snapshot, top_k, vectors)
+
+
 def write_back(
-    store: GraphStore, model: Recommender, snapshot: Snapshot, top_k: int = 20
+    store: GraphStore,
+    model: Recommender,
+    snapshot: Snapshot,
+    top_k: int = 20,
+    item_vectors: np.ndarray | None = None,
 ) -> dict[str, int]:
-    """What merchandisers explore: ``Item.embedding`` and the top-k SIMILAR_TO edges."""
+    """What merchandisers explore: ``Item.embedding`` (``item_vectors``, else the model's) and
+    the top-k SIMILAR_TO edges."""
     written = {"embeddings": 0, "similar_to": 0}
-    vectors = model.item_vectors()
+    vectors = model.item_vectors() if item_vectors is None else item_vectors
     if vectors is not None:
-        array = vectors.detach().cpu().numpy().astype(np.float32)
+        array = np.asarray(
+            vectors.detach().cpu().numpy() if hasattr(vectors, "detach") else vectors,
+            dtype=np.float32,
+        )
         embeddings = pa.table(
             {
                 "item_id": snapshot.items.column("id"),

@@ -162,6 +162,9 @@ def test_train_auto_tunes_the_candidates_and_keeps_the_best_servable(tmp_path: P
     assert "tuning:" in trained.output and f"chosen: {best['model']}" in trained.output
     assert f"{best['model']}: test recall@20" in trained.output
     assert "not servable" in trained.output
+    # whichever was chosen, its item vectors are what merchandisers explore
+    assert "written back: 0 item embeddings" not in trained.output
+    assert "item embeddings" in trained.output
     assert [t["model"] for t in trials[:4]] == ["pop", "itemknn", "gfcf", "ease"]
     # every model's start first: its defaults, with recency where it has the setting
     assert [t["params"] for t in trials[:4]] == [{}, *[{"recency_half_life": 8.0}] * 3]
