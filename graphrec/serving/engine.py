@@ -405,8 +405,12 @@ class Engine:
         return self.explainer.popularity_reason(item, trending)
 
     def explain(self, user_id: str, item_id: str) -> list[Reason]:
-        """Every path from the shopper's history to the item, strongest first."""
-        return self.explainer.explain(user_id, self.item_index(item_id))
+        """Every path from the shopper's history to the item, strongest first; an unknown
+        shopper or item is not found (not explained by popularity)."""
+        item = self.item_index(item_id)
+        if self.live.user(user_id) is None:
+            raise NotFound(f"no shopper with id {user_id!r}")
+        return self.explainer.explain(user_id, item)
 
     def evidence(self, user_id: str, recent: Recent, item: int) -> list[Reason]:
         """Paths from ``recent`` to ``item``, the strongest of each kind, strongest first."""

@@ -132,6 +132,7 @@ def test_mutations_need_the_api_key(service: Service, store: GraphStore) -> None
         ("{ complementsForCart(itemIds: []) { rank } }", "BAD_INPUT"),
         ('{ trending(categoryId: "nope") { rank } }', "NOT_FOUND"),
         ('{ explain(userId: "alice", itemId: "nope") { kind } }', "NOT_FOUND"),
+        ('{ explain(userId: "nobody", itemId: "serum") { kind } }', "NOT_FOUND"),
     ],
 )
 def test_bad_arguments_are_typed_errors(service: Service, query: str, code: str) -> None:
