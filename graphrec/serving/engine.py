@@ -162,8 +162,7 @@ class Engine:
         if new:
             vector = self.item_encoder(index) if self.item_encoder is not None else None
             if vector is None:
-                known = self.known_items[: len(self.vectors)]
-                vector = self.new_items.vector(index, self.vectors, known)
+                vector = self.new_items.vector(index, self.vectors, self.look_alike_items())
             self.vectors = np.vstack([self.vectors, vector[None, :]])
             norm = max(float(np.linalg.norm(vector)), 1e-12)
             self.unit = np.vstack([self.unit, (vector / norm)[None, :]])
@@ -176,6 +175,12 @@ class Engine:
             self.stored.add_item(
                 index, self.vectors, self.candidate_stamp(index), self.candidate_stamp()
             )
+
+    def look_alike_items(self) -> np.ndarray:
+        """Which items a new one may be scored like: those the model saw and has a vector for
+        (bool per item with a vector)."""
+        count = len(self.vectors)
+        return self.known_items[:count] & (np.abs(self.unit[:count]).max(axis=1) > 0)
 
     def set_vector(self, index: int, vector: np.ndarray) -> None:
         self.vectors[index] = vector

@@ -70,6 +70,18 @@ class NewItems:
         self.weights = np.vstack([self.weights, chosen_weights[None, :]])
         return np.asarray(chosen_weights @ vectors[chosen], dtype=np.float32)
 
+    def look_alikes(self, item: int, known: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` known items whose title words are nearest to ``item``'s, with their cosines
+        (only those sharing a word), nearest first."""
+        title = self.live.titles[item] if item < len(self.live.titles) else None
+        words, indices = self._known_words(known)
+        if not title or not len(indices):
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        sims = (words.encode([title]) @ words.rows.T).toarray()[0]
+        order = np.lexsort((indices, -sims))[:k]
+        order = order[sims[order] > 0]
+        return indices[order], sims[order].astype(np.float64)
+
     def vector(self, item: int, vectors: np.ndarray, known: np.ndarray) -> np.ndarray:
         """New item ``item``'s vector: :meth:`place`'s, else its content's."""
         placed = self.place(item, vectors, known)

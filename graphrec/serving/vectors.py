@@ -138,7 +138,7 @@ def model_arrays(
     for index in np.flatnonzero(~known_items).tolist():  # in the store, not in training
         vector = encode(index) if encode is not None else None
         if vector is None:  # placed by its title's look-alikes (else its content's vector)
-            vector = engine.new_items.place(index, items, known_items)
+            vector = engine.new_items.place(index, items, engine.look_alike_items())
         if vector is not None:
             engine.set_vector(index, vector)
     engine.precompute_candidates()

@@ -1,0 +1,50 @@
+"""Similar items: by the model's vectors, and never an item the model has no vector for ranked
+as if it had one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from graphrec.serving import related
+from graphrec.store import GraphBatch, GraphStore
+from tests.models.test_recency import two_pairs_shop
+from tests.serving.test_item_item import served
+
+UNSOLD = GraphBatch(
+    items=pa.table(
+        {
+            "id": ["lipstick-travel"],
+            "title": ["Red Lipstick Travel Size"],
+            "price": pa.array([None], pa.float64()),
+            "in_stock": [True],
+            "created_at": pa.array([None], pa.int64()),
+        }
+    )
+)
+
+
+def ids(answer: list) -> list[str]:
+    return [r.item.id for r in answer]
+
+
+def test_items_without_a_vector_are_never_ranked_by_a_zero_score(
+    embedded: GraphStore, tmp_path: Path
+) -> None:
+    two_pairs_shop(embedded, newest="lipstick")
+    embedded.write(UNSOLD)  # in training, but nobody had it: GF-CF gives it no vector
+    service = served(embedded, tmp_path, "gfcf", {"beta": 0.5, "dim": 2})
+    engine = service.engine
+    try:
+        unsold = engine.item_index("lipstick-travel")
+        assert not engine.look_alike_items()[unsold]
+        # the brush and the travel lipstick were never had: not among anyone's similar items
+        answer = ids(related.similar_items(engine, "serum", k=10))
+        assert "brush" not in answer and "lipstick-travel" not in answer
+        assert answer == ids(related.similar_items(engine, "serum", k=10))  # the same each time
+        # an item without a vector: the items whose title words are nearest, else none
+        assert ids(related.similar_items(engine, "lipstick-travel", k=5)) == ["lipstick"]
+        assert ids(related.similar_items(engine, "brush", k=5)) == []  # "Blush Brush": no match
+    finally:
+        service.close()
