@@ -177,10 +177,14 @@ class Engine:
             )
 
     def look_alike_items(self) -> np.ndarray:
-        """Which items a new one may be scored like: those the model saw and has a vector for
-        (bool per item with a vector)."""
+        """Which items a new one may be scored like: those the model saw and scores, by a
+        vector or by item-item weights (bool per item with a vector)."""
         count = len(self.vectors)
-        return self.known_items[:count] & (np.abs(self.unit[:count]).max(axis=1) > 0)
+        scored = np.abs(self.unit[:count]).sum(axis=1) > 0
+        if self.neighbours is not None:
+            weighted = np.diff(self.neighbours.indptr)[:count] > 0
+            scored[: len(weighted)] |= weighted
+        return self.known_items[:count] & scored
 
     def set_vector(self, index: int, vector: np.ndarray) -> None:
         self.vectors[index] = vector

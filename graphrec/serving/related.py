@@ -23,7 +23,7 @@ def similar_items(engine: Engine, item_id: str, k: int = 10) -> list[Recommendat
     check_k(k)
     item = engine.item_index(item_id)
     # an item without a vector (no interactions in training) is never ranked as if it had one
-    has_vector = np.abs(engine.unit).max(axis=1) > 0
+    has_vector = np.abs(engine.unit).sum(axis=1) > 0
     if has_vector[item]:
         sims = engine.unit @ engine.unit[item]
     else:  # the item has none: the items whose title words are nearest to its own
