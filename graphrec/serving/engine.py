@@ -105,6 +105,8 @@ class Engine:
         self.unit = unit
         self.user_vectors = np.ascontiguousarray(user_vectors, dtype=np.float32)
         self.neighbours, self.half_life = neighbours, half_life
+        #: per item, whether it has a vector (kept with the vectors, not derived per request)
+        self.has_vector = np.abs(self.unit).sum(axis=1) > 0
         self.known_items = (
             np.linalg.norm(self.vectors, axis=1) > 0
             if known_items is None
@@ -167,6 +169,7 @@ class Engine:
             norm = max(float(np.linalg.norm(vector)), 1e-12)
             self.unit = np.vstack([self.unit, (vector / norm)[None, :]])
             self.known_items = np.append(self.known_items, False)  # placed, not trained
+            self.has_vector = np.append(self.has_vector, norm > 1e-12)
             if self.neighbours is not None:
                 # its item-item score is its look-alikes' (NewItems.add_history): the stored
                 # candidates have no part of it, so every shopper is ranked afresh from now
@@ -180,7 +183,7 @@ class Engine:
         """Which items a new one may be scored like: those the model saw and scores, by a
         vector or by item-item weights (bool per item with a vector)."""
         count = len(self.vectors)
-        scored = np.abs(self.unit[:count]).sum(axis=1) > 0
+        scored = self.has_vector[:count].copy()
         if self.neighbours is not None:
             weighted = np.diff(self.neighbours.indptr)[:count] > 0
             scored[: len(weighted)] |= weighted
@@ -189,6 +192,7 @@ class Engine:
     def set_vector(self, index: int, vector: np.ndarray) -> None:
         self.vectors[index] = vector
         self.unit[index] = vector / max(float(np.linalg.norm(vector)), 1e-12)
+        self.has_vector[index] = bool(np.abs(vector).sum() > 0)
 
     def forget(self, user: int) -> None:
         self.live.forget(user)

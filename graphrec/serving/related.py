@@ -23,14 +23,14 @@ def similar_items(engine: Engine, item_id: str, k: int = 10) -> list[Recommendat
     check_k(k)
     item = engine.item_index(item_id)
     # an item without a vector (no interactions in training) is never ranked as if it had one
-    has_vector = np.abs(engine.unit).sum(axis=1) > 0
+    has_vector = engine.has_vector
     if has_vector[item]:
         sims = engine.unit @ engine.unit[item]
     else:  # the item has none: the items whose title words are nearest to its own
         sims = np.full(len(has_vector), -np.inf)
         look_alikes, cosines = engine.new_items.look_alikes(item, engine.look_alike_items(), k + 1)
         sims[look_alikes] = cosines
-    sims[~has_vector] = -np.inf
+    sims[~has_vector[: len(sims)]] = -np.inf
     sims[item] = -np.inf
     chosen = top_k(sims, k)
     anchor = Recent.of([Event(item, "view", 0)])
