@@ -27,17 +27,17 @@ from typing import Any, Protocol
 import numpy as np
 
 from graphrec.errors import InvalidInput, NotFound
-from graphrec.serving.candidates import MARGIN, Popularity, StoredCandidates
+from graphrec.serving.candidates import Popularity, StoredCandidates
 from graphrec.serving.compiled import Csr, ScratchArrays
 from graphrec.serving.events import NO_EVENTS, Recent
 from graphrec.serving.explanations import Explainer
 from graphrec.serving.filters import allowed_items, in_control_group
 from graphrec.serving.item_views import ItemViews
-from graphrec.serving.kernels import history_scores, shopper_events, warm_up
+from graphrec.serving.kernels import warm_up
 from graphrec.serving.live import LiveGraph
 from graphrec.serving.new_items import NewItems
 from graphrec.serving.options import EngineConfig, RecFilter
-from graphrec.serving.ranking import personal, user_query
+from graphrec.serving.ranking import personal
 from graphrec.serving.reasons import (
     Decided,
 )
@@ -51,10 +51,9 @@ from graphrec.serving.results import (
     new_node,
     new_recommendation,
 )
+from graphrec.serving.shoppers import ShopperEvents, precompute, top_shoppers
 
 MAX_K = 100
-#: Kinds that do not remove an item from later recommendations.
-KEEP_KINDS = frozenset({"view", "click"})
 
 
 class ItemsWriter(Protocol):
@@ -130,9 +129,7 @@ class Engine:
         self.scratch = ScratchArrays(lambda: live.num_items)
         self.explainer = Explainer(live, self.lock, self.scratch)
         self.rule_scores = RuleScores()
-        #: per event kind (as many as ``live.kind_names`` had): kept (a view), and the code of
-        #: "not interested"
-        self._kinds: tuple[int, np.ndarray, int] = (-1, np.zeros(0, dtype=bool), -1)
+        self.shopper_events = ShopperEvents(live, self.config, self.scratch)
         self.stored = StoredCandidates(live)
         self.new_items = NewItems(live)
 
@@ -212,38 +209,12 @@ class Engine:
         return self.item_views(index)
 
     # -- scores ------------------------------------------------------------------------------
-    def _events(self, user: int) -> tuple[np.ndarray, Recent, np.ndarray]:
-        """What the shopper had (every kind but views) or marked not interesting; their
-        newest distinct events (``session_items``, not counting "not interested"); and the
-        items of all their events, sorted: from arrays, with no object per event."""
-        items, kinds, times = self.live.events(user)
-        keep, skip = self._kind_codes()
-        excluded, places, mine = shopper_events(items, kinds, keep, skip, self.config.session_items)
-        names = self.live.kind_names
-        return excluded, Recent(items[places], kinds[places], times[places], names), mine
-
-    def _kind_codes(self) -> tuple[np.ndarray, int]:
-        """Per event kind code: whether it leaves its item recommendable (a view); and the
-        code of "not interested" (-1: none yet)."""
-        names = self.live.kind_names
-        if self._kinds[0] != len(names):
-            keep = np.array([n in KEEP_KINDS for n in names], dtype=bool)
-            skip = names.index("not_interested") if "not_interested" in names else -1
-            self._kinds = (len(names), keep, skip)
-        return self._kinds[1], self._kinds[2]
-
     def history_scores(self, user: int | None) -> np.ndarray:
         """The item-item part of each item's score for this shopper (float32 per item), from
         all their items as they are now; empty for a model without one."""
-        if self.neighbours is None or user is None:
-            return _NO_HISTORY
-        items, kinds, times = self.live.events(user)
-        out = np.zeros(self.live.num_items, dtype=np.float32)
-        skip = self._kind_codes()[1]
-        slot = self.scratch().slot
-        history_scores(items, kinds, times, skip, self.half_life, self.neighbours, slot, out)
-        self.new_items.add_history(out)
-        return out
+        return self.shopper_events.history_scores(
+            user, self.neighbours, self.half_life, self.new_items.add_history
+        )
 
     def allowed(self, flt: RecFilter) -> np.ndarray:
         return allowed_items(self.live, flt)
@@ -278,7 +249,7 @@ class Engine:
             recent = NO_EVENTS
             mine = _NO_ITEMS  # the items of all the shopper's events, sorted
             if user is not None:
-                excluded, recent, mine = self._events(user)
+                excluded, recent, mine = self.shopper_events.of(user)
                 allowed[excluded] = False
             explored: set[int] = set()
             if in_control_group(user_id, cfg.control_share, cfg.control_salt):
@@ -351,28 +322,9 @@ class Engine:
         )
 
     # -- precomputed candidates --------------------------------------------------------------
-    def precompute_candidates(self, batch: int = 1024) -> int:
-        """Store every shopper's scoring vector and best ``candidates + 64`` items as loaded
-        (:class:`StoredCandidates`); how many shoppers have them."""
-        cfg, live = self.config, self.live
-        self.stored.stored = None
-        users = len(live.user_ids)
-        if users == 0 or users > cfg.precompute_users:
-            return 0
-        width = min(cfg.candidates + MARGIN, live.num_items)
-        queries = np.zeros((users, self.vectors.shape[1]), dtype=np.float32)
-        valid = np.zeros(users, dtype=bool)
-        for user in range(users):
-            if live.user_ids[user] is None:
-                continue
-            recent = self._events(user)[1]
-            if recent or self.is_known(user):  # the others get cold-start answers
-                queries[user] = user_query(self, user, recent)[0]
-                valid[user] = True
-        history = self.history_scores if self.neighbours is not None else None
-        return self.stored.store(
-            queries, valid, self.vectors, width, self.candidate_stamp(), history=history
-        )
+    def precompute_candidates(self) -> int:
+        """Store every shopper's scoring vector and best items (:func:`.shoppers.precompute`)."""
+        return precompute(self)
 
     def prepare_views(self) -> None:
         """Build every item's view, path node and popularity reasons, every shopper's, brand's
@@ -432,12 +384,7 @@ class Engine:
     def top_shoppers(self, k: int) -> list[str]:
         """The shoppers with the most events (a picker for demos and merchandisers)."""
         check_k(k)
-        live = self.live
-        counts = np.diff(live.hist_indptr).astype(np.int64)
-        for user, events in live.live.items():
-            counts[user] += len(events)
-        order = np.lexsort((np.arange(len(counts)), -counts))
-        return [live.user_ids[u] for u in order[: k * 2] if live.user_ids[u]][:k]  # type: ignore[misc]
+        return top_shoppers(self.live, k)
 
 
 def new_id() -> str:
@@ -451,4 +398,3 @@ def check_k(k: int) -> None:
 
 
 _NO_ITEMS = np.zeros(0, dtype=np.int64)
-_NO_HISTORY = np.zeros(0, dtype=np.float32)

@@ -79,9 +79,9 @@ def test_a_new_item_joins_the_precomputed_candidates(
 ) -> None:
     """A new item is scored for every stored shopper and enters the candidates it beats, so
     the stored ones stay in use; the answers are those of shoppers without stored ones."""
-    import graphrec.serving.engine as engine_module
+    import graphrec.serving.shoppers as shoppers_module
 
-    monkeypatch.setattr(engine_module, "MARGIN", 1)  # as imported by the engine
+    monkeypatch.setattr(shoppers_module, "MARGIN", 1)  # as imported where they are stored
     engine = service.engine
     engine.config.candidates = 3
     engine.precompute_candidates()
