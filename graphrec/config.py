@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     )
     bought_with_top_k: int = Field(default=50, ge=1, description="BOUGHT_WITH edges kept per item.")
     bought_with_min_shoppers: int = Field(default=2, ge=1)
+    bought_with_window_days: float = Field(
+        default=30.0,
+        ge=0.0,
+        description="BOUGHT_WITH counts a shopper's two interactions only when at most so many "
+        "days apart (where both have a time); 0 counts every pair however far apart.",
+    )
     api_key: str = Field(
         default="",
         description="The admin key (X-API-Key header): catalogue and rules, privacy deletes, "

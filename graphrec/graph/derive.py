@@ -1,10 +1,12 @@
 """Batch-derived edges written back to the store: ``BOUGHT_WITH`` (co-interaction).
 
-``(a)-[:BOUGHT_WITH {weight: n}]->(b)``: n distinct shoppers interacted with both a and b. Only
-interactions of kinds that show intent count (``view`` and ``click`` do not, by default), only
-training interactions count when the data has a train/test split, and each item keeps its
-``top_k`` strongest partners with at least ``min_shoppers`` shoppers, ties broken by the
-partner's id.
+``(a)-[:BOUGHT_WITH {weight: n}]->(b)``: n distinct shoppers interacted with both a and b
+within ``window`` seconds of each other (``bought_with_window_days``; a time of 0 is unknown and
+pairs with any time; a window of 0 counts every pair, however far apart). Only interactions of
+kinds that show intent count (``view`` and ``click`` do not, by default; negative kinds such as
+``not_interested`` never do), only training interactions count when the data has a train/test
+split, and each item keeps its ``top_k`` strongest partners with at least ``min_shoppers``
+shoppers, ties broken by the partner's id.
 
 :func:`derive_bought_with` derives every edge from a snapshot of the store;
 :func:`derive_bought_with_of` derives the edges of a few items from the store's own counts (what
@@ -20,20 +22,29 @@ import scipy.sparse as sp
 
 from graphrec.config import get_settings
 from graphrec.graph.snapshot import Snapshot, export_snapshot
+from graphrec.graph.splits import NEGATIVE_KINDS
 from graphrec.store.base import SCHEMAS, GraphStore
 
+DAY = 86_400
 
-def co_interaction_matrix(snapshot: Snapshot, excluded_kinds: list[str]) -> sp.csr_matrix:
-    """Items x items, entry (a, b) = distinct shoppers of both; the diagonal is zero."""
+
+def co_interaction_matrix(
+    snapshot: Snapshot, excluded_kinds: list[str], window: int = 0
+) -> sp.csr_matrix:
+    """Items x items, entry (a, b) = distinct shoppers of both (within ``window`` seconds of
+    each other, when > 0); the diagonal is zero."""
     keep = np.ones(snapshot.interactions.num_rows, dtype=bool)
     kinds: list[str] = snapshot.meta["kinds"]
     kind = snapshot.column("kind")
-    for name in excluded_kinds:
+    for name in {*excluded_kinds, *NEGATIVE_KINDS}:
         if name in kinds:
             keep &= kind != kinds.index(name)
     if "test" in snapshot.meta["splits"]:
         keep &= ~snapshot.split_mask("test")
     users, items = snapshot.column("user")[keep], snapshot.column("item")[keep]
+    ts = snapshot.column("ts")[keep]
+    if window > 0 and (ts != 0).any():
+        return windowed_co_interactions(users, items, ts, window, snapshot.num_items)
     shape = (snapshot.num_users, snapshot.num_items)
     bought = sp.csr_matrix((np.ones(len(users), dtype=np.float32), (users, items)), shape=shape)
     bought.data[:] = 1.0  # repeated (user, item) pairs count once
@@ -43,11 +54,68 @@ def co_interaction_matrix(snapshot: Snapshot, excluded_kinds: list[str]) -> sp.c
     return together
 
 
+def windowed_co_interactions(
+    users: np.ndarray, items: np.ndarray, ts: np.ndarray, window: int, n: int
+) -> sp.csr_matrix:
+    """Items x items, entry (a, b) = distinct shoppers with an interaction on a and one on b
+    at most ``window`` seconds apart (a time of 0 pairs with any). Each shopper's rows are
+    sorted by time and every row is paired with the next one, then the one after, ... while
+    any pair is still within the window: the work is the pairs within it, not all pairs."""
+    order = np.lexsort((ts, users))
+    users, items, ts = users[order], items[order].astype(np.int64), ts[order].astype(np.int64)
+    num_users = int(users.max()) + 1 if len(users) else 1
+    # a shopper who had no item twice gives each pair once: only the others need deduplicating
+    rows_of = np.bincount(users, minlength=num_users)
+    distinct = np.bincount(np.unique(users * n + items) // n, minlength=num_users)
+    repeats = rows_of != distinct
+    lows: list[np.ndarray] = []
+    highs: list[np.ndarray] = []
+    whose: list[np.ndarray] = []
+    alive = np.arange(len(users))  # the rows whose pair at the last step was within it
+    for step in range(1, len(users)):
+        alive = alive[alive + step < len(users)]
+        then = alive + step
+        first_ts, then_ts = ts[alive], ts[then]
+        near = (users[then] == users[alive]) & (
+            (then_ts - first_ts <= window) | (first_ts == 0) | (then_ts == 0)
+        )
+        alive, then = alive[near], then[near]
+        if not len(alive):
+            break
+        a, b = items[alive], items[then]
+        apart = a != b
+        lows.append(np.minimum(a, b)[apart])
+        highs.append(np.maximum(a, b)[apart])
+        whose.append(users[alive][apart])
+    if not lows:
+        return sp.csr_matrix((n, n), dtype=np.float32)
+    low, high, shopper = np.concatenate(lows), np.concatenate(highs), np.concatenate(whose)
+    again = repeats[shopper]
+    once = ~again
+    upper = sp.coo_matrix(
+        (np.ones(int(once.sum()), dtype=np.float32), (low[once], high[once])), shape=(n, n)
+    ).tocsr()
+    if again.any():
+        keys = np.unique((low[again] * n + high[again]) * num_users + shopper[again])
+        pair, shoppers = np.unique(keys // num_users, return_counts=True)
+        upper = (
+            upper
+            + sp.coo_matrix(
+                (shoppers.astype(np.float32), (pair // n, pair % n)), shape=(n, n)
+            ).tocsr()
+        )
+    return (upper + upper.T).tocsr()
+
+
 def bought_with_edges(
-    snapshot: Snapshot, excluded_kinds: list[str], top_k: int, min_shoppers: int
+    snapshot: Snapshot,
+    excluded_kinds: list[str],
+    top_k: int,
+    min_shoppers: int,
+    window: int = 0,
 ) -> pa.Table:
     """The strongest ``top_k`` partners of every item, ties broken by the partner's id."""
-    together = co_interaction_matrix(snapshot, excluded_kinds)
+    together = co_interaction_matrix(snapshot, excluded_kinds, window)
     item_ids = snapshot.items.column("id").combine_chunks()
     id_rank = np.empty(len(item_ids), dtype=np.int64)
     id_rank[pc.sort_indices(item_ids).to_numpy()] = np.arange(len(item_ids))
@@ -86,6 +154,7 @@ def derive_bought_with(store: GraphStore) -> int:
         settings.co_interaction_kinds_excluded,
         settings.bought_with_top_k,
         settings.bought_with_min_shoppers,
+        window=int(settings.bought_with_window_days * DAY),
     )
     return store.replace_bought_with(edges)
 
@@ -94,7 +163,9 @@ def derive_bought_with_of(store: GraphStore, item_ids: list[str]) -> int:
     """Derive the BOUGHT_WITH edges from these items again, from the store's co-interaction
     counts, and swap only theirs; the same edges :func:`derive_bought_with` would give them."""
     settings = get_settings()
-    counts = store.co_interaction_counts(item_ids, settings.co_interaction_kinds_excluded)
+    excluded = sorted({*settings.co_interaction_kinds_excluded, *NEGATIVE_KINDS})
+    window = int(settings.bought_with_window_days * DAY)
+    counts = store.co_interaction_counts(item_ids, excluded, window)
     strong = counts.filter(
         pc.greater_equal(counts.column("shoppers"), settings.bought_with_min_shoppers)
     )
@@ -122,7 +193,7 @@ def derive_bought_with_of(store: GraphStore, item_ids: list[str]) -> int:
 def items_counted_for(store: GraphStore, user_id: str) -> list[str]:
     """The items whose BOUGHT_WITH weights count this shopper (their items of the kinds that
     count, when they have two or more: one alone pairs with nothing); in id order."""
-    excluded = set(get_settings().co_interaction_kinds_excluded)
+    excluded = {*get_settings().co_interaction_kinds_excluded, *NEGATIVE_KINDS}
     events = store.recent_interactions(user_id, limit=1_000_000)
     items = sorted({e.item_id for e in events if e.kind not in excluded})
     return items if len(items) >= 2 else []

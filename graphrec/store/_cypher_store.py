@@ -123,8 +123,15 @@ class CypherReads:
         rows = self._rows("co_interactions", item_id=item_id, limit=limit)
         return [(row["item_id"], row["shoppers"]) for row in rows]
 
-    def co_interaction_counts(self, item_ids: list[str], excluded: list[str]) -> pa.Table:
-        rows = self._rows("co_interaction_counts", item_ids=list(item_ids), excluded=list(excluded))
+    def co_interaction_counts(
+        self, item_ids: list[str], excluded: list[str], window: int = 0
+    ) -> pa.Table:
+        rows = self._rows(
+            "co_interaction_counts",
+            item_ids=list(item_ids),
+            excluded=list(excluded),
+            window=int(window),
+        )
         return pa.Table.from_pylist(rows, schema=CO_INTERACTION_COUNTS)
 
     def item_activity(

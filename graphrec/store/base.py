@@ -205,10 +205,13 @@ class GraphStore(Protocol):
     def co_interactions(self, item_id: str, limit: int = 20) -> list[tuple[str, int]]:
         """Items others interacted with beside this one, counted live by distinct shoppers."""
 
-    def co_interaction_counts(self, item_ids: list[str], excluded: list[str]) -> pa.Table:
+    def co_interaction_counts(
+        self, item_ids: list[str], excluded: list[str], window: int = 0
+    ) -> pa.Table:
         """What ``BOUGHT_WITH`` is derived from, for these items only: ``item_id``,
         ``other_id``, ``shoppers`` (distinct shoppers with an interaction of a kind not in
-        ``excluded`` on both, test-split interactions left out), one row per pair."""
+        ``excluded`` on both, at most ``window`` seconds apart when > 0 and both have a time
+        other than 0, test-split interactions left out), one row per pair."""
 
     def item_activity(
         self, excluded: list[str], since: int, trend_half_life: float, popular_half_life: float

@@ -10,7 +10,8 @@ from graphrec.errors import InvalidInput
 from graphrec.graph.derive import bought_with_edges, co_interaction_matrix
 from graphrec.graph.snapshot import Snapshot, export_snapshot
 from graphrec.store import GraphBatch, GraphStore
-from tests.graphs import shop_batch
+from graphrec.store.base import SCHEMAS
+from tests.graphs import interactions_table, shop_batch
 
 
 def test_snapshot_numbers_users_and_items_in_id_order(store: GraphStore) -> None:
@@ -96,3 +97,45 @@ def test_test_split_does_not_leak_into_bought_with(store: GraphStore) -> None:
     items = snap.items.column("id").to_pylist()
     matrix = co_interaction_matrix(snap, excluded_kinds=[]).toarray()
     assert matrix[items.index("serum"), items.index("cream")] == 1  # bob's pair not counted
+
+
+DAY = 86_400
+
+
+def test_bought_with_counts_pairs_within_the_window(store: GraphStore) -> None:
+    """Two interactions 199 days apart are not "bought together" under a 30-day window; a time
+    of 0 (unknown) pairs with any; "not interested" never counts. The store's own counts (used
+    after a privacy delete) agree with the snapshot's."""
+    rows = [
+        ("ann", "a", "purchase", 1.0, None, 1 * DAY),
+        ("ann", "b", "purchase", 1.0, None, 2 * DAY),
+        ("ann", "c", "purchase", 1.0, None, 100 * DAY),
+        ("ann", "d", "not_interested", 1.0, None, 2 * DAY),
+        ("ann", "a", "cart", 1.0, None, 3 * DAY),  # a twice: ann still counts once for (a, b)
+        ("ben", "a", "purchase", 1.0, None, 1 * DAY),
+        ("ben", "c", "purchase", 1.0, None, 3 * DAY),
+        ("ben", "b", "purchase", 1.0, None, 200 * DAY),
+        ("cid", "a", "purchase", 1.0, None, 0),
+        ("cid", "b", "purchase", 1.0, None, 500 * DAY),
+    ]
+    store.write(
+        GraphBatch(
+            users=pa.table({"id": ["ann", "ben", "cid"]}),
+            items=pa.Table.from_pylist([{"id": i} for i in "abcd"], schema=SCHEMAS["items"]),
+            interactions=interactions_table(rows),
+        )
+    )
+    snap = export_snapshot(store)
+    a, b, c, d = (snap.items.column("id").to_pylist().index(i) for i in "abcd")
+    windowed = co_interaction_matrix(snap, excluded_kinds=[], window=30 * DAY).toarray()
+    assert (windowed[a, b], windowed[a, c], windowed[b, c], windowed[a, d]) == (2, 1, 0, 0)
+    assert (windowed == windowed.T).all()
+    every = co_interaction_matrix(snap, excluded_kinds=[]).toarray()
+    assert (every[a, b], every[a, c], every[b, c], every[a, d]) == (3, 2, 2, 0)
+
+    def counted(window: int) -> dict[str, int]:
+        table = store.co_interaction_counts(["a"], ["not_interested"], window)
+        return {r["other_id"]: r["shoppers"] for r in table.to_pylist()}
+
+    assert counted(30 * DAY) == {"b": 2, "c": 1}
+    assert counted(0) == {"b": 3, "c": 2}
