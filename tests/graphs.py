@@ -105,11 +105,13 @@ def bought_with_table(rows: list[tuple[str, str, float]]) -> pa.Table:
 
 
 def served_config(**changes: Any) -> EngineConfig:
-    """How tests serve the shop: no exploration, no control group, and the shop's own clock
-    (its interactions are from 1970: on the wall clock nothing would be trending)."""
+    """How tests serve the shop: no exploration, no control group, no freshness boost, and
+    the shop's own clock (its interactions are from 1970: on the wall clock nothing would be
+    trending)."""
     settings: dict[str, Any] = {
         "explore": 0.0,
         "control_share": 0.0,
+        "fresh_days": 0.0,
         "activity": ActivitySettings(clock="data"),
     }
     return EngineConfig(**{**settings, **changes})

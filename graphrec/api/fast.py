@@ -55,6 +55,8 @@ def _filter(raw: dict[str, Any] | None) -> RecFilter | None:
         brands=raw.get("brands"),
         in_stock_only=raw.get("inStockOnly", True),
         exclude_items=raw.get("excludeItems"),
+        min_price=raw.get("minPrice"),
+        max_price=raw.get("maxPrice"),
     )
 
 
@@ -63,10 +65,18 @@ ROOTS: dict[str, Root] = {
     "recommendations": lambda s, a, w: api.recommend(
         s, a["userId"], a["k"], _filter(a.get("filter")), a.get("diversity"), a.get("explore"), w
     ),
-    "similarItems": lambda s, a, w: related.similar_items(s.engine, a["itemId"], a["k"]),
-    "boughtTogether": lambda s, a, w: related.bought_together(s.engine, [a["itemId"]], a["k"]),
-    "complementsForCart": lambda s, a, w: related.bought_together(s.engine, a["itemIds"], a["k"]),
-    "trending": lambda s, a, w: related.trending(s.engine, a.get("categoryId"), a["k"]),
+    "similarItems": lambda s, a, w: related.similar_items(
+        s.engine, a["itemId"], a["k"], _filter(a.get("filter"))
+    ),
+    "boughtTogether": lambda s, a, w: related.bought_together(
+        s.engine, [a["itemId"]], a["k"], _filter(a.get("filter"))
+    ),
+    "complementsForCart": lambda s, a, w: related.bought_together(
+        s.engine, a["itemIds"], a["k"], _filter(a.get("filter"))
+    ),
+    "trending": lambda s, a, w: related.trending(
+        s.engine, a.get("categoryId"), a["k"], _filter(a.get("filter"))
+    ),
     "explain": lambda s, a, w: s.engine.explain(a["userId"], a["itemId"]),
     "item": lambda s, a, w: _item(s, a["id"]),
 }

@@ -8,6 +8,7 @@ import strawberry
 
 from graphrec.api.types import Item
 from graphrec.rules import Rule
+from graphrec.serving.options import RecFilter
 
 
 @strawberry.input
@@ -18,6 +19,28 @@ class RecommendationFilter:
     brands: list[strawberry.ID] | None = None
     in_stock_only: bool = True
     exclude_items: list[strawberry.ID] | None = None
+    min_price: float | None = strawberry.field(
+        default=None,
+        description="Only items at this price or above (an item without a price "
+        "is outside any range).",
+    )
+    max_price: float | None = strawberry.field(
+        default=None, description="Only items at this price or below."
+    )
+
+    def as_filter(self) -> RecFilter:
+        return RecFilter(
+            categories=_strs(self.categories),
+            brands=_strs(self.brands),
+            in_stock_only=self.in_stock_only,
+            exclude_items=_strs(self.exclude_items),
+            min_price=self.min_price,
+            max_price=self.max_price,
+        )
+
+
+def _strs(values: list[strawberry.ID] | None) -> list[str] | None:
+    return None if values is None else [str(v) for v in values]
 
 
 @strawberry.input

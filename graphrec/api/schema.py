@@ -67,8 +67,8 @@ def recommend(
     return answer
 
 
-def _strs(values: list[strawberry.ID] | None) -> list[str] | None:
-    return None if values is None else [str(v) for v in values]
+def _filter(raw: RecommendationFilter | None) -> RecFilter | None:
+    return None if raw is None else raw.as_filter()
 
 
 def _events(inputs: list[InteractionInput]) -> list[EventInput]:
@@ -105,52 +105,63 @@ class Query:
             strawberry.argument(description="Share of slots given to exploration, 0 .. 0.5."),
         ] = None,
     ) -> Recommendations:
-        flt = None
-        if filter is not None:
-            flt = RecFilter(
-                categories=_strs(filter.categories),
-                brands=_strs(filter.brands),
-                in_stock_only=filter.in_stock_only,
-                exclude_items=_strs(filter.exclude_items),
-            )
+        flt = filter.as_filter() if filter is not None else None
         answer = recommend(service_of(info), str(user_id), k, flt, diversity, explore)
         return cast(Recommendations, answer)
 
     @strawberry.field(description="Items closest to this one in the embedding space.")
     @typed_errors
     def similar_items(
-        self, info: Info, item_id: strawberry.ID, k: int = 10
+        self,
+        info: Info,
+        item_id: strawberry.ID,
+        k: int = 10,
+        filter: RecommendationFilter | None = None,  # noqa: A002
     ) -> list[Recommendation]:
-        return cast(
-            list[Recommendation], related.similar_items(service_of(info).engine, str(item_id), k)
-        )
+        engine = service_of(info).engine
+        answer = related.similar_items(engine, str(item_id), k, _filter(filter))
+        return cast(list[Recommendation], answer)
 
     @strawberry.field(description="What shoppers bought together with this item.")
     @typed_errors
     def bought_together(
-        self, info: Info, item_id: strawberry.ID, k: int = 10
+        self,
+        info: Info,
+        item_id: strawberry.ID,
+        k: int = 10,
+        filter: RecommendationFilter | None = None,  # noqa: A002
     ) -> list[Recommendation]:
-        return cast(
-            list[Recommendation],
-            related.bought_together(service_of(info).engine, [str(item_id)], k),
-        )
+        engine = service_of(info).engine
+        answer = related.bought_together(engine, [str(item_id)], k, _filter(filter))
+        return cast(list[Recommendation], answer)
 
-    @strawberry.field(description="What goes with a cart: bought with its items, summed.")
+    @strawberry.field(
+        description="What goes with a cart: every cart item's partners, each scaled to its "
+        "strongest and summed; cartItem names the cart item each comes from."
+    )
     @typed_errors
     def complements_for_cart(
-        self, info: Info, item_ids: list[strawberry.ID], k: int = 10
+        self,
+        info: Info,
+        item_ids: list[strawberry.ID],
+        k: int = 10,
+        filter: RecommendationFilter | None = None,  # noqa: A002
     ) -> list[Recommendation]:
-        answer = related.bought_together(service_of(info).engine, [str(i) for i in item_ids], k)
+        engine = service_of(info).engine
+        answer = related.bought_together(engine, [str(i) for i in item_ids], k, _filter(filter))
         return cast(list[Recommendation], answer)
 
     @strawberry.field(description="Most shoppers lately, in a category and below, or overall.")
     @typed_errors
     def trending(
-        self, info: Info, category_id: strawberry.ID | None = None, k: int = 10
+        self,
+        info: Info,
+        category_id: strawberry.ID | None = None,
+        k: int = 10,
+        filter: RecommendationFilter | None = None,  # noqa: A002
     ) -> list[Recommendation]:
-        answer = related.trending(
-            service_of(info).engine, str(category_id) if category_id is not None else None, k
-        )
+        category = str(category_id) if category_id is not None else None
+        answer = related.trending(service_of(info).engine, category, k, _filter(filter))
         return cast(list[Recommendation], answer)
 
     @strawberry.field(description="Every path from the shopper's history to the item.")

@@ -81,6 +81,10 @@ class Recommendation:
     score: float
     rank: int
     reasons: list[Reason] = strawberry.field(description="Strongest first.")
+    cart_item: Item | None = strawberry.field(
+        default=None,
+        description="complementsForCart: the cart item whose partners brought it; else null.",
+    )
 
 
 @strawberry.type

@@ -31,17 +31,18 @@ from graphrec.serving.candidates import Popularity, StoredCandidates
 from graphrec.serving.compiled import Csr, ScratchArrays
 from graphrec.serving.events import NO_EVENTS, Recent
 from graphrec.serving.explanations import Explainer
-from graphrec.serving.filters import allowed_items, in_control_group
+from graphrec.serving.filters import in_control_group
 from graphrec.serving.item_views import ItemViews
 from graphrec.serving.kernels import warm_up
 from graphrec.serving.live import LiveGraph
 from graphrec.serving.new_items import NewItems
 from graphrec.serving.options import EngineConfig, RecFilter
+from graphrec.serving.policy import Policy
 from graphrec.serving.ranking import personal
 from graphrec.serving.reasons import (
     Decided,
 )
-from graphrec.serving.reranking import RuleScores, apply_pins
+from graphrec.serving.reranking import apply_pins
 from graphrec.serving.results import (
     Item,
     Reason,
@@ -92,7 +93,7 @@ class Engine:
         (:mod:`graphrec.models.serving_parts`); ``known_items``: which items the model saw
         (default: those with a vector)."""
         self.live = live
-        self.config = config or EngineConfig()
+        self._config = config or EngineConfig()
         #: The model version the vectors come from (its artifact's name), in every answer.
         self.version = ""
         self.lock = threading.RLock()
@@ -128,10 +129,20 @@ class Engine:
         #: a replaced engine is freed at once, without the cyclic garbage collector
         self.scratch = ScratchArrays(lambda: live.num_items)
         self.explainer = Explainer(live, self.lock, self.scratch)
-        self.rule_scores = RuleScores()
+        #: the filter, rules and freshness every list goes through
+        self.policy = Policy(live, self.config)
         self.shopper_events = ShopperEvents(live, self.config, self.scratch)
         self.stored = StoredCandidates(live)
         self.new_items = NewItems(live)
+
+    @property
+    def config(self) -> EngineConfig:
+        return self._config
+
+    @config.setter
+    def config(self, config: EngineConfig) -> None:
+        """New settings (the rules changed): for the engine and the parts that read them."""
+        self._config = self.policy.config = self.shopper_events.config = config
 
     def is_known(self, user: int | None) -> bool:
         """Whether the model has a vector for this user."""
@@ -145,11 +156,14 @@ class Engine:
         in_stock: bool,
         brand: tuple[str, str | None] | None,
         categories: list[tuple[str, str | None]],
+        created_at: int | None = None,
     ) -> tuple[int, bool]:
         """Add or update an item the store has: the live graph's record of it, its cached
         views, and (new) its vector. Its index and whether it is new."""
         with self.lock:
-            index, new = self.live.upsert_item(item_id, title, price, in_stock, brand, categories)
+            index, new = self.live.upsert_item(
+                item_id, title, price, in_stock, brand, categories, created_at
+            )
             self.item_changed(index, new)
         return index, new
 
@@ -217,7 +231,7 @@ class Engine:
         )
 
     def allowed(self, flt: RecFilter) -> np.ndarray:
-        return allowed_items(self.live, flt)
+        return self.policy.allowed(flt)
 
     # -- recommendations ---------------------------------------------------------------------
     def recommend(
@@ -253,20 +267,17 @@ class Engine:
                 allowed[excluded] = False
             explored: set[int] = set()
             if in_control_group(user_id, cfg.control_share, cfg.control_salt):
-                strategy, chosen = Strategy.CONTROL, self.popularity.popular(allowed, k)
-                scores = live.activity.popular_now(chosen)
+                strategy = Strategy.CONTROL
+                chosen, scores = self.popular_list(allowed, k, trending=False)
             elif not recent and not self.is_known(user):
-                strategy, chosen = (
-                    Strategy.COLD_START,
-                    self.popularity.popular(allowed, k, trending=True),
-                )
-                scores = live.activity.trending_now(chosen)
+                strategy = Strategy.COLD_START
+                chosen, scores = self.popular_list(allowed, k, trending=True)
             else:
                 strategy = Strategy.PERSONALIZED
                 chosen, scores, explored = personal(
                     self, user, recent, allowed, k, diversity, explore, rec_id
                 )
-            chosen, scores = apply_pins(self.live, self.config.rules, chosen, scores, allowed, k)
+                chosen, scores = apply_pins(live, cfg.rules, chosen, scores, allowed, k)
             picked, values = chosen.tolist(), scores.tolist()
             if strategy is Strategy.CONTROL:
                 recent = NO_EVENTS  # the control group's answers say only what is popular
@@ -307,6 +318,16 @@ class Engine:
                 items_json=written,
             )
         return answer
+
+    def popular_list(
+        self, allowed: np.ndarray, k: int, trending: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The most trending (or popular) allowed items and their decayed interest, through
+        the rules and freshness like every list (:meth:`.policy.Policy.finish`)."""
+        chosen = self.popularity.popular(allowed, k * 3 + len(self.config.rules), trending)
+        activity = self.live.activity
+        scores = activity.trending_now(chosen) if trending else activity.popular_now(chosen)
+        return self.policy.finish(chosen, scores, allowed, k)
 
     def answer_stamp(self, user_id: str) -> tuple[Any, ...]:
         """What a reusable answer for this shopper depends on besides the request: their

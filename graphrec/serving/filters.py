@@ -1,4 +1,4 @@
-"""Which items a request may be answered with, and which shoppers form the control group."""
+"""Items under categories (for filters and rules), and which shoppers form the control group."""
 
 from __future__ import annotations
 
@@ -7,24 +7,6 @@ import hashlib
 import numpy as np
 
 from graphrec.serving.live import LiveGraph
-from graphrec.serving.options import RecFilter
-
-
-def allowed_items(live: LiveGraph, flt: RecFilter) -> np.ndarray:
-    """Per item, whether the filter lets it through: in stock (unless ``in_stock_only`` is
-    off), of one of its brands, under one of its categories, not excluded."""
-    ok = live.in_stock.copy() if flt.in_stock_only else np.ones(live.num_items, dtype=bool)
-    if flt.brands is not None:
-        wanted = {live.brand_index[b] for b in flt.brands if b in live.brand_index}
-        ok &= np.isin(np.asarray(live.brand), list(wanted))
-    if flt.categories is not None:
-        wanted = {live.category_index[c] for c in flt.categories if c in live.category_index}
-        ok &= items_under(live, wanted)
-    for item_id in flt.exclude_items or ():
-        index = live.item_index.get(item_id)
-        if index is not None:
-            ok[index] = False
-    return ok
 
 
 def items_in(live: LiveGraph, categories: set[int]) -> np.ndarray:

@@ -80,7 +80,9 @@ def apply_batch(engine: Engine, batch: GraphBatch) -> bool:
     for row in batch.items.to_pylist():
         stock = True if row["in_stock"] is None else bool(row["in_stock"])
         brand, cats = brands.get(row["id"]), categories.get(row["id"], [])
-        engine.upsert_item(row["id"], row["title"], row["price"], stock, brand, cats)
+        engine.upsert_item(
+            row["id"], row["title"], row["price"], stock, brand, cats, row.get("created_at")
+        )
     live = engine.live
     with engine.lock:
         for user_id in batch.users.column("id").to_pylist():

@@ -60,6 +60,10 @@ class LiveGraph:
             dtype=bool,
         )
         self.brand: list[int] = [-1 if b is None else int(b) for b in items.column("brand")]
+        #: per item, when it was added (Unix seconds; 0: not known)
+        self.created_at = np.asarray(
+            items.column("created_at").fill_null(0).to_numpy(), dtype=np.int64
+        ).copy()
         self.brand_ids: list[str] = snapshot.brands.column("id").to_pylist()
         self.brand_names: list[str | None] = snapshot.brands.column("name").to_pylist()
         self.brand_index = {b: i for i, b in enumerate(self.brand_ids)}
@@ -364,6 +368,7 @@ class LiveGraph:
         in_stock: bool,
         brand: tuple[str, str | None] | None,
         categories: list[tuple[str, str | None]],
+        created_at: int | None = None,
     ) -> tuple[int, bool]:
         """Add or update an item; returns its index and whether it is new."""
         self.changed()
@@ -376,6 +381,7 @@ class LiveGraph:
             self.titles.append(title)
             self.prices.append(price)
             self.in_stock = np.append(self.in_stock, in_stock)
+            self.created_at = np.append(self.created_at, created_at or 0)
             self.brand.append(-1)
             self.item_categories.append([])
             self.activity.grow(index + 1)
@@ -386,6 +392,8 @@ class LiveGraph:
                 setattr(self, name, grow(matrix, index + 1, name != "item_users"))
         else:
             self.titles[index], self.prices[index], self.in_stock[index] = title, price, in_stock
+            if created_at is not None:
+                self.created_at[index] = created_at
         self.catalogue_version += 1
         self.item_versions[index] = self.catalogue_version
         if brand is not None:

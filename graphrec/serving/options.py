@@ -24,6 +24,11 @@ class EngineConfig:
     #: popular and trending: windows, half-lives, clock, refresh (:mod:`.activity`)
     activity: ActivitySettings = field(default_factory=ActivitySettings)
     rules: list[Rule] = field(default_factory=list)
+    #: items younger than this many days (by their ``created_at``, on the activity clock) get
+    #: ``fresh_boost`` added to their ranking score (in standard deviations of the pool);
+    #: 0 days: no freshness
+    fresh_days: float = 30.0
+    fresh_boost: float = 0.3
     #: The compiled fast path reuses a shopper's serialised answer (with a new recommendation
     #: id) until their next event, a catalogue change, or this many seconds; 0 turns it off.
     answer_ttl_s: float = 30.0
@@ -42,6 +47,9 @@ class RecFilter:
     brands: list[str] | None = None
     in_stock_only: bool = True
     exclude_items: list[str] | None = None
+    #: a price range (either end open); an item without a price is outside any range
+    min_price: float | None = None
+    max_price: float | None = None
 
     def key(self) -> tuple[Any, ...]:
         def frozen(values: list[str] | None) -> tuple[str, ...] | None:
@@ -52,4 +60,6 @@ class RecFilter:
             frozen(self.brands),
             self.in_stock_only,
             frozen(self.exclude_items),
+            self.min_price,
+            self.max_price,
         )

@@ -21,7 +21,8 @@ from graphrec.serving.events import Recent
 from graphrec.serving.kernels import Blend, Start, rank_pool
 from graphrec.serving.live import LiveGraph
 from graphrec.serving.options import EngineConfig
-from graphrec.serving.reranking import RuleScores, mmr, place_exploration
+from graphrec.serving.policy import Policy
+from graphrec.serving.reranking import mmr, place_exploration
 
 _NO_ITEMS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0)
@@ -37,7 +38,7 @@ class Ranked(Protocol):
     user_vectors: np.ndarray
     popularity: Popularity
     stored: StoredCandidates
-    rule_scores: RuleScores
+    policy: Policy
 
     def is_known(self, user: int | None) -> bool: ...
 
@@ -84,7 +85,7 @@ def personal(
         else _NO_ITEMS
     )
     links = live.evidence_links()
-    adjust = engine.rule_scores(engine.live, engine.config.rules)
+    adjust = engine.policy.adjust()
     n_explore = int(round(k * explore))
     n_rank = k - n_explore
     # the pool's best in order: those ranked, or those MMR re-ranks

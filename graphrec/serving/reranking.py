@@ -1,8 +1,8 @@
 """Re-ranking: business rules (boost, bury, pin), diversity (MMR) and exploration slots.
 
 The ranked pool comes from :mod:`graphrec.serving.engine`; these steps reorder it. Boosts and
-burials are folded into the ranking as one score per item (:class:`RuleScores`), pins are
-placed after it (:func:`apply_pins`); MMR trades relevance for diversity; exploration gives a
+burials are folded into the ranking as one score per item (:meth:`.policy.Policy.adjust`), pins
+are placed after it (:func:`apply_pins`); MMR trades relevance for diversity; exploration gives a
 share of the slots to items further down the pool, drawn as a pure function of the answer's id.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
@@ -19,29 +18,6 @@ from graphrec.serving.filters import items_under
 from graphrec.serving.live import LiveGraph
 
 _MASK64 = (1 << 64) - 1
-
-
-class RuleScores:
-    """Every item's boost (+weight) or burial (-|weight| - 1000) under the rules, built once
-    per rule set and catalogue: a request then pays one gather, however many rules."""
-
-    def __init__(self) -> None:
-        self._cache: tuple[tuple[Any, ...], np.ndarray] | None = None
-
-    def __call__(self, live: LiveGraph, rules: list[Rule]) -> np.ndarray | None:
-        scoring = tuple(r for r in rules if r.action in ("boost", "bury"))
-        if not scoring:
-            return None
-        key = (scoring, live.catalogue_version, live.num_items)
-        if self._cache is not None and self._cache[0] == key:
-            return self._cache[1]
-        adjust = np.zeros(live.num_items)
-        for rule in scoring:
-            adjust[rule_mask(live, rule)] += (
-                rule.weight if rule.action == "boost" else -abs(rule.weight) - 1e3
-            )
-        self._cache = (key, adjust)
-        return adjust
 
 
 def rule_mask(live: LiveGraph, rule: Rule) -> np.ndarray:

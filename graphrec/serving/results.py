@@ -92,6 +92,8 @@ class Recommendation:
     rank: int
     #: strongest first; or, for a compiled operation, their JSON (an ``orjson.Fragment``)
     reasons: Any
+    #: for a cart's complements: the cart item whose partners brought it
+    cart_item: Item | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,7 @@ def new_recommendation(item: Item, score: float, rank: int, reasons: Any) -> Rec
         score=score,
         rank=rank,
         reasons=reasons,
+        cart_item=None,
     )
     return recommendation
 

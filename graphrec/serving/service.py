@@ -305,7 +305,7 @@ class Service:
         self._write(batch)
         brand = (item.brand_id, item.brand_name) if item.brand_id else None
         answer = self.engine.upsert_item(
-            item.id, title, price, bool(in_stock), brand, list(item.categories)
+            item.id, title, price, bool(in_stock), brand, list(item.categories), created_at
         )
         live = self.engine.live
         with self.engine.lock:

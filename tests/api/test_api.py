@@ -115,13 +115,25 @@ def test_lookups_and_item_to_item(service: Service, store: GraphStore) -> None:
         '{ boughtTogether(itemId: "serum") { item { id } score '
         "reasons { kind path { nodes { id } } } } }",
     )
-    assert {r["item"]["id"]: r["score"] for r in together["boughtTogether"]} == {
+    # the toner is out of stock: left out, as by every list, unless the filter says otherwise
+    assert {r["item"]["id"]: r["score"] for r in together["boughtTogether"]} == {"cream": 2.0}
+    every = ok(
+        service,
+        '{ boughtTogether(itemId: "serum", filter: {inStockOnly: false}) { item { id } score } }',
+    )
+    assert {r["item"]["id"]: r["score"] for r in every["boughtTogether"]} == {
         "cream": 2.0,
         "toner": 2.0,
     }
     assert together["boughtTogether"][0]["reasons"][0]["path"]["nodes"][0]["id"] == "serum"
-    cart = ok(service, '{ complementsForCart(itemIds: ["cream", "toner"]) { item { id } score } }')
-    assert cart["complementsForCart"] == [{"item": {"id": "serum"}, "score": 4.0}]
+    cart = ok(
+        service,
+        '{ complementsForCart(itemIds: ["cream", "toner"]) { item { id } score cartItem { id } } }',
+    )
+    # the serum is each cart item's strongest partner (1 + 1); it comes first from the cream
+    assert cart["complementsForCart"] == [
+        {"item": {"id": "serum"}, "score": 2.0, "cartItem": {"id": "cream"}}
+    ]
     similar = ok(service, '{ similarItems(itemId: "serum", k: 3) { item { id } } }')
     assert len(similar["similarItems"]) == 3
     assert "serum" not in [r["item"]["id"] for r in similar["similarItems"]]

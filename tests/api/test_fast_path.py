@@ -120,8 +120,8 @@ def test_plan_arguments_bind_without_graphql_core(service: Service) -> None:
     assert plan is not None and plan.arguments is not None
     assert plan.arguments({"user": 7, "item": "serum", "explore": 0}) == [
         {"userId": "7", "k": 3, "filter": None, "explore": 0.0, "diversity": 0.5},
-        {"itemId": "serum", "k": 10},
-        {"categoryId": None, "k": 2},
+        {"itemId": "serum", "k": 10, "filter": None},
+        {"categoryId": None, "k": 2, "filter": None},
     ]
     assert plan.arguments({"user": "7", "item": "serum", "k": 2.0}) is None  # graphql-core's
     # a document with an input-object variable is bound by graphql-core alone
