@@ -38,9 +38,16 @@ from graphrec.api.inputs import (
     UserForgotten,
 )
 from graphrec.api.limits import MAX_TOKENS, DocumentLimits
-from graphrec.api.types import Item, Reason, Recommendation, Recommendations, User
+from graphrec.api.types import (
+    Item,
+    Reason,
+    Recommendation,
+    Recommendations,
+    SimilarShopper,
+    User,
+)
 from graphrec.errors import InvalidInput
-from graphrec.serving import related, results
+from graphrec.serving import related, results, shopper_lists
 from graphrec.serving.event_writes import EventInput
 from graphrec.serving.options import RecFilter
 from graphrec.serving.render import ReasonWriter
@@ -60,7 +67,11 @@ def recommend(
 ) -> results.Recommendations:
     """The ``recommendations`` query (shared with the compiled operations, which pass their
     ``writer``)."""
-    answer = service.engine.recommend(user_id, k, flt, diversity, explore, writer)
+    return logged(service, service.engine.recommend(user_id, k, flt, diversity, explore, writer))
+
+
+def logged(service: Service, answer: results.Recommendations) -> results.Recommendations:
+    """An answer marked degraded while the store is away, and logged for attribution."""
     if not service.store_ok:
         answer = dataclasses.replace(answer, degraded=True)
     service.log.served(answer)
@@ -108,6 +119,39 @@ class Query:
         flt = filter.as_filter() if filter is not None else None
         answer = recommend(service_of(info), str(user_id), k, flt, diversity, explore)
         return cast(Recommendations, answer)
+
+    @strawberry.field(
+        description="These items (at most 100) best first for the shopper, with reasons: the "
+        "recommendations' scores, filter and rules; items the shopper had included."
+    )
+    @typed_errors
+    def rank(
+        self,
+        info: Info,
+        user_id: strawberry.ID,
+        item_ids: list[strawberry.ID],
+        filter: RecommendationFilter | None = None,  # noqa: A002
+    ) -> Recommendations:
+        service = service_of(info)
+        answer = shopper_lists.rank(
+            service.engine, str(user_id), [str(i) for i in item_ids], _filter(filter)
+        )
+        return cast(Recommendations, logged(service, answer))
+
+    @strawberry.field(
+        description="The shoppers who chose the most of this shopper's items (personal: admin "
+        "key).",
+        permission_classes=[IsAdmin],
+    )
+    @typed_errors
+    def similar_shoppers(
+        self, info: Info, user_id: strawberry.ID, k: int = 10
+    ) -> list[SimilarShopper]:
+        found = shopper_lists.similar_shoppers(service_of(info).engine, str(user_id), k)
+        return [
+            SimilarShopper(user_id=strawberry.ID(s.user_id), shared_items=s.shared_items)
+            for s in found
+        ]
 
     @strawberry.field(description="Items closest to this one in the embedding space.")
     @typed_errors

@@ -132,3 +132,9 @@ PRESENTS: dict[str, type] = {
     "User": results.User,
     "InteractionsRecorded": results.EventsRecorded,
 }
+
+
+@strawberry.type(description="A shopper who chose many of the same items (merchandisers).")
+class SimilarShopper:
+    user_id: strawberry.ID
+    shared_items: int = strawberry.field(description="Items both chose.")

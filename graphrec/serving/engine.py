@@ -242,10 +242,12 @@ class Engine:
         diversity: float | None = None,
         explore: float | None = None,
         writer: ItemsWriter | None = None,
+        within: np.ndarray | None = None,
     ) -> Recommendations:
         """``writer``: a compiled plan's, to write the items with their reasons as its JSON
         (``items_json``, an ``orjson.Fragment``; ``items`` is then empty) instead of making them
-        as objects."""
+        as objects. ``within``: rank these items only, those the shopper had included
+        (:func:`.shopper_lists.rank`)."""
         check_k(k)
         cfg = self.config
         diversity = cfg.diversity if diversity is None else diversity
@@ -260,11 +262,16 @@ class Engine:
         with self.lock:
             user = live.user(user_id)
             allowed = self.allowed(flt)
+            if within is not None:
+                given = np.zeros(len(allowed), dtype=bool)
+                given[within] = True
+                allowed &= given
             recent = NO_EVENTS
             mine = _NO_ITEMS  # the items of all the shopper's events, sorted
             if user is not None:
                 excluded, recent, mine = self.shopper_events.of(user)
-                allowed[excluded] = False
+                if within is None:
+                    allowed[excluded] = False
             explored: set[int] = set()
             if in_control_group(user_id, cfg.control_share, cfg.control_salt):
                 strategy = Strategy.CONTROL
