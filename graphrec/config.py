@@ -128,6 +128,18 @@ class Settings(BaseSettings):
         "add to them in between).",
     )
     explore: float = Field(default=0.1, ge=0.0, le=0.5, description="Exploration share.")
+    fresh_days: float = Field(
+        default=30.0,
+        ge=0.0,
+        description="Items younger than this (by created_at, on the trending clock) get "
+        "GRAPHREC_FRESH_BOOST in every list; 0: no freshness.",
+    )
+    fresh_boost: float = Field(
+        default=0.3,
+        ge=-10.0,
+        le=10.0,
+        description="What a fresh item adds to its ranking score, in standard deviations.",
+    )
     control_share: float = Field(
         default=0.05, ge=0.0, le=0.5, description="Shoppers who get the popularity control."
     )

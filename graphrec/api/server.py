@@ -26,10 +26,8 @@ from graphrec.api.graphiql import on_by_default
 from graphrec.api.operations import Operations, operations_root
 from graphrec.config import get_settings
 from graphrec.errors import InvalidInput
-from graphrec.models import versions
-from graphrec.rules import load_rules
-from graphrec.serving.activity import DAY, ActivitySettings
-from graphrec.serving.options import EngineConfig
+from graphrec.serving.activity import DAY
+from graphrec.serving.configured import engine_config, models_dir, version_to_serve
 from graphrec.serving.service import Service
 from graphrec.store import open_store
 
@@ -49,37 +47,15 @@ class ServeOptions:
 log = logging.getLogger(__name__)
 
 
-def models_dir() -> Path:
-    return get_settings().data_dir / "models"
-
-
 def build(options: ServeOptions) -> App:
     """The app for ``options``: its store opened, its model version loaded, warmed up. With no
     artifact named and none active in the store, the one served becomes the active one."""
     settings = get_settings()
-    config = EngineConfig(
-        explore=settings.explore,
-        control_share=settings.control_share,
-        rules=load_rules(settings.rules),
-        activity=ActivitySettings(
-            window_days=settings.trending_days,
-            trending_half_life_days=settings.trending_half_life_days,
-            popular_half_life_days=settings.popular_half_life_days,
-            clock=settings.clock,
-            refresh_seconds=settings.activity_refresh_seconds,
-        ),
-        answer_cache_bytes=settings.answer_cache_mb * 2**20 // max(options.workers, 1),
-    )
+    config = engine_config(settings, options.workers)
     store = open_store(options.store)
     try:
         folder = models_dir()
-        if options.artifact is not None:
-            path = Path(options.artifact)
-        else:
-            active = versions.active(store)
-            path = versions.to_serve(folder, active).path
-            if active is None:
-                versions.activate(store, folder, path.name)
+        path = version_to_serve(store, options.artifact, activate=True)
         service = Service.open(
             store,
             path,

@@ -230,3 +230,44 @@ def test_training_entry_points_are_the_commands(
         entry.main(["--help"])
     assert done.value.code == 0
     assert option in capsys.readouterr().out
+
+
+def test_recommend_writes_every_shoppers_answer_as_the_api_gives_it(
+    tmp_path: Path, shop_artifact: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One row per item for every shopper, the same items the engine answers with."""
+    import pyarrow.parquet as pq
+
+    from graphrec.config import get_settings
+    from graphrec.serving.configured import engine_config
+    from graphrec.serving.service import Service
+    from graphrec.store import open_store
+    from tests.graphs import shop_batch
+
+    monkeypatch.setenv("GRAPHREC_CONTROL_SHARE", "0")
+    get_settings.cache_clear()
+    store = str(tmp_path / "store")
+    graph = open_store(store)
+    graph.write(shop_batch())
+    service = Service.open(graph, shop_artifact, config=engine_config(get_settings()))
+    expected = {
+        user: service.engine.recommend(user, 3, explore=0.0).item_ids
+        for user in ("alice", "bob", "carol", "dave")
+    }
+    service.close()
+    graph.close()
+    out = tmp_path / "recs.parquet"
+    args = ["--out", str(out), "--k", "3", "--artifact", str(shop_artifact), "--store", store]
+    done = runner.invoke(app, ["recommend", "--all-users", *args])
+    assert done.exit_code == 0, done.output
+    assert "wrote 12 recommendations for 4 shoppers" in done.output
+    rows = pq.read_table(out).to_pylist()
+    for user, items in expected.items():
+        mine = sorted((r for r in rows if r["user_id"] == user), key=lambda r: r["rank"])
+        assert [r["item_id"] for r in mine] == items
+        assert all(r["strategy"] == "personalized" and r["reason"] for r in mine)
+    one = runner.invoke(app, ["recommend", "--user", "dave", *args])
+    assert one.exit_code == 0 and "for 1 shoppers" in one.output
+    both = runner.invoke(app, ["recommend", "--all-users", "--user", "dave", *args])
+    assert both.exit_code == 2 and "not both" in both.output
+    get_settings.cache_clear()
