@@ -68,3 +68,18 @@ def test_similar_shoppers_share_the_most_items(service: Service) -> None:
 def test_unknown_ids_are_not_found(service: Service, query: str) -> None:
     result = run(service, query, authorized=True)
     assert error_code(result) == "NOT_FOUND" and "'nope'" in result.errors[0].message
+
+
+def test_not_interested_never_makes_a_shopper_similar(service: Service) -> None:
+    """Negative feedback is never interest: eve, who marked both of dave's items not
+    interesting, shares none of them."""
+    before = ok(service, SIMILAR, authorized=True, user="dave")["similarShoppers"]
+    for item in ("lipstick", "mascara"):
+        ok(
+            service,
+            'mutation($item: ID!) { notInterested(userId: "eve", itemId: $item) { recorded } }',
+            authorized=True,
+            item=item,
+        )
+    assert ok(service, SIMILAR, authorized=True, user="dave")["similarShoppers"] == before
+    assert ok(service, SIMILAR, authorized=True, user="eve")["similarShoppers"] == []
