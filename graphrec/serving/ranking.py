@@ -38,6 +38,7 @@ class Ranked(Protocol):
     user_vectors: np.ndarray
     popularity: Popularity
     stored: StoredCandidates
+    has_vector: np.ndarray
     policy: Policy
 
     def is_known(self, user: int | None) -> bool: ...
@@ -91,6 +92,12 @@ def personal(
     # the pool's best in order: those ranked, or those MMR re-ranks
     top = max(k * 5, 50) if diversity > 0 else n_rank
     history = engine.history_scores(user)
+    # an item the model gives neither a vector nor, for this shopper, an item-item weight has
+    # no score: it is never ranked as if it had one (at 0, above the items scored below 0)
+    scoreless = ~engine.has_vector[: len(allowed)]
+    if len(history):
+        scoreless &= history[: len(allowed)] == 0
+    allowed = allowed & ~scoreless
     blend = Blend(
         wanted, top, allowed, Csr(links.indptr, links.indices, links.data), sources, trending,
         engine.vectors, history, cfg.graph_weight, _NO_SCORES if adjust is None else adjust,

@@ -48,3 +48,19 @@ def test_items_without_a_vector_are_never_ranked_by_a_zero_score(
         assert ids(related.similar_items(engine, "brush", k=5)) == []  # "Blush Brush": no match
     finally:
         service.close()
+
+
+def test_recommendations_never_rank_an_item_without_a_score(
+    embedded: GraphStore, tmp_path: Path
+) -> None:
+    """Nobody had the brush or the travel lipstick in training: GF-CF gives them no vector and no
+    item-item weight, so no shopper's answer ranks them (at a score of 0), however long."""
+    two_pairs_shop(embedded, newest="lipstick")
+    embedded.write(UNSOLD)
+    service = served(embedded, tmp_path, "gfcf", {"beta": 0.5, "dim": 2})
+    try:
+        for shopper in ("quinn", "s0", "l1", "alice"):
+            answer = service.engine.recommend(shopper, k=20).item_ids
+            assert answer and not {"brush", "lipstick-travel"} & set(answer), shopper
+    finally:
+        service.close()
