@@ -22,11 +22,12 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from graphrec.errors import InvalidInput, NotFound
+from graphrec.serving.answers import Asked, ItemsWriter, answer_with_reasons
 from graphrec.serving.candidates import Popularity, StoredCandidates
 from graphrec.serving.compiled import Csr, ScratchArrays
 from graphrec.serving.events import NO_EVENTS, Recent
@@ -39,37 +40,16 @@ from graphrec.serving.new_items import NewItems
 from graphrec.serving.options import EngineConfig, RecFilter
 from graphrec.serving.policy import Policy
 from graphrec.serving.ranking import personal
-from graphrec.serving.reasons import (
-    Decided,
-)
 from graphrec.serving.reranking import apply_pins
 from graphrec.serving.results import (
     Item,
     Reason,
-    Recommendation,
     Recommendations,
     Strategy,
-    new_node,
-    new_recommendation,
 )
 from graphrec.serving.shoppers import ShopperEvents, precompute, top_shoppers
 
 MAX_K = 100
-
-
-class ItemsWriter(Protocol):
-    """Writes the items of an answer, with their reasons, as the JSON of a compiled
-    operation (:class:`graphrec.serving.render.ReasonWriter`); None where it cannot."""
-
-    def write(
-        self,
-        engine: Engine,
-        asker: str,
-        recent: Recent,
-        items: list[int],
-        scores: list[float],
-        decided: Decided,
-    ) -> Any: ...
 
 
 class Engine:
@@ -276,6 +256,7 @@ class Engine:
             if in_control_group(user_id, cfg.control_share, cfg.control_salt):
                 strategy = Strategy.CONTROL
                 chosen, scores = self.popular_list(allowed, k, trending=False)
+                recent = NO_EVENTS  # the control group's answers say only what is popular
             elif not recent and not self.is_known(user):
                 strategy = Strategy.COLD_START
                 chosen, scores = self.popular_list(allowed, k, trending=True)
@@ -285,46 +266,10 @@ class Engine:
                     self, user, recent, allowed, k, diversity, explore, rec_id
                 )
                 chosen, scores = apply_pins(live, cfg.rules, chosen, scores, allowed, k)
-            picked, values = chosen.tolist(), scores.tolist()
-            if strategy is Strategy.CONTROL:
-                recent = NO_EVENTS  # the control group's answers say only what is popular
-            decided = self.explainer.decide(
-                user,
-                recent,
-                picked,
-                cfg.max_reasons,
-                mine,  # all the shopper's items (``recent`` holds 20 events)
-                explored,
-                fill=True,
-                trending=strategy is Strategy.COLD_START,
-            )
-            user_node = (
-                self.explainer.user_node(user)
-                if user is not None
-                else new_node("User", user_id, None)
-            )
-            written = None
-            if writer is not None:
-                written = writer.write(self, user_node.id, recent, picked, values, decided)
-            items: list[Recommendation] = []
-            if written is None:
-                reasons = self.explainer.reasons_of(user_node, recent, picked, decided)
-                items = [
-                    new_recommendation(self.item(i), s, rank, why)
-                    for rank, (i, s, why) in enumerate(zip(picked, values, reasons, strict=True), 1)
-                ]
-            item_ids = live.item_ids
-            answer = Recommendations(
-                recommendation_id=rec_id,
-                user_id=user_id,
-                strategy=strategy,
-                items=items,
-                degraded=False,
-                model_version=self.version,
-                item_ids=[item_ids[i] for i in picked],
-                items_json=written,
-            )
-        return answer
+            return answer_with_reasons(
+                self, Asked(user, user_id, rec_id, strategy), recent, mine, chosen, scores,
+                explored, writer,
+            )  # fmt: skip
 
     def popular_list(
         self, allowed: np.ndarray, k: int, trending: bool
