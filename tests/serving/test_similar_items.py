@@ -3,12 +3,15 @@ as if it had one."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 
 from graphrec.serving import related
 from graphrec.store import GraphBatch, GraphStore
+from tests.conftest import open_backend
 from tests.models.test_recency import two_pairs_shop
 from tests.serving.test_item_item import served
 
@@ -25,16 +28,24 @@ UNSOLD = GraphBatch(
 )
 
 
+@pytest.fixture(params=["ladybug", "neo4j"])
+def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+    """An empty embedded store, and Neo4j: the answers are the same on both."""
+    store = open_backend(request.param, tmp_path)
+    yield store
+    store.close()
+
+
 def ids(answer: list) -> list[str]:
     return [r.item.id for r in answer]
 
 
 def test_items_without_a_vector_are_never_ranked_by_a_zero_score(
-    embedded: GraphStore, tmp_path: Path
+    shop: GraphStore, tmp_path: Path
 ) -> None:
-    two_pairs_shop(embedded, newest="lipstick")
-    embedded.write(UNSOLD)  # in training, but nobody had it: GF-CF gives it no vector
-    service = served(embedded, tmp_path, "gfcf", {"beta": 0.5, "dim": 2})
+    two_pairs_shop(shop, newest="lipstick")
+    shop.write(UNSOLD)  # in training, but nobody had it: GF-CF gives it no vector
+    service = served(shop, tmp_path, "gfcf", {"beta": 0.5, "dim": 2})
     engine = service.engine
     try:
         unsold = engine.item_index("lipstick-travel")
@@ -51,13 +62,13 @@ def test_items_without_a_vector_are_never_ranked_by_a_zero_score(
 
 
 def test_recommendations_never_rank_an_item_without_a_score(
-    embedded: GraphStore, tmp_path: Path
+    shop: GraphStore, tmp_path: Path
 ) -> None:
     """Nobody had the brush or the travel lipstick in training: GF-CF gives them no vector and no
     item-item weight, so no shopper's answer ranks them (at a score of 0), however long."""
-    two_pairs_shop(embedded, newest="lipstick")
-    embedded.write(UNSOLD)
-    service = served(embedded, tmp_path, "gfcf", {"beta": 0.5, "dim": 2})
+    two_pairs_shop(shop, newest="lipstick")
+    shop.write(UNSOLD)
+    service = served(shop, tmp_path, "gfcf", {"beta": 0.5, "dim": 2})
     try:
         for shopper in ("quinn", "s0", "l1", "alice"):
             answer = service.engine.recommend(shopper, k=20).item_ids
