@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 
 #: What is kept of an answer besides its body: when, its recommendation id, shopper, group
-#: and items. Only atomic values, in plain tuples: the garbage collector stops tracking such an
-#: entry at its first pass (not a NamedTuple's); 100,000 tracked entries made each full
-#: collection a long pause.
-Kept = tuple[float, str, str, str, tuple[str, ...]]
+#: and impression (:func:`graphrec.serving.attribution.impression`). Only atomic values, in
+#: plain tuples: the garbage collector stops tracking such an entry at its first pass (not a
+#: NamedTuple's); 100,000 tracked entries made each full collection a long pause.
+Kept = tuple[float, str, str, str, bytes]
 #: ... and where its body starts in the ring, and its size.
-Entry = tuple[float, str, str, str, tuple[str, ...], int, int]
+Entry = tuple[float, str, str, str, bytes, int, int]
 
 
 class AnswerRing:

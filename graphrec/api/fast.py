@@ -37,6 +37,7 @@ from graphrec.api.plans import Plan, Root
 from graphrec.api.record_plans import Recording, RecordPlan
 from graphrec.errors import InvalidInput
 from graphrec.serving import related
+from graphrec.serving.attribution import impression
 from graphrec.serving.engine import new_id as engine_new_id
 from graphrec.serving.options import RecFilter
 from graphrec.serving.render import ENTRY_FIELDS, ReasonWriter
@@ -237,13 +238,13 @@ class FastPath:
         entry = self.answers.get(key)
         if entry is None:
             return key, None
-        stored_at, old_id, user, group, items, _, _ = entry
+        stored_at, old_id, user, group, shown, _, _ = entry
         if time.monotonic() - stored_at > ttl:
             self.answers.drop(key)
             return key, None
         self.hits += 1
         new_id = engine_new_id()
-        self.service.log.answer(new_id, user, group, items)
+        self.service.log.answer(new_id, user, group, shown)
         return key, self.answers.body(entry).replace(old_id.encode(), new_id.encode())
 
     def _remember(self, key: tuple[Any, ...], body: bytes, answer: Any) -> None:
@@ -258,7 +259,7 @@ class FastPath:
                 answer.recommendation_id,
                 answer.user_id,
                 answer.strategy.value,
-                tuple(answer.item_ids),
+                impression(answer),
             ),
             config.answer_ttl_s,
             config.answer_cache_size,

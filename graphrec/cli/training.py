@@ -328,6 +328,12 @@ def report_lift(
             group.group, f"{group.answers:,}", f"{group.converted:,}", f"{group.rate:.4f}"
         )
     console.print(table)
+    slots = Table(title="per slot kind: items shown and converted")
+    for column in ("slot", "shown", "converted", "rate"):
+        slots.add_column(column, justify="left" if column == "slot" else "right")
+    for slot in result.slots:
+        slots.add_row(slot.slot, f"{slot.shown:,}", f"{slot.converted:,}", f"{slot.rate:.4f}")
+    console.print(slots)
     if result.relative is None:
         console.print("lift: not defined yet (a group has no conversions)")
     else:

@@ -24,6 +24,16 @@ from graphrec.serving.results import (
     new_recommendation,
 )
 
+#: what filled a slot of an answer (the impression log's ``slots``)
+PERSONALIZED, EXPLORATION, PINNED, CONTROL, COLD_START = (
+    "personalized", "exploration", "pinned", "control", "cold_start",
+)  # fmt: skip
+SLOT_OF = {
+    Strategy.PERSONALIZED: PERSONALIZED,
+    Strategy.CONTROL: CONTROL,
+    Strategy.COLD_START: COLD_START,
+}
+
 
 class ItemsWriter(Protocol):
     """Writes the items of an answer, with their reasons, as the JSON of a compiled
@@ -70,10 +80,12 @@ def answer_with_reasons(
     chosen: np.ndarray,
     scores: np.ndarray,
     explored: set[int],
+    pinned: set[int],
     writer: ItemsWriter | None,
 ) -> Recommendations:
     """The answer: the chosen items, their scores and reasons (``mine``: all the shopper's
-    items; ``recent`` holds their newest events)."""
+    items; ``recent`` holds their newest events), and what filled each slot: ``pinned`` by a
+    rule, ``explored`` by exploration, else the strategy."""
     explainer = engine.explainer
     picked, values = chosen.tolist(), scores.tolist()
     decided = explainer.decide(
@@ -102,6 +114,8 @@ def answer_with_reasons(
             for rank, (i, s, why) in enumerate(zip(picked, values, reasons, strict=True), 1)
         ]
     item_ids = engine.live.item_ids
+    made = SLOT_OF[asked.strategy]
+    slots = [PINNED if i in pinned else EXPLORATION if i in explored else made for i in picked]
     return Recommendations(
         recommendation_id=asked.recommendation_id,
         user_id=asked.user_id,
@@ -111,4 +125,6 @@ def answer_with_reasons(
         model_version=engine.version,
         item_ids=[item_ids[i] for i in picked],
         items_json=written,
+        scores=values,
+        slots=slots,
     )

@@ -1,6 +1,7 @@
-"""The attribution log: every answer served and every event that names the answer it came
-from, as JSON lines under the log folder (``served.jsonl``, ``events.jsonl``), shoppers under a
-keyed pseudonym. ``graphrec report lift`` reads them (:mod:`graphrec.serving.lift`).
+"""The attribution log: every answer served (its impression: model version, and per item its
+position, id, score and slot kind) and every event that names the answer it came from, as JSON
+lines under the log folder (``served.jsonl``, ``events.jsonl``), shoppers under a keyed
+pseudonym. ``graphrec report lift`` reads them (:mod:`graphrec.serving.lift`).
 
 The pseudonym is a keyed hash whose key is a secret: ``GRAPHREC_LOG_SECRET``, else one made at
 random the first time and kept in the log folder (``.secret``, its owner's alone). Without the
@@ -82,6 +83,19 @@ def log_secret(folder: Path, given: str = "") -> bytes:
             return path.read_bytes()
 
 
+def impression(answer: Any) -> bytes:
+    """What the served log keeps of an answer (:class:`.results.Recommendations`), as the
+    inside of a JSON object: the model version, and per item in order (position 1 first) its
+    id, score and slot kind (personalized, exploration, pinned, control, cold_start)."""
+    shown = {
+        "model": answer.model_version,
+        "items": answer.item_ids,
+        "scores": [round(float(s), 6) for s in answer.scores],
+        "slots": answer.slots,
+    }
+    return orjson.dumps(shown)[1:-1]
+
+
 class AttributionLog:
     def __init__(self, folder: Path | None, secret: str = "") -> None:
         """``folder``: where the files go (None: nothing is logged); ``secret``: the
@@ -103,7 +117,11 @@ class AttributionLog:
             self.folder = folder
 
     def _append(self, name: str, rows: list[dict[str, Any]]) -> None:
-        if self.folder is None or not rows:
+        if rows:
+            self._append_lines(name, b"".join(orjson.dumps(row) + b"\n" for row in rows))
+
+    def _append_lines(self, name: str, lines: bytes) -> None:
+        if self.folder is None:
             return
         out = self._files.get(name)
         if out is not None:
@@ -119,7 +137,7 @@ class AttributionLog:
             self.folder.mkdir(parents=True, exist_ok=True)
             # unbuffered: each call is one write of whole lines, so a crash loses no answer
             out = self._files[name] = (self.folder / name).open("ab", buffering=0)
-        out.write(b"".join(orjson.dumps(row) + b"\n" for row in rows))
+        out.write(lines)
 
     def close(self) -> None:
         for out in self._files.values():
@@ -129,18 +147,15 @@ class AttributionLog:
     def served(self, answer: Any) -> None:
         """A ``recommendations`` answer (:class:`graphrec.serving.results.Recommendations`)."""
         self.answer(
-            answer.recommendation_id, answer.user_id, answer.strategy.value, answer.item_ids
+            answer.recommendation_id, answer.user_id, answer.strategy.value, impression(answer)
         )
 
-    def answer(self, rec_id: str, user_id: str, group: str, items: Sequence[str]) -> None:
-        row = {
-            "rec": rec_id,
-            "user": self.pseudonym(user_id),
-            "group": group,
-            "items": items,
-            "ts": int(time.time()),
-        }
-        self._append("served.jsonl", [row])
+    def answer(self, rec_id: str, user_id: str, group: str, shown: bytes) -> None:
+        """An answer's impression: ``shown`` from :func:`impression` (kept with a reused
+        answer, logged again under its new id)."""
+        head = {"rec": rec_id, "user": self.pseudonym(user_id), "group": group}
+        row = orjson.dumps(head)[:-1] + b',"ts":%d,' % int(time.time()) + shown + b"}"
+        self._append_lines("served.jsonl", row + b"\n")
 
     def events(self, events: Sequence[Attributed], stamps: list[int]) -> None:
         """The events that name an answer, at their times ``stamps``."""

@@ -255,27 +255,28 @@ class Engine:
             explored: set[int] = set()
             if in_control_group(user_id, cfg.control_share, cfg.control_salt):
                 strategy = Strategy.CONTROL
-                chosen, scores = self.popular_list(allowed, k, trending=False)
+                chosen, scores, pinned = self.popular_list(allowed, k, trending=False)
                 recent = NO_EVENTS  # the control group's answers say only what is popular
             elif not recent and not self.is_known(user):
                 strategy = Strategy.COLD_START
-                chosen, scores = self.popular_list(allowed, k, trending=True)
+                chosen, scores, pinned = self.popular_list(allowed, k, trending=True)
             else:
                 strategy = Strategy.PERSONALIZED
                 chosen, scores, explored = personal(
                     self, user, recent, allowed, k, diversity, explore, rec_id
                 )
-                chosen, scores = apply_pins(live, cfg.rules, chosen, scores, allowed, k)
+                chosen, scores, pinned = apply_pins(live, cfg.rules, chosen, scores, allowed, k)
             return answer_with_reasons(
                 self, Asked(user, user_id, rec_id, strategy), recent, mine, chosen, scores,
-                explored, writer,
+                explored, pinned, writer,
             )  # fmt: skip
 
     def popular_list(
         self, allowed: np.ndarray, k: int, trending: bool
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, set[int]]:
         """The most trending (or popular) allowed items and their decayed interest, through
-        the rules and freshness like every list (:meth:`.policy.Policy.finish`)."""
+        the rules and freshness like every list (:meth:`.policy.Policy.finish`), and which of
+        them the pins placed."""
         chosen = self.popularity.popular(allowed, k * 3 + len(self.config.rules), trending)
         activity = self.live.activity
         scores = activity.trending_now(chosen) if trending else activity.popular_now(chosen)

@@ -108,10 +108,10 @@ class Policy:
     # -- all three, for a list ---------------------------------------------------------------
     def finish(
         self, items: np.ndarray, scores: np.ndarray, allowed: np.ndarray, k: int
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, set[int]]:
         """The first ``k`` of ``items`` (best first by ``scores``) that ``allowed`` (from
-        :meth:`allowed`) lets through, reordered by the rules and freshness, pins placed; the
-        scores stay the list's own."""
+        :meth:`allowed`) lets through, reordered by the rules and freshness, pins placed (the
+        third value: the pinned items); the scores stay the list's own."""
         items = np.asarray(items, dtype=np.int64)
         scores = np.asarray(scores, dtype=np.float64)
         keep = allowed[items]

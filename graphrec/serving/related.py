@@ -48,7 +48,7 @@ def similar_items(
     sims[item] = -np.inf
     allowed[item] = False
     shortlist = _shortlist(engine, sims, allowed, k)
-    chosen, scores = engine.policy.finish(shortlist, sims[shortlist], allowed, k)
+    chosen, scores, _ = engine.policy.finish(shortlist, sims[shortlist], allowed, k)
     anchor = Recent.of([Event(item, "view", 0)])
     return [
         Recommendation(
@@ -96,7 +96,7 @@ def bought_together(
     total[total <= 0] = -np.inf  # bought with none of them
     allowed = engine.allowed(flt or RecFilter())
     shortlist = _shortlist(engine, total, allowed, k)
-    chosen, scores = engine.policy.finish(shortlist, total[shortlist], allowed, k)
+    chosen, scores, _ = engine.policy.finish(shortlist, total[shortlist], allowed, k)
     answer = []
     for r, (i, score) in enumerate(zip(chosen.tolist(), scores.tolist(), strict=True)):
         first = int(source[i])
@@ -130,7 +130,7 @@ def trending(
     allowed = engine.allowed(flt or RecFilter())
     if category_id is not None:
         allowed &= items_under(live, {live.category_index[category_id]})
-    chosen, interest = engine.popular_list(allowed, k, trending=True)
+    chosen, interest, _ = engine.popular_list(allowed, k, trending=True)
     return [
         Recommendation(
             item=engine.item(int(i)),

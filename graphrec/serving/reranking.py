@@ -44,12 +44,14 @@ def apply_pins(
     scores: np.ndarray,
     allowed: np.ndarray,
     k: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The first ``k`` of ``chosen`` with each pinned (allowed) item at its position."""
+) -> tuple[np.ndarray, np.ndarray, set[int]]:
+    """The first ``k`` of ``chosen`` with each pinned (allowed) item at its position; and
+    which items the pins placed."""
     pins = [r for r in rules if r.action == "pin" and r.item is not None]
     if not pins:
-        return chosen[:k], scores[:k]
+        return chosen[:k], scores[:k], _NONE
     items, values = list(chosen[:k]), list(scores[:k])
+    pinned: set[int] = set()
     for rule in sorted(pins, key=lambda r: r.position):
         index = live.item_index.get(rule.item or "")
         if index is None or not allowed[index]:
@@ -61,7 +63,11 @@ def apply_pins(
         position = min(rule.position - 1, len(items))
         items.insert(position, index)
         values.insert(position, values[0] if values else 0.0)
-    return np.asarray(items[:k], dtype=np.int64), np.asarray(values[:k])
+        pinned.add(index)
+    return np.asarray(items[:k], dtype=np.int64), np.asarray(values[:k]), pinned
+
+
+_NONE: set[int] = set()  # shared, never changed
 
 
 def place_exploration(

@@ -109,6 +109,10 @@ class Recommendations:
     item_ids: list[str] = field(default_factory=list)
     #: the items as a compiled operation's writer wrote them (``items`` is then empty), or None
     items_json: Any = None
+    #: per item, in order: its score, and what filled its slot (personalized, exploration,
+    #: pinned, control, cold_start), for the impression log
+    scores: list[float] = field(default_factory=list)
+    slots: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

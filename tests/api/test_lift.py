@@ -3,6 +3,7 @@ count; the serve log written by the service is what the report reads."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from typer.testing import CliRunner
 
 from graphrec.cli import app
 from graphrec.errors import InvalidInput
+from graphrec.rules import Rule
 from graphrec.serving.event_writes import EventInput
 from graphrec.serving.lift import lift
+from graphrec.serving.options import RecFilter
 from graphrec.serving.service import Service
 
 
@@ -152,3 +155,29 @@ def test_html_report_shows_models_curves_and_lift(tmp_path: Path, shop_artifact:
         app, ["report", "html", "--log-dir", str(tmp_path / "none"), "--out", str(out)]
     )
     assert nothing.exit_code == 2 and "nothing to report" in nothing.output
+
+
+def test_the_served_log_keeps_each_impression(service: Service, tmp_path: Path) -> None:
+    """Model version, and per item its position, score and slot kind; conversions are counted
+    per slot kind."""
+    engine = service.engine
+    pin = Rule(action="pin", item="toner", position=1)
+    engine.config = dataclasses.replace(engine.config, control_share=0.0, rules=[pin])
+    everything = RecFilter(in_stock_only=False)  # the toner is out of stock
+    for _ in range(30):  # exploration draws by the answer's id: until a slot is not the pin's
+        answer = engine.recommend("alice", 4, everything, explore=0.25)
+        if "exploration" in answer.slots:
+            break
+    service.log.served(answer)
+    row = json.loads((tmp_path / "log" / "served.jsonl").read_text().splitlines()[-1])
+    assert row["model"] == engine.version != ""
+    assert row["items"] == answer.item_ids and row["items"][0] == "toner"
+    assert row["scores"] == pytest.approx(answer.scores, abs=1e-6)
+    assert sorted(row["slots"]) == ["exploration", "personalized", "personalized", "pinned"]
+    assert row["slots"][0] == "pinned"
+    explored = row["items"][row["slots"].index("exploration")]
+    service.record(
+        [EventInput("alice", explored, "purchase", ts=None, recommendation_id=row["rec"])]
+    )
+    slots = {s.slot: (s.shown, s.converted) for s in lift(tmp_path / "log").slots}
+    assert slots == {"exploration": (1, 1), "personalized": (2, 0), "pinned": (1, 0)}
