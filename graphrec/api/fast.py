@@ -78,7 +78,7 @@ ROOTS: dict[str, Root] = {
     "trending": lambda s, a, w: related.trending(
         s.engine, a.get("categoryId"), a["k"], _filter(a.get("filter"))
     ),
-    "explain": lambda s, a, w: s.engine.explain(a["userId"], a["itemId"]),
+    "explain": lambda s, a, w: s.engine.explain(a["userId"], a["itemId"], a.get("every", False)),
     "item": lambda s, a, w: _item(s, a["id"]),
 }
 

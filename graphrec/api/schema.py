@@ -208,10 +208,16 @@ class Query:
         answer = related.trending(service_of(info).engine, category, k, _filter(filter))
         return cast(list[Recommendation], answer)
 
-    @strawberry.field(description="Every path from the shopper's history to the item.")
+    @strawberry.field(
+        description="The reasons the shopper's recommendations give this item, from the same "
+        "recent items; every: true adds every other supporting path after them."
+    )
     @typed_errors
-    def explain(self, info: Info, user_id: strawberry.ID, item_id: strawberry.ID) -> list[Reason]:
-        return cast(list[Reason], service_of(info).engine.explain(str(user_id), str(item_id)))
+    def explain(
+        self, info: Info, user_id: strawberry.ID, item_id: strawberry.ID, every: bool = False
+    ) -> list[Reason]:
+        engine = service_of(info).engine
+        return cast(list[Reason], engine.explain(str(user_id), str(item_id), every))
 
     @strawberry.field(
         description="The most active shoppers, most events first (personal: admin key).",

@@ -109,6 +109,7 @@ class Engine:
         #: a replaced engine is freed at once, without the cyclic garbage collector
         self.scratch = ScratchArrays(lambda: live.num_items)
         self.explainer = Explainer(live, self.lock, self.scratch)
+        self.explainer.min_support = self._config.min_support
         #: the filter, rules and freshness every list goes through
         self.policy = Policy(live, self.config)
         self.shopper_events = ShopperEvents(live, self.config, self.scratch)
@@ -123,6 +124,7 @@ class Engine:
     def config(self, config: EngineConfig) -> None:
         """New settings (the rules changed): for the engine and the parts that read them."""
         self._config = self.policy.config = self.shopper_events.config = config
+        self.explainer.min_support = config.min_support
 
     def is_known(self, user: int | None) -> bool:
         """Whether the model has a vector for this user."""
@@ -343,13 +345,18 @@ class Engine:
     def popularity_reason(self, item: int, trending: bool) -> Reason:
         return self.explainer.popularity_reason(item, trending)
 
-    def explain(self, user_id: str, item_id: str) -> list[Reason]:
-        """Every path from the shopper's history to the item, strongest first; an unknown
-        shopper or item is not found (not explained by popularity)."""
+    def explain(self, user_id: str, item_id: str, every: bool = False) -> list[Reason]:
+        """The reasons the shopper's recommendations give the item, read from the same recent
+        items; with ``every``, every supporting path after them. An unknown shopper or item is
+        not found (not explained by popularity)."""
         item = self.item_index(item_id)
-        if self.live.user(user_id) is None:
-            raise NotFound(f"no shopper with id {user_id!r}")
-        return self.explainer.explain(user_id, item)
+        with self.lock:
+            user = self.live.user(user_id)
+            if user is None:
+                raise NotFound(f"no shopper with id {user_id!r}")
+            _, recent, mine = self.shopper_events.of(user)
+            limit = self.config.max_reasons
+            return self.explainer.explain(user, recent, mine, item, limit, every)
 
     def evidence(self, user_id: str, recent: Recent, item: int) -> list[Reason]:
         """Paths from ``recent`` to ``item``, the strongest of each kind, strongest first."""

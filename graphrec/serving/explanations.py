@@ -11,12 +11,12 @@ answers and never changed in place: an upsert replaces them, so encoders may kee
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import numpy as np
 
 from graphrec.serving.compiled import Csr, Scratch
-from graphrec.serving.events import Event, Recent
+from graphrec.serving.events import Recent
 from graphrec.serving.live import LiveGraph
 from graphrec.serving.reason_kernels import (
     SOURCE_ROW,
@@ -74,6 +74,8 @@ class Explainer:
         self.category_nodes: dict[int, PathNode] = {}
         #: (item, trending) -> its shared popularity or trending reason
         self.popularity_reasons: dict[tuple[int, bool], Reason] = {}
+        #: the fewest shoppers a count of shoppers is shown with (``EngineConfig.min_support``)
+        self.min_support = 2
 
     def prepare(self, users: int) -> None:
         """Every item's path node and popularity reasons, the first ``users`` shoppers',
@@ -106,13 +108,15 @@ class Explainer:
         explored: set[int] | None = None,
         fill: bool = False,
         trending: bool = False,
+        every: bool = False,
     ) -> Decided:
         """Which reasons each of ``items`` gets, from the paths between ``recent`` (the
         shopper's newest distinct events) and it, strongest first (see
         :func:`choose_reasons`): exploration where it filled the slot (``explored``), the
         evidence of the graph in the order of :data:`PRIORITY`, then, with ``fill``, the
         trending (``trending``) or popularity reason; at most ``limit``. ``mine``: the items
-        of all the shopper's events, sorted, when the caller has them."""
+        of all the shopper's events, sorted, when the caller has them. ``every``: every path,
+        whatever its count, the same fact by two paths included (explain's every)."""
         live = self.live
         links = live.links()  # every relationship at once: one slice per recent item
         attributes = live.item_attributes()
@@ -146,7 +150,7 @@ class Explainer:
             position, value, sources, wanted, together, limit,
             _flags(items, explored) if explored else _NO_FLAGS,
             fill, trending, Counts(live.activity.recent, live.activity.shoppers),
-            attributes.category_indptr,
+            attributes.category_indptr, 1 if every else self.min_support, not every,
         )  # fmt: skip
         return Decided(chosen, sources, position, value, category, other, together)
 
@@ -274,16 +278,40 @@ class Explainer:
         node = self.user_node(user) if user is not None else new_node("User", user_id, None)
         return self.reasons_of(node, recent, [item], decided)[0]
 
-    def explain(self, user_id: str, item: int) -> list[Reason]:
-        """Every kind of path from the shopper's last 50 distinct items to ``item``, and its
-        trending or popularity reason, strongest first."""
+    def explain(
+        self,
+        user: int,
+        recent: Recent,
+        mine: np.ndarray,
+        item: int,
+        limit: int,
+        every: bool = False,
+    ) -> list[Reason]:
+        """The reasons the shopper's answer gives ``item`` (from the same ``recent`` items, at
+        most ``limit``); with ``every``, then every other path from each of those items to it
+        (each kind once per recent item), strongest first."""
         with self.lock:
-            user = self.live.user(user_id)
-            recent = Recent.of(distinct(self.live.history(user), 50) if user is not None else [])
-            reasons = self.evidence(user_id, recent, item)
-            reasons.append(self.popularity_reason(item, trending=True))
-        reasons.sort(key=lambda r: (-PRIORITY[r.kind], -r.support))
-        return reasons
+            node = self.user_node(user)
+            decided = self.decide(user, recent, [item], limit, mine, fill=True)
+            reasons = self.reasons_of(node, recent, [item], decided)[0]
+            if not every:
+                return reasons
+            shown = {_fact(r) for r in reasons}
+            more: list[Reason] = []
+            for event in recent:
+                one = Recent.of([event])
+                found = self.decide(user, one, [item], len(PRIORITY), mine, every=True)
+                for reason in self.reasons_of(node, one, [item], found)[0]:
+                    if _fact(reason) not in shown:
+                        shown.add(_fact(reason))
+                        more.append(reason)
+        more.sort(key=lambda r: (-PRIORITY[r.kind], -r.support))
+        return reasons + more
+
+
+def _fact(reason: Reason) -> tuple[object, ...]:
+    """What a reason states: its kind and the nodes of its path."""
+    return (reason.kind, *(node.id for node in reason.path.nodes))
 
 
 def _flags(items: list[int], marked: set[int]) -> np.ndarray:
@@ -292,17 +320,3 @@ def _flags(items: list[int], marked: set[int]) -> np.ndarray:
     for item in marked.intersection(items):
         flags[items.index(item)] = True
     return flags
-
-
-def distinct(history: Iterable[Event], limit: int) -> list[Event]:
-    """The newest event of each item, newest first, at most ``limit``; "not interested" left
-    out."""
-    seen: set[int] = set()
-    out = []
-    for event in history:
-        if event.item not in seen and event.kind != "not_interested":
-            seen.add(event.item)
-            out.append(event)
-            if len(out) == limit:
-                break
-    return out

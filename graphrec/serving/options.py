@@ -21,6 +21,9 @@ class EngineConfig:
     control_share: float = 0.05
     control_salt: str = "graphrec"
     max_reasons: int = 3
+    #: the fewest shoppers a reason's count is shown with ("12 shoppers who chose X also
+    #: chose this"): one shopper is not evidence
+    min_support: int = 2
     #: popular and trending: windows, half-lives, clock, refresh (:mod:`.activity`)
     activity: ActivitySettings = field(default_factory=ActivitySettings)
     rules: list[Rule] = field(default_factory=list)

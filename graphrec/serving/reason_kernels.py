@@ -12,6 +12,7 @@ from numba import njit
 
 from graphrec.serving.compiled import Csr, ItemAttributes, compiled
 from graphrec.serving.reasons import (
+    BOUGHT_WITH,
     EXPLORATION,
     POPULAR,
     SAME_BRAND,
@@ -198,10 +199,15 @@ def choose_reasons(
     trending: bool,  # ... the trending one where the item trends
     counts: Counts,
     category_indptr: np.ndarray,  # each item's categories (CSR)
+    min_support: int,  # the fewest shoppers a count of shoppers is shown with
+    distinct: bool,  # no fact twice (off: every path, for explain's every)
 ) -> np.ndarray:
     """Each item's reasons as codes (see above), strongest first, -1 after: exploration when
     it filled the slot, then each kind of evidence that exists, in priority order, then the
-    popularity reason; at most ``limit`` (exploration is kept even at 0)."""
+    popularity reason; at most ``limit`` (exploration is kept even at 0). A count of shoppers
+    (bought together, shoppers who chose both) is a reason from ``min_support`` shoppers up;
+    "shoppers who chose X also chose this" is left out where "bought together with X" says
+    it already (the same recent item)."""
     trend, shoppers = counts
     count = len(items)
     chosen = np.full((count, max(limit, 1)), -1, dtype=np.int64)
@@ -216,7 +222,14 @@ def choose_reasons(
                 break
             row = SOURCE_ROW[code]
             if code == SIMILAR_SHOPPERS:
-                found = together[j] > 0
+                bought_from = position[SOURCE_ROW[BOUGHT_WITH], j]
+                said = n > 0 and chosen[j, n - 1] == BOUGHT_WITH
+                found = together[j] >= min_support and not (
+                    distinct and said and bought_from == position[row, j]
+                )
+            elif code == BOUGHT_WITH:
+                at = position[row, j]
+                found = at >= 0 and value[row, j] >= min_support and sources[at] != item
             elif code < SAME_BRAND:
                 at = position[row, j]
                 found = at >= 0 and value[row, j] > 0 and sources[at] != item

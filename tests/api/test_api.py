@@ -157,11 +157,15 @@ def test_lookups_and_item_to_item(service: Service, store: GraphStore) -> None:
 def test_similar_shoppers_counts_other_shoppers_only(service: Service, store: GraphStore) -> None:
     # bob had serum and cream; of the others, only alice had both (bob himself does not count,
     # though alice, not bob, is the lowest-numbered shopper of the two)
-    explained = ok(
-        service,
-        '{ explain(userId: "bob", itemId: "cream") { kind text support '
-        "path { nodes { label id name } relationships { type start end kind } } } }",
+    query = (
+        '{ explain(userId: "bob", itemId: "cream", every: true) { kind text support '
+        "path { nodes { label id name } relationships { type start end kind } } } }"
     )
+    # the answer's reasons: "bought together with the serum" says it already (and one shopper
+    # is no evidence); every path shows it
+    shown = ok(service, query.replace(", every: true", ""))["explain"]
+    assert "SIMILAR_SHOPPERS" not in {r["kind"] for r in shown}
+    explained = ok(service, query)
     found = [r for r in explained["explain"] if r["kind"] == "SIMILAR_SHOPPERS"]
     assert len(found) == 1
     reason = found[0]
@@ -212,8 +216,13 @@ def test_similar_shoppers_in_recommendations_leave_out_the_asker(service: Servic
     service.record([EventInput(user_id="carol", item_id="cream", kind="view", ts=10_000)])
     answer = recs(service, "carol", filter={"categories": ["Skin Care > Face > Moisturizers"]})
     (cream,) = [i for i in answer["items"] if i["item"]["id"] == "cream"]
-    texts = [r["text"] for r in cream["reasons"] if r["kind"] == "SIMILAR_SHOPPERS"]
-    assert texts == ["2 shoppers who chose Hydrating Serum also chose this"]
+    # the answer says it once, as bought together with the serum; every path adds the count
+    texts = [r["text"] for r in cream["reasons"]]
+    assert "Bought together with Hydrating Serum by 2 shoppers" in texts
+    assert not any("also chose this" in text for text in texts)
+    every = ok(service, '{ explain(userId: "carol", itemId: "cream", every: true) { text } }')
+    texts = [r["text"] for r in every["explain"]]
+    assert "2 shoppers who chose Hydrating Serum also chose this" in texts
 
 
 def test_common_shoppers_follow_a_privacy_delete(service: Service) -> None:
@@ -241,3 +250,15 @@ def test_exploration_slots_say_so(service: Service) -> None:
     answer = recs(service, "bob", k=2, explore=0.5)
     explored = [r for r in answer["items"] if r["reasons"][0]["kind"] == "EXPLORATION"]
     assert len(explored) == 1
+
+
+def test_explain_gives_the_reasons_the_answer_gave(service: Service) -> None:
+    """The same reasons, from the same recent items, as the shopper's recommendations; every
+    path adds to them, never takes away."""
+    answer = recs(service, "alice", k=4, explore=0.0, filter={"inStockOnly": False})
+    for item in answer["items"]:
+        query = '{ explain(userId: "alice", itemId: "%s"%s) { kind text } }'
+        shown = ok(service, query % (item["item"]["id"], ""))["explain"]
+        assert [r["text"] for r in shown] == [r["text"] for r in item["reasons"]]
+        every = ok(service, query % (item["item"]["id"], ", every: true"))["explain"]
+        assert every[: len(shown)] == shown

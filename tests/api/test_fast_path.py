@@ -3,6 +3,7 @@ arguments as graphql-core binds them, reused answers, and the reason writer's by
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,7 @@ def test_plans_keep_the_json_of_shared_reasons_only(service: Service) -> None:
             data["recommendations"]["recommendationId"] = "-"
         assert answer == expected
     engine = service.engine
+    engine.config = dataclasses.replace(engine.config, min_support=1)  # a tiny shop
     plan = fast.plan(RECS)
     assert plan is not None
     answer = engine.recommend("bob", 4, explore=0.0)
@@ -245,6 +247,7 @@ NO_ID = 'query NoId { recommendations(userId: "bob") { items { rank } } }'
 def test_a_privacy_delete_retires_every_reused_answer(service: Service) -> None:
     # dave is the one other shopper with lipstick and mascara: alice's answer counts him
     # (never by name)
+    service.engine.config = dataclasses.replace(service.engine.config, min_support=1)
     fast = fast_path(service)
     body = orjson.dumps(
         {"query": RECS, "variables": {"user": "alice", "k": 5, "filter": {"inStockOnly": False}}}

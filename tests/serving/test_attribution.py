@@ -26,12 +26,14 @@ def test_pseudonyms_need_the_secret(tmp_path: Path) -> None:
 
 def test_a_privacy_delete_removes_the_shoppers_rows(tmp_path: Path) -> None:
     one, two = AttributionLog(tmp_path), AttributionLog(tmp_path)  # two processes, one folder
-    one.answer("r1", "alice", "PERSONALIZED", ["serum"])
-    two.answer("r2", "bob", "PERSONALIZED", ["cream"])
-    one.answer("r3", "alice", "CONTROL", ["toner"])
+    one.answer("r1", "alice", "PERSONALIZED", b'"items":["serum"]')
+    two.answer("r2", "bob", "PERSONALIZED", b'"items":["cream"]')
+    one.answer("r3", "alice", "CONTROL", b'"items":["toner"]')
     assert one.forget("alice") == 2
     assert one.forget("alice") == 0
-    two.answer("r4", "bob", "PERSONALIZED", ["brush"])  # reopens the file that replaced its own
+    two.answer(
+        "r4", "bob", "PERSONALIZED", b'"items":["brush"]'
+    )  # reopens the file that replaced its own
     text = (tmp_path / "served.jsonl").read_text()
     assert one.pseudonym("alice") not in text
     assert [line.split('"rec":"')[1][:2] for line in text.splitlines()] == ["r2", "r4"]
@@ -43,7 +45,7 @@ def test_logs_rotate_and_are_read_and_forgotten_whole(
     monkeypatch.setattr(attribution, "ROTATE_BYTES", 300)  # a few rows per file
     log = AttributionLog(tmp_path)
     for n in range(40):
-        log.answer(f"r{n:02d}", "alice" if n % 2 else "bob", "PERSONALIZED", ["serum"])
+        log.answer(f"r{n:02d}", "alice" if n % 2 else "bob", "PERSONALIZED", b'"items":["serum"]')
     files = log_files(tmp_path, "served.jsonl")
     assert len(files) == attribution.KEEP_ROTATED + 1  # the oldest rotated away
     rows = lift._read(tmp_path / "served.jsonl")

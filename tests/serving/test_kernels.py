@@ -212,7 +212,9 @@ def test_top_allowed_is_the_masked_top_k_ties_by_index(k):
         assert got.tolist() == expected
 
 
-def _choose(position, value, together, limit, explored=(), fill=True, trending=False):
+def _choose(
+    position, value, together, limit, explored=(), fill=True, trending=False, least=2, every=False
+):
     """choose_reasons over three items (10, 11, 12) and two recent items (20, 10)."""
     trend = np.zeros(30)
     trend[11] = 4.0
@@ -224,8 +226,35 @@ def _choose(position, value, together, limit, explored=(), fill=True, trending=F
         np.asarray(position, dtype=np.int64), np.asarray(value, dtype=np.float64),
         np.array([20, 10]), np.array([10, 11, 12]), np.asarray(together, dtype=np.int64),
         limit, np.asarray(explored, dtype=bool), fill, trending, Counts(trend, shoppers),
-        category_indptr,
+        category_indptr, least, not every,
     ).tolist()  # fmt: skip
+
+
+def test_choose_reasons_shows_no_count_under_the_minimum_and_no_fact_twice():
+    # rows: bought with, similar to, co-interactions, brand, category (position per item)
+    none = [-1, -1, -1]
+    position = [[0, 0, -1], none, [0, 1, 0], none, none]
+    value = [[3.0, 1.0, 0.0], [0.0] * 3, [0.0] * 3]
+    together = [3, 3, 1]
+    # item 10: bought with item 20 by 3, and 3 who chose item 20 also chose it: said once
+    # item 11: bought with item 20 by 1 shopper: no reason; 3 who chose item 10 did: a reason
+    # item 12: one other shopper: no reason
+    assert _choose(position, value, together, 3, fill=False) == [
+        [R.BOUGHT_WITH, -1, -1],
+        [R.SIMILAR_SHOPPERS, -1, -1],
+        [-1, -1, -1],
+    ]
+    assert _choose(position, value, together, 3, fill=False, least=1) == [
+        [R.BOUGHT_WITH, -1, -1],
+        [R.BOUGHT_WITH, R.SIMILAR_SHOPPERS, -1],
+        [R.SIMILAR_SHOPPERS, -1, -1],
+    ]
+    # every path (explain's every): both paths of item 10
+    assert _choose(position, value, together, 3, fill=False, least=1, every=True)[0] == [
+        R.BOUGHT_WITH,
+        R.SIMILAR_SHOPPERS,
+        -1,
+    ]
 
 
 def test_choose_reasons_keeps_priority_order_the_limit_and_ends_with_popularity():
