@@ -11,6 +11,7 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
+from graphrec.serving.contributions import Attributed, contributions
 from graphrec.serving.events import Recent
 from graphrec.serving.explanations import Explainer
 from graphrec.serving.live import LiveGraph
@@ -50,15 +51,12 @@ class ItemsWriter(Protocol):
     ) -> Any: ...
 
 
-class Answering(Protocol):
+class Answering(Attributed, Protocol):
     """What an answer reads of the engine (:class:`.engine.Engine`)."""
 
     live: LiveGraph
     explainer: Explainer
     version: str
-
-    @property
-    def config(self) -> Any: ...
 
     def item(self, index: int) -> Item: ...
 
@@ -88,6 +86,9 @@ def answer_with_reasons(
     rule, ``explored`` by exploration, else the strategy."""
     explainer = engine.explainer
     picked, values = chosen.tolist(), scores.tolist()
+    weight = None
+    if asked.strategy is Strategy.PERSONALIZED and len(recent):
+        weight = contributions(engine, asked.user, recent, np.asarray(chosen, dtype=np.int64))
     decided = explainer.decide(
         asked.user,
         recent,
@@ -97,6 +98,7 @@ def answer_with_reasons(
         explored,
         fill=True,
         trending=asked.strategy is Strategy.COLD_START,
+        weight=weight,
     )
     user_node = (
         explainer.user_node(asked.user)

@@ -30,6 +30,7 @@ from graphrec.errors import InvalidInput, NotFound
 from graphrec.serving.answers import Asked, ItemsWriter, answer_with_reasons
 from graphrec.serving.candidates import Popularity, StoredCandidates
 from graphrec.serving.compiled import Csr, ScratchArrays
+from graphrec.serving.contributions import contributions
 from graphrec.serving.events import NO_EVENTS, Recent
 from graphrec.serving.explanations import Explainer
 from graphrec.serving.filters import in_control_group
@@ -356,7 +357,8 @@ class Engine:
                 raise NotFound(f"no shopper with id {user_id!r}")
             _, recent, mine = self.shopper_events.of(user)
             limit = self.config.max_reasons
-            return self.explainer.explain(user, recent, mine, item, limit, every)
+            weight = contributions(self, user, recent, np.array([item]))
+            return self.explainer.explain(user, recent, mine, item, limit, every, weight)
 
     def evidence(self, user_id: str, recent: Recent, item: int) -> list[Reason]:
         """Paths from ``recent`` to ``item``, the strongest of each kind, strongest first."""

@@ -50,6 +50,7 @@ from graphrec.serving.results import PathNode, Reason, new_node, share
 
 _NO_ITEMS = np.zeros(0, dtype=np.int64)
 _NO_FLAGS = np.zeros(0, dtype=bool)
+_NO_WEIGHT = np.zeros((0, 0), dtype=np.float64)
 #: The row of :func:`reason_sources`' output each evidence code reads, and the co-interactions'.
 _ROWS = SOURCE_ROW.tolist()
 _CO_ROW = _ROWS[SIMILAR_SHOPPERS]
@@ -109,6 +110,7 @@ class Explainer:
         fill: bool = False,
         trending: bool = False,
         every: bool = False,
+        weight: np.ndarray | None = None,
     ) -> Decided:
         """Which reasons each of ``items`` gets, from the paths between ``recent`` (the
         shopper's newest distinct events) and it, strongest first (see
@@ -116,16 +118,20 @@ class Explainer:
         evidence of the graph in the order of :data:`PRIORITY`, then, with ``fill``, the
         trending (``trending``) or popularity reason; at most ``limit``. ``mine``: the items
         of all the shopper's events, sorted, when the caller has them. ``every``: every path,
-        whatever its count, the same fact by two paths included (explain's every)."""
+        whatever its count, the same fact by two paths included (explain's every).
+        ``weight``: ``[items, recent]``, what each recent item adds to each item's score
+        (:func:`.contributions.contributions`): each reason names the one that adds most, and
+        the reason whose item adds most comes first."""
         live = self.live
         links = live.links()  # every relationship at once: one slice per recent item
         attributes = live.item_attributes()
         sources = recent.items
         wanted = np.asarray(items, dtype=np.int64)
+        weights = _NO_WEIGHT if weight is None else np.ascontiguousarray(weight, dtype=np.float64)
         with self.lock:  # for the scratch
             position, value, link, category = reason_sources(
                 Csr(links.indptr, links.indices, links.data), len(live.LINKS), sources, wanted,
-                attributes, self.scratch().slot,
+                attributes, self.scratch().slot, weights,
             )  # fmt: skip
         co = _CO_ROW
         other, together, unresolved = common_shoppers(
@@ -150,7 +156,7 @@ class Explainer:
             position, value, sources, wanted, together, limit,
             _flags(items, explored) if explored else _NO_FLAGS,
             fill, trending, Counts(live.activity.recent, live.activity.shoppers),
-            attributes.category_indptr, 1 if every else self.min_support, not every,
+            attributes.category_indptr, 1 if every else self.min_support, not every, weights,
         )  # fmt: skip
         return Decided(chosen, sources, position, value, category, other, together)
 
@@ -286,13 +292,14 @@ class Explainer:
         item: int,
         limit: int,
         every: bool = False,
+        weight: np.ndarray | None = None,
     ) -> list[Reason]:
         """The reasons the shopper's answer gives ``item`` (from the same ``recent`` items, at
-        most ``limit``); with ``every``, then every other path from each of those items to it
-        (each kind once per recent item), strongest first."""
+        most ``limit``, ``weight`` as :meth:`decide`'s); with ``every``, then every other path
+        from each of those items to it (each kind once per recent item), strongest first."""
         with self.lock:
             node = self.user_node(user)
-            decided = self.decide(user, recent, [item], limit, mine, fill=True)
+            decided = self.decide(user, recent, [item], limit, mine, fill=True, weight=weight)
             reasons = self.reasons_of(node, recent, [item], decided)[0]
             if not every:
                 return reasons

@@ -37,20 +37,23 @@ def reason_sources(
     items: np.ndarray,  # int64: the items to explain
     attributes: ItemAttributes,
     slot: np.ndarray,  # int32 scratch per item, all -1 on entry and on return
+    weight: np.ndarray,  # float64 [items, sources]: what each source adds to the score, or 0x0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Where each of ``items``' reasons could come from, as positions in ``sources``.
 
     Returns ``(position, value, link, category)``. ``position`` has a row per relationship kind
-    (the source of the strongest edge to the item, the newest on ties; -1 when none) and
-    two more: the newest source of the item's brand, and the newest source sharing one of
-    its categories (the earliest of its categories on ties), neither being the item itself.
-    ``value`` holds the edges' values, ``link`` their positions in ``indices``; ``category``,
-    the category shared.
+    (the source that adds most to the item's score among those with such an edge to it, then
+    the strongest edge, then the newest; -1 when none) and two more: the source of the item's
+    brand, and the source sharing one of its categories (the earliest of its categories), each
+    the one that adds most, then the newest, neither being the item itself. Without
+    ``weight``, the strongest edge (then the newest) and the newest. ``value`` holds the edges'
+    values, ``link`` their positions in ``indices``; ``category``, the category shared.
     """
     indptr, indices, data = links
     brand, category_indptr, category_indices = attributes
     n = len(slot)
     count = len(items)
+    weighed = weight.shape[0] == count and weight.shape[1] == len(sources) and count > 0
     position = np.full((kinds + 2, count), -1, dtype=np.int64)
     value = np.zeros((kinds, count), dtype=np.float64)
     link = np.full((kinds, count), -1, dtype=np.int64)
@@ -63,7 +66,16 @@ def reason_sources(
         for p in range(indptr[s], indptr[s + 1]):
             kind, other = divmod(indices[p], n)
             j = slot[other]
-            if j >= 0 and (position[kind, j] < 0 or data[p] > value[kind, j]):
+            if j < 0:
+                continue
+            was = position[kind, j]
+            if was < 0:
+                better = True
+            elif weighed and weight[j, at] != weight[j, was]:
+                better = weight[j, at] > weight[j, was]
+            else:
+                better = data[p] > value[kind, j]
+            if better:
                 position[kind, j] = at
                 value[kind, j] = data[p]
                 link[kind, j] = p
@@ -71,28 +83,29 @@ def reason_sources(
         item = items[j]
         slot[item] = -1
         mark = brand[item]
-        if mark >= 0:
-            for at in range(len(sources)):
-                if sources[at] != item and brand[sources[at]] == mark:
-                    position[kinds, j] = at
-                    break
-        for q in range(category_indptr[item], category_indptr[item + 1]):
-            wanted = category_indices[q]
-            for at in range(len(sources)):
-                if position[kinds + 1, j] >= 0 and at >= position[kinds + 1, j]:
-                    break  # cannot be newer than the one found
-                s = sources[at]
-                if s == item:
-                    continue
-                shared = False
+        for at in range(len(sources)):
+            s = sources[at]
+            if s == item:
+                continue
+            was = position[kinds, j]
+            same_brand = mark >= 0 and brand[s] == mark
+            if same_brand and (was < 0 or (weighed and weight[j, at] > weight[j, was])):
+                position[kinds, j] = at
+            was = position[kinds + 1, j]
+            if was >= 0 and not (weighed and weight[j, at] > weight[j, was]):
+                continue
+            shared = -1  # the earliest of the item's categories the source is in
+            for q in range(category_indptr[item], category_indptr[item + 1]):
+                wanted = category_indices[q]
                 for r in range(category_indptr[s], category_indptr[s + 1]):
                     if category_indices[r] == wanted:
-                        shared = True
+                        shared = wanted
                         break
-                if shared:
-                    position[kinds + 1, j] = at
-                    category[j] = wanted
+                if shared >= 0:
                     break
+            if shared >= 0:
+                position[kinds + 1, j] = at
+                category[j] = shared
     return position, value, link, category
 
 
@@ -201,43 +214,59 @@ def choose_reasons(
     category_indptr: np.ndarray,  # each item's categories (CSR)
     min_support: int,  # the fewest shoppers a count of shoppers is shown with
     distinct: bool,  # no fact twice (off: every path, for explain's every)
+    weight: np.ndarray,  # float64 [items, sources]: what each source adds, or 0x0
 ) -> np.ndarray:
     """Each item's reasons as codes (see above), strongest first, -1 after: exploration when
-    it filled the slot, then each kind of evidence that exists, in priority order, then the
-    popularity reason; at most ``limit`` (exploration is kept even at 0). A count of shoppers
-    (bought together, shoppers who chose both) is a reason from ``min_support`` shoppers up;
+    it filled the slot, then each kind of evidence that exists, the one whose recent item adds
+    most to the item's score first (with ``weight``; equal, or without: in priority order),
+    then the popularity reason; at most ``limit`` (exploration is kept even at 0). A count of
+    shoppers (bought together, shoppers who chose both) is a reason from ``min_support`` up;
     "shoppers who chose X also chose this" is left out where "bought together with X" says
     it already (the same recent item)."""
     trend, shoppers = counts
     count = len(items)
+    weighed = weight.shape[0] == count and weight.shape[1] == len(sources) and count > 0
     chosen = np.full((count, max(limit, 1)), -1, dtype=np.int64)
+    found_codes = np.empty(5, dtype=np.int64)
+    found_weight = np.empty(5, dtype=np.float64)
     for j in range(count):
         item = items[j]
         n = 0
         if len(explored) and explored[j]:
             chosen[j, 0] = EXPLORATION
             n = 1
+        m = 0  # the kinds of evidence that exist, in priority order
+        bought = False
         for code in range(5):
-            if n >= limit:
-                break
             row = SOURCE_ROW[code]
+            at = position[row, j]
             if code == SIMILAR_SHOPPERS:
-                bought_from = position[SOURCE_ROW[BOUGHT_WITH], j]
-                said = n > 0 and chosen[j, n - 1] == BOUGHT_WITH
-                found = together[j] >= min_support and not (
-                    distinct and said and bought_from == position[row, j]
-                )
+                same = bought and position[SOURCE_ROW[BOUGHT_WITH], j] == at
+                found = together[j] >= min_support and not (distinct and same)
             elif code == BOUGHT_WITH:
-                at = position[row, j]
                 found = at >= 0 and value[row, j] >= min_support and sources[at] != item
+                bought = found
             elif code < SAME_BRAND:
-                at = position[row, j]
                 found = at >= 0 and value[row, j] > 0 and sources[at] != item
             else:
-                found = position[row, j] >= 0
+                found = at >= 0
             if found:
-                chosen[j, n] = code
-                n += 1
+                found_codes[m] = code
+                found_weight[m] = weight[j, at] if weighed and at >= 0 else 0.0
+                m += 1
+        if weighed:  # the source that adds most first; equal: priority order
+            for a in range(1, m):
+                c, w = found_codes[a], found_weight[a]
+                b = a
+                while b > 0 and found_weight[b - 1] < w:
+                    found_codes[b], found_weight[b] = found_codes[b - 1], found_weight[b - 1]
+                    b -= 1
+                found_codes[b], found_weight[b] = c, w
+        for a in range(m):
+            if n >= limit:
+                break
+            chosen[j, n] = found_codes[a]
+            n += 1
         if fill and n < limit:
             if trending and trend[item] > 0 and category_indptr[item + 1] > category_indptr[item]:
                 chosen[j, n] = TRENDING

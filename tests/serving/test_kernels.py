@@ -132,8 +132,10 @@ def test_reason_sources_finds_each_kind_of_source_newest_on_ties_never_the_item_
     slot = np.full(n, -1, dtype=np.int32)
     sources = np.array([2, 1, 0], dtype=np.int64)  # newest first
     items = np.array([3, 4, 5, 1, 0], dtype=np.int64)
+    attributes = ItemAttributes(brand, indptr, indices)
+    unweighed = np.zeros((0, 0))
     position, value, link, category = reason_sources(
-        csr(links), kinds, sources, items, ItemAttributes(brand, indptr, indices), slot
+        csr(links), kinds, sources, items, attributes, slot, unweighed
     )
     # kind 0: item 3 has 5.0 from sources 2 (position 0) and 1 (position 1): the newest wins
     assert position[0].tolist() == [0, 1, -1, -1, -1]
@@ -156,6 +158,19 @@ def test_reason_sources_finds_each_kind_of_source_newest_on_ties_never_the_item_
     # 1 (2, 1): item 0 shares 1 at 2 (itself at 1 does not count); 0 (1) <- item 1 at 1
     assert position[3].tolist() == [0, -1, 0, 2, 1]
     assert category.tolist() == [3, -1, 3, 1, 1]
+    assert (slot == -1).all()
+    # weighed by what each source adds to each item's score: the source that adds most wins,
+    # whatever its edge's strength or age
+    weight = np.zeros((len(items), len(sources)))
+    weight[0, 1] = 2.0  # item 3: source item 1 (position 1) adds most: its 5.0 edge is named
+    weight[2, 2] = 1.0  # item 5: item 0 (position 2, brand 7 too) adds most
+    weight[3, 0] = 1.0  # item 1: item 2 adds most, but shares no category with it
+    position, value, _, category = reason_sources(
+        csr(links), kinds, sources, items, attributes, slot, weight
+    )
+    assert position[0].tolist() == [1, 1, -1, -1, -1]
+    assert position[2].tolist() == [-1, 1, 2, -1, 0]
+    assert position[3].tolist() == [1, -1, 2, 2, 1] and category.tolist() == [2, -1, 1, 1, 1]
     assert (slot == -1).all()
 
 
@@ -213,8 +228,9 @@ def test_top_allowed_is_the_masked_top_k_ties_by_index(k):
 
 
 def _choose(
-    position, value, together, limit, explored=(), fill=True, trending=False, least=2, every=False
-):
+    position, value, together, limit, explored=(), fill=True, trending=False, least=2,
+    every=False, weight=None,
+):  # fmt: skip
     """choose_reasons over three items (10, 11, 12) and two recent items (20, 10)."""
     trend = np.zeros(30)
     trend[11] = 4.0
@@ -226,7 +242,8 @@ def _choose(
         np.asarray(position, dtype=np.int64), np.asarray(value, dtype=np.float64),
         np.array([20, 10]), np.array([10, 11, 12]), np.asarray(together, dtype=np.int64),
         limit, np.asarray(explored, dtype=bool), fill, trending, Counts(trend, shoppers),
-        category_indptr, least, not every,
+        category_indptr, least, not every, np.asarray(weight, dtype=np.float64).reshape(-1, 2)
+        if weight is not None else np.zeros((0, 0)),
     ).tolist()  # fmt: skip
 
 
@@ -254,6 +271,28 @@ def test_choose_reasons_shows_no_count_under_the_minimum_and_no_fact_twice():
         R.BOUGHT_WITH,
         R.SIMILAR_SHOPPERS,
         -1,
+    ]
+
+
+def test_choose_reasons_put_the_reason_whose_item_adds_most_first():
+    # item 10: bought with item 20 (position 0), similar to item 10... (position 1 is item 10
+    # itself for item 10: not a reason), same brand as item 10 at 1; item 12: similar
+    # shoppers from item 10 (position 1), same category as item 20 (position 0)
+    none = [-1, -1, -1]
+    position = [[0, -1, -1], none, [-1, -1, 1], [1, -1, -1], [-1, -1, 0]]
+    value = [[3.0, 0.0, 0.0], [0.0] * 3, [0.0] * 3]
+    together = [0, 0, 4]
+    assert _choose(position, value, together, 3, fill=False) == [
+        [R.BOUGHT_WITH, R.SAME_BRAND, -1],
+        [-1, -1, -1],
+        [R.SIMILAR_SHOPPERS, R.SAME_CATEGORY, -1],
+    ]
+    # sources 20 and 10 add (per item) as follows: the larger names the first reason
+    weight = [[1.0, 5.0], [0.0, 0.0], [3.0, 1.0]]
+    assert _choose(position, value, together, 3, fill=False, weight=weight) == [
+        [R.SAME_BRAND, R.BOUGHT_WITH, -1],
+        [-1, -1, -1],
+        [R.SAME_CATEGORY, R.SIMILAR_SHOPPERS, -1],
     ]
 
 
