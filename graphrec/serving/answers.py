@@ -87,7 +87,7 @@ def answer_with_reasons(
     explainer = engine.explainer
     picked, values = chosen.tolist(), scores.tolist()
     weight = None
-    if asked.strategy is Strategy.PERSONALIZED and len(recent):
+    if asked.strategy is Strategy.PERSONALIZED and len(recent) and engine.config.attribute_reasons:
         weight = contributions(engine, asked.user, recent, np.asarray(chosen, dtype=np.int64))
     decided = explainer.decide(
         asked.user,

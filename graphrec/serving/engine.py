@@ -357,7 +357,9 @@ class Engine:
                 raise NotFound(f"no shopper with id {user_id!r}")
             _, recent, mine = self.shopper_events.of(user)
             limit = self.config.max_reasons
-            weight = contributions(self, user, recent, np.array([item]))
+            weight = None
+            if self.config.attribute_reasons:
+                weight = contributions(self, user, recent, np.array([item]))
             return self.explainer.explain(user, recent, mine, item, limit, every, weight)
 
     def evidence(self, user_id: str, recent: Recent, item: int) -> list[Reason]:

@@ -20,12 +20,14 @@ from graphrec.serving.events import Recent
 from graphrec.serving.live import LiveGraph
 from graphrec.serving.reason_kernels import (
     SOURCE_ROW,
+    TOP_ROW,
     Counts,
     choose_reasons,
     common_shoppers,
     reason_sources,
 )
 from graphrec.serving.reasons import (
+    BECAUSE,
     BOUGHT_WITH,
     EXPLORATION,
     PRIORITY,
@@ -36,6 +38,7 @@ from graphrec.serving.reasons import (
     VERBS,
     Decided,
     Source,
+    because,
     bought_with,
     exploration,
     popular,
@@ -186,6 +189,9 @@ class Explainer:
             for code in codes:
                 if code < 0:
                     break
+                if code == BECAUSE:
+                    out.append(because(user_node, sources[position[TOP_ROW][j]]))
+                    continue
                 if code >= TRENDING:
                     out.append(
                         self.exploration_reason(item)

@@ -15,7 +15,7 @@ from numba import njit, uintp
 
 from graphrec.serving.compiled import compiled
 from graphrec.serving.reason_kernels import SOURCE_ROW
-from graphrec.serving.reasons import TRENDING
+from graphrec.serving.reasons import BECAUSE, TRENDING
 
 #: A recommendation's template (:func:`graphrec.serving.render.entry_template`): its steps.
 E_CONST, E_RANK, E_SCORE, E_ITEM, E_REASONS = 0, 1, 2, 3, 4
@@ -182,7 +182,10 @@ def _reasons(
         source_at = -1
         number = 0.0
         text = -1
-        if code < 5:
+        if code == BECAUSE:
+            source_at = position[position.shape[0] - 1, j]
+            source = sources[source_at]
+        elif code < 5:
             row = SOURCE_ROW[code]
             source_at = position[row, j]
             source = sources[source_at]

@@ -24,6 +24,9 @@ class EngineConfig:
     #: the fewest shoppers a reason's count is shown with ("12 shoppers who chose X also
     #: chose this"): one shopper is not evidence
     min_support: int = 2
+    #: each reason names the recent item that adds most to the item's score
+    #: (:mod:`.contributions`); off: the one with the strongest edge, reasons in priority order
+    attribute_reasons: bool = True
     #: popular and trending: windows, half-lives, clock, refresh (:mod:`.activity`)
     activity: ActivitySettings = field(default_factory=ActivitySettings)
     rules: list[Rule] = field(default_factory=list)

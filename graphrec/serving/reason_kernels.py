@@ -12,6 +12,7 @@ from numba import njit
 
 from graphrec.serving.compiled import Csr, ItemAttributes, compiled
 from graphrec.serving.reasons import (
+    BECAUSE,
     BOUGHT_WITH,
     EXPLORATION,
     POPULAR,
@@ -43,18 +44,20 @@ def reason_sources(
 
     Returns ``(position, value, link, category)``. ``position`` has a row per relationship kind
     (the source that adds most to the item's score among those with such an edge to it, then
-    the strongest edge, then the newest; -1 when none) and two more: the source of the item's
-    brand, and the source sharing one of its categories (the earliest of its categories), each
-    the one that adds most, then the newest, neither being the item itself. Without
-    ``weight``, the strongest edge (then the newest) and the newest. ``value`` holds the edges'
-    values, ``link`` their positions in ``indices``; ``category``, the category shared.
+    the strongest edge, then the newest; -1 when none) and three more: the source of the item's
+    brand, the source sharing one of its categories (the earliest of its categories), each the
+    one that adds most, then the newest, neither being the item itself; and (with ``weight``)
+    the source that adds most of all, where it adds something (:data:`TOP_ROW`, from the
+    end). Without ``weight``, the strongest edge (then the newest) and the newest. ``value``
+    holds the edges' values, ``link`` their positions in ``indices``; ``category``, the
+    category shared.
     """
     indptr, indices, data = links
     brand, category_indptr, category_indices = attributes
     n = len(slot)
     count = len(items)
     weighed = weight.shape[0] == count and weight.shape[1] == len(sources) and count > 0
-    position = np.full((kinds + 2, count), -1, dtype=np.int64)
+    position = np.full((kinds + 3, count), -1, dtype=np.int64)
     value = np.zeros((kinds, count), dtype=np.float64)
     link = np.full((kinds, count), -1, dtype=np.int64)
     category = np.full(count, -1, dtype=np.int64)
@@ -82,6 +85,12 @@ def reason_sources(
     for j in range(count):
         item = items[j]
         slot[item] = -1
+        if weighed:  # the source that adds most (positively), the newest on ties
+            for at in range(len(sources)):
+                best = position[kinds + 2, j]
+                adds = sources[at] != item and weight[j, at] > 0
+                if adds and (best < 0 or weight[j, at] > weight[j, best]):
+                    position[kinds + 2, j] = at
         mark = brand[item]
         for at in range(len(sources)):
             s = sources[at]
@@ -139,7 +148,9 @@ def lowest_common(
     return out
 
 
-#: The row of :func:`reason_sources`' ``position`` each evidence code reads.
+#: The row of :func:`reason_sources`' ``position`` each evidence code reads; BECAUSE reads
+#: the last (``TOP_ROW``, counted from the end).
+TOP_ROW = -1
 SOURCE_ROW = np.array([0, 2, 1, 3, 4], dtype=np.int64)
 
 
@@ -219,7 +230,8 @@ def choose_reasons(
     """Each item's reasons as codes (see above), strongest first, -1 after: exploration when
     it filled the slot, then each kind of evidence that exists, the one whose recent item adds
     most to the item's score first (with ``weight``; equal, or without: in priority order),
-    then the popularity reason; at most ``limit`` (exploration is kept even at 0). A count of
+    then the popularity reason (with ``weight``: only where no recent item adds to the score,
+    popularity being what carried it); at most ``limit`` (exploration is kept even at 0). A count of
     shoppers (bought together, shoppers who chose both) is a reason from ``min_support`` up;
     "shoppers who chose X also chose this" is left out where "bought together with X" says
     it already (the same recent item)."""
@@ -254,6 +266,7 @@ def choose_reasons(
                 found_codes[m] = code
                 found_weight[m] = weight[j, at] if weighed and at >= 0 else 0.0
                 m += 1
+        top = position[position.shape[0] - 1, j] if weighed else -1
         if weighed:  # the source that adds most first; equal: priority order
             for a in range(1, m):
                 c, w = found_codes[a], found_weight[a]
@@ -262,12 +275,15 @@ def choose_reasons(
                     found_codes[b], found_weight[b] = found_codes[b - 1], found_weight[b - 1]
                     b -= 1
                 found_codes[b], found_weight[b] = c, w
+        if top >= 0 and n < limit and (m == 0 or found_weight[0] < weight[j, top]):
+            chosen[j, n] = BECAUSE  # what adds most has no relationship to say it: say it so
+            n += 1
         for a in range(m):
             if n >= limit:
                 break
             chosen[j, n] = found_codes[a]
             n += 1
-        if fill and n < limit:
+        if fill and n < limit and not (weighed and n > 0):  # attributed: only if nothing else
             if trending and trend[item] > 0 and category_indptr[item + 1] > category_indptr[item]:
                 chosen[j, n] = TRENDING
             elif shoppers[item] != 0:

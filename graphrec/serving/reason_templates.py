@@ -62,6 +62,7 @@ def prototypes(days: int) -> list[Any]:
         r.popular(target, count),
         r.popular(target, 0.0),
         r.exploration(target),
+        r.because(asker, source),
     ]  # in the order of r.KINDS
 
 

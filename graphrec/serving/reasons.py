@@ -86,10 +86,14 @@ KINDS: tuple[KindOfReason, ...] = (
         ReasonKind.EXPLORATION, 9, "Something new to explore: picked to widen what you are shown",
         "(t:Item)", "0",
     ),
+    KindOfReason(  # the model's own reason, where no relationship says it
+        ReasonKind.BECAUSE, 4, "Because you {verb} {title}", "(u:User)-[:INTERACTED]->(s:Item)",
+        "1: of the shopper's recent items, s adds most to the item's score",
+    ),
 )  # fmt: skip
 #: The codes, as the compiled loops know them.
 BOUGHT_WITH, SIMILAR_SHOPPERS, SIMILAR_ITEM, SAME_BRAND, SAME_CATEGORY = 0, 1, 2, 3, 4
-TRENDING, POPULAR, UNCHOSEN, EXPLORATION = 5, 6, 7, 8
+TRENDING, POPULAR, UNCHOSEN, EXPLORATION, BECAUSE = 5, 6, 7, 8, 9
 #: The kinds that read the graph between a recent item and the item (codes 0..EVIDENCE-1).
 EVIDENCE = SAME_CATEGORY + 1
 #: Each code's sentence.
@@ -217,6 +221,17 @@ def trending_in(target: PathNode, category: PathNode, count: float, days: int) -
 def popular(target: PathNode, count: float) -> Reason:
     text = TEXTS[POPULAR].format(shoppers=_shoppers(count)) if count else TEXTS[UNCHOSEN]
     return new_reason(ReasonKind.POPULAR, text, count, new_path([target], []))
+
+
+def because(user_node: PathNode, source: Source) -> Reason:
+    """The recent item that adds most to the item's score (:mod:`.contributions`) where no
+    relationship of the graph leads from it to the item: the path is the shopper's event."""
+    return new_reason(
+        ReasonKind.BECAUSE,
+        TEXTS[BECAUSE].format(title=source.title, verb=source.verb),
+        1.0,
+        new_path([user_node, source.node], [source.interacted]),
+    )
 
 
 def exploration(target: PathNode) -> Reason:

@@ -19,6 +19,8 @@ class ReasonKind(Enum):
     TRENDING = "trending"
     POPULAR = "popular"
     EXPLORATION = "exploration"
+    #: the recent item that adds most to the score, where no relationship names it
+    BECAUSE = "because"
 
 
 class Strategy(Enum):

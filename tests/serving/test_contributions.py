@@ -51,3 +51,40 @@ def test_the_parts_sum_to_the_score(
             assert named == partner, (item.item.id, item.reasons[0].text)
     finally:
         service.close()
+
+
+def test_because_is_written_alike_by_the_compiled_plans(
+    embedded: GraphStore, tmp_path: Path
+) -> None:
+    """Where no relationship leads from the item that adds most, the first reason says so
+    ("Because you ..."), popularity is not added, and the compiled plans write it as the
+    objects say it."""
+    import orjson
+
+    from tests.api.helpers import RECS, ok
+    from tests.api.test_fast_path import fast_path
+
+    two_pairs_shop(embedded, newest="lipstick")
+    service = served(embedded, tmp_path, "ease", {"l2": 1.0, "recency_half_life": 1.0})
+    service.engine.config.control_share = 0.0
+    try:
+        variables = {"user": "bob", "k": 3, "explore": 0.0}
+        expected = ok(service, RECS, **variables)
+        reasons = [i["reasons"] for i in expected["recommendations"]["items"]]
+        because = [r for rs in reasons for r in rs if r["kind"] == "BECAUSE"]
+        assert because and all(rs[0]["kind"] == "BECAUSE" for rs in reasons if rs[0] in because)
+        for first in because:
+            assert first["text"].startswith("Because you ")
+            assert [n["label"] for n in first["path"]["nodes"]] == ["User", "Item"]
+        assert all(
+            r["kind"] != "POPULAR" for rs in reasons for r in rs[1:]
+        )  # popularity only where nothing else carried the score
+        body = orjson.dumps({"query": RECS, "variables": variables})
+        written = fast_path(service).try_execute(body)
+        assert written is not None
+        got = orjson.loads(written)["data"]
+        for data in (got, expected):
+            data["recommendations"]["recommendationId"] = "-"
+        assert got == expected
+    finally:
+        service.close()

@@ -279,7 +279,8 @@ def test_choose_reasons_put_the_reason_whose_item_adds_most_first():
     # itself for item 10: not a reason), same brand as item 10 at 1; item 12: similar
     # shoppers from item 10 (position 1), same category as item 20 (position 0)
     none = [-1, -1, -1]
-    position = [[0, -1, -1], none, [-1, -1, 1], [1, -1, -1], [-1, -1, 0]]
+    top = [1, -1, 0]  # the source that adds most (reason_sources' last row)
+    position = [[0, -1, -1], none, [-1, -1, 1], [1, -1, -1], [-1, -1, 0], top]
     value = [[3.0, 0.0, 0.0], [0.0] * 3, [0.0] * 3]
     together = [0, 0, 4]
     assert _choose(position, value, together, 3, fill=False) == [
@@ -293,6 +294,14 @@ def test_choose_reasons_put_the_reason_whose_item_adds_most_first():
         [R.SAME_BRAND, R.BOUGHT_WITH, -1],
         [-1, -1, -1],
         [R.SAME_CATEGORY, R.SIMILAR_SHOPPERS, -1],
+    ]
+    # item 12's most comes from item 10, which no relationship leads from: said as such, first
+    position[2], position[4], position[5] = [-1, -1, 0], [-1, -1, 0], [1, -1, 1]
+    weight[2] = [3.0, 4.0]
+    assert _choose(position, value, together, 3, fill=False, weight=weight)[2] == [
+        R.BECAUSE,
+        R.SIMILAR_SHOPPERS,
+        R.SAME_CATEGORY,
     ]
 
 

@@ -19,6 +19,7 @@ def test_every_kind_of_reason_is_in_the_table_once_in_code_order() -> None:
         R.POPULAR: ReasonKind.POPULAR,
         R.UNCHOSEN: ReasonKind.POPULAR,
         R.EXPLORATION: ReasonKind.EXPLORATION,
+        R.BECAUSE: ReasonKind.BECAUSE,
     }
     assert sorted(codes) == list(range(len(R.KINDS)))
     assert all(R.KINDS[code].kind is kind for code, kind in codes.items())
@@ -58,3 +59,15 @@ def test_each_builder_says_its_kinds_sentence_along_its_path() -> None:
     item_to_item = R.from_item(anonymous)
     assert [n.id for n in item_to_item.path.nodes] == ["s", "t"]
     assert [(r.start, r.end) for r in item_to_item.path.relationships] == [(0, 1)]
+
+
+def test_because_names_the_shoppers_event_and_nothing_else() -> None:
+    """The model's own reason: the shopper's event is its whole path (every relationship on it
+    is in the store); no relationship to the item is claimed."""
+    user = PathNode("User", "u1", None)
+    source = R.Source(0, PathNode("Item", "s", "Rose Serum"), "Rose Serum", "reviewed",
+                      new_relationship("INTERACTED", 0, 1, "review"))  # fmt: skip
+    reason = R.because(user, source)
+    assert reason.kind is ReasonKind.BECAUSE and reason.text == "Because you reviewed Rose Serum"
+    assert [n.id for n in reason.path.nodes] == ["u1", "s"]
+    assert [(r.type, r.start, r.end) for r in reason.path.relationships] == [("INTERACTED", 0, 1)]
