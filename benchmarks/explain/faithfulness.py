@@ -11,6 +11,8 @@ score is computed (graphrec/serving/contributions.py). Reported per way of choos
   (one of the three that add most), among picks whose first reason names a recent item;
 - popular only: the share of picks whose reasons are only popularity or trending, and of those
   the share the shopper's items still added to (history drove them);
+- "because" first: the share of picks whose first reason is "Because you ..." (the item that
+  adds most has no relationship to the pick; the other first reasons are paths of the graph);
 - twice: reasons stating a fact already stated (bought with X, then shoppers of X);
 - one shopper: reasons counting a single shopper.
 """
@@ -27,7 +29,14 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-HISTORY = {"BOUGHT_WITH", "SIMILAR_SHOPPERS", "SIMILAR_ITEM", "SAME_BRAND", "SAME_CATEGORY"}
+HISTORY = {
+    "BOUGHT_WITH",
+    "SIMILAR_SHOPPERS",
+    "SIMILAR_ITEM",
+    "SAME_BRAND",
+    "SAME_CATEGORY",
+    "BECAUSE",
+}
 
 
 def measure(service, users: list[str], k: int, attribute: bool) -> dict:  # type: ignore[no-untyped-def]
@@ -38,7 +47,7 @@ def measure(service, users: list[str], k: int, attribute: bool) -> dict:  # type
     engine.config = dataclasses.replace(
         engine.config, attribute_reasons=attribute, control_share=0.0, explore=0.0
     )
-    named = top1 = top3 = popular_only = driven = twice = single = picks = 0
+    named = top1 = top3 = popular_only = driven = twice = single = picks = because = 0
     began = time.perf_counter()
     for user_id in tqdm(users, desc="attributed" if attribute else "by edge", leave=False):
         answer = engine.recommend(user_id, k)
@@ -67,6 +76,7 @@ def measure(service, users: list[str], k: int, attribute: bool) -> dict:  # type
                 driven += bool(len(sources) and parts[row].max() > 0)
                 continue
             first = next(r for r in pick.reasons if r.kind.name in HISTORY)
+            because += first.kind.name == "BECAUSE"
             if len(sources) == 0:
                 continue
             named += 1
@@ -79,6 +89,7 @@ def measure(service, users: list[str], k: int, attribute: bool) -> dict:  # type
         "top1": top1 / max(named, 1),
         "top3": top3 / max(named, 1),
         "popular_only": popular_only / max(picks, 1),
+        "because_first": because / max(picks, 1),
         "popular_only_history_added": driven / max(popular_only, 1),
         "stated_twice": twice,
         "one_shopper": single,
@@ -109,11 +120,12 @@ def main() -> None:
     service.close()
     print(f"\n{args.artifact.name}: {len(users)} shoppers, k = {args.k}\n")
     print("| reasons chosen by | picks | top 1 | top 3 | popular only | ... history added "
-          "| stated twice | one shopper |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+          "| \"because\" first | stated twice | one shopper |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in results.items():
         print(f"| {name} | {r['picks']} | {r['top1']:.3f} | {r['top3']:.3f} | "
               f"{r['popular_only']:.3f} | {r['popular_only_history_added']:.3f} | "
+              f"{r['because_first']:.3f} | "
               f"{r['stated_twice']} | {r['one_shopper']} |")  # fmt: skip
     if args.out is not None:
         args.out.write_text(json.dumps(results, indent=1) + "\n")
