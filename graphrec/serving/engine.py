@@ -33,6 +33,7 @@ from graphrec.serving.compiled import Csr, ScratchArrays
 from graphrec.serving.contributions import contributions
 from graphrec.serving.events import NO_EVENTS, Recent
 from graphrec.serving.explanations import Explainer
+from graphrec.serving.exploration import Bandit
 from graphrec.serving.filters import in_control_group
 from graphrec.serving.item_views import ItemViews
 from graphrec.serving.kernels import warm_up
@@ -115,6 +116,8 @@ class Engine:
         self.policy = Policy(live, self.config)
         self.shopper_events = ShopperEvents(live, self.config, self.scratch)
         self.stored = StoredCandidates(live)
+        #: what exploration slots showed and what came of them
+        self.bandit = Bandit()
         self.new_items = NewItems(live)
 
     @property
@@ -268,6 +271,7 @@ class Engine:
                 chosen, scores, explored = personal(
                     self, user, recent, allowed, k, diversity, explore, rec_id
                 )
+                self.bandit.showed(rec_id, sorted(explored))
                 chosen, scores, pinned = apply_pins(live, cfg.rules, chosen, scores, allowed, k)
             return answer_with_reasons(
                 self, Asked(user, user_id, rec_id, strategy), recent, mine, chosen, scores,

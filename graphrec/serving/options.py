@@ -17,6 +17,11 @@ class EngineConfig:
     session_items: int = 20
     graph_weight: float = 0.3
     explore: float = 0.1
+    #: exploration slots by Thompson sampling over their outcomes (:mod:`.exploration`);
+    #: off: uniformly at random from the pool
+    explore_bandit: bool = True
+    #: exploration tries items younger than this many days first (0: any age)
+    explore_max_age_days: float = 0.0
     diversity: float = 0.0
     control_share: float = 0.05
     control_salt: str = "graphrec"

@@ -11,13 +11,16 @@ and exploration re-rank (:mod:`graphrec.serving.reranking`).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
 
+from graphrec.serving.activity import DAY
 from graphrec.serving.candidates import Popularity, StoredCandidates, top_k
 from graphrec.serving.compiled import Csr, Scratch
 from graphrec.serving.events import Recent
+from graphrec.serving.exploration import Bandit
 from graphrec.serving.kernels import Blend, Start, rank_pool
 from graphrec.serving.live import LiveGraph
 from graphrec.serving.options import EngineConfig
@@ -39,6 +42,7 @@ class Ranked(Protocol):
     popularity: Popularity
     stored: StoredCandidates
     has_vector: np.ndarray
+    bandit: Bandit
     policy: Policy
 
     def is_known(self, user: int | None) -> bool: ...
@@ -126,10 +130,31 @@ def personal(
         chosen, chosen_scores = pool[picked].tolist(), z[picked].tolist()
     else:  # the best n_rank as they are
         chosen, chosen_scores = pool[:n_rank].tolist(), z[:n_rank].tolist()
+    choose = exploration_choice(engine, pool) if cfg.explore_bandit else None
     picks = place_exploration(
-        rec_id, pool, z, chosen, chosen_scores, picked if diversity > 0 else None, k, n_explore
-    )
+        rec_id, pool, z, chosen, chosen_scores, picked if diversity > 0 else None, k, n_explore,
+        choose,
+    )  # fmt: skip
     return np.asarray(chosen, dtype=np.int64), np.asarray(chosen_scores), set(picks)
+
+
+def exploration_choice(
+    engine: Ranked, pool: np.ndarray
+) -> Callable[[str, np.ndarray, int], np.ndarray]:
+    """How the exploration slots are chosen from the pool's places: the bandit's draws, items
+    within the age cut-off first."""
+    cfg, live = engine.config, engine.live
+
+    def choose(seed: str, places: np.ndarray, n: int) -> np.ndarray:
+        items = pool[places]
+        young = None
+        if cfg.explore_max_age_days > 0:
+            born = live.created_at[items]
+            cutoff = live.activity.now() - cfg.explore_max_age_days * DAY
+            young = (born > 0) & (born >= cutoff)
+        return engine.bandit.choose(seed, items, n, young)
+
+    return choose
 
 
 @functools.lru_cache(maxsize=256)

@@ -9,7 +9,7 @@ share of the slots to items further down the pool, drawn as a pure function of t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -79,10 +79,13 @@ def place_exploration(
     picked: np.ndarray | None,
     k: int,
     n_explore: int,
+    choose: Callable[[str, np.ndarray, int], np.ndarray] | None = None,
 ) -> list[int]:
     """Put ``n_explore`` items of the pool that were not chosen into ``chosen`` (and their
     scores ``z`` into ``chosen_scores``), evenly spaced; returns them. ``picked``: the pool's
-    places MMR chose, or None when ``chosen`` is the pool's head."""
+    places MMR chose, or None when ``chosen`` is the pool's head. ``choose(seed, places, n)``:
+    which ``n`` of those places (positions into ``places``), by default uniformly at random
+    (:func:`sample`); :class:`.exploration.Bandit` learns from outcomes."""
     if not n_explore:
         return []
     if picked is not None:
@@ -91,7 +94,11 @@ def place_exploration(
         rest: Sequence[int] = np.flatnonzero(free).tolist()
     else:
         rest = range(len(chosen), len(pool))  # the others, in the order they joined
-    take = sample(seed, rest, min(n_explore, len(rest)))
+    if choose is not None:
+        places = np.asarray(rest, dtype=np.int64)
+        take = places[choose(seed, places, min(n_explore, len(rest)))].tolist()
+    else:
+        take = sample(seed, rest, min(n_explore, len(rest)))
     picks: list[int] = pool[take].tolist()
     step = max(k // max(n_explore, 1), 1)
     for slot, (item, r) in enumerate(zip(picks, take, strict=True)):

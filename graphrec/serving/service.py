@@ -27,6 +27,7 @@ from graphrec.errors import (
     StoreUnavailable,
 )
 from graphrec.graph.snapshot import export_snapshot
+from graphrec.graph.splits import NEGATIVE_KINDS
 from graphrec.models.artifact import Artifact, load_artifact
 from graphrec.privacy import forget_in_models, forget_in_store
 from graphrec.rules import Rule, parse_rule
@@ -251,6 +252,8 @@ class Service:
                         event = Event(live.item_index[given.item_id], given.kind, ts)
                         live.record(given.user_id, event)
                         applied[-1].append(event)
+                        if given.recommendation_id and given.kind not in NEGATIVE_KINDS:
+                            self.engine.bandit.outcome(given.recommendation_id, event.item)
             self.counters["events"] += sum(len(rows.events) for rows in groups)
         for rows in groups:
             self.log.events(rows.events, rows.times)
