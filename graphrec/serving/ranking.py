@@ -101,6 +101,7 @@ def personal(
     scoreless = ~engine.has_vector[: len(allowed)]
     if len(history):
         scoreless &= history[: len(allowed)] == 0
+    explorable = allowed  # exploration may show what the model cannot score yet
     allowed = allowed & ~scoreless
     blend = Blend(
         wanted, top, allowed, Csr(links.indptr, links.indices, links.data), sources, trending,
@@ -130,6 +131,8 @@ def personal(
         chosen, chosen_scores = pool[picked].tolist(), z[picked].tolist()
     else:  # the best n_rank as they are
         chosen, chosen_scores = pool[:n_rank].tolist(), z[:n_rank].tolist()
+    if n_explore and cfg.explore_max_age_days > 0:  # new items may be explored beyond the pool
+        pool, z = with_young_items(engine, pool, z, explorable)
     choose = exploration_choice(engine, pool) if cfg.explore_bandit else None
     picks = place_exploration(
         rec_id, pool, z, chosen, chosen_scores, picked if diversity > 0 else None, k, n_explore,
@@ -138,21 +141,46 @@ def personal(
     return np.asarray(chosen, dtype=np.int64), np.asarray(chosen_scores), set(picks)
 
 
+#: Young items added to the pool for exploration (the most trending first).
+YOUNG_EXTRA = 100
+
+
+def young_items(engine: Ranked) -> np.ndarray:
+    """Per item: added within the exploration age cut-off (by ``created_at``)."""
+    live = engine.live
+    born = live.created_at[: live.num_items]
+    cutoff = live.activity.now() - engine.config.explore_max_age_days * DAY
+    return (born > 0) & (born >= cutoff)
+
+
+def with_young_items(
+    engine: Ranked, pool: np.ndarray, z: np.ndarray, allowed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pool, then up to :data:`YOUNG_EXTRA` allowed young items not in it (the most
+    trending first; those the model has no score for included), scored as the pool's last,
+    for exploration to draw from."""
+    extra = young_items(engine) & allowed
+    extra[pool] = False
+    places = np.flatnonzero(extra)
+    if not len(places):
+        return pool, z
+    trend = engine.live.activity.trend_score[places]
+    places = places[np.argsort(-trend, kind="stable")[:YOUNG_EXTRA]]
+    low = float(z.min()) if len(z) else 0.0
+    return np.concatenate([pool, places]), np.concatenate([z, np.full(len(places), low)])
+
+
 def exploration_choice(
     engine: Ranked, pool: np.ndarray
 ) -> Callable[[str, np.ndarray, int], np.ndarray]:
     """How the exploration slots are chosen from the pool's places: the bandit's draws, items
     within the age cut-off first."""
-    cfg, live = engine.config, engine.live
+    cfg = engine.config
+    young = young_items(engine) if cfg.explore_max_age_days > 0 else None
 
     def choose(seed: str, places: np.ndarray, n: int) -> np.ndarray:
         items = pool[places]
-        young = None
-        if cfg.explore_max_age_days > 0:
-            born = live.created_at[items]
-            cutoff = live.activity.now() - cfg.explore_max_age_days * DAY
-            young = (born > 0) & (born >= cutoff)
-        return engine.bandit.choose(seed, items, n, young)
+        return engine.bandit.choose(seed, items, n, None if young is None else young[items])
 
     return choose
 
