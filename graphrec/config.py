@@ -128,6 +128,17 @@ class Settings(BaseSettings):
         "add to them in between).",
     )
     explore: float = Field(default=0.1, ge=0.0, le=0.5, description="Exploration share.")
+    explore_bandit: bool = Field(
+        default=True,
+        description="Exploration slots by Thompson sampling over what they showed and what "
+        "came of it; false: uniformly at random from the candidates.",
+    )
+    explore_max_age_days: float = Field(
+        default=30.0,
+        ge=0.0,
+        description="Exploration tries items younger than this (by created_at) first, beyond "
+        "the candidates too; 0: no age preference.",
+    )
     fresh_days: float = Field(
         default=30.0,
         ge=0.0,

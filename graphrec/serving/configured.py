@@ -21,6 +21,8 @@ def engine_config(settings: Settings, workers: int = 1) -> EngineConfig:
     """The engine's settings from graphrec's (``GRAPHREC_*``)."""
     return EngineConfig(
         explore=settings.explore,
+        explore_bandit=settings.explore_bandit,
+        explore_max_age_days=settings.explore_max_age_days,
         control_share=settings.control_share,
         rules=load_rules(settings.rules),
         activity=ActivitySettings(

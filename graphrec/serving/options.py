@@ -20,8 +20,9 @@ class EngineConfig:
     #: exploration slots by Thompson sampling over their outcomes (:mod:`.exploration`);
     #: off: uniformly at random from the pool
     explore_bandit: bool = True
-    #: exploration tries items younger than this many days first (0: any age)
-    explore_max_age_days: float = 0.0
+    #: exploration tries items younger than this many days first, beyond the candidate pool
+    #: too (0: any age, from the pool)
+    explore_max_age_days: float = 30.0
     diversity: float = 0.0
     control_share: float = 0.05
     control_salt: str = "graphrec"

@@ -310,6 +310,7 @@ def test_written_reasons_are_the_bytes_of_the_objects(
     import graphrec.serving.engine as engine_module
 
     monkeypatch.setattr(engine_module, "new_id", lambda: "fixed")  # the same exploration
+    service.engine.config.explore_bandit = False  # ... which a learning bandit would change
     fast = fast_path(service)
     plan = fast.plan(query)
     assert plan is not None and plan.writers[0] is not None
