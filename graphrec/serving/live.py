@@ -199,8 +199,8 @@ class LiveGraph:
             return len(self.kind_names) - 1
 
     def title(self, item: int) -> str:
-        """An item as a sentence names it: its title, else its id."""
-        return self.titles[item] or self.item_ids[item]
+        """An item as a sentence names it: its title, else "item" and its id."""
+        return self.titles[item] or f"item {self.item_ids[item]}"
 
     def item_shoppers(self, item: int) -> np.ndarray:
         """Users who interacted with the item (snapshot and live), forgotten users left out."""

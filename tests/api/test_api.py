@@ -262,3 +262,12 @@ def test_explain_gives_the_reasons_the_answer_gave(service: Service) -> None:
         assert [r["text"] for r in shown] == [r["text"] for r in item["reasons"]]
         every = ok(service, query % (item["item"]["id"], ", every: true"))["explain"]
         assert every[: len(shown)] == shown
+
+
+def test_a_reason_names_an_item_without_a_title_plainly(service: Service) -> None:
+    service.upsert_item(ItemInput(id="kit", brand_id="glow", categories=(("Tools", None),)))
+    service.record([EventInput(user_id="dave", item_id="kit", kind="purchase", ts=5_000)])
+    every = ok(service, '{ explain(userId: "dave", itemId: "serum", every: true) { text } }')
+    assert "Same brand (Glow) as item kit, which you bought" in [
+        r["text"] for r in every["explain"]
+    ]
