@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from graphrec.serving.compiled import Csr
+from graphrec.serving.compiled import Csr, Scratch, compiled
 from graphrec.serving.events import Recent
 from graphrec.serving.ranking import session_weights
 
@@ -32,11 +32,14 @@ class Attributed(Protocol):
     user_vectors: np.ndarray
     neighbours: Csr | None
     half_life: float
+    lock: Any
 
     @property
     def config(self) -> Any: ...
 
     def is_known(self, user: int | None) -> bool: ...
+
+    def scratch(self) -> Scratch: ...
 
 
 def recency_ranks(times: np.ndarray) -> np.ndarray:
@@ -57,6 +60,11 @@ def contributions(
     """``[len(items), len(recent)]``: what each recent item adds to each item's score."""
     sources = recent.items
     out = np.zeros((len(items), len(sources)))
+    if engine.neighbours is not None and not len(sources):  # at load: compile the loop
+        with engine.lock:
+            item_item_parts(
+                engine.neighbours, sources, np.zeros(0), items, engine.scratch().slot, out
+            )
     if not len(sources) or not len(items):
         return out
     cfg = engine.config
@@ -77,17 +85,35 @@ def contributions(
         half_life = engine.half_life
         ranks = recency_ranks(recent.times)
         weights = np.ones(len(sources)) if half_life <= 0 else 0.5 ** (ranks / half_life)
-        rows = len(neighbours.indptr) - 1
-        for at, source in enumerate(sources.tolist()):
-            if source >= rows:
-                continue
-            start, end = neighbours.indptr[source], neighbours.indptr[source + 1]
-            partners = neighbours.indices[start:end]
-            found = np.isin(items, partners)
-            if found.any():
-                lookup = dict(
-                    zip(partners.tolist(), neighbours.data[start:end].tolist(), strict=True)
-                )
-                values = np.array([lookup[i] for i in items[found].tolist()])
-                out[found, at] += weights[at] * values
+        with engine.lock:  # for the scratch
+            item_item_parts(
+                neighbours, sources, weights, items.astype(np.int64), engine.scratch().slot, out
+            )
     return out
+
+
+@compiled
+def item_item_parts(
+    neighbours: Csr,  # item x item weights (rows beyond its size: items without any)
+    sources: np.ndarray,  # int64: the recent items
+    weights: np.ndarray,  # float64 per source: its recency weight
+    items: np.ndarray,  # int64: the items explained
+    slot: np.ndarray,  # int32 scratch per item, -1 at rest (put back)
+    out: np.ndarray,  # float64 [items, sources]: receives each source's weight to each item
+) -> None:
+    """``out[j, s] += weights[s] * N[sources[s], items[j]]``: one pass over each source's row."""
+    indptr, indices, data = neighbours
+    rows = len(indptr) - 1
+    for j in range(len(items)):
+        if slot[items[j]] < 0:
+            slot[items[j]] = j
+    for at in range(len(sources)):
+        source = sources[at]
+        if source >= rows:
+            continue
+        for p in range(indptr[source], indptr[source + 1]):
+            j = slot[indices[p]]
+            if j >= 0:
+                out[j, at] += weights[at] * data[p]
+    for j in range(len(items)):
+        slot[items[j]] = -1

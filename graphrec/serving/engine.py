@@ -30,7 +30,7 @@ from graphrec.errors import InvalidInput, NotFound
 from graphrec.serving.answers import Asked, ItemsWriter, answer_with_reasons
 from graphrec.serving.candidates import Popularity, StoredCandidates
 from graphrec.serving.compiled import Csr, ScratchArrays
-from graphrec.serving.contributions import contributions
+from graphrec.serving.contributions import contributions, item_item_parts
 from graphrec.serving.events import NO_EVENTS, Recent
 from graphrec.serving.explanations import Explainer
 from graphrec.serving.exploration import Bandit
@@ -328,7 +328,11 @@ class Engine:
         live = self.live
         warm_up(self.vectors, live.evidence_links(), self.scratch(), self.neighbours)
         self.popularity.popular(np.zeros(live.num_items, dtype=bool), 1)
-        self.explainer.decide(None, NO_EVENTS, [], 1)
+        self.explainer.decide(None, NO_EVENTS, [], 1, weight=np.zeros((0, 0)))
+        if self.neighbours is not None:
+            none = np.zeros(0, dtype=np.int64)
+            item_item_parts(self.neighbours, none, np.zeros(0), none, self.scratch().slot,
+                            np.zeros((0, 0)))  # fmt: skip
 
     def candidate_stamp(self, num_items: int | None = None) -> tuple[Any, ...]:
         """What the precomputed candidates depend on. Not prices or stock: filters apply per
