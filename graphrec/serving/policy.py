@@ -38,6 +38,7 @@ class Policy:
     def __init__(self, live: LiveGraph, config: EngineConfig) -> None:
         self.live, self.config = live, config
         self._adjust: tuple[tuple[Any, ...], np.ndarray | None] | None = None
+        self._young: tuple[tuple[Any, ...], np.ndarray] | None = None
         self._prices: tuple[int, np.ndarray] | None = None
 
     # -- 1. the filter ---------------------------------------------------------------------
@@ -104,6 +105,18 @@ class Policy:
         result = adjust if adjust.any() else None
         self._adjust = (key, result)
         return result
+
+    def young(self) -> np.ndarray:
+        """Per item, whether it was added within ``explore_max_age_days`` (by ``created_at``,
+        on the activity clock), made again when the catalogue, the setting or the hour
+        changes."""
+        live, days = self.live, self.config.explore_max_age_days
+        now = live.activity.now()
+        key = (live.catalogue_version, live.num_items, days, now // 3600)
+        if self._young is None or self._young[0] != key:
+            born = live.created_at[: live.num_items]
+            self._young = (key, (born > 0) & (born >= now - days * DAY))
+        return self._young[1]
 
     # -- all three, for a list ---------------------------------------------------------------
     def finish(

@@ -16,7 +16,6 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from graphrec.serving.activity import DAY
 from graphrec.serving.candidates import Popularity, StoredCandidates, top_k
 from graphrec.serving.compiled import Csr, Scratch
 from graphrec.serving.events import Recent
@@ -145,21 +144,13 @@ def personal(
 YOUNG_EXTRA = 100
 
 
-def young_items(engine: Ranked) -> np.ndarray:
-    """Per item: added within the exploration age cut-off (by ``created_at``)."""
-    live = engine.live
-    born = live.created_at[: live.num_items]
-    cutoff = live.activity.now() - engine.config.explore_max_age_days * DAY
-    return (born > 0) & (born >= cutoff)
-
-
 def with_young_items(
     engine: Ranked, pool: np.ndarray, z: np.ndarray, allowed: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The pool, then up to :data:`YOUNG_EXTRA` allowed young items not in it (the most
     trending first; those the model has no score for included), scored as the pool's last,
     for exploration to draw from."""
-    extra = young_items(engine) & allowed
+    extra = engine.policy.young() & allowed
     extra[pool] = False
     places = np.flatnonzero(extra)
     if not len(places):
@@ -176,7 +167,7 @@ def exploration_choice(
     """How the exploration slots are chosen from the pool's places: the bandit's draws, items
     within the age cut-off first."""
     cfg = engine.config
-    young = young_items(engine) if cfg.explore_max_age_days > 0 else None
+    young = engine.policy.young() if cfg.explore_max_age_days > 0 else None
 
     def choose(seed: str, places: np.ndarray, n: int) -> np.ndarray:
         items = pool[places]
