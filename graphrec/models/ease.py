@@ -14,7 +14,10 @@ one :math:`h` items older 1/2 (training is unchanged): on a temporal split the i
 say most about the next. "Fitting" is one inversion of an items x
 items matrix: its cost grows with the cube of the catalogue (12k items: about 15 s on two CPU
 cores, seconds on a GPU) and its memory with the square (4 bytes per pair, twice over while
-inverting), so catalogues above ``max_items`` are refused with the reason. ``l2`` (the paper's
+inverting). Above ``max_items`` (or with ``neighbours`` set), each column of :math:`B` is
+solved over the ``neighbours`` items most often chosen with its item (200 by default), a ridge
+regression of a few hundred unknowns per item on the sparse Gram matrix: the cost grows with
+the catalogue, not its cube, and :math:`B` is kept sparse. ``l2`` (the paper's
 :math:`\lambda`) is the one setting; the paper used 200 to 1,000, and tuning picks it per shop.
 
 The state kept is the training matrix (and the histories answered from): :math:`B` (items
@@ -30,6 +33,7 @@ import time
 from typing import Any
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 import torch
 from torch import Tensor
@@ -55,17 +59,23 @@ class EASE(Recommender):
         weighted: bool = False,
         recency_half_life: float = 0.0,
         max_items: int = 30_000,
+        neighbours: int = 0,
         **config: Any,
     ) -> None:
         if l2 <= 0:
             raise InvalidInput(f"ease: l2 must be > 0, got {l2}")
+        if neighbours < 0:
+            raise InvalidInput(f"ease: neighbours must be >= 0, got {neighbours}")
         super().__init__(
             l2=l2,
             weighted=weighted,
             recency_half_life=recency_half_life,
             max_items=max_items,
+            neighbours=neighbours,
             **config,
         )
+        #: B when solved per item over its neighbours (sparse), else None (``weights``, dense)
+        self.local: sp.csr_matrix | None = None
         self.rows = TrainingRows(self.name, weighted, recency_half_life)
 
     def use_snapshot(self, snapshot: Snapshot) -> None:
@@ -80,14 +90,14 @@ class EASE(Recommender):
         return History(seconds=time.perf_counter() - started)
 
     def _solve(self, train: sp.csr_matrix) -> Tensor:
-        """:math:`B` for this training matrix, on the model's device."""
+        """:math:`B` for this training matrix, on the model's device (empty when it is solved
+        per item over its neighbours, kept sparse in ``local``)."""
         items = train.shape[1]
-        if items > int(self.config["max_items"]):
-            raise InvalidInput(
-                f"ease: {items:,} items is more than max_items={self.config['max_items']:,}; "
-                f"its items x items matrix would take {2 * 4 * items**2 / 2**30:.1f} GiB to "
-                "invert (raise max_items where there is the memory)"
-            )
+        width = int(self.config["neighbours"])
+        if width or items > int(self.config["max_items"]):
+            self.local = local_weights(train, float(self.config["l2"]), width or NEIGHBOURS)
+            return torch.zeros(0)
+        self.local = None
         gram = torch.from_numpy((train.T @ train).toarray()).to(self.device)
         gram.diagonal().add_(float(self.config["l2"]))
         factor = torch.linalg.cholesky(gram)  # the Gram matrix plus l2 is positive definite
@@ -98,10 +108,19 @@ class EASE(Recommender):
         weights.fill_diagonal_(0.0)
         return weights
 
+    def _rows(self, items: np.ndarray) -> np.ndarray:
+        """Rows of :math:`B` (float32), dense."""
+        if self.local is not None:
+            return self.local[items].toarray().astype(np.float32)
+        return self.weights[torch.from_numpy(items).to(self.device)].cpu().numpy()
+
     def observe(self, history: sp.csr_matrix) -> None:
         self.ratings = self.rows.answering(history)
 
     def user_scores(self, users: np.ndarray) -> Tensor:
+        if self.local is not None:
+            scores = (self.ratings[users] @ self.local).toarray().astype(np.float32)
+            return torch.from_numpy(scores).to(self.device)
         rows = self.ratings[users].tocoo()
         index = torch.from_numpy(np.stack([rows.row, rows.col]).astype(np.int64))
         sparse = torch.sparse_coo_tensor(
@@ -113,7 +132,7 @@ class EASE(Recommender):
     def similar_items(self, items: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The items whose weight from each item is largest (``B`` is not symmetric: these are
         the items a shopper of this one is most expected to have too)."""
-        rows = self.weights[torch.from_numpy(items).to(self.device)].clone()
+        rows = torch.from_numpy(self._rows(items)).to(self.device)
         rows[torch.arange(len(items)), torch.from_numpy(items).to(self.device)] = float("-inf")
         top = rows.topk(min(k, self.num_items - 1), dim=1)
         return top.indices.cpu().numpy(), top.values.cpu().numpy()
@@ -122,11 +141,7 @@ class EASE(Recommender):
     def serving_parts(self) -> ServingParts:
         """Each item's ``width_for`` strongest weights in ``B``; item vectors from the training
         matrix (:func:`item_coordinates`) for similar items and diversity, users none."""
-        neighbours = strongest_per_row(
-            lambda rows: self.weights[torch.from_numpy(rows).to(self.device)].cpu().numpy(),
-            self.num_items,
-            width_for(self.num_items),
-        )
+        neighbours = strongest_per_row(self._rows, self.num_items, width_for(self.num_items))
         items = item_coordinates(self.train)
         return ServingParts(
             items,
@@ -157,3 +172,42 @@ class EASE(Recommender):
         )
         self.weights = self._solve(self.train)
         self.ratings = sp.csr_matrix((state["data"], state["indices"], state["indptr"]), shape)
+
+
+#: The neighbours each item's weights are solved over, above ``max_items``.
+NEIGHBOURS = 200
+
+
+def local_weights(train: sp.csr_matrix, l2: float, width: int) -> sp.csr_matrix:
+    r""":math:`B` solved column by column: item :math:`j`'s weights from the ``width`` items
+    most often chosen with it, :math:`(G_{NN} + \lambda I)^{-1} G_{Nj}` (EASE's regression
+    of :math:`j` on the others, restricted to its neighbours :math:`N`); sparse."""
+    gram = (train.T @ train).tocsr().astype(np.float64)
+    gram.sort_indices()
+    sources: list[np.ndarray] = []
+    targets: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    for j in range(gram.shape[0]):
+        start, end = gram.indptr[j], gram.indptr[j + 1]
+        others, together = gram.indices[start:end], gram.data[start:end]
+        keep = others != j
+        others, together = others[keep], together[keep]
+        if not len(others):
+            continue
+        if len(others) > width:
+            top = np.argpartition(-together, width - 1)[:width]
+            top.sort()  # ascending item order, as the slices below keep it
+            others, together = others[top], together[top]
+        block = gram[others][:, others].toarray()
+        block[np.diag_indices_from(block)] += l2
+        solved = scipy.linalg.solve(block, together, assume_a="pos", check_finite=False)
+        sources.append(others)
+        targets.append(np.full(len(others), j))
+        values.append(solved)
+    n = gram.shape[0]
+    if not sources:
+        return sp.csr_matrix((n, n), dtype=np.float32)
+    weights = sp.csr_matrix(
+        (np.concatenate(values), (np.concatenate(sources), np.concatenate(targets))), shape=(n, n)
+    )
+    return weights.astype(np.float32)
