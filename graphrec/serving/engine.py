@@ -284,7 +284,7 @@ class Engine:
         """The most trending (or popular) allowed items and their decayed interest, through
         the rules and freshness like every list (:meth:`.policy.Policy.finish`), and which of
         them the pins placed."""
-        chosen = self.popularity.popular(allowed, k * 3 + len(self.config.rules), trending)
+        chosen = self.popularity.popular(allowed, self.policy.shortlist(k), trending)
         activity = self.live.activity
         scores = activity.trending_now(chosen) if trending else activity.popular_now(chosen)
         return self.policy.finish(chosen, scores, allowed, k)

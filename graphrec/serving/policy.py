@@ -100,8 +100,7 @@ class Policy:
                 rule.weight if rule.action == "boost" else -abs(rule.weight) - BURIED
             )
         if fresh:
-            born = live.created_at[: live.num_items]
-            adjust[(born > 0) & (born >= now - cfg.fresh_days * DAY)] += cfg.fresh_boost
+            adjust[added_within(live, cfg.fresh_days, now)] += cfg.fresh_boost
         result = adjust if adjust.any() else None
         self._adjust = (key, result)
         return result
@@ -114,11 +113,15 @@ class Policy:
         now = live.activity.now()
         key = (live.catalogue_version, live.num_items, days, now // 3600)
         if self._young is None or self._young[0] != key:
-            born = live.created_at[: live.num_items]
-            self._young = (key, (born > 0) & (born >= now - days * DAY))
+            self._young = (key, added_within(live, days, now))
         return self._young[1]
 
     # -- all three, for a list ---------------------------------------------------------------
+    def shortlist(self, k: int) -> int:
+        """How many of a list's best to take for :meth:`finish`: enough for the rules to
+        reorder and the pins to displace."""
+        return k * 3 + len(self.config.rules)
+
     def finish(
         self, items: np.ndarray, scores: np.ndarray, allowed: np.ndarray, k: int
     ) -> tuple[np.ndarray, np.ndarray, set[int]]:
@@ -136,3 +139,9 @@ class Policy:
             order = np.lexsort((items, -standard))
             items, scores = items[order], scores[order]
         return apply_pins(self.live, self.config.rules, items, scores, allowed, k)
+
+
+def added_within(live: LiveGraph, days: float, now: int) -> np.ndarray:
+    """Per item, whether its ``created_at`` is known and at most ``days`` before ``now``."""
+    born = live.created_at[: live.num_items]
+    return (born > 0) & (born >= now - days * DAY)

@@ -25,7 +25,7 @@ MAX_CART = 100
 def _shortlist(engine: Engine, scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
     """The best allowed items by ``scores`` (finite ones), enough for the rules to reorder."""
     scores = np.where(allowed[: len(scores)], scores, -np.inf)
-    return top_k(scores, k * 3 + len(engine.config.rules))
+    return top_k(scores, engine.policy.shortlist(k))
 
 
 def similar_items(
