@@ -23,7 +23,7 @@ from graphrec.evaluation import evaluate, rated_at_least
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import make_split
 from graphrec.training.train import build_model, folded, item_category
-from graphrec.training.tuning import CPU_CANDIDATES, Trial, tune
+from graphrec.training.tuning import CANDIDATES, Trial, tune
 
 warnings.filterwarnings("ignore", message=".*[Ss]parse.*")
 
@@ -32,7 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("snapshot", type=Path)
     parser.add_argument("--budget", type=float, default=1800.0, help="seconds for the search")
-    parser.add_argument("--models", default=",".join(CPU_CANDIDATES))
+    parser.add_argument("--models", default=",".join(CANDIDATES))
     parser.add_argument("--split", default="auto")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)

@@ -18,13 +18,10 @@ if TYPE_CHECKING:
     from graphrec.training.tuning import Trial, Tuning
 
 
-def default_candidates(device: str) -> list[str]:
-    import torch
+def default_candidates() -> list[str]:
+    from graphrec.training.tuning import CANDIDATES
 
-    from graphrec.training.tuning import CPU_CANDIDATES, GPU_CANDIDATES
-
-    gpu = device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
-    return list(GPU_CANDIDATES if gpu else CPU_CANDIDATES)
+    return list(CANDIDATES)
 
 
 def run_auto(

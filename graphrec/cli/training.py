@@ -97,7 +97,7 @@ def train(
         from graphrec.cli.auto_train import default_candidates, run_auto
 
         chosen = [c.strip() for c in candidates.split(",") if c.strip()] if candidates else []
-        folder = run_auto(data, chosen or default_candidates(device), budget, out, split, device)
+        folder = run_auto(data, chosen or default_candidates(), budget, out, split, device)
         console.print(f"artifact: {folder}")
         if write_back and snapshot_path is None:
             _write_back(store, folder, similar_k)

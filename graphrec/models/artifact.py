@@ -209,7 +209,10 @@ def plot_history(history: History, target: Path, title: str) -> None:
 
     epochs = [row["epoch"] for row in history.rows]
     fig, loss_axis = plt.subplots(figsize=(7, 4), dpi=110)
-    loss_axis.plot(epochs, [row["loss"] for row in history.rows], color="tab:blue")
+    trained = [row for row in history.rows if "loss" in row]  # the start has no loss
+    loss_axis.plot(
+        [row["epoch"] for row in trained], [row["loss"] for row in trained], color="tab:blue"
+    )
     loss_axis.set_xlabel("epoch")
     loss_axis.set_ylabel("training loss", color="tab:blue")
     recall_axis = loss_axis.twinx()

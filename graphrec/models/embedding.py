@@ -67,6 +67,8 @@ class EmbeddingModel(Recommender):
     """A recommender whose users and items are vectors learnt from (user, item) pairs."""
 
     uses_validation = True
+    #: evaluate the parameters as set up, before the first epoch (a start that is a solution)
+    evaluate_start = False
 
     def __init__(self, **config: Any) -> None:
         merged = {**TRAINING_DEFAULTS, **config}
@@ -110,16 +112,18 @@ class EmbeddingModel(Recommender):
         history = History()
         best, best_state, waited = -1.0, None, 0
         started = time.perf_counter()
+        first = 0 if self.evaluate_start else 1
         try:
-            for epoch in range(1, int(cfg["epochs"]) + 1):
-                loss = self._epoch(optimizer, pairs, generator)
+            for epoch in range(first, int(cfg["epochs"]) + 1):
+                # epoch 0 is the start, untrained: it has no training loss
+                loss = {"loss": self._epoch(optimizer, pairs, generator)} if epoch else {}
                 if epoch % int(cfg["eval_every"]) and epoch != int(cfg["epochs"]):
                     continue
                 self.final = None
                 recall = validation_recall(self, split)
                 row = {
                     "epoch": epoch,
-                    "loss": loss,
+                    **loss,
                     "valid_recall@20": recall,
                     "seconds": time.perf_counter() - started,
                 }
@@ -221,7 +225,7 @@ class EmbeddingModel(Recommender):
         return self._final()[1]
 
     def state(self) -> dict[str, np.ndarray]:
-        users, items = self._final()
+        users, items = self.user_vectors(), self.item_vectors()
         return {"user_vectors": users.cpu().numpy(), "item_vectors": items.cpu().numpy()}
 
     def set_state(self, state: dict[str, np.ndarray]) -> None:

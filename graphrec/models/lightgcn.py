@@ -14,6 +14,20 @@ Losses (:mod:`graphrec.models.embedding`): ``bpr`` (the paper's, one uniform neg
 positive) or ``softmax`` (sampled softmax over cosine similarities with temperature ``tau``, the
 batch's first ``in_batch`` positives plus ``num_negatives`` uniform items as negatives), which
 converges in far fewer epochs.
+
+``init="svd"`` starts from the closed form instead of noise: the layer-0 vectors are the top
+singular vectors of the normalised user-item matrix, scaled by the square roots of their
+singular values, so the untrained model is already GF-CF's ideal low-pass filter (each singular
+pair is an eigenvector of the normalised adjacency, which the layers only rescale). Training then
+refines it, and the start is evaluated first, so the model is never worse on validation than
+the filter it starts from.
+
+With ``users_from_items``, a shopper is answered as the sum of their items' vectors, weighed by
+recency (``recency_half_life``, as in EASE and the graph filters), instead of the user vector
+learnt in training: the latest item then counts most, an event changes the next answer without
+retraining, and serving uses the item-item form of the scores (each item's strongest cosines).
+On Amazon Beauty's leave-last-out split this lifted test recall@20 from 0.0912 to 0.1210
+(benchmarks/quality).
 """
 
 from __future__ import annotations
@@ -24,11 +38,15 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 import torch
+from scipy.sparse.linalg import svds
 from torch import Tensor
 
 from graphrec.errors import InvalidInput
+from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
+from graphrec.models.base import TrainingRows
 from graphrec.models.embedding import EmbeddingModel
+from graphrec.models.serving_parts import ServingParts, strongest_per_row, width_for
 
 # torch marks CSR support as beta on every construction; the kernels used here are the stable ones.
 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
@@ -43,6 +61,23 @@ def normalized_adjacency(train: sp.csr_matrix) -> sp.csr_matrix:
     inv_sqrt[degree > 0] = degree[degree > 0] ** -0.5
     scaling = sp.diags(inv_sqrt)
     return (scaling @ adjacency @ scaling).tocsr().astype(np.float32)
+
+
+def spectral_start(train: sp.csr_matrix, dim: int, seed: int) -> np.ndarray:
+    """Layer-0 vectors of every user, then every item: the top ``dim`` singular vectors of
+    D_U^-1/2 R D_I^-1/2 times the square roots of their singular values."""
+    users, items = train.shape
+    rank = min(dim, min(users, items) - 1)
+    if rank < 1:
+        raise InvalidInput(f"init='svd' needs at least 2 users and 2 items, got {train.shape}")
+    normalised = normalized_adjacency(train)[:users, users:]
+    start = np.random.default_rng(seed).uniform(-1, 1, min(users, items))
+    u, s, vt = svds(normalised.astype(np.float64), k=rank, v0=start)
+    root = np.sqrt(np.maximum(s, 0.0))
+    vectors = np.zeros((users + items, dim), dtype=np.float32)
+    vectors[:users, :rank] = u * root
+    vectors[users:, :rank] = vt.T * root
+    return vectors
 
 
 def to_torch_csr(matrix: sp.csr_matrix, device: torch.device) -> Tensor:
@@ -106,31 +141,98 @@ class LightGCN(EmbeddingModel):
         "eval_every": 2,
         "patience": 4,
     }
+    INITS = ("normal", "svd")
 
-    def __init__(self, embedding_dim: int = 64, num_layers: int = 3, **training: Any) -> None:
+    def __init__(
+        self,
+        embedding_dim: int = 64,
+        num_layers: int = 3,
+        init: str = "normal",
+        users_from_items: bool = False,
+        recency_half_life: float = 0.0,
+        **training: Any,
+    ) -> None:
         if num_layers < 0 or embedding_dim < 1:
             raise InvalidInput(
                 f"{self.name}: num_layers >= 0 and embedding_dim >= 1 are "
                 f"required, got {num_layers} and {embedding_dim}"
             )
+        if init not in self.INITS:
+            raise InvalidInput(f"{self.name}: unknown init {init!r}; expected one of {self.INITS}")
         training = {**self.defaults, **training}
-        super().__init__(embedding_dim=embedding_dim, num_layers=num_layers, **training)
+        super().__init__(
+            embedding_dim=embedding_dim,
+            num_layers=num_layers,
+            init=init,
+            users_from_items=users_from_items,
+            recency_half_life=recency_half_life,
+            **training,
+        )
+        #: the start is a solution already: evaluate it before the first epoch
+        self.evaluate_start = init == "svd"
+        self.rows = TrainingRows(self.name, False, recency_half_life)
+        #: with ``users_from_items``, the weighed item rows shoppers are answered from
+        self.answering: sp.csr_matrix | None = None
+
+    def use_snapshot(self, snapshot: Snapshot) -> None:
+        self.rows.use_snapshot(snapshot)
 
     def _setup(self, split: Split, generator: torch.Generator) -> list[torch.nn.Parameter]:
         self.adjacency = to_torch_csr(normalized_adjacency(split.train), self.device)
-        nodes = self.num_users + self.num_items
-        self.embedding = torch.nn.Parameter(
-            torch.empty(nodes, int(self.config["embedding_dim"]))
-            .normal_(0, 0.1, generator=generator)
-            .to(self.device)
-        )
+        nodes, dim = self.num_users + self.num_items, int(self.config["embedding_dim"])
+        if self.config["init"] == "svd":
+            start = torch.from_numpy(spectral_start(split.train, dim, int(self.config["seed"])))
+        else:
+            start = torch.empty(nodes, dim).normal_(0, 0.1, generator=generator)
+        self.embedding = torch.nn.Parameter(start.to(self.device))
+        if self.config["users_from_items"]:
+            self.answering = self.rows.answering(split.train)
         return [self.embedding]
 
     def observe(self, history: sp.csr_matrix) -> None:
         if not hasattr(self, "embedding"):  # loaded from vectors: they already hold history
             return
         self.adjacency = to_torch_csr(normalized_adjacency(history), self.device)
+        if self.config["users_from_items"]:
+            self.answering = self.rows.answering(history)
         self.final = None
+
+    def _folded(self, users: np.ndarray) -> Tensor:
+        """These shoppers' vectors as the weighed sums of their items' vectors."""
+        assert self.answering is not None
+        rows = self.answering[users].astype(np.float32)
+        return torch.sparse.mm(to_torch_csr(rows, self.device), self.item_vectors())
+
+    def user_vectors(self) -> Tensor:
+        if self.answering is None:
+            return super().user_vectors()
+        return self._folded(np.arange(self.num_users))
+
+    @torch.no_grad()
+    def user_scores(self, users: np.ndarray) -> Tensor:
+        if self.answering is None:
+            return super().user_scores(users)
+        return self._folded(np.asarray(users, dtype=np.int64)) @ self.item_vectors().T
+
+    @torch.no_grad()
+    def serving_parts(self) -> ServingParts:
+        """With ``users_from_items``: each item's strongest item-item scores (the dot
+        products of item vectors) to sum over a shopper's items, no user vectors."""
+        if self.answering is None:
+            return super().serving_parts()
+        items = self.item_vectors()
+
+        def rows_of(index: np.ndarray) -> np.ndarray:
+            return (items[torch.from_numpy(index).to(items.device)] @ items.T).cpu().numpy()
+
+        neighbours = strongest_per_row(rows_of, self.num_items, width_for(self.num_items))
+        vectors = np.ascontiguousarray(items.cpu().numpy(), dtype=np.float32)
+        return ServingParts(
+            vectors,
+            np.zeros((self.num_users, vectors.shape[1]), dtype=np.float32),
+            neighbours,
+            float(self.config["recency_half_life"]),
+        )
 
     def _encode(self) -> tuple[Tensor, Tensor]:
         final = propagate(self.adjacency, self.embedding, int(self.config["num_layers"]))

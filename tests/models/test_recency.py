@@ -1,5 +1,5 @@
 """Recency: a shopper's items weighed by how recent they are, for the models that score from
-a shopper's items (EASE, item-KNN, GF-CF, BSPM)."""
+a shopper's items (EASE, item-KNN, GF-CF, BSPM, LightGCN answering from items)."""
 
 from __future__ import annotations
 
@@ -56,6 +56,10 @@ def two_pairs_shop(embedded: GraphStore, newest: str) -> tuple[np.ndarray, list[
         ("itemknn", {"neighbours": 5, "shrink": 0.0}),
         ("gfcf", {"beta": 0.0}),
         ("bspm", {"beta": 0.0, "sharpen_time": 0.1}),
+        (
+            "lightgcn",
+            {"init": "svd", "users_from_items": True, "embedding_dim": 8, "epochs": 2},
+        ),
     ],
 )
 @pytest.mark.parametrize("newest", ["lipstick", "serum"])

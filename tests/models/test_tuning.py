@@ -119,3 +119,14 @@ def test_ctrl_c_ends_the_search_with_what_it_has() -> None:
     assert result.ended == "interrupted" and heard == ["pop", "itemknn"]
     best = result.best()
     assert best is not None and best.model == "itemknn"  # the best of the two it ran
+
+
+def test_a_trial_that_trains_epoch_by_epoch_stops_with_the_budget() -> None:
+    capped = tuning_module.capped
+    assert capped("lightgcn", {"embedding_dim": 8}, 42.4) == {
+        "embedding_dim": 8,
+        "time_budget_s": 42,
+    }
+    assert capped("lightgcn", {}, -5.0) == {"time_budget_s": 1}  # at least one evaluation
+    assert capped("lightgcn", {"time_budget_s": 10}, 42.0) == {"time_budget_s": 10}
+    assert capped("ease", {"l2": 1.0}, 42.0) == {"l2": 1.0}  # one solve: it runs to its end
