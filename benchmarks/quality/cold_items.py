@@ -8,7 +8,8 @@ weighted: the items of its brand and category (graphrec's fallback without text)
 whose hashed title words are nearest (TF-IDF cosine), the items whose all-MiniLM-L6-v2 title
 vectors are nearest, and the mean of the two cosines. A shopper's score for the new item is the
 weighted mean of their scores for those items (for a model with vectors: the dot product with
-the weighted mean vector).
+the weighted mean vector). GraphSAGE (``--models sage``) also scores the new items by its own
+vectors for them, which its network makes from their title words, brand and categories.
 Reported: recall@20 and ndcg@20 over the held-out items only, per model and way, and the
 time to encode the titles.
 """
@@ -123,8 +124,10 @@ def main() -> None:
         model.use_snapshot(snapshot)
         model.fit(split)
         scores = model.user_scores(users).numpy()
-        for way, weights in ways.items():
-            cold_scores = (weights @ scores.T).T  # [users, cold]
+        own = {"its own vectors (from content)": None} if name == "sage" else {}
+        for way, weights in {**own, **ways}.items():
+            # GraphSAGE embeds the new items itself; the others score them like known items
+            cold_scores = scores[:, cold] if weights is None else (weights @ scores.T).T
             row = {"model": name, "way": way, **metrics(cold_scores, truth, args.k)}
             rows.append(row)
             print(f"  {name:6s} {way:20s} recall@{args.k} {row[f'recall@{args.k}']:.4f} "

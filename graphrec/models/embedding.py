@@ -5,6 +5,13 @@ A subclass says how to build its parameters (``_setup``) and how to encode every
 softmax, checks validation recall@20 every ``eval_every`` epochs, keeps the best parameters and
 stops after ``patience`` evaluations without progress (or when ``time_budget_s`` is spent; Ctrl-C
 stops it too), keeping the best evaluation's parameters.
+
+With ``users_from_items``, a shopper is answered as the sum of their items' vectors, weighed by
+recency (``recency_half_life``, as in EASE and the graph filters), instead of the user vector
+learnt in training (which then only helps train the items'): the latest item counts most, an
+event changes the next answer without retraining, and serving uses the item-item form of the
+scores (each item's strongest dot products). On Amazon Beauty's leave-last-out split it lifted
+LightGCN's test recall@20 from 0.0912 to 0.1210 (benchmarks/quality).
 """
 
 from __future__ import annotations
@@ -14,13 +21,16 @@ from abc import abstractmethod
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 from graphrec.errors import InvalidInput
+from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
-from graphrec.models.base import History, OnEval, Recommender, seed_everything
+from graphrec.models.base import History, OnEval, Recommender, TrainingRows, seed_everything
+from graphrec.models.serving_parts import ServingParts, strongest_per_row, width_for
 
 LOSSES = ("bpr", "softmax")
 TRAINING_DEFAULTS: dict[str, Any] = {
@@ -37,6 +47,8 @@ TRAINING_DEFAULTS: dict[str, Any] = {
     "seed": 0,
     "device": "auto",
     "time_budget_s": None,
+    "users_from_items": False,
+    "recency_half_life": 0.0,
 }
 
 
@@ -81,6 +93,17 @@ class EmbeddingModel(Recommender):
                 raise InvalidInput(f"{self.name}: {key} must be >= 1, got {merged[key]}")
         super().__init__(**merged)
         self.final: tuple[Tensor, Tensor] | None = None
+        self.rows = TrainingRows(self.name, False, float(merged["recency_half_life"]))
+        #: with ``users_from_items``, the weighed item rows shoppers are answered from
+        self.answering: sp.csr_matrix | None = None
+
+    def use_snapshot(self, snapshot: Snapshot) -> None:
+        self.rows.use_snapshot(snapshot)
+
+    def observe_items(self, history: sp.csr_matrix) -> None:
+        """With ``users_from_items``: answer from these histories (for :meth:`observe`)."""
+        if self.config["users_from_items"]:
+            self.answering = self.rows.answering(history)
 
     @abstractmethod
     def _setup(self, split: Split, generator: torch.Generator) -> list[torch.nn.Parameter]:
@@ -103,6 +126,7 @@ class EmbeddingModel(Recommender):
         generator = torch.Generator().manual_seed(int(cfg["seed"]))
         self.num_users, self.num_items = split.num_users, split.num_items
         parameters = self._setup(split, generator)
+        self.observe_items(split.train)
         optimizer = torch.optim.Adam(parameters, lr=float(cfg["lr"]))
         coo = split.train.tocoo()
         pairs = (
@@ -212,17 +236,51 @@ class EmbeddingModel(Recommender):
                 self.final = (users.detach(), items.detach())
         return self.final
 
+    def _folded(self, users: np.ndarray) -> Tensor:
+        """These shoppers' vectors as the weighed sums of their items' vectors."""
+        assert self.answering is not None
+        rows = self.answering[users].tocoo()
+        index = torch.from_numpy(np.stack([rows.row, rows.col]).astype(np.int64))
+        sparse = torch.sparse_coo_tensor(
+            index, torch.from_numpy(rows.data.astype(np.float32)), rows.shape
+        ).to(self.device)
+        return torch.sparse.mm(sparse, self.item_vectors())
+
     @torch.no_grad()
     def user_scores(self, users: np.ndarray) -> Tensor:
         user_vectors, item_vectors = self._final()
+        if self.answering is not None:
+            return self._folded(np.asarray(users, dtype=np.int64)) @ item_vectors.T
         index = torch.from_numpy(np.asarray(users, dtype=np.int64)).to(self.device)
         return user_vectors[index] @ item_vectors.T
 
     def user_vectors(self) -> Tensor:
+        if self.answering is not None:
+            return self._folded(np.arange(self.num_users))
         return self._final()[0]
 
     def item_vectors(self) -> Tensor:
         return self._final()[1]
+
+    @torch.no_grad()
+    def serving_parts(self) -> ServingParts:
+        """With ``users_from_items``: each item's strongest item-item scores (the dot
+        products of item vectors) to sum over a shopper's items, no user vectors."""
+        if self.answering is None:
+            return super().serving_parts()
+        items = self.item_vectors()
+
+        def rows_of(index: np.ndarray) -> np.ndarray:
+            return (items[torch.from_numpy(index).to(items.device)] @ items.T).cpu().numpy()
+
+        neighbours = strongest_per_row(rows_of, self.num_items, width_for(self.num_items))
+        vectors = np.ascontiguousarray(items.cpu().numpy(), dtype=np.float32)
+        return ServingParts(
+            vectors,
+            np.zeros((self.num_users, vectors.shape[1]), dtype=np.float32),
+            neighbours,
+            float(self.config["recency_half_life"]),
+        )
 
     def state(self) -> dict[str, np.ndarray]:
         users, items = self.user_vectors(), self.item_vectors()

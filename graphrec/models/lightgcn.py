@@ -22,12 +22,9 @@ pair is an eigenvector of the normalised adjacency, which the layers only rescal
 refines it, and the start is evaluated first, so the model is never worse on validation than
 the filter it starts from.
 
-With ``users_from_items``, a shopper is answered as the sum of their items' vectors, weighed by
-recency (``recency_half_life``, as in EASE and the graph filters), instead of the user vector
-learnt in training: the latest item then counts most, an event changes the next answer without
-retraining, and serving uses the item-item form of the scores (each item's strongest cosines).
-On Amazon Beauty's leave-last-out split this lifted test recall@20 from 0.0912 to 0.1210
-(benchmarks/quality).
+``users_from_items`` (:mod:`graphrec.models.embedding`) answers a shopper from their items'
+vectors, the latest weighing most: with the start above, what makes LightGCN competitive on a
+shop's leave-last-out split (benchmarks/quality).
 """
 
 from __future__ import annotations
@@ -42,11 +39,8 @@ from scipy.sparse.linalg import svds
 from torch import Tensor
 
 from graphrec.errors import InvalidInput
-from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
-from graphrec.models.base import TrainingRows
 from graphrec.models.embedding import EmbeddingModel
-from graphrec.models.serving_parts import ServingParts, strongest_per_row, width_for
 
 # torch marks CSR support as beta on every construction; the kernels used here are the stable ones.
 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
@@ -148,8 +142,6 @@ class LightGCN(EmbeddingModel):
         embedding_dim: int = 64,
         num_layers: int = 3,
         init: str = "normal",
-        users_from_items: bool = False,
-        recency_half_life: float = 0.0,
         **training: Any,
     ) -> None:
         if num_layers < 0 or embedding_dim < 1:
@@ -164,18 +156,10 @@ class LightGCN(EmbeddingModel):
             embedding_dim=embedding_dim,
             num_layers=num_layers,
             init=init,
-            users_from_items=users_from_items,
-            recency_half_life=recency_half_life,
             **training,
         )
         #: the start is a solution already: evaluate it before the first epoch
         self.evaluate_start = init == "svd"
-        self.rows = TrainingRows(self.name, False, recency_half_life)
-        #: with ``users_from_items``, the weighed item rows shoppers are answered from
-        self.answering: sp.csr_matrix | None = None
-
-    def use_snapshot(self, snapshot: Snapshot) -> None:
-        self.rows.use_snapshot(snapshot)
 
     def _setup(self, split: Split, generator: torch.Generator) -> list[torch.nn.Parameter]:
         self.adjacency = to_torch_csr(normalized_adjacency(split.train), self.device)
@@ -185,54 +169,14 @@ class LightGCN(EmbeddingModel):
         else:
             start = torch.empty(nodes, dim).normal_(0, 0.1, generator=generator)
         self.embedding = torch.nn.Parameter(start.to(self.device))
-        if self.config["users_from_items"]:
-            self.answering = self.rows.answering(split.train)
         return [self.embedding]
 
     def observe(self, history: sp.csr_matrix) -> None:
         if not hasattr(self, "embedding"):  # loaded from vectors: they already hold history
             return
         self.adjacency = to_torch_csr(normalized_adjacency(history), self.device)
-        if self.config["users_from_items"]:
-            self.answering = self.rows.answering(history)
+        self.observe_items(history)
         self.final = None
-
-    def _folded(self, users: np.ndarray) -> Tensor:
-        """These shoppers' vectors as the weighed sums of their items' vectors."""
-        assert self.answering is not None
-        rows = self.answering[users].astype(np.float32)
-        return torch.sparse.mm(to_torch_csr(rows, self.device), self.item_vectors())
-
-    def user_vectors(self) -> Tensor:
-        if self.answering is None:
-            return super().user_vectors()
-        return self._folded(np.arange(self.num_users))
-
-    @torch.no_grad()
-    def user_scores(self, users: np.ndarray) -> Tensor:
-        if self.answering is None:
-            return super().user_scores(users)
-        return self._folded(np.asarray(users, dtype=np.int64)) @ self.item_vectors().T
-
-    @torch.no_grad()
-    def serving_parts(self) -> ServingParts:
-        """With ``users_from_items``: each item's strongest item-item scores (the dot
-        products of item vectors) to sum over a shopper's items, no user vectors."""
-        if self.answering is None:
-            return super().serving_parts()
-        items = self.item_vectors()
-
-        def rows_of(index: np.ndarray) -> np.ndarray:
-            return (items[torch.from_numpy(index).to(items.device)] @ items.T).cpu().numpy()
-
-        neighbours = strongest_per_row(rows_of, self.num_items, width_for(self.num_items))
-        vectors = np.ascontiguousarray(items.cpu().numpy(), dtype=np.float32)
-        return ServingParts(
-            vectors,
-            np.zeros((self.num_users, vectors.shape[1]), dtype=np.float32),
-            neighbours,
-            float(self.config["recency_half_life"]),
-        )
 
     def _encode(self) -> tuple[Tensor, Tensor]:
         final = propagate(self.adjacency, self.embedding, int(self.config["num_layers"]))

@@ -98,6 +98,7 @@ class GraphSAGE(EmbeddingModel):
         self.content: ItemGraph | None = None
 
     def use_snapshot(self, snapshot: Snapshot) -> None:
+        super().use_snapshot(snapshot)
         self.content = ItemGraph(snapshot, int(self.config["title_buckets"]))
 
     def _setup(self, split: Split, generator: torch.Generator) -> list[torch.nn.Parameter]:
@@ -144,6 +145,7 @@ class GraphSAGE(EmbeddingModel):
         if not hasattr(self, "layers"):  # loaded from vectors: they already hold history
             return
         self.edges = {**self.edges, **self._interaction_edges(history)}
+        self.observe_items(history)
         self.final = None
 
     def _inputs(self) -> dict[str, Tensor]:
