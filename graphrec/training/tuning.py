@@ -15,6 +15,8 @@ from collections.abc import Callable, Generator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+
 from graphrec.errors import GraphRecError, InvalidInput
 from graphrec.evaluation import validation_recall
 from graphrec.graph.snapshot import Snapshot
@@ -74,8 +76,24 @@ SEARCH_STARTS["lightgcn"] = {
     "recency_half_life": 1.0,
     "embedding_dim": 256,
 }
-#: Settings that read the snapshot (times, ratings): a search without one leaves them out.
+#: Settings that read the snapshot (times, ratings): a search without one leaves them out, and
+#: so does a search of data without times (every item of a shopper weighs the same) or with
+#: one weight for every interaction (the weighted model is the unweighted one).
 NEEDS_SNAPSHOT = ("recency_half_life", "weighted")
+
+
+def informative_settings(snapshot: Snapshot | None) -> tuple[str, ...]:
+    """Which of :data:`NEEDS_SNAPSHOT` this snapshot can inform."""
+    if snapshot is None:
+        return ()
+    times = snapshot.column("ts")
+    weights = np.nan_to_num(snapshot.column("weight").astype(np.float64), nan=1.0)
+    settings = []
+    if len(times) and times.min() != times.max():
+        settings.append("recency_half_life")
+    if len(weights) and weights.min() != weights.max():
+        settings.append("weighted")
+    return tuple(settings)
 
 #: The candidates of ``--model auto``, quick ones first, so that a short budget still tries
 #: most of them (Amazon Beauty, a trial: pop 0.3 s, itemknn 1, gfcf 6-45, als 3-15, ease 28,
@@ -165,13 +183,14 @@ def coordinate_search(
                     best, best_params = score, candidate
 
 
-def search_of(model: str, with_snapshot: bool) -> Generator[dict[str, Any], float, None]:
+def search_of(
+    model: str, informed: tuple[str, ...] = NEEDS_SNAPSHOT
+) -> Generator[dict[str, Any], float, None]:
     """``model``'s search: from :data:`SEARCH_STARTS` through :data:`SEARCH_SPACES`, without
-    the settings that need the snapshot when there is none."""
-    space, start = SEARCH_SPACES[model], SEARCH_STARTS.get(model, {})
-    if not with_snapshot:
-        space = {k: v for k, v in space.items() if k not in NEEDS_SNAPSHOT}
-        start = {k: v for k, v in start.items() if k not in NEEDS_SNAPSHOT}
+    the settings of :data:`NEEDS_SNAPSHOT` that are not ``informed`` by the data."""
+    left_out = [name for name in NEEDS_SNAPSHOT if name not in informed]
+    space = {k: v for k, v in SEARCH_SPACES[model].items() if k not in left_out}
+    start = {k: v for k, v in SEARCH_STARTS.get(model, {}).items() if k not in left_out}
     return coordinate_search(space, start)
 
 
@@ -230,7 +249,8 @@ def tune(
         raise InvalidInput("the split has no validation interactions to tune on")
     started = time.perf_counter()
     tuning = Tuning()
-    searches = {name: search_of(name, snapshot is not None) for name in candidates}
+    informed = informative_settings(snapshot)
+    searches = {name: search_of(name, informed) for name in candidates}
     pending = {name: next(search) for name, search in searches.items()}
     try:
         while pending:

@@ -3,14 +3,21 @@ budget, and the best trial."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import pyarrow as pa
 import pytest
 import scipy.sparse as sp
 
 import graphrec.training.tuning as tuning_module
 from graphrec.errors import InvalidInput
+from graphrec.graph.snapshot import export_snapshot
 from graphrec.graph.splits import Split
+from graphrec.store import GraphBatch, GraphStore
+from graphrec.store.base import empty_table
 from graphrec.training.tuning import coordinate_search, tune
+from tests.graphs import interactions_table, shop_batch
 from tests.models.planted import planted_split
 
 
@@ -52,10 +59,10 @@ def test_a_search_starts_from_its_start_and_leaves_out_what_needs_the_snapshot()
     search = coordinate_search({"a": [1, 2]}, start={"a": 3, "b": 0})
     assert next(search) == {"a": 3, "b": 0}
     assert search.send(0.5) == {"a": 1, "b": 0}
-    with_snapshot = tuning_module.search_of("ease", with_snapshot=True)
+    with_snapshot = tuning_module.search_of("ease")
     assert next(with_snapshot) == {"recency_half_life": 8.0}
     assert with_snapshot.send(0.1) == {"recency_half_life": 0.0}  # then without it
-    without = tuning_module.search_of("ease", with_snapshot=False)
+    without = tuning_module.search_of("ease", informed=())
     assert next(without) == {}
     tried = [without.send(0.1) for _ in range(6)]
     assert all(set(params) == {"l2"} for params in tried)  # no recency, no weights
@@ -130,3 +137,31 @@ def test_a_trial_that_trains_epoch_by_epoch_stops_with_the_budget() -> None:
     assert capped("lightgcn", {}, -5.0) == {"time_budget_s": 1}  # at least one evaluation
     assert capped("lightgcn", {"time_budget_s": 10}, 42.0) == {"time_budget_s": 10}
     assert capped("ease", {"l2": 1.0}, 42.0) == {"l2": 1.0}  # one solve: it runs to its end
+
+
+@pytest.mark.parametrize(
+    ("times", "weights", "informed"),
+    [
+        ([10, 20, 30, 40], [5.0, 1.0, 5.0, 1.0], ("recency_half_life", "weighted")),
+        ([0, 0, 0, 0], [1.0, 1.0, 1.0, 1.0], ()),  # check-ins: no times, one kind
+        ([0, 0, 0, 0], [4.0, 2.0, 4.0, 4.0], ("weighted",)),
+    ],
+)
+def test_the_search_leaves_out_what_the_data_cannot_inform(
+    embedded: GraphStore, times: list[int], weights: list[float], informed: tuple[str, ...]
+) -> None:
+    embedded.write(replace(shop_batch(), interactions=empty_table("interactions")))  # catalogue
+    rows = [
+        (user, item, "rating", weight, None, ts)
+        for (user, item), weight, ts in zip(
+            [("ann", "serum"), ("ann", "cream"), ("bob", "serum"), ("bob", "lipstick")],
+            weights,
+            times,
+            strict=True,
+        )
+    ]
+    embedded.write(
+        GraphBatch(users=pa.table({"id": ["ann", "bob"]}), interactions=interactions_table(rows))
+    )
+    assert tuning_module.informative_settings(export_snapshot(embedded)) == informed
+    assert tuning_module.informative_settings(None) == ()
