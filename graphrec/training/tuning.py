@@ -95,6 +95,7 @@ def informative_settings(snapshot: Snapshot | None) -> tuple[str, ...]:
         settings.append("weighted")
     return tuple(settings)
 
+
 #: The candidates of ``--model auto``, quick ones first, so that a short budget still tries
 #: most of them (Amazon Beauty, a trial: pop 0.3 s, itemknn 1, gfcf 6-45, als 3-15, ease 28,
 #: bspm 22-72, lightgcn 60-150). GF-CF comes before ALS: on equal validation scores the earlier
