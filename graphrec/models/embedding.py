@@ -266,7 +266,7 @@ class EmbeddingModel(Recommender):
     def serving_parts(self) -> ServingParts:
         """With ``users_from_items``: each item's strongest item-item scores (the dot
         products of item vectors) to sum over a shopper's items, no user vectors."""
-        if self.answering is None:
+        if not self.config["users_from_items"]:
             return super().serving_parts()
         items = self.item_vectors()
 

@@ -91,6 +91,7 @@ def served(
         ("ease", {"l2": 1.0}),
         ("itemknn", {"neighbours": 5, "shrink": 0.0}),
         ("gfcf", {"beta": 0.0}),
+        ("lightgcn", {"init": "svd", "users_from_items": True, "embedding_dim": 4, "epochs": 2}),
     ],
 )
 def test_the_newest_items_partner_comes_first_and_an_event_changes_it(
