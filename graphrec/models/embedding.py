@@ -88,6 +88,11 @@ class EmbeddingModel(Recommender):
             raise InvalidInput(
                 f"{self.name}: unknown loss {merged['loss']!r}; expected one of {LOSSES}"
             )
+        if not isinstance(merged["users_from_items"], bool):
+            raise InvalidInput(
+                f"{self.name}: users_from_items must be true or false, "
+                f"got {merged['users_from_items']!r}"
+            )
         for key in ("batch_size", "epochs", "eval_every", "patience"):
             if int(merged[key]) < 1:
                 raise InvalidInput(f"{self.name}: {key} must be >= 1, got {merged[key]}")

@@ -93,6 +93,8 @@ def test_a_new_event_changes_the_answer_without_training() -> None:
     assert after[second].mean() - after[:10].mean() > before[second].mean() - before[:10].mean()
 
 
-def test_an_unknown_start_is_named() -> None:
+def test_an_unknown_start_and_a_setting_that_is_not_a_switch_are_named() -> None:
     with pytest.raises(InvalidInput, match="lightgcn: unknown init 'zeros'"):
         LightGCN(init="zeros")
+    with pytest.raises(InvalidInput, match="lightgcn: users_from_items must be true or false"):
+        LightGCN(users_from_items="yes")
