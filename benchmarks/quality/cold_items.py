@@ -1,6 +1,6 @@
 """New items: how well each way of placing an item no model has seen finds its shoppers.
 
-    python benchmarks/quality/cold_items.py SNAPSHOT [--models gfcf,ease,als] [--k 20]
+    python benchmarks/quality/cold_items.py SNAPSHOT [--models gfcf,ease,als] [--params JSON]
 
 The ``cold`` split holds out 10 % of the items with all their interactions; each model is
 trained on the rest. A held-out item is then scored like known items chosen by its content,
@@ -84,8 +84,12 @@ def main() -> None:
     parser.add_argument("--models", default="gfcf,ease,als")
     parser.add_argument("--k", type=int, default=20)
     parser.add_argument("--neighbours", type=int, default=20)
+    parser.add_argument(
+        "--params", default="{}", help='settings per model, JSON: {"sage": {"epochs": 60}}'
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     args = parser.parse_args()
+    settings = json.loads(args.params)
     torch.set_num_threads(2)
     snapshot = Snapshot.load(args.snapshot)
     split = cold_item_split(snapshot)
@@ -120,7 +124,7 @@ def main() -> None:
     )
     rows = []
     for name in [m for m in args.models.split(",") if m]:
-        model = build_model(name, {"device": "cpu"})
+        model = build_model(name, {**settings.get(name, {}), "device": "cpu"})
         model.use_snapshot(snapshot)
         model.fit(split)
         scores = model.user_scores(users).numpy()
