@@ -31,10 +31,10 @@ def train(
     model: Annotated[
         str,
         typer.Option(
-            help="auto (tune the candidates, keep the best), lightgcn, gfcf, bspm, sage, mf, "
-            "als, ease, itemknn, pop or random."
+            help="auto (tune the candidates within --budget, keep the best), lightgcn, gfcf, "
+            "bspm, sage, mf, als, ease, itemknn, pop or random."
         ),
-    ] = "lightgcn",
+    ] = "auto",
     budget: Annotated[
         float, typer.Option(help="With --model auto: seconds the search may take.")
     ] = 600.0,
@@ -42,7 +42,7 @@ def train(
         str | None,
         typer.Option(
             help="With --model auto: comma-separated models to tune (default: pop, itemknn, gfcf, "
-            "als, ease, bspm; lightgcn too on a GPU)."
+            "als, ease, bspm, lightgcn)."
         ),
     ] = None,
     device: Annotated[str, typer.Option(help="auto (GPU when there is one), cpu, cuda.")] = "auto",
