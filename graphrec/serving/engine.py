@@ -154,14 +154,14 @@ class Engine:
         return index, new
 
     def item_changed(self, index: int, new: bool) -> None:
-        """After an upsert: drop the cached view; give a new item its vector (from the model's
-        network where it has one, else from its title's look-alikes, else its content)."""
+        """After an upsert: drop the cached view; give a new item its vector (from its title's
+        look-alikes, else the model's network where it has one, else its content)."""
         self.item_views.drop(index)
         self.explainer.item_changed(index)
         if new:
-            vector = self.item_encoder(index) if self.item_encoder is not None else None
-            if vector is None:
-                vector = self.new_items.vector(index, self.vectors, self.look_alike_items())
+            vector = self.new_items.vector(
+                index, self.vectors, self.look_alike_items(), self.item_encoder
+            )
             self.vectors = np.vstack([self.vectors, vector[None, :]])
             norm = max(float(np.linalg.norm(vector)), 1e-12)
             self.unit = np.vstack([self.unit, (vector / norm)[None, :]])

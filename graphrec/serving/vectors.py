@@ -136,9 +136,11 @@ def model_arrays(
     )
     encode = inductive_encoder(artifact, engine)
     for index in np.flatnonzero(~known_items).tolist():  # in the store, not in training
-        vector = encode(index) if encode is not None else None
-        if vector is None:  # placed by its title's look-alikes (else its content's vector)
-            vector = engine.new_items.place(index, items, engine.look_alike_items())
+        # placed by its title's look-alikes, else the model's network (else its content's
+        # vector, in model_vectors)
+        vector = engine.new_items.place(index, items, engine.look_alike_items())
+        if vector is None and encode is not None:
+            vector = encode(index)
         if vector is not None:
             engine.set_vector(index, vector)
     engine.precompute_candidates()

@@ -118,9 +118,12 @@ def test_sage_needs_content_and_the_snapshot(embedded: GraphStore) -> None:
         GraphSAGE(**SAGE).use_snapshot(bare)
 
 
-def test_a_new_item_is_embedded_by_the_trained_network(embedded: GraphStore, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Served from an artifact, a new item that has only a title gets GraphSAGE's vector: it
-    lands among the items its words belong with (no brand or category to average over)."""
+def test_a_new_item_is_placed_by_its_title_else_embedded_by_the_network(
+    embedded: GraphStore, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Served from an artifact, a new item whose title shares words with known items is placed
+    by those look-alikes (better than GraphSAGE's own vector on Amazon Beauty's cold split); one
+    whose title shares none gets GraphSAGE's vector from its brand and category."""
     from graphrec.serving import related
     from graphrec.serving.service import ItemInput, Service
     from graphrec.training.train import train
@@ -137,3 +140,14 @@ def test_a_new_item_is_embedded_by_the_trained_network(embedded: GraphStore, tmp
     ranked = [r.item.id for r in answer.items]
     assert "new-red" in ranked
     assert all(ranked.index("new-red") < ranked.index(i) for i in ranked if i.startswith("blue"))
+    engine = service.engine
+    assert engine.item_encoder is not None
+    assert not np.allclose(engine.vectors[index], engine.item_encoder(index))  # placed
+    lacquer, _ = service.upsert_item(
+        ItemInput(
+            id="new-lacquer", title="Glossy lacquer", brand_id="redco", categories=(("Red", None),)
+        )
+    )
+    np.testing.assert_allclose(engine.vectors[lacquer], engine.item_encoder(lacquer), atol=1e-6)
+    similar = related.similar_items(engine, "new-lacquer", 5)
+    assert [r.item.id.rstrip("0123456789") for r in similar] == ["red"] * 5
