@@ -18,12 +18,6 @@ if TYPE_CHECKING:
     from graphrec.training.tuning import Trial, Tuning
 
 
-def default_candidates() -> list[str]:
-    from graphrec.training.tuning import CANDIDATES
-
-    return list(CANDIDATES)
-
-
 def run_auto(
     data: Snapshot,
     candidates: list[str],

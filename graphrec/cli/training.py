@@ -42,7 +42,7 @@ def train(
         str | None,
         typer.Option(
             help="With --model auto: comma-separated models to tune (default: pop, itemknn, gfcf, "
-            "als, ease, bspm, lightgcn)."
+            "als, ease (up to 30,000 items), bspm, lightgcn)."
         ),
     ] = None,
     device: Annotated[str, typer.Option(help="auto (GPU when there is one), cpu, cuda.")] = "auto",
@@ -94,10 +94,12 @@ def train(
     data = snapshot_of(store, snapshot_path)
     out = out or get_settings().data_dir / "models"
     if model == "auto":
-        from graphrec.cli.auto_train import default_candidates, run_auto
+        from graphrec.cli.auto_train import run_auto
+        from graphrec.training.tuning import default_candidates
 
         chosen = [c.strip() for c in candidates.split(",") if c.strip()] if candidates else []
-        folder = run_auto(data, chosen or default_candidates(), budget, out, split, device)
+        chosen = chosen or default_candidates(data.num_items)
+        folder = run_auto(data, chosen, budget, out, split, device)
         console.print(f"artifact: {folder}")
         if write_back and snapshot_path is None:
             _write_back(store, folder, similar_k)

@@ -49,6 +49,10 @@ from graphrec.models.serving_parts import (
     width_for,
 )
 
+#: Above this many items, the items x items inverse (12.5 GiB at 40,981) is not made: each
+#: item's weights are solved over its neighbours instead.
+MAX_ITEMS = 30_000
+
 
 class EASE(Recommender):
     name = "ease"
@@ -58,7 +62,7 @@ class EASE(Recommender):
         l2: float = 500.0,
         weighted: bool = False,
         recency_half_life: float = 0.0,
-        max_items: int = 30_000,
+        max_items: int = MAX_ITEMS,
         neighbours: int = 0,
         **config: Any,
     ) -> None:

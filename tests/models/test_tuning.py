@@ -165,3 +165,9 @@ def test_the_search_leaves_out_what_the_data_cannot_inform(
     )
     assert tuning_module.informative_settings(export_snapshot(embedded)) == informed
     assert tuning_module.informative_settings(None) == ()
+
+
+def test_ease_is_a_default_candidate_up_to_its_max_items_only() -> None:
+    assert "ease" in tuning_module.default_candidates(30_000)
+    above = tuning_module.default_candidates(30_001)
+    assert "ease" not in above and above == [c for c in tuning_module.CANDIDATES if c != "ease"]
