@@ -246,9 +246,10 @@ class EmbeddingModel(Recommender):
         assert self.answering is not None
         rows = self.answering[users].tocoo()
         index = torch.from_numpy(np.stack([rows.row, rows.col]).astype(np.int64))
-        sparse = torch.sparse_coo_tensor(
-            index, torch.from_numpy(rows.data.astype(np.float32)), rows.shape
-        ).to(self.device)
+        values = torch.from_numpy(rows.data.astype(np.float32))
+        sparse = torch.sparse_coo_tensor(index, values, rows.shape, check_invariants=False).to(
+            self.device
+        )
         return torch.sparse.mm(sparse, self.item_vectors())
 
     @torch.no_grad()
