@@ -116,9 +116,9 @@ class ItemKNN(Recommender):
         """The similarities as they are (each item's ``neighbours``); item vectors from the
         training matrix for diversity and the session signal, users none."""
         items = item_coordinates(self.train)
-        return ServingParts(
+        return ServingParts.from_items(
             items,
-            np.zeros((self.num_users, items.shape[1]), dtype=np.float32),
+            self.num_users,
             self.similarity.astype(np.float32),
             float(self.config["recency_half_life"]),
         )

@@ -147,11 +147,8 @@ class EASE(Recommender):
         matrix (:func:`item_coordinates`) for similar items and diversity, users none."""
         neighbours = strongest_per_row(self._rows, self.num_items, width_for(self.num_items))
         items = item_coordinates(self.train)
-        return ServingParts(
-            items,
-            np.zeros((self.num_users, items.shape[1]), dtype=np.float32),
-            neighbours,
-            float(self.config["recency_half_life"]),
+        return ServingParts.from_items(
+            items, self.num_users, neighbours, float(self.config["recency_half_life"])
         )
 
     def state(self) -> dict[str, np.ndarray]:

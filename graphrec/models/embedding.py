@@ -281,11 +281,8 @@ class EmbeddingModel(Recommender):
 
         neighbours = strongest_per_row(rows_of, self.num_items, width_for(self.num_items))
         vectors = np.ascontiguousarray(items.cpu().numpy(), dtype=np.float32)
-        return ServingParts(
-            vectors,
-            np.zeros((self.num_users, vectors.shape[1]), dtype=np.float32),
-            neighbours,
-            float(self.config["recency_half_life"]),
+        return ServingParts.from_items(
+            vectors, self.num_users, neighbours, float(self.config["recency_half_life"])
         )
 
     def state(self) -> dict[str, np.ndarray]:

@@ -57,14 +57,14 @@ def normalized_adjacency(train: sp.csr_matrix) -> sp.csr_matrix:
     return (scaling @ adjacency @ scaling).tocsr().astype(np.float32)
 
 
-def spectral_start(train: sp.csr_matrix, dim: int, seed: int) -> np.ndarray:
+def spectral_start(normalised: sp.csr_matrix, dim: int, seed: int) -> np.ndarray:
     """Layer-0 vectors of every user, then every item: the top ``dim`` singular vectors of
-    D_U^-1/2 R D_I^-1/2 times the square roots of their singular values."""
-    users, items = train.shape
+    ``normalised`` (D_U^-1/2 R D_I^-1/2, the user x item block of :func:`normalized_adjacency`)
+    times the square roots of their singular values."""
+    users, items = normalised.shape
     rank = min(dim, min(users, items) - 1)
     if rank < 1:
-        raise InvalidInput(f"init='svd' needs at least 2 users and 2 items, got {train.shape}")
-    normalised = normalized_adjacency(train)[:users, users:]
+        raise InvalidInput(f"init='svd' needs at least 2 users and 2 items, got {normalised.shape}")
     start = np.random.default_rng(seed).uniform(-1, 1, min(users, items))
     u, s, vt = svds(normalised.astype(np.float64), k=rank, v0=start)
     root = np.sqrt(np.maximum(s, 0.0))
@@ -162,10 +162,13 @@ class LightGCN(EmbeddingModel):
         self.evaluate_start = init == "svd"
 
     def _setup(self, split: Split, generator: torch.Generator) -> list[torch.nn.Parameter]:
-        self.adjacency = to_torch_csr(normalized_adjacency(split.train), self.device)
-        nodes, dim = self.num_users + self.num_items, int(self.config["embedding_dim"])
+        adjacency = normalized_adjacency(split.train)
+        self.adjacency = to_torch_csr(adjacency, self.device)
+        users = self.num_users
+        nodes, dim = users + self.num_items, int(self.config["embedding_dim"])
         if self.config["init"] == "svd":
-            start = torch.from_numpy(spectral_start(split.train, dim, int(self.config["seed"])))
+            block = adjacency[:users, users:]
+            start = torch.from_numpy(spectral_start(block, dim, int(self.config["seed"])))
         else:
             start = torch.empty(nodes, dim).normal_(0, 0.1, generator=generator)
         self.embedding = torch.nn.Parameter(start.to(self.device))

@@ -38,6 +38,15 @@ class ServingParts:
     neighbours: sp.csr_matrix | None = None  # float32 [items, items]
     half_life: float = 0.0
 
+    @classmethod
+    def from_items(
+        cls, items: np.ndarray, num_users: int, neighbours: sp.csr_matrix, half_life: float
+    ) -> ServingParts:
+        """The form of a model that scores a shopper from their items only: no user vectors
+        (zeros), the item-item weights carry the score."""
+        users = np.zeros((num_users, items.shape[1]), dtype=np.float32)
+        return cls(items, users, neighbours, half_life)
+
     def scores(self, users: np.ndarray, rows: sp.csr_matrix) -> np.ndarray:
         """What serving scores these users with, given their weighed item rows (the form
         above, for checking a model's served form against the model offline)."""

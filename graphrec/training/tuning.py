@@ -226,10 +226,6 @@ def run_trial(
     return Trial(model, params, score, time.perf_counter() - started)
 
 
-def tuning_seconds(started: float) -> float:
-    return time.perf_counter() - started
-
-
 def capped(model: str, params: dict[str, Any], seconds_left: float) -> dict[str, Any]:
     """A trial of a model that trains epoch by epoch stops when the budget does, keeping its
     best epoch so far (the other models' trials run to their end)."""
@@ -266,10 +262,11 @@ def tune(
     try:
         while pending:
             for name in list(pending):
-                if time.perf_counter() - started >= budget_seconds:
+                spent = time.perf_counter() - started
+                if spent >= budget_seconds:
                     tuning.ended = "budget"
                     return tuning
-                params = capped(name, pending[name], budget_seconds - tuning_seconds(started))
+                params = capped(name, pending[name], budget_seconds - spent)
                 trial = run_trial(name, params, split, device, snapshot)
                 tuning.trials.append(trial)
                 tuning.seconds = time.perf_counter() - started
