@@ -22,7 +22,7 @@ import torch
 from graphrec.evaluation import evaluate, rated_at_least
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import make_split
-from graphrec.training.train import build_model, folded, item_category
+from graphrec.training.train import fit_final, item_category
 from graphrec.training.tuning import CANDIDATES, Trial, tune
 
 warnings.filterwarnings("ignore", message=".*[Ss]parse.*")
@@ -58,11 +58,10 @@ def main() -> None:
         if row["valid_recall@20"] is None:
             rows.append({**row, "test": {}})
             continue
-        model = build_model(row["model"], {**row["params"], "device": args.device})
-        model.use_snapshot(snapshot)
-        final = split if model.uses_validation else folded(split)
+        best = tuning.best(row["model"])
+        assert best is not None  # the row has a validation score
         started = time.perf_counter()
-        model.fit(final)
+        model, final, _ = fit_final(best, split, snapshot, args.device)
         fit_seconds = time.perf_counter() - started
         test = evaluate(model, final, item_category=category)
         if args.liked is not None:

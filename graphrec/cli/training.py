@@ -125,14 +125,11 @@ def train(
         task = progress.add_task(f"train {model}", total=total)
 
         def on_eval(row: dict[str, float]) -> None:
-            progress.update(
-                task,
-                completed=int(row["epoch"]),
-                description=(
-                    f"train {model}: loss {row['loss']:.4f}, "
-                    f"valid recall@20 {row['valid_recall@20']:.4f}"
-                ),
-            )
+            shown = [
+                f"{name} {row[name]:.4f}" for name in ("loss", "valid_recall@20") if name in row
+            ]
+            description = f"train {model}: {', '.join(shown)}".replace("_recall@20", " recall@20")
+            progress.update(task, completed=int(row["epoch"]), description=description)
 
         try:
             folder = train_model(data, model, arguments, out, split, on_eval=on_eval)

@@ -207,7 +207,6 @@ def plot_history(history: History, target: Path, title: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    epochs = [row["epoch"] for row in history.rows]
     fig, loss_axis = plt.subplots(figsize=(7, 4), dpi=110)
     trained = [row for row in history.rows if "loss" in row]  # the start has no loss
     loss_axis.plot(
@@ -215,19 +214,24 @@ def plot_history(history: History, target: Path, title: str) -> None:
     )
     loss_axis.set_xlabel("epoch")
     loss_axis.set_ylabel("training loss", color="tab:blue")
-    recall_axis = loss_axis.twinx()
-    recall_axis.plot(
-        epochs, [row["valid_recall@20"] for row in history.rows], color="tab:orange", marker="."
-    )
-    recall_axis.set_ylabel("validation recall@20", color="tab:orange")
-    if history.best_epoch is not None:
-        recall_axis.axvline(
-            history.best_epoch,
-            color="grey",
-            linestyle=":",
-            label=f"best epoch {history.best_epoch}",
+    validated = [row for row in history.rows if "valid_recall@20" in row]  # none in a refit
+    if validated:
+        recall_axis = loss_axis.twinx()
+        recall_axis.plot(
+            [row["epoch"] for row in validated],
+            [row["valid_recall@20"] for row in validated],
+            color="tab:orange",
+            marker=".",
         )
-        recall_axis.legend(loc="lower right")
+        recall_axis.set_ylabel("validation recall@20", color="tab:orange")
+        if history.best_epoch is not None:
+            recall_axis.axvline(
+                history.best_epoch,
+                color="grey",
+                linestyle=":",
+                label=f"best epoch {history.best_epoch}",
+            )
+            recall_axis.legend(loc="lower right")
     loss_axis.set_title(title)
     fig.tight_layout()
     fig.savefig(target)

@@ -4,7 +4,8 @@ A subclass says how to build its parameters (``_setup``) and how to encode every
 (``_encode``); the loop samples (user, positive item) pairs, scores them with BPR or sampled
 softmax, checks validation recall@20 every ``eval_every`` epochs, keeps the best parameters and
 stops after ``patience`` evaluations without progress (or when ``time_budget_s`` is spent; Ctrl-C
-stops it too), keeping the best evaluation's parameters.
+stops it too), keeping the best evaluation's parameters. Without validation data (the final fit
+on training and validation together) it trains its ``epochs`` and keeps the last.
 
 With ``users_from_items``, a shopper is answered as the sum of their items' vectors, weighed by
 recency (``recency_half_life``, as in EASE and the graph filters), instead of the user vector
@@ -93,9 +94,9 @@ class EmbeddingModel(Recommender):
                 f"{self.name}: users_from_items must be true or false, "
                 f"got {merged['users_from_items']!r}"
             )
-        for key in ("batch_size", "epochs", "eval_every", "patience"):
-            if int(merged[key]) < 1:
-                raise InvalidInput(f"{self.name}: {key} must be >= 1, got {merged[key]}")
+        for key, least in (("batch_size", 1), ("epochs", 0), ("eval_every", 1), ("patience", 1)):
+            if int(merged[key]) < least:
+                raise InvalidInput(f"{self.name}: {key} must be >= {least}, got {merged[key]}")
         super().__init__(**merged)
         self.final: tuple[Tensor, Tensor] | None = None
         self.rows = TrainingRows(self.name, False, float(merged["recency_half_life"]))
@@ -140,38 +141,40 @@ class EmbeddingModel(Recommender):
         )
         history = History()
         best, best_state, waited = -1.0, None, 0
+        # without validation data every epoch is trained and the last kept (a refit for the
+        # number of epochs that was best on validation)
+        validating = split.valid.nnz > 0
         started = time.perf_counter()
         first = 0 if self.evaluate_start else 1
         try:
             for epoch in range(first, int(cfg["epochs"]) + 1):
                 # epoch 0 is the start, untrained: it has no training loss
                 loss = {"loss": self._epoch(optimizer, pairs, generator)} if epoch else {}
-                if epoch % int(cfg["eval_every"]) and epoch != int(cfg["epochs"]):
+                if validating and epoch % int(cfg["eval_every"]) and epoch != int(cfg["epochs"]):
                     continue
-                self.final = None
-                recall = validation_recall(self, split)
-                row = {
-                    "epoch": epoch,
-                    **loss,
-                    "valid_recall@20": recall,
-                    "seconds": time.perf_counter() - started,
-                }
-                history.rows.append(row)
-                if on_eval:
-                    on_eval(row)
-                if recall > best:
-                    best, waited, history.best_epoch = recall, 0, epoch
+                row = {"epoch": epoch, **loss}
+                if validating:
+                    self.final = None
+                    row["valid_recall@20"] = validation_recall(self, split)
+                spent = time.perf_counter() - started
+                if len(row) > 1:  # not the start when there is no validation to score it
+                    history.rows.append({**row, "seconds": spent})
+                    if on_eval:
+                        on_eval(history.rows[-1])
+                if not validating:
+                    history.best_epoch = epoch
+                elif row["valid_recall@20"] > best:
+                    best, waited, history.best_epoch = row["valid_recall@20"], 0, epoch
                     best_state = [p.detach().clone() for p in parameters]
                 else:
                     waited += 1
                 budget = cfg["time_budget_s"]
-                spent = time.perf_counter() - started
                 out_of_time = budget is not None and spent > float(budget)
                 if waited >= int(cfg["patience"]) or out_of_time:
                     history.stopped = "budget" if out_of_time else "patience"
                     break
         except KeyboardInterrupt:  # Ctrl-C: keep the best epoch so far, if there is one
-            if best_state is None:
+            if validating and best_state is None:
                 raise
             history.stopped = "interrupted"
         if best_state is not None:

@@ -104,6 +104,22 @@ def folded(split: Split) -> Split:
     return replace(split, train=split.seen(), valid=empty, valid_candidates=None)
 
 
+def fit_final(
+    trial: Trial, split: Split, snapshot: Snapshot | None, device: str = "auto"
+) -> tuple[Recommender, Split, History]:
+    """The trial's settings fitted on training and validation together: a model that stops
+    early on validation trains for the epochs that were best there, with no time cap (the
+    trial's cap is the search's). Returns the model, the split it was fitted on, its history."""
+    params = {**trial.params, "device": device}
+    if trial.epochs is not None:
+        params.update(epochs=trial.epochs, time_budget_s=None)
+    model = build_model(trial.model, params)
+    if snapshot is not None:
+        model.use_snapshot(snapshot)
+    final = split if model.uses_validation and trial.epochs is None else folded(split)
+    return model, final, model.fit(final)
+
+
 def train_auto(
     snapshot: Snapshot,
     candidates: list[str],
@@ -117,8 +133,7 @@ def train_auto(
 ) -> tuple[Path, Tuning]:
     """Tune the candidates on the validation carve within the budget, take the best (of the
     servable ones, unless ``servable_only`` is off), fit it again on training and validation
-    together (a model that stops early on validation keeps the carve), evaluate it on test and
-    save it with the search's history."""
+    together (:func:`fit_final`), evaluate it on test and save it with the search's history."""
     split = make_split(snapshot, split_kind, seed=seed)
     if split.train.nnz == 0:
         raise InvalidInput("the snapshot holds no training interactions")
@@ -133,11 +148,13 @@ def train_auto(
             + (" that can be served" if servable_only else "")
             + (f" ({reasons})" if reasons else f" within {budget_seconds:g} s")
         )
-    model = build_model(best.model, {**best.params, "device": device})
-    model.use_snapshot(snapshot)
-    final = split if model.uses_validation else folded(split)
-    history = model.fit(final)
-    chosen = {"model": best.model, "params": best.params, "valid_recall@20": best.score}
+    model, final, history = fit_final(best, split, snapshot, device)
+    chosen = {
+        "model": best.model,
+        "params": best.params,
+        "valid_recall@20": best.score,
+        "epochs": best.epochs,
+    }
     path = _evaluate_and_save(
         model, snapshot, final, history, out, seed, {**tuning.as_dict(), "chosen": chosen}
     )

@@ -123,6 +123,9 @@ class Trial:
     score: float | None
     seconds: float
     error: str = ""
+    #: the best epoch on validation, of a model that trains epoch by epoch (the final fit on
+    #: training and validation together trains that many)
+    epochs: int | None = None
 
 
 @dataclass
@@ -218,12 +221,13 @@ def run_trial(
         fitted = MODELS[model](**params, device=device)
         if snapshot is not None:
             fitted.use_snapshot(snapshot)
-        fitted.fit(split)
+        history = fitted.fit(split)
         score = validation_recall(fitted, split)
     except (GraphRecError, TypeError, MemoryError) as e:
         reason = str(e) if isinstance(e, GraphRecError) else f"{type(e).__name__}: {e}"
         return Trial(model, params, None, time.perf_counter() - started, reason.split("\n")[0])
-    return Trial(model, params, score, time.perf_counter() - started)
+    epochs = history.best_epoch if fitted.uses_validation else None
+    return Trial(model, params, score, time.perf_counter() - started, epochs=epochs)
 
 
 def capped(model: str, params: dict[str, Any], seconds_left: float) -> dict[str, Any]:

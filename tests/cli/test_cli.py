@@ -110,6 +110,8 @@ def test_train_and_evaluate(tmp_path: Path) -> None:
             "eval_every=2",
             "--set",
             "embedding_dim=8",
+            "--set",
+            "init=svd",  # its start is evaluated too: a row with no training loss
             "--device",
             "cpu",
         ],
@@ -127,6 +129,7 @@ def test_train_and_evaluate(tmp_path: Path) -> None:
     }
     meta = json.loads((artifact / "model.json").read_text())
     assert meta["split"]["kind"] == "temporal" and meta["config"]["epochs"] == 4
+    assert [row["epoch"] for row in meta["history"]] == [0, 2, 4]
     assert 0 <= meta["metrics"]["test"]["recall@20"] <= 1
     report = tmp_path / "report.png"
     evaluated = runner.invoke(app, ["evaluate", str(artifact), "--json", "--report", str(report)])
