@@ -25,6 +25,9 @@ from graphrec.config import get_settings
 from graphrec.errors import GraphRecError, InvalidInput
 from graphrec.store import GraphStore
 
+#: what the progress line shows of each evaluation (the start has no loss; a refit no recall)
+SHOWN = {"loss": "loss", "valid_recall@20": "valid recall@20"}
+
 
 @app.command()
 def train(
@@ -125,10 +128,8 @@ def train(
         task = progress.add_task(f"train {model}", total=total)
 
         def on_eval(row: dict[str, float]) -> None:
-            shown = [
-                f"{name} {row[name]:.4f}" for name in ("loss", "valid_recall@20") if name in row
-            ]
-            description = f"train {model}: {', '.join(shown)}".replace("_recall@20", " recall@20")
+            shown = [f"{label} {row[key]:.4f}" for key, label in SHOWN.items() if key in row]
+            description = f"train {model}: {', '.join(shown)}"
             progress.update(task, completed=int(row["epoch"]), description=description)
 
         try:
