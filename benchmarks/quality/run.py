@@ -1,11 +1,14 @@
 """Every model and baseline tuned the same way on one shop, side by side on its test split.
 
     python benchmarks/quality/run.py SNAPSHOT --budget 1800 [--models ease,gfcf,bspm,als,...]
+    python benchmarks/quality/run.py SNAPSHOT --models lightgcn --params '{"lightgcn": {...}}'
 
 The search is ``graphrec train --model auto``'s (graphrec/training/tuning.py): settings chosen
-on the validation carve of the training data only. Then each model's best settings are trained
-again on training and validation data and evaluated once on test. Prints a table (validation
-recall@20, test recall@20 and ndcg@20, seconds) and writes it as JSON beside the script.
+on the validation carve of the training data only (``--params``: no search, the settings given).
+Then each model's best settings are trained again on training and validation data (a model that
+stops early, for its best epochs: ``fit_final``) and evaluated once on test. Prints a table
+(validation recall@20, test recall@20 and ndcg@20, seconds) and writes it as JSON beside the
+script.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from graphrec.evaluation import evaluate, rated_at_least
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import make_split
 from graphrec.training.train import fit_final, item_category
-from graphrec.training.tuning import CANDIDATES, Trial, tune
+from graphrec.training.tuning import CANDIDATES, Trial, Tuning, run_trial, tune
 
 warnings.filterwarnings("ignore", message=".*[Ss]parse.*")
 
@@ -39,6 +42,10 @@ def main() -> None:
     parser.add_argument(
         "--liked", type=float, help="also evaluate on the test pairs rated this or more"
     )
+    parser.add_argument(
+        "--params",
+        help="no search: one trial of each model with these settings, as JSON by model",
+    )
     args = parser.parse_args()
     snapshot = Snapshot.load(args.snapshot)
     split = make_split(snapshot, args.split)
@@ -49,9 +56,17 @@ def main() -> None:
         print(f"  {spent:7.0f} s  {trial.model:9s} {trial.params}  valid {score}", flush=True)
 
     models = [m for m in args.models.split(",") if m]
-    tuning = tune(
-        split, models, args.budget, device=args.device, on_trial=on_trial, snapshot=snapshot
-    )
+    if args.params:
+        settings = json.loads(args.params)
+        tuning = Tuning()
+        for model in models:
+            trial = run_trial(model, settings.get(model, {}), split, args.device, snapshot)
+            tuning.trials.append(trial)
+            on_trial(trial, trial.seconds)
+    else:
+        tuning = tune(
+            split, models, args.budget, device=args.device, on_trial=on_trial, snapshot=snapshot
+        )
     category = item_category(snapshot)
     rows: list[dict[str, Any]] = []
     for row in tuning.table():
