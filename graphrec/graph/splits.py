@@ -1,12 +1,8 @@
 """Train / validation / test splits of a snapshot, as sparse user x item matrices.
 
 - ``given``: the split the data came with (the LightGCN benchmark's train.txt / test.txt). A
-  validation set for early stopping and tuning is carved out of train, at random, so the test set
-  is only ever read once, at the end. The carve mirrors the test: each user gives up the same
-  share of their training items as the test holds of all their items (a user with a fifth of
-  their items in test has a fifth of the rest in validation, none when they have no test items),
-  so settings are chosen on the same task they are judged on. ``valid_fraction`` instead carves
-  that fixed share from every user.
+  validation set for early stopping is carved out of train (``valid_fraction`` of each user's
+  training items, at random), so the test set is only ever read once, at the end.
 - ``cold``: new items. A random ``cold_fraction`` of the items leave training entirely (all their
   interactions become test), another such share becomes the validation items; models rank only
   among the held-out items, as a shop ranks the new arrivals it has no interactions for yet.
@@ -83,7 +79,7 @@ def _minus(a: sp.csr_matrix, b: sp.csr_matrix) -> sp.csr_matrix:
     return _binary(a - a.multiply(b))
 
 
-def given_split(snapshot: Snapshot, valid_fraction: float | None = None, seed: int = 0) -> Split:
+def given_split(snapshot: Snapshot, valid_fraction: float = 0.05, seed: int = 0) -> Split:
     if "test" not in snapshot.meta["splits"] or "train" not in snapshot.meta["splits"]:
         raise InvalidInput("the data has no given train/test split; use the temporal split")
     shape = (snapshot.num_users, snapshot.num_items)
@@ -91,35 +87,13 @@ def given_split(snapshot: Snapshot, valid_fraction: float | None = None, seed: i
     is_test = snapshot.split_mask("test")
     train_all = _matrix(users[~is_test], items[~is_test], shape)
     test = _minus(_matrix(users[is_test], items[is_test], shape), train_all)
-    in_train = np.diff(train_all.indptr).astype(np.float64)
-    if valid_fraction is None:
-        in_test = np.diff(test.indptr)
-        share = np.divide(in_test, in_train + in_test, out=np.zeros(shape[0]), where=in_test > 0)
-    else:
-        share = np.full(shape[0], valid_fraction)
-    valid, train = _carve(train_all, share, np.random.default_rng(seed))
+    rng = np.random.default_rng(seed)
+    coo = train_all.tocoo()
+    counts = np.diff(train_all.indptr)[coo.row]
+    held = (rng.random(coo.nnz) < valid_fraction) & (counts >= 3)
+    valid = _matrix(coo.row[held], coo.col[held], shape)
+    train = _matrix(coo.row[~held], coo.col[~held], shape)
     return Split("given", train, valid, test)
-
-
-def _carve(
-    matrix: sp.csr_matrix, share: np.ndarray, rng: np.random.Generator
-) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """(held, kept): ``share[u]`` of each row's entries held, at random, rounded at random so
-    the expected count is exact; rows with fewer than three entries keep all of them, and every
-    row keeps at least two."""
-    counts = np.diff(matrix.indptr)
-    wanted = np.floor(share * counts + rng.random(len(counts))).astype(np.int64)
-    wanted = np.where(counts >= 3, np.minimum(wanted, counts - 2), 0)
-    coo = matrix.tocoo()
-    order = np.lexsort((rng.random(coo.nnz), coo.row))
-    rows = coo.row[order]
-    rank = np.arange(coo.nnz) - matrix.indptr[rows]
-    held = np.zeros(coo.nnz, dtype=bool)
-    held[order] = rank < wanted[rows]
-    return (
-        _matrix(coo.row[held], coo.col[held], matrix.shape),
-        _matrix(coo.row[~held], coo.col[~held], matrix.shape),
-    )
 
 
 def temporal_split(snapshot: Snapshot) -> Split:

@@ -5,10 +5,10 @@ import pyarrow as pa
 import pytest
 
 from graphrec.errors import InvalidInput
-from graphrec.graph.snapshot import Snapshot, export_snapshot
-from graphrec.graph.splits import given_split, make_split, temporal_split
+from graphrec.graph.snapshot import export_snapshot
+from graphrec.graph.splits import make_split, temporal_split
 from graphrec.store import GraphBatch, GraphStore
-from tests.graphs import interactions_table, items_table, shop_batch
+from tests.graphs import shop_batch
 
 
 def test_temporal_split_holds_out_each_users_latest(embedded: GraphStore) -> None:
@@ -60,45 +60,3 @@ def test_given_split_needs_a_given_split(embedded: GraphStore) -> None:
     with pytest.raises(InvalidInput, match="no given train/test split"):
         make_split(export_snapshot(embedded), "given")
     assert temporal_split(export_snapshot(embedded)).kind == "temporal"
-
-
-def carving_shop(embedded: GraphStore) -> Snapshot:
-    """alice: 8 train + 8 test items; bob: 4 train, no test; carol: 2 train + 2 test."""
-    rows = []
-    for user, trained, tested in (("alice", 8, 8), ("bob", 4, 0), ("carol", 2, 2)):
-        for n in range(trained + tested):
-            split = "train" if n < trained else "test"
-            rows.append((user, f"item-{n}", "purchase", 1.0, None, n, split))
-    table = interactions_table([r[:6] for r in rows])
-    table = table.set_column(6, "split", pa.array([r[6] for r in rows]))
-    embedded.write(
-        GraphBatch(
-            users=pa.table({"id": ["alice", "bob", "carol"]}),
-            items=items_table([f"item-{n}" for n in range(16)]),
-            interactions=table,
-        )
-    )
-    return export_snapshot(embedded)
-
-
-def per_user(matrix) -> list[int]:  # type: ignore[no-untyped-def]
-    return np.diff(matrix.indptr).tolist()
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_given_split_carves_validation_like_the_test(embedded: GraphStore, seed: int) -> None:
-    snap = carving_shop(embedded)
-    split = make_split(snap, "given", seed=seed)
-    # Half of alice's items are in test, so half her training items go to validation; bob has
-    # no test items, so no validation items; carol has too few to give any.
-    assert per_user(split.valid) == [4, 0, 0]
-    assert per_user(split.train) == [4, 4, 2]
-    assert per_user(split.test) == [8, 0, 2]
-    assert not split.train.multiply(split.valid).nnz
-    assert not (split.train + split.valid).multiply(split.test).nnz
-
-
-def test_given_split_can_carve_a_fixed_share(embedded: GraphStore) -> None:
-    split = given_split(carving_shop(embedded), valid_fraction=0.5)
-    assert per_user(split.valid) == [4, 2, 0]  # every user with 3 or more keeps at least 2
-    assert per_user(split.train) == [4, 2, 2]
