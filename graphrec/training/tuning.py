@@ -109,7 +109,8 @@ def default_candidates(num_items: int) -> list[str]:
     """:data:`CANDIDATES`, without EASE above its ``max_items``: there its weights are solved
     item by item over neighbours, trials take minutes, and on Gowalla (40,981 items, the given
     split) its best on validation (0.2228, above BSPM's 0.2177) tested at 0.1727, below BSPM's
-    0.1902 (benchmarks/quality). ``--candidates`` still takes it."""
+    0.1902, with a validation carve shaped like the test too (benchmarks/quality).
+    ``--candidates`` still takes it."""
     from graphrec.models.ease import MAX_ITEMS
 
     return [name for name in CANDIDATES if name != "ease" or num_items <= MAX_ITEMS]
