@@ -67,6 +67,7 @@ def run_auto(
         f"chosen: {chosen['model']} {_params(chosen['params'])} (validation recall@20 "
         f"{chosen['valid_recall@20']:.4f}{'; search ended early: ' + ended if ended else ''}), "
         "trained again on training and validation data"
+        + (f", {chosen['epochs']} epochs (its best)" if chosen.get("epochs") is not None else "")
     )
     if "recall@20" in test:
         console.print(
