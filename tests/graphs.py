@@ -80,19 +80,6 @@ def shop_batch() -> GraphBatch:
     )
 
 
-def items_table(ids: list[str]) -> pa.Table:
-    """Items with only an id (the title repeats it)."""
-    return pa.table(
-        {
-            "id": ids,
-            "title": ids,
-            "price": pa.nulls(len(ids), pa.float64()),
-            "in_stock": [True] * len(ids),
-            "created_at": pa.nulls(len(ids), pa.int64()),
-        }
-    )
-
-
 def interactions_table(rows: list[tuple], split: str | None = None) -> pa.Table:
     return pa.table(
         {

@@ -157,7 +157,7 @@ class EmbeddingModel(Recommender):
                     self.final = None
                     row["valid_recall@20"] = validation_recall(self, split)
                 spent = time.perf_counter() - started
-                if len(row) > 1:  # not the start when there is no validation to score it
+                if loss or validating:  # the start has no loss, and no score without validation
                     history.rows.append({**row, "seconds": spent})
                     if on_eval:
                         on_eval(history.rows[-1])

@@ -10,12 +10,24 @@ import pytest
 from graphrec.config import get_settings
 from graphrec.graph.derive import derive_bought_with, derive_bought_with_of, items_counted_for
 from graphrec.store import GraphBatch, GraphStore
-from tests.graphs import interactions_table, items_table
+from tests.graphs import interactions_table
 
 
 def edges(store: GraphStore) -> list[tuple[str, str, float]]:
     rows = pa.Table.from_batches(list(store.stream("bought_with"))).to_pylist()
     return sorted((r["item_id"], r["other_id"], r["weight"]) for r in rows)
+
+
+def items_table(ids: list[str]) -> pa.Table:
+    return pa.table(
+        {
+            "id": ids,
+            "title": ids,
+            "price": pa.nulls(len(ids), pa.float64()),
+            "in_stock": [True] * len(ids),
+            "created_at": pa.nulls(len(ids), pa.int64()),
+        }
+    )
 
 
 def random_shop(seed: int) -> GraphBatch:
