@@ -73,6 +73,13 @@ def train(
         ),
     ] = True,
     similar_k: Annotated[int, typer.Option(help="SIMILAR_TO edges written per item.")] = 20,
+    final_fit: Annotated[
+        bool,
+        typer.Option(
+            help="A model that stops early on the validation carve (lightgcn, sage, mf) is "
+            "trained again on training and validation together for its best epochs."
+        ),
+    ] = True,
     store: StoreOption = None,
 ) -> None:
     """Train a model, evaluate it on the test split, save a versioned artifact and write
@@ -126,14 +133,28 @@ def train(
         disable=not errors.is_terminal,
     ) as progress:
         task = progress.add_task(f"train {model}", total=total)
+        stage = [f"train {model}"]  # then the final fit's
 
         def on_eval(row: dict[str, float]) -> None:
             shown = [f"{label} {row[key]:.4f}" for key, label in SHOWN.items() if key in row]
-            description = f"train {model}: {', '.join(shown)}"
+            description = f"{stage[0]}: {', '.join(shown)}"
             progress.update(task, completed=int(row["epoch"]), description=description)
 
+        def on_final_fit(epochs: int) -> None:
+            stage[0] = f"train {model} again on training and validation"
+            progress.update(task, total=epochs, completed=0, description=stage[0])
+
         try:
-            folder = train_model(data, model, arguments, out, split, on_eval=on_eval)
+            folder = train_model(
+                data,
+                model,
+                arguments,
+                out,
+                split,
+                on_eval=on_eval,
+                final_fit=final_fit,
+                on_final_fit=on_final_fit,
+            )
         except GraphRecError as e:
             raise fail(e) from None
     meta = json.loads((folder / "model.json").read_text())
@@ -143,9 +164,16 @@ def train(
         if "recall@20" in test
         else "no shopper has a test interaction to evaluate"
     )
+    again = meta.get("final_fit")
     console.print(
         f"{model}: {scores} ({meta['split']['kind']} split, best epoch "
-        f"{meta['best_epoch']}, {meta['train_seconds']:.0f} s on {meta['device']})"
+        f"{meta['best_epoch']}, {meta['train_seconds']:.0f} s on {meta['device']}"
+        + (
+            f"; then trained on training and validation together for {again['epochs']} "
+            f"epochs, {again['seconds']:.0f} s)"
+            if again
+            else ")"
+        )
     )
     if meta.get("stopped") == "interrupted":
         console.print("training was stopped (Ctrl-C): the best epoch so far is kept")

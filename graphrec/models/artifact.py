@@ -145,7 +145,11 @@ def save_artifact(
     metrics: dict[str, Any],
     split: dict[str, Any],
     tuning: dict[str, Any] | None = None,
+    final_fit: dict[str, Any] | None = None,
 ) -> Path:
+    """Save a trained model as a new version folder under ``out``; returns the folder.
+    ``final_fit``: what a second fit on training and validation together did (``history`` is
+    then the early-stopped fit's, whose curve it draws)."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     name = f"{model.name}-{stamp}-{snapshot.meta['fingerprint']}"
     out.mkdir(parents=True, exist_ok=True)
@@ -179,6 +183,8 @@ def save_artifact(
     }
     if tuning is not None:
         meta["tuning"] = tuning
+    if final_fit is not None:
+        meta["final_fit"] = final_fit
     (folder / "model.json").write_text(json.dumps(meta, indent=2) + "\n")
     if history.rows:
         plot_history(history, folder / "curve.png", title=f"{model.name} on {split.get('kind')}")

@@ -67,14 +67,37 @@ def train(
     split_kind: str = "auto",
     seed: int = 0,
     on_eval: OnEval | None = None,
+    final_fit: bool = True,
+    on_final_fit: Callable[[int], None] | None = None,
 ) -> Path:
+    """Fit ``model_name`` with ``params``, evaluate it on test and save it. A model that stops
+    early on the validation carve is then, with ``final_fit``, trained again on training and
+    validation together for its best epochs (``on_final_fit`` is told how many); its early
+    stopping's history stays the artifact's, and ``final_fit`` in model.json says what the
+    second fit did. Stopped by Ctrl-C, either fit keeps the early-stopped model."""
     model = build_model(model_name, params)
     model.use_snapshot(snapshot)
     split = make_split(snapshot, split_kind, seed=seed)
     if split.train.nnz == 0:
         raise InvalidInput("the snapshot holds no training interactions")
     history = model.fit(split, on_eval=on_eval)
-    return _evaluate_and_save(model, snapshot, split, history, out, seed)
+    refit = None
+    if (
+        final_fit
+        and model.uses_validation
+        and split.valid.nnz > 0
+        and history.best_epoch is not None
+        and history.stopped != "interrupted"
+    ):
+        if on_final_fit is not None:
+            on_final_fit(history.best_epoch)
+        trial = Trial(model_name, params, None, history.seconds, epochs=history.best_epoch)
+        device = str(params.get("device", "auto"))
+        again, folded_split, again_history = fit_final(trial, split, snapshot, device, on_eval)
+        if again_history.stopped != "interrupted":
+            model, split = again, folded_split
+            refit = {"epochs": history.best_epoch, "seconds": again_history.seconds}
+    return _evaluate_and_save(model, snapshot, split, history, out, seed, final_fit=refit)
 
 
 def _evaluate_and_save(
@@ -85,6 +108,7 @@ def _evaluate_and_save(
     out: Path,
     seed: int,
     tuning: dict[str, Any] | None = None,
+    final_fit: dict[str, Any] | None = None,
 ) -> Path:
     metrics = {"test": evaluate(model, split, item_category=item_category(snapshot))}
     return save_artifact(
@@ -95,6 +119,7 @@ def _evaluate_and_save(
         metrics,
         {"kind": split.kind, "seed": seed, **split.describe()},
         tuning=tuning,
+        final_fit=final_fit,
     )
 
 
@@ -105,7 +130,11 @@ def folded(split: Split) -> Split:
 
 
 def fit_final(
-    trial: Trial, split: Split, snapshot: Snapshot | None, device: str = "auto"
+    trial: Trial,
+    split: Split,
+    snapshot: Snapshot | None,
+    device: str = "auto",
+    on_eval: OnEval | None = None,
 ) -> tuple[Recommender, Split, History]:
     """The trial's settings fitted on training and validation together: a model that stops
     early on validation trains for the epochs that were best there, with no time cap (the
@@ -117,7 +146,7 @@ def fit_final(
     if snapshot is not None:
         model.use_snapshot(snapshot)
     final = split if model.uses_validation and trial.epochs is None else folded(split)
-    return model, final, model.fit(final)
+    return model, final, model.fit(final, on_eval=on_eval)
 
 
 def train_auto(

@@ -4,10 +4,15 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from graphrec.cli import app
+from graphrec.graph.splits import make_split
+from graphrec.models import LightGCN
+from graphrec.models.artifact import load_artifact
+from graphrec.training.train import folded
 from tests.data.test_loaders import csv_dir
 
 runner = CliRunner()
@@ -128,8 +133,21 @@ def test_train_and_evaluate(tmp_path: Path) -> None:
         "curve.png",
     }
     meta = json.loads((artifact / "model.json").read_text())
-    assert meta["split"]["kind"] == "temporal" and meta["config"]["epochs"] == 4
+    # the curve is early stopping's; the saved model was then trained on training and
+    # validation together for the best epochs, exactly as fitted directly
     assert [row["epoch"] for row in meta["history"]] == [0, 2, 4]
+    best = meta["best_epoch"]
+    assert meta["final_fit"]["epochs"] == best and meta["config"]["epochs"] == best
+    assert f"training and validation together for {best} epochs" in trained.output
+    assert meta["split"]["kind"] == "temporal" and meta["split"]["valid"] == 0
+    saved = load_artifact(artifact, device="cpu")
+    direct = LightGCN(**{**meta["config"], "device": "cpu"})
+    direct.use_snapshot(saved.snapshot)
+    direct.fit(folded(make_split(saved.snapshot, "temporal")))
+    users = np.arange(direct.num_users)
+    np.testing.assert_allclose(
+        saved.model.user_scores(users), direct.user_scores(users), rtol=1e-5, atol=1e-6
+    )
     assert 0 <= meta["metrics"]["test"]["recall@20"] <= 1
     report = tmp_path / "report.png"
     evaluated = runner.invoke(app, ["evaluate", str(artifact), "--json", "--report", str(report)])
@@ -141,6 +159,16 @@ def test_train_and_evaluate(tmp_path: Path) -> None:
         == meta["metrics"]["test"]["recall@20"]
     )
     assert report.stat().st_size > 10_000
+    kept = runner.invoke(
+        app,
+        ["train", "--model", "lightgcn", "--store", store, "--out", str(tmp_path / "kept")]
+        + ["--set", "epochs=2", "--set", "embedding_dim=8", "--no-final-fit", "--no-write-back"],
+    )
+    assert kept.exit_code == 0, kept.output
+    [kept_artifact] = list((tmp_path / "kept").iterdir())
+    meta = json.loads((kept_artifact / "model.json").read_text())
+    assert "final_fit" not in meta and meta["split"]["valid"] > 0
+    assert meta["config"]["epochs"] == 2 and "together" not in kept.output
     bad = runner.invoke(app, ["train", "--model", "deepfm", "--store", store])
     assert bad.exit_code == 2 and "unknown model 'deepfm'" in bad.output
     bad = runner.invoke(app, ["train", "--set", "epochs", "--store", store])
