@@ -5,10 +5,11 @@
 
 The search is ``graphrec train --model auto``'s (graphrec/training/tuning.py): settings chosen
 on the validation carve of the training data only (``--params``: no search, the settings given).
-Then each model's best settings are trained again on training and validation data (a model that
-stops early, for its best epochs: ``fit_final``) and evaluated once on test. Prints a table
-(validation recall@20, test recall@20 and ndcg@20, seconds) and writes it as JSON beside the
-script.
+After the search, the two best models blended, weights chosen on validation (a row "blend"; not
+with ``--params``). Then each model's best settings are trained again on training and validation
+data (a model that stops early, for its best epochs: ``fit_final``) and evaluated once on test.
+Prints a table (validation recall@20, test recall@20 and ndcg@20, seconds) and writes it as JSON
+beside the script.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ import torch
 from graphrec.evaluation import evaluate, rated_at_least
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import make_split
+from graphrec.training.blending import tune_and_blend
 from graphrec.training.train import fit_final, item_category
-from graphrec.training.tuning import CANDIDATES, Trial, Tuning, run_trial, tune
+from graphrec.training.tuning import CANDIDATES, Trial, Tuning, run_trial
 
 warnings.filterwarnings("ignore", message=".*[Ss]parse.*")
 
@@ -46,6 +48,9 @@ def main() -> None:
         "--params",
         help="no search: one trial of each model with these settings, as JSON by model",
     )
+    parser.add_argument(
+        "--no-blend", action="store_true", help="no blend of the two best models after the search"
+    )
     args = parser.parse_args()
     snapshot = Snapshot.load(args.snapshot)
     split = make_split(snapshot, args.split)
@@ -64,8 +69,14 @@ def main() -> None:
             tuning.trials.append(trial)
             on_trial(trial, trial.seconds)
     else:
-        tuning = tune(
-            split, models, args.budget, device=args.device, on_trial=on_trial, snapshot=snapshot
+        tuning = tune_and_blend(
+            split,
+            models,
+            args.budget,
+            device=args.device,
+            on_trial=on_trial,
+            snapshot=snapshot,
+            blend=not args.no_blend,
         )
     category = item_category(snapshot)
     rows: list[dict[str, Any]] = []

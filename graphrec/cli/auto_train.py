@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -95,5 +95,11 @@ def print_tuning(tuning: Tuning) -> None:
     console.print(table)
 
 
-def _params(params: dict[str, object]) -> str:
+def _params(params: dict[str, Any]) -> str:
+    if "parts" in params:  # a blend: its parts' models and weights
+        weights = params.get("weights") or [None] * len(params["parts"])
+        return " + ".join(
+            f"{weight:g} {part['model']}" if weight is not None else part["model"]
+            for part, weight in zip(params["parts"], weights, strict=True)
+        )
     return " ".join(f"{k}={v}" for k, v in params.items()) or "defaults"

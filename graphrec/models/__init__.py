@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from graphrec.models.als import ALS
     from graphrec.models.base import History, Recommender
     from graphrec.models.baselines import ItemKNN, Popularity, Random
+    from graphrec.models.blend import Blend
     from graphrec.models.ease import EASE
     from graphrec.models.gfcf import BSPM, GFCF
     from graphrec.models.lightgcn import MF, LightGCN
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 _CLASSES = {
     "ALS": "graphrec.models.als",
+    "Blend": "graphrec.models.blend",
     "EASE": "graphrec.models.ease",
     "History": "graphrec.models.base",
     "Recommender": "graphrec.models.base",
@@ -63,6 +65,7 @@ __all__ = [
     "ALS",
     "EASE",
     "BSPM",
+    "Blend",
     "GFCF",
     "MF",
     "MODELS",

@@ -16,11 +16,13 @@ MODULES: dict[str, str] = {
     "random": "graphrec.models.baselines",
     "ease": "graphrec.models.ease",
     "als": "graphrec.models.als",
+    "blend": "graphrec.models.blend",
 }
 #: Serving scores with user and item vectors plus item-item weights summed over a shopper's
 #: items (graphrec/models/serving_parts.py): the embedding models, ALS, the graph filters, EASE
-#: and item-KNN have that form; the popularity and random baselines do not.
-SERVABLE = ("lightgcn", "gfcf", "bspm", "sage", "mf", "als", "ease", "itemknn")
+#: and item-KNN have that form, and so has a blend of them (their forms added); the popularity
+#: and random baselines do not.
+SERVABLE = ("lightgcn", "gfcf", "bspm", "sage", "mf", "als", "ease", "itemknn", "blend")
 #: Models whose network embeds items that arrive while serving (from title, brand, categories).
 INDUCTIVE = ("sage",)
 

@@ -20,9 +20,11 @@ from graphrec.graph.splits import Split, make_split
 from graphrec.models import MODELS
 from graphrec.models.artifact import Artifact, save_artifact
 from graphrec.models.base import History, OnEval, Recommender
+from graphrec.models.ease import MAX_ITEMS
 from graphrec.models.names import servable
 from graphrec.store.base import GraphStore
-from graphrec.training.tuning import Trial, Tuning, tune
+from graphrec.training.blending import tune_and_blend
+from graphrec.training.tuning import Trial, Tuning
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:
@@ -160,14 +162,22 @@ def train_auto(
     servable_only: bool = True,
     on_trial: Callable[[Trial, float], None] | None = None,
 ) -> tuple[Path, Tuning]:
-    """Tune the candidates on the validation carve within the budget, take the best (of the
-    servable ones, unless ``servable_only`` is off), fit it again on training and validation
-    together (:func:`fit_final`), evaluate it on test and save it with the search's history."""
+    """Tune the candidates on the validation carve within the budget and blend the two best
+    (up to EASE's ``MAX_ITEMS`` items, where keeping two fitted item x item models fits in
+    memory), take the best (of the servable ones, unless ``servable_only`` is off), fit it
+    again on training and validation together (:func:`fit_final`), evaluate it on test and
+    save it with the search's history."""
     split = make_split(snapshot, split_kind, seed=seed)
     if split.train.nnz == 0:
         raise InvalidInput("the snapshot holds no training interactions")
-    tuning = tune(
-        split, candidates, budget_seconds, device=device, on_trial=on_trial, snapshot=snapshot
+    tuning = tune_and_blend(
+        split,
+        candidates,
+        budget_seconds,
+        device=device,
+        on_trial=on_trial,
+        snapshot=snapshot,
+        blend=snapshot.num_items <= MAX_ITEMS,
     )
     best = tuning.best(servable_only=servable_only)
     if best is None:

@@ -22,6 +22,7 @@ from graphrec.evaluation import validation_recall
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
 from graphrec.models import MODELS
+from graphrec.models.base import Recommender
 from graphrec.models.names import servable
 
 #: What each model's search tries, setting by setting, most important first; its start
@@ -135,6 +136,9 @@ class Tuning:
     #: why the search ended: "searched" (every trial done), "budget" or "interrupted"
     ended: str = "searched"
     seconds: float = 0.0
+    #: the fitted models of the best trials of the best few servable models, by name (what a
+    #: blend is made of; ``tune``'s ``keep``), not saved
+    fitted: dict[str, Recommender] = field(default_factory=dict, repr=False)
 
     def best(self, model: str | None = None, servable_only: bool = False) -> Trial | None:
         """The trial with the highest validation recall (of one model, or servable ones)."""
@@ -217,6 +221,17 @@ def run_trial(
     snapshot: Snapshot | None = None,
 ) -> Trial:
     """Fit on the training carve, score validation recall@20."""
+    return fit_trial(model, params, split, device, snapshot)[0]
+
+
+def fit_trial(
+    model: str,
+    params: dict[str, Any],
+    split: Split,
+    device: str,
+    snapshot: Snapshot | None = None,
+) -> tuple[Trial, Recommender | None]:
+    """:func:`run_trial`, and the fitted model (None when it could not run)."""
     started = time.perf_counter()
     try:
         fitted = MODELS[model](**params, device=device)
@@ -226,9 +241,27 @@ def run_trial(
         score = validation_recall(fitted, split)
     except (GraphRecError, TypeError, MemoryError) as e:
         reason = str(e) if isinstance(e, GraphRecError) else f"{type(e).__name__}: {e}"
-        return Trial(model, params, None, time.perf_counter() - started, reason.split("\n")[0])
+        seconds = time.perf_counter() - started
+        return Trial(model, params, None, seconds, reason.split("\n")[0]), None
     epochs = history.best_epoch if fitted.uses_validation else None
-    return Trial(model, params, score, time.perf_counter() - started, epochs=epochs)
+    return Trial(model, params, score, time.perf_counter() - started, epochs=epochs), fitted
+
+
+def kept(tuning: Tuning, trial: Trial, model: Recommender | None, keep: int) -> None:
+    """Keep ``model`` when its trial is its model's best and among the ``keep`` best servable
+    models; drop the one it pushes out."""
+    if keep <= 0 or model is None or not servable(trial.model):
+        return
+    if tuning.best(trial.model) is not trial:
+        return
+    tuning.fitted[trial.model] = model
+    ranked = sorted(tuning.fitted, key=lambda name: -(_score(tuning.best(name))))
+    for name in ranked[keep:]:
+        del tuning.fitted[name]
+
+
+def _score(trial: Trial | None) -> float:
+    return trial.score if trial is not None and trial.score is not None else -1.0
 
 
 def capped(model: str, params: dict[str, Any], seconds_left: float) -> dict[str, Any]:
@@ -248,10 +281,12 @@ def tune(
     device: str = "auto",
     on_trial: Callable[[Trial, float], None] | None = None,
     snapshot: Snapshot | None = None,
+    keep: int = 0,
 ) -> Tuning:
     """Search every candidate in turn until each search is done or the budget is spent;
     ``on_trial`` hears each trial and the seconds spent so far. ``snapshot``: what the split
-    was made of (interaction weights, item content), for the settings that read it."""
+    was made of (interaction weights, item content), for the settings that read it. ``keep``:
+    how many of the best servable models to keep fitted (``Tuning.fitted``)."""
     unknown = [name for name in candidates if name not in SEARCH_SPACES]
     if unknown:
         raise InvalidInput(
@@ -272,8 +307,10 @@ def tune(
                     tuning.ended = "budget"
                     return tuning
                 params = capped(name, pending[name], budget_seconds - spent)
-                trial = run_trial(name, params, split, device, snapshot)
+                trial, model = fit_trial(name, params, split, device, snapshot)
                 tuning.trials.append(trial)
+                kept(tuning, trial, model, keep)
+                del model
                 tuning.seconds = time.perf_counter() - started
                 if on_trial is not None:
                     on_trial(trial, tuning.seconds)

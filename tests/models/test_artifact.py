@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from graphrec.graph.snapshot import export_snapshot
-from graphrec.models import MODELS
+from graphrec.graph.splits import make_split
+from graphrec.models import MODELS, Blend
 from graphrec.models.artifact import VECTORS_FILE, load_artifact, trained_vectors
 from graphrec.models.base import Recommender
 from graphrec.models.names import INDUCTIVE, MODULES, SERVABLE
@@ -74,6 +75,35 @@ def test_an_als_version_is_served(embedded: GraphStore, tmp_path: Path) -> None:
     try:
         answer = service.engine.recommend("bob", k=2)
         picked = answer.item_ids
+        assert len(picked) == 2
+        assert not set(picked) & {"serum", "cream", "toner"}  # bob's own items are not offered
+    finally:
+        service.close()
+
+
+def test_a_blend_version_is_saved_loaded_and_served(embedded: GraphStore, tmp_path: Path) -> None:
+    """A blend's artifact holds its parts' states: loaded, it answers as it was saved, and
+    serving answers from its served form (the parts' added)."""
+    from graphrec.serving.service import Service
+    from tests.graphs import served_config
+
+    embedded.write(shop_batch())
+    parts = [{"model": "itemknn", "params": {}}, {"model": "ease", "params": {"l2": 1.0}}]
+    params = {"parts": parts, "weights": [0.7, 0.3]}
+    path = train(export_snapshot(embedded), "blend", params, tmp_path / "models")
+    loaded = load_artifact(path).model
+    assert isinstance(loaded, Blend) and loaded.config["weights"] == [0.7, 0.3]
+    split = make_split(load_artifact(path).snapshot)
+    direct = Blend(**params)
+    direct.fit(split)
+    np.testing.assert_allclose(loaded.scales, direct.scales)
+    for model in (loaded, direct):
+        model.observe(split.seen())
+    users = np.arange(direct.num_users)
+    np.testing.assert_allclose(loaded.user_scores(users), direct.user_scores(users), atol=1e-6)
+    service = Service.open(embedded, path, config=served_config())
+    try:
+        picked = service.engine.recommend("bob", k=2).item_ids
         assert len(picked) == 2
         assert not set(picked) & {"serum", "cream", "toner"}  # bob's own items are not offered
     finally:

@@ -1,0 +1,123 @@
+"""A blend of models: scores, served form, saved state, bad settings, and the search's blend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graphrec.errors import InvalidInput
+from graphrec.evaluation import validation_recall
+from graphrec.models import ALS, EASE, Blend, ItemKNN, LightGCN
+from graphrec.training.blending import blend_trial, tune_and_blend
+from graphrec.training.train import fit_final
+from tests.models.test_tuning import communities_split
+
+PARTS = [
+    {"model": "lightgcn", "params": {"init": "svd", "users_from_items": True, "epochs": 2}},
+    {"model": "ease", "params": {"l2": 10.0}},
+]
+
+
+def fitted_blend(weights: list[float]) -> Blend:
+    split = communities_split()
+    blend = Blend(parts=PARTS, weights=weights, device="cpu")
+    blend.fit(split)
+    return blend
+
+
+def test_scores_are_the_parts_scores_each_scaled_to_its_spread_and_weighed() -> None:
+    split = communities_split()
+    blend = Blend(parts=PARTS, weights=[0.75, 0.25], device="cpu")
+    blend.fit(split)
+    users = np.arange(split.num_users)
+    lightgcn = LightGCN(**PARTS[0]["params"], device="cpu")  # type: ignore[arg-type]
+    lightgcn.fit(split)
+    ease = EASE(l2=10.0)
+    ease.fit(split)
+    a, b = lightgcn.user_scores(users).numpy(), ease.user_scores(users).numpy()
+    # the scale: the median spread over the shoppers (all 120 here, fewer than the sample)
+    scales = [float(np.median(s.std(axis=1, ddof=1))) for s in (a, b)]
+    np.testing.assert_allclose(blend.scales, scales, rtol=1e-4)
+    expected = 0.75 * a / scales[0] + 0.25 * b / scales[1]
+    np.testing.assert_allclose(blend.user_scores(users).numpy(), expected, rtol=1e-4, atol=1e-5)
+    # the served form is the parts' added: it ranks as the blend does
+    history = split.seen()
+    blend.observe(history)
+    parts = blend.serving_parts()
+    served = parts.scores(users, history.astype(np.float32))
+    unseen = history.toarray() == 0  # an item's weight on itself is left out
+    scores = blend.user_scores(users).numpy()
+    np.testing.assert_allclose(served[unseen], scores[unseen], rtol=1e-3, atol=1e-4)
+
+
+def test_a_saved_blend_answers_as_it_did(tmp_path: Path) -> None:
+    blend = fitted_blend([0.6, 0.4])
+    again = Blend(parts=PARTS, weights=[0.6, 0.4], device="cpu")
+    again.set_state(blend.state())
+    users = np.arange(blend.num_users)
+    np.testing.assert_allclose(again.user_scores(users), blend.user_scores(users), atol=1e-6)
+    assert again.config["weights"] == [0.6, 0.4]
+
+
+def test_bad_blends_are_refused_with_what_is_wrong() -> None:
+    with pytest.raises(InvalidInput, match="at least two models, got 1"):
+        Blend(parts=PARTS[:1])
+    with pytest.raises(InvalidInput, match="3 weights for 2 parts"):
+        Blend(parts=PARTS, weights=[1, 1, 1])
+    with pytest.raises(InvalidInput, match=r"weights must be >= 0"):
+        Blend(parts=PARTS, weights=[1, -1])
+    with pytest.raises(InvalidInput, match=r"parts\[1\].model .* got 'pop'"):
+        Blend(parts=[PARTS[0], {"model": "pop"}])
+    with pytest.raises(InvalidInput, match=r"one recency_half_life, got \[0.0, 2.0\]"):
+        Blend(parts=[PARTS[0], {"model": "ease", "params": {"recency_half_life": 2.0}}])
+    with pytest.raises(InvalidInput, match=r"parts\[1\] \(ease\): ease: l2 must be > 0"):
+        Blend(parts=[PARTS[0], {"model": "ease", "params": {"l2": -1}}])
+
+
+def test_the_search_blends_its_two_best_models_at_the_weight_best_on_validation() -> None:
+    split = communities_split()
+    tuning = tune_and_blend(split, ["pop", "itemknn", "ease"], budget_seconds=60, device="cpu")
+    assert not tuning.fitted  # let go once blended
+    blend = tuning.trials[-1]
+    assert blend.model == "blend" and blend.score is not None
+    # the parts: the two best of the servable models (pop is not one), each at its best
+    best = sorted((t for t in tuning.trials[:-1] if t.model != "pop"), key=lambda t: -t.score)
+    leader = best[0]
+    runner_up = next(t for t in best if t.model != leader.model)
+    parts = blend.params["parts"]
+    assert [p["model"] for p in parts] == [leader.model, runner_up.model]
+    assert [p["params"] for p in parts] == [leader.params, runner_up.params]
+    weight = blend.params["weights"][0]
+    assert weight in (0.9, 0.8, 0.7, 0.6, 0.5) and blend.params["weights"][1] == pytest.approx(
+        1 - weight
+    )
+    # its score is the blend's validation recall at that weight, refitted from its settings
+    again = Blend(**blend.params, device="cpu")
+    again.fit(split)
+    assert validation_recall(again, split) == pytest.approx(blend.score)
+    # its final fit trains both parts on training and validation
+    model, final, _ = fit_final(blend, split, None, device="cpu")
+    assert isinstance(model, Blend) and final.valid.nnz == 0
+    assert final.train.nnz == split.train.nnz + split.valid.nnz
+
+
+def test_models_with_different_half_lives_are_not_blended() -> None:
+    from graphrec.training.tuning import Trial, Tuning
+
+    split = communities_split()
+    tuning = Tuning()
+    for name, model, score in (
+        ("itemknn", ItemKNN(recency_half_life=2.0), 0.5),
+        ("als", ALS(factors=4), 0.4),
+    ):
+        tuning.trials.append(Trial(name, dict(model.config), score, 1.0))
+        tuning.fitted[name] = model
+    trial = blend_trial(tuning, split)
+    assert trial is not None and trial.score is None
+    assert trial.error == (
+        "itemknn and als weigh a shopper's items with different recency half-lives (2 and 0 items)"
+    )
+    tuning.fitted.pop("als")
+    assert blend_trial(tuning, split) is None  # one model kept: nothing to blend
