@@ -5,9 +5,10 @@
 
 The search is ``graphrec train --model auto``'s (graphrec/training/tuning.py): settings chosen
 on the validation carve of the training data only (``--params``: no search, the settings given).
-After the search, the two best models blended, weights chosen on validation (a row "blend"; not
-with ``--params``). Then each model's best settings are trained again on training and validation
-data (a model that stops early, for its best epochs: ``fit_final``) and evaluated once on test.
+After the search (or the given settings' trials), the two best models blended, weights chosen on
+validation (a row "blend"; ``--no-blend``: none). Then each model's best settings are trained
+again on training and validation data (a model that stops early, for its best epochs:
+``fit_final``) and evaluated once on test.
 Prints a table (validation recall@20, test recall@20 and ndcg@20, seconds) and writes it as JSON
 beside the script.
 """
@@ -26,9 +27,9 @@ import torch
 from graphrec.evaluation import evaluate, rated_at_least
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import make_split
-from graphrec.training.blending import tune_and_blend
+from graphrec.training.blending import BLENDED, blend_trials, tune_and_blend
 from graphrec.training.train import fit_final, item_category
-from graphrec.training.tuning import CANDIDATES, Trial, Tuning, run_trial
+from graphrec.training.tuning import CANDIDATES, Trial, Tuning, fit_trial, kept, settings_text
 
 warnings.filterwarnings("ignore", message=".*[Ss]parse.*")
 
@@ -65,9 +66,14 @@ def main() -> None:
         settings = json.loads(args.params)
         tuning = Tuning()
         for model in models:
-            trial = run_trial(model, settings.get(model, {}), split, args.device, snapshot)
+            trial, fitted = fit_trial(model, settings.get(model, {}), split, args.device, snapshot)
+            tuning.trials.append(trial)
+            kept(tuning, trial, fitted, 0 if args.no_blend else BLENDED)
+            on_trial(trial, trial.seconds)
+        for trial in blend_trials(tuning, split, args.device, snapshot):
             tuning.trials.append(trial)
             on_trial(trial, trial.seconds)
+        tuning.fitted.clear()
     else:
         tuning = tune_and_blend(
             split,
@@ -104,7 +110,7 @@ def main() -> None:
     print("| model | best settings | valid recall@20 | test recall@20 | test ndcg@20 | fit s |")
     print("|---|---|---:|---:|---:|---:|")
     for row in sorted(rows, key=lambda r: -r["test"].get("recall@20", -1)):
-        settings = " ".join(f"{k}={v}" for k, v in row["params"].items()) or "defaults"
+        settings = settings_text(row["params"])
         if not row["test"]:
             print(f"| {row['model']} | {row['error']} | | | | |")
             continue

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from graphrec.cli.common import console, errors, fail
 from graphrec.errors import GraphRecError
+from graphrec.training.tuning import settings_text
 
 if TYPE_CHECKING:
     from graphrec.graph.snapshot import Snapshot
@@ -48,7 +49,7 @@ def run_auto(
             progress.update(
                 task,
                 completed=min(spent, budget),
-                description=f"tune: {trial.model} {_params(trial.params)} -> "
+                description=f"tune: {trial.model} {settings_text(trial.params)} -> "
                 + (f"{trial.score:.4f}" if trial.score is not None else "skipped")
                 + f"; {best}",
             )
@@ -64,7 +65,7 @@ def run_auto(
     chosen, test = meta["tuning"]["chosen"], meta["metrics"]["test"]
     ended = {"budget": "the budget ran out", "interrupted": "interrupted"}.get(tuning.ended)
     console.print(
-        f"chosen: {chosen['model']} {_params(chosen['params'])} (validation recall@20 "
+        f"chosen: {chosen['model']} {settings_text(chosen['params'])} (validation recall@20 "
         f"{chosen['valid_recall@20']:.4f}{'; search ended early: ' + ended if ended else ''}), "
         "trained again on training and validation data"
         + (f", {chosen['epochs']} epochs (its best)" if chosen.get("epochs") is not None else "")
@@ -87,19 +88,9 @@ def print_tuning(tuning: Tuning) -> None:
         table.add_row(
             row["model"],
             f"{score:.4f}" if score is not None else "-",
-            _params(row["params"]),
+            settings_text(row["params"]),
             str(row["trials"]),
             f"{row['seconds']:.0f}",
             note,
         )
     console.print(table)
-
-
-def _params(params: dict[str, Any]) -> str:
-    if "parts" in params:  # a blend: its parts' models and weights
-        weights = params.get("weights") or [None] * len(params["parts"])
-        return " + ".join(
-            f"{weight:g} {part['model']}" if weight is not None else part["model"]
-            for part, weight in zip(params["parts"], weights, strict=True)
-        )
-    return " ".join(f"{k}={v}" for k, v in params.items()) or "defaults"

@@ -20,7 +20,7 @@ from graphrec.evaluation import validation_recall
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
 from graphrec.models.blend import Blend, half_life
-from graphrec.training.tuning import Trial, Tuning, tune
+from graphrec.training.tuning import Trial, Tuning, fit_trial, tune
 
 #: the leader's weights tried (the runner-up has the rest)
 LEADER_WEIGHTS = (0.9, 0.8, 0.7, 0.6, 0.5)
@@ -35,45 +35,59 @@ def final_params(trial: Trial) -> dict[str, Any]:
     return {**trial.params, "epochs": trial.epochs, "time_budget_s": None}
 
 
-def blend_trial(tuning: Tuning, split: Split) -> Trial | None:
+def blend_trials(
+    tuning: Tuning, split: Split, device: str = "auto", snapshot: Snapshot | None = None
+) -> list[Trial]:
     """The blend of the two models ``tuning`` kept fitted, at the leader's weight that scores
-    best on validation (None when fewer than two were kept). A trial with an ``error`` when
-    they cannot be blended."""
+    best on validation: its trial, after a trial of the runner-up at the leader's recency
+    half-life when theirs differ (the blend's parts must share one). None when fewer than two
+    were kept; a blend trial with an ``error`` when they cannot be blended."""
 
     def score(name: str) -> float:
         best = tuning.best(name)
         return best.score if best is not None and best.score is not None else -1.0
 
-    ranked = sorted(tuning.fitted, key=score, reverse=True)
-    if len(ranked) < BLENDED:
-        return None
+    ranked = sorted(tuning.fitted, key=score, reverse=True)[:BLENDED]
+    bests = [best for best in map(tuning.best, ranked) if best is not None]
+    if len(bests) < BLENDED:
+        return []
     started = time.perf_counter()
-    trials = [tuning.best(name) for name in ranked[:BLENDED]]
-    models = [tuning.fitted[name] for name in ranked[:BLENDED]]
-    assert all(t is not None for t in trials)  # kept models are their models' best trials
-    names = [t.model for t in trials if t is not None]
-    settings = [final_params(t) for t in trials if t is not None]
-    parts: list[dict[str, Any]] = [
-        {"model": name, "params": params} for name, params in zip(names, settings, strict=True)
-    ]
+    leader, runner_up = bests
+    models = [tuning.fitted[name] for name in ranked]
+    trials: list[Trial] = []
     lives = [half_life(model) for model in models]
-    if len(set(lives)) > 1:
-        reason = (
-            f"{ranked[0]} and {ranked[1]} weigh a shopper's items with different recency "
-            f"half-lives ({lives[0]:g} and {lives[1]:g} items)"
-        )
-        return Trial("blend", {"parts": parts}, None, 0.0, reason)
+    if lives[0] != lives[1]:
+        if "recency_half_life" not in models[1].config:
+            reason = (
+                f"{leader.model} weighs a shopper's items with a recency half-life of "
+                f"{lives[0]:g} items, and {runner_up.model} has no such setting"
+            )
+            return [Trial("blend", {"parts": _parts(leader, runner_up)}, None, 0.0, reason)]
+        params = {**runner_up.params, "recency_half_life": lives[0]}
+        runner_up, refitted = fit_trial(runner_up.model, params, split, device, snapshot)
+        trials.append(runner_up)
+        if refitted is None:
+            return trials
+        models[1] = refitted
+    parts = _parts(leader, runner_up)
     try:
-        blend = Blend.of(list(zip(names, settings, models, strict=True)), split)
+        blend = Blend.of(
+            [(p["model"], p["params"], m) for p, m in zip(parts, models, strict=True)], split
+        )
         scores = {}
         for weight in LEADER_WEIGHTS:
             blend.set_weights([weight, 1.0 - weight])
             scores[weight] = validation_recall(blend, split)
     except (GraphRecError, MemoryError) as e:
-        return Trial("blend", {"parts": parts}, None, time.perf_counter() - started, str(e))
+        seconds = time.perf_counter() - started
+        return [*trials, Trial("blend", {"parts": parts}, None, seconds, str(e))]
     weight = max(scores, key=lambda w: scores[w])  # the leader's largest weight on a tie
     params = {"parts": parts, "weights": [weight, round(1.0 - weight, 6)]}
-    return Trial("blend", params, scores[weight], time.perf_counter() - started)
+    return [*trials, Trial("blend", params, scores[weight], time.perf_counter() - started)]
+
+
+def _parts(*trials: Trial) -> list[dict[str, Any]]:
+    return [{"model": trial.model, "params": final_params(trial)} for trial in trials]
 
 
 def tune_and_blend(
@@ -86,7 +100,7 @@ def tune_and_blend(
     blend: bool = True,
 ) -> Tuning:
     """:func:`~graphrec.training.tuning.tune`, then, unless it was interrupted or ``blend``
-    is off, the blend of its two best servable models (:func:`blend_trial`) as one more
+    is off, the blend of its two best servable models (:func:`blend_trials`) as one more
     trial. The fitted models are let go before returning."""
     tuning = tune(
         split,
@@ -99,8 +113,7 @@ def tune_and_blend(
     )
     try:
         if tuning.ended != "interrupted":
-            trial = blend_trial(tuning, split)
-            if trial is not None:
+            for trial in blend_trials(tuning, split, device, snapshot):
                 tuning.trials.append(trial)
                 tuning.seconds += trial.seconds
                 if on_trial is not None:

@@ -326,3 +326,15 @@ def tune(
     finally:
         tuning.seconds = time.perf_counter() - started
     return tuning
+
+
+def settings_text(params: dict[str, Any]) -> str:
+    """A trial's settings in a line: ``key=value ...``, a blend's as ``0.9 lightgcn + 0.1
+    ease``."""
+    if "parts" in params:
+        weights = params.get("weights") or [None] * len(params["parts"])
+        return " + ".join(
+            f"{weight:g} {part['model']}" if weight is not None else part["model"]
+            for part, weight in zip(params["parts"], weights, strict=True)
+        )
+    return " ".join(f"{k}={v}" for k, v in params.items()) or "defaults"

@@ -9,9 +9,13 @@ import pytest
 
 from graphrec.errors import InvalidInput
 from graphrec.evaluation import validation_recall
-from graphrec.models import ALS, EASE, Blend, ItemKNN, LightGCN
-from graphrec.training.blending import blend_trial, tune_and_blend
+from graphrec.graph.snapshot import export_snapshot
+from graphrec.graph.splits import make_split
+from graphrec.models import ALS, EASE, Blend, ItemKNN, LightGCN, Recommender
+from graphrec.store import GraphStore
+from graphrec.training.blending import blend_trials, tune_and_blend
 from graphrec.training.train import fit_final
+from tests.models.test_recency import two_pairs_shop
 from tests.models.test_tuning import communities_split
 
 PARTS = [
@@ -103,21 +107,39 @@ def test_the_search_blends_its_two_best_models_at_the_weight_best_on_validation(
     assert final.train.nnz == split.train.nnz + split.valid.nnz
 
 
-def test_models_with_different_half_lives_are_not_blended() -> None:
+def test_a_runner_up_with_another_half_life_is_tried_at_the_leaders(
+    embedded: GraphStore,
+) -> None:
     from graphrec.training.tuning import Trial, Tuning
 
-    split = communities_split()
-    tuning = Tuning()
-    for name, model, score in (
-        ("itemknn", ItemKNN(recency_half_life=2.0), 0.5),
-        ("als", ALS(factors=4), 0.4),
-    ):
-        tuning.trials.append(Trial(name, dict(model.config), score, 1.0))
-        tuning.fitted[name] = model
-    trial = blend_trial(tuning, split)
-    assert trial is not None and trial.score is None
-    assert trial.error == (
-        "itemknn and als weigh a shopper's items with different recency half-lives (2 and 0 items)"
+    two_pairs_shop(embedded, "lipstick")  # with times, for recency
+    snapshot = export_snapshot(embedded)
+    split = make_split(snapshot, "temporal")
+
+    def kept(*entries: tuple[str, Recommender, float]) -> Tuning:
+        tuning = Tuning()
+        for name, model, score in entries:
+            model.use_snapshot(snapshot)
+            model.fit(split)
+            tuning.trials.append(Trial(name, dict(model.config), score, 1.0))
+            tuning.fitted[name] = model
+        return tuning
+
+    # EASE can weigh by recency: one more trial of it at the leader's half-life, then the blend
+    leader = ItemKNN(recency_half_life=2.0)
+    tuning = kept(("itemknn", leader, 0.5), ("ease", EASE(l2=10.0), 0.4))
+    again, blend = blend_trials(tuning, split, device="cpu", snapshot=snapshot)
+    assert again.model == "ease" and again.params["recency_half_life"] == 2.0
+    assert again.score is not None
+    assert [p["params"]["recency_half_life"] for p in blend.params["parts"]] == [2.0, 2.0]
+    assert blend.score is not None
+    # ALS cannot: no blend, and the trial says why
+    tuning = kept(("itemknn", leader, 0.5), ("als", ALS(factors=4), 0.4))
+    [refused] = blend_trials(tuning, split, device="cpu", snapshot=snapshot)
+    assert refused.model == "blend" and refused.score is None
+    assert refused.error == (
+        "itemknn weighs a shopper's items with a recency half-life of 2 items, "
+        "and als has no such setting"
     )
     tuning.fitted.pop("als")
-    assert blend_trial(tuning, split) is None  # one model kept: nothing to blend
+    assert blend_trials(tuning, split) == []  # one model kept: nothing to blend
