@@ -35,7 +35,8 @@ def train(
         str,
         typer.Option(
             help="auto (tune the candidates within --budget, keep the best), lightgcn, gfcf, "
-            "bspm, sage, mf, als, ease, itemknn, pop or random."
+            "bspm, sage, mf, als, ease, itemknn, blend (--set parts=... weights=...), pop or "
+            "random."
         ),
     ] = "auto",
     budget: Annotated[

@@ -20,7 +20,7 @@ from graphrec.evaluation import validation_recall
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
 from graphrec.models.blend import Blend, half_life
-from graphrec.training.tuning import Trial, Tuning, fit_trial, tune
+from graphrec.training.tuning import Trial, Tuning, fit_trial, score_of, tune
 
 #: the leader's weights tried (the runner-up has the rest)
 LEADER_WEIGHTS = (0.9, 0.8, 0.7, 0.6, 0.5)
@@ -40,14 +40,9 @@ def blend_trials(
 ) -> list[Trial]:
     """The blend of the two models ``tuning`` kept fitted, at the leader's weight that scores
     best on validation: its trial, after a trial of the runner-up at the leader's recency
-    half-life when theirs differ (the blend's parts must share one). None when fewer than two
+    half-life when theirs differ (the blend's parts must share one). No trial when fewer than two
     were kept; a blend trial with an ``error`` when they cannot be blended."""
-
-    def score(name: str) -> float:
-        best = tuning.best(name)
-        return best.score if best is not None and best.score is not None else -1.0
-
-    ranked = sorted(tuning.fitted, key=score, reverse=True)[:BLENDED]
+    ranked = sorted(tuning.fitted, key=lambda name: -score_of(tuning.best(name)))[:BLENDED]
     bests = [best for best in map(tuning.best, ranked) if best is not None]
     if len(bests) < BLENDED:
         return []

@@ -255,12 +255,13 @@ def kept(tuning: Tuning, trial: Trial, model: Recommender | None, keep: int) -> 
     if tuning.best(trial.model) is not trial:
         return
     tuning.fitted[trial.model] = model
-    ranked = sorted(tuning.fitted, key=lambda name: -(_score(tuning.best(name))))
+    ranked = sorted(tuning.fitted, key=lambda name: -score_of(tuning.best(name)))
     for name in ranked[keep:]:
         del tuning.fitted[name]
 
 
-def _score(trial: Trial | None) -> float:
+def score_of(trial: Trial | None) -> float:
+    """A trial's validation score, -1 for none (to rank trials by)."""
     return trial.score if trial is not None and trial.score is not None else -1.0
 
 
