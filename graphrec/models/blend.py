@@ -12,7 +12,7 @@ same recency half-life, which the blend checks.
 
 ``graphrec train --model auto`` blends its two best models when that scores better on
 validation (graphrec/training/blending.py): on Amazon Beauty, LightGCN (0.9) with EASE (0.1)
-scored 0.1422 against LightGCN's 0.1354 (benchmarks/quality).
+tested at recall@20 0.1283 against LightGCN's 0.1208 (benchmarks/quality).
 """
 
 from __future__ import annotations
