@@ -86,7 +86,7 @@ class Blend(Recommender):
     @classmethod
     def of(cls, fitted: list[tuple[str, dict[str, Any], Recommender]], split: Split) -> Blend:
         """A blend of models already fitted on ``split`` (name, settings, model), weighing
-        them equally until :attr:`weights` is set; scaled on ``split``."""
+        them equally until :meth:`set_weights`; scaled on ``split``."""
         blend = cls(parts=[{"model": name, "params": params} for name, params, _ in fitted])
         blend.models = [model for _, _, model in fitted]
         blend.num_users, blend.num_items = fitted[0][2].num_users, fitted[0][2].num_items
