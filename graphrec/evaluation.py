@@ -152,14 +152,20 @@ def rated_at_least(split: Split, snapshot: Snapshot, stars: float) -> Split:
     return replace(split, test=test.astype(split.test.dtype))
 
 
+def _validation_users(split: Split) -> np.ndarray:
+    """The shoppers with validation items (at most 10,000, a fixed sample)."""
+    users = np.flatnonzero(np.diff(split.valid.indptr) > 0)
+    if len(users) > MAX_VALID_USERS:
+        users = np.sort(np.random.default_rng(0).choice(users, MAX_VALID_USERS, replace=False))
+    return users
+
+
 def validation_recall(model: Recommender, split: Split) -> float:
     """recall@20 on the validation set (at most 10,000 users, fixed sample), for early stopping."""
     if split.valid.nnz == 0:
         return 0.0
     truth = split.valid
-    users = np.flatnonzero(np.diff(truth.indptr) > 0)
-    if len(users) > MAX_VALID_USERS:
-        users = np.sort(np.random.default_rng(0).choice(users, MAX_VALID_USERS, replace=False))
+    users = _validation_users(split)
     metric = LinkPredRecall(20)
     for start in range(0, len(users), 2048):
         chunk = users[start : start + 2048]
@@ -170,3 +176,38 @@ def validation_recall(model: Recommender, split: Split) -> float:
             torch.from_numpy(np.stack([rows.row, rows.col]).astype(np.int64)),
         )
     return float(metric.compute())
+
+
+@torch.no_grad()
+def mixed_validation_recalls(
+    models: list[Recommender], mixes: list[list[float]], split: Split, batch_size: int = 2048
+) -> list[float]:
+    """recall@20 on the validation set (the users of :func:`validation_recall`) of each mix of
+    the models' scores: ``sum over k of mix[k] * scores_k``, each model scored once per batch
+    of users however many mixes there are. A blend's weights are chosen this way: five mixes
+    cost little more than one."""
+    if any(len(mix) != len(models) for mix in mixes):
+        raise InvalidInput(f"each mix needs one factor per model ({len(models)})")
+    if split.valid.nnz == 0:
+        return [0.0] * len(mixes)
+    users = _validation_users(split)
+    metrics = [LinkPredRecall(20) for _ in mixes]
+    k = min(20, split.num_items)
+    for start in range(0, len(users), batch_size):
+        chunk = users[start : start + batch_size]
+        seen, others = _exclusions(split, "valid", chunk)
+        scores = [model.user_scores(chunk).float().cpu() for model in models]
+        rows = split.valid[chunk].tocoo()
+        labels = torch.from_numpy(np.stack([rows.row, rows.col]).astype(np.int64))
+        for mix, metric in zip(mixes, metrics, strict=True):
+            total: torch.Tensor | None = None
+            for factor, part in zip(mix, scores, strict=True):
+                if factor != 0:
+                    total = part * float(factor) if total is None else total + part * float(factor)
+            if total is None:
+                raise InvalidInput("a mix has every factor 0")
+            total = mask_rows(total, np.arange(len(chunk)), seen)
+            if others is not None:
+                total[:, others] = float("-inf")
+            metric.update(total.topk(k, dim=1).indices, labels)
+    return [float(metric.compute()) for metric in metrics]

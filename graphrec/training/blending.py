@@ -4,9 +4,10 @@ weights chosen on the validation carve, a trial like the others.
 The leader keeps most of the weight (0.9 down to 0.5) and the runner-up, a model of another
 kind, adds what the leader misses. On Amazon Beauty LightGCN with EASE (0.9 and 0.1) scored
 0.1452 on validation against LightGCN's 0.1355 and tested at recall@20 0.1283 against 0.1208
-(benchmarks/quality). Both models are the search's own fitted ones, so blending costs only
-the validation rankings (about a minute there); the blend's final fit trains both parts again
-on training and validation, each as its own final fit would.
+(benchmarks/quality). Both models are the search's own fitted ones, scored once on validation
+and mixed there at each weight, so blending costs little more than one validation ranking
+(:func:`~graphrec.evaluation.mixed_validation_recalls`); the blend's final fit trains both
+parts again on training and validation, each as its own final fit would.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from graphrec.errors import GraphRecError
-from graphrec.evaluation import validation_recall
+from graphrec.evaluation import mixed_validation_recalls
 from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
 from graphrec.models.blend import Blend, half_life
@@ -69,10 +70,12 @@ def blend_trials(
         blend = Blend.of(
             [(p["model"], p["params"], m) for p, m in zip(parts, models, strict=True)], split
         )
-        scores = {}
-        for weight in LEADER_WEIGHTS:
-            blend.set_weights([weight, 1.0 - weight])
-            scores[weight] = validation_recall(blend, split)
+        mixes = [
+            [weight / blend.scales[0], (1.0 - weight) / blend.scales[1]]
+            for weight in LEADER_WEIGHTS
+        ]
+        recalls = mixed_validation_recalls(models, mixes, split)
+        scores = dict(zip(LEADER_WEIGHTS, recalls, strict=True))
     except (GraphRecError, MemoryError) as e:
         seconds = time.perf_counter() - started
         return [*trials, Trial("blend", {"parts": parts}, None, seconds, str(e))]

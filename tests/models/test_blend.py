@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from graphrec.errors import InvalidInput
-from graphrec.evaluation import validation_recall
+from graphrec.evaluation import mixed_validation_recalls, validation_recall
 from graphrec.graph.snapshot import export_snapshot
 from graphrec.graph.splits import make_split
 from graphrec.models import ALS, EASE, Blend, ItemKNN, LightGCN, Recommender
@@ -63,6 +63,25 @@ def test_a_saved_blend_answers_as_it_did(tmp_path: Path) -> None:
     users = np.arange(blend.num_users)
     np.testing.assert_allclose(again.user_scores(users), blend.user_scores(users), atol=1e-6)
     assert again.config["weights"] == [0.6, 0.4]
+
+
+def test_mixes_score_as_blends_of_those_weights_do() -> None:
+    split = communities_split(communities=2, size=40)  # 34 unseen of a community: top 20 misses
+    blend = Blend(parts=PARTS, device="cpu")
+    blend.fit(split)
+    weights = [(0.9, 0.1), (0.5, 0.5), (1.0, 0.0), (0.0, 1.0)]
+    mixes = [[a / blend.scales[0], b / blend.scales[1]] for a, b in weights]
+    # batches of 32 of the 120 shoppers: every batch's scores serve every mix
+    recalls = mixed_validation_recalls(blend.models, mixes, split, batch_size=32)
+    for (a, b), recall in zip(weights, recalls, strict=True):
+        blend.set_weights([a, b])
+        assert recall == validation_recall(blend, split)
+    # a mix of one model alone ranks as that model does
+    assert recalls[2] == validation_recall(blend.models[0], split)
+    assert recalls[3] == validation_recall(blend.models[1], split)
+    assert len(set(recalls)) > 1  # the weights matter here
+    with pytest.raises(InvalidInput, match="one factor per model"):
+        mixed_validation_recalls(blend.models, [[1.0]], split)
 
 
 def test_bad_blends_are_refused_with_what_is_wrong() -> None:
