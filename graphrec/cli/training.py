@@ -46,7 +46,7 @@ def train(
         str | None,
         typer.Option(
             help="With --model auto: comma-separated models to tune (default: pop, itemknn, gfcf, "
-            "als, ease (up to 30,000 items), bspm, lightgcn)."
+            "als, ease (up to 30,000 items), bspm, lightgcn; mf and sage on request)."
         ),
     ] = None,
     device: Annotated[str, typer.Option(help="auto (GPU when there is one), cpu, cuda.")] = "auto",

@@ -58,6 +58,8 @@ SEARCH_SPACES: dict[str, dict[str, list[Any]]] = {
         "embedding_dim": [128, 512],
         "num_layers": [2, 4],
     },
+    "mf": {"recency_half_life": [0.0, 4.0, 2.0], "embedding_dim": [128, 512]},
+    "sage": {"recency_half_life": [1.0, 4.0], "hidden": [128]},
     "pop": {},
 }
 #: Where a model's search starts besides its defaults: with recency (the models' defaults are
@@ -76,6 +78,32 @@ SEARCH_STARTS["lightgcn"] = {
     "users_from_items": True,
     "recency_half_life": 1.0,
     "embedding_dim": 256,
+}
+#: Matrix factorisation starts and trains as LightGCN does, without the layers: the two side by
+#: side say what the graph's propagation adds. GraphSAGE (title words, brand and category
+#: through two layers) answers from a shopper's items too, with the training that suited it on
+#: Amazon Beauty. Neither is a default candidate of ``--model auto`` (benchmarks/quality).
+SEARCH_STARTS["mf"] = {
+    **SEARCH_STARTS["lightgcn"],
+    "loss": "softmax",
+    "lr": 2e-3,
+    "batch_size": 8192,
+    "tau": 0.15,
+    "num_negatives": 256,
+    "in_batch": 256,
+    "weight_decay": 1e-6,
+    "eval_every": 2,
+    "patience": 4,
+}
+SEARCH_STARTS["sage"] = {
+    "users_from_items": True,
+    "recency_half_life": 2.0,
+    "batch_size": 4096,
+    "num_negatives": 1024,
+    "in_batch": 1024,
+    "epochs": 60,
+    "eval_every": 2,
+    "patience": 3,
 }
 #: Settings that read the snapshot (times, ratings): a search without one leaves them out, and
 #: so does a search of data without times (every item of a shopper weighs the same) or with

@@ -171,3 +171,29 @@ def test_ease_is_a_default_candidate_up_to_its_max_items_only() -> None:
     assert "ease" in tuning_module.default_candidates(30_000)
     above = tuning_module.default_candidates(30_001)
     assert "ease" not in above and above == [c for c in tuning_module.CANDIDATES if c != "ease"]
+
+
+def test_mf_is_searched_as_lightgcn_without_its_layers(monkeypatch: pytest.MonkeyPatch) -> None:
+    lightgcn = next(tuning_module.search_of("lightgcn"))
+    start = next(tuning_module.search_of("mf"))
+    # the same start and the same training as LightGCN's: only the layers differ
+    assert {k: start[k] for k in lightgcn} == lightgcn
+    assert start["loss"] == "softmax" and start["lr"] == 2e-3
+    monkeypatch.setitem(tuning_module.SEARCH_SPACES, "mf", {"embedding_dim": [16]})
+    monkeypatch.setitem(
+        tuning_module.SEARCH_STARTS, "mf", {**start, "embedding_dim": 8, "epochs": 2}
+    )
+    result = tune(communities_split(), ["mf"], budget_seconds=600, device="cpu")
+    assert [t.params["embedding_dim"] for t in result.trials] == [8, 16]
+    assert all(t.score is not None and t.score > 0.5 for t in result.trials)  # pop: about 0.3
+
+
+def test_sage_needs_the_snapshot_and_says_so() -> None:
+    start = next(tuning_module.search_of("sage"))
+    assert start["users_from_items"] is True
+    result = tune(communities_split(), ["sage", "pop"], budget_seconds=600, device="cpu")
+    sage = [t for t in result.trials if t.model == "sage"]
+    assert len(sage) == 1 and sage[0].score is None  # one trial: it cannot run here
+    assert "sage needs the snapshot's item content" in (sage[0].error or "")
+    best = result.best()
+    assert best is not None and best.model == "pop"
