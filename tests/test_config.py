@@ -6,6 +6,7 @@ import pytest
 
 from graphrec.config import get_settings
 from graphrec.errors import ConfigError
+from graphrec.serving.configured import engine_config
 from graphrec.store.cypher import (
     BACKENDS,
     NEO4J_ONLY,
@@ -29,6 +30,14 @@ def test_environment_overrides_and_validation(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("GRAPHREC_KIND_WEIGHTS", "{}")
     monkeypatch.setenv("GRAPHREC_BOUGHT_WITH_TOP_K", "zero")
     with pytest.raises(ConfigError, match="bought_with_top_k"):
+        get_settings()
+    get_settings.cache_clear()
+    monkeypatch.setenv("GRAPHREC_BOUGHT_WITH_TOP_K", "7")
+    monkeypatch.setenv("GRAPHREC_NEW_ITEM_TEXT", "sentences")
+    assert engine_config(get_settings()).new_item_text == "sentences"  # what serving reads
+    get_settings.cache_clear()
+    monkeypatch.setenv("GRAPHREC_NEW_ITEM_TEXT", "letters")
+    with pytest.raises(ConfigError, match="new_item_text"):
         get_settings()
 
 

@@ -117,10 +117,42 @@ def text_neighbours(
     length) and their weights (the positive cosines, summing to 1; all 0 where none is
     positive). Returns ``[len(new), k]`` indices and weights."""
     sims = new @ known.T
-    sims = sims.toarray() if sp.issparse(sims) else np.asarray(sims)
+    return nearest(sims.toarray() if sp.issparse(sims) else np.asarray(sims), k)
+
+
+def nearest(sims: np.ndarray, k: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`text_neighbours` from the cosines ``[new, known]``."""
     k = min(k, sims.shape[1])
     top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
     weights = np.maximum(np.take_along_axis(sims, top, axis=1), 0.0)
     total = weights.sum(axis=1, keepdims=True)
     weights = np.where(total > 0, weights / np.maximum(total, 1e-12), 0.0)
     return top, weights.astype(np.float32)
+
+
+#: How serving compares a new item's title with the known items' (``GRAPHREC_NEW_ITEM_TEXT``).
+TEXT_KINDS = ("words", "sentences", "both")
+
+
+class KnownTexts:
+    """The known items' texts, to find a new title's nearest: by hashed words (``words``), by
+    sentence vectors (``sentences``: ``vectors``, one unit row per known text, made by
+    :func:`encode_sentences`), or the mean of both cosines (``both``)."""
+
+    def __init__(self, texts: list[str], kind: str = "words", vectors: np.ndarray | None = None):
+        if kind not in TEXT_KINDS:
+            raise InvalidInput(f"item text: kind must be one of {TEXT_KINDS}, got {kind!r}")
+        if kind != "words" and (vectors is None or len(vectors) != len(texts)):
+            raise InvalidInput(f"item text: {kind!r} needs one sentence vector per text")
+        self.kind = kind
+        self.words = TitleWords(texts) if kind != "sentences" else None
+        self.vectors = vectors if kind != "words" else None
+
+    def cosines(self, texts: list[str]) -> np.ndarray:
+        """``[len(texts), known]``: each text's cosine with every known text."""
+        parts = []
+        if self.words is not None:
+            parts.append((self.words.encode(texts) @ self.words.rows.T).toarray())
+        if self.vectors is not None:
+            parts.append(encode_sentences(texts) @ np.asarray(self.vectors).T)
+        return np.asarray(sum(parts) / len(parts), dtype=np.float32)

@@ -35,6 +35,7 @@ def engine_config(settings: Settings, workers: int = 1) -> EngineConfig:
         fresh_days=settings.fresh_days,
         fresh_boost=settings.fresh_boost,
         answer_cache_bytes=settings.answer_cache_mb * 2**20 // max(workers, 1),
+        new_item_text=settings.new_item_text,
     )
 
 

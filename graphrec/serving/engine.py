@@ -118,7 +118,7 @@ class Engine:
         self.stored = StoredCandidates(live)
         #: what exploration slots showed and what came of them
         self.bandit = Bandit()
-        self.new_items = NewItems(live)
+        self.new_items = NewItems(live, self._config.new_item_text)
 
     @property
     def config(self) -> EngineConfig:

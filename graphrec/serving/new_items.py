@@ -1,9 +1,10 @@
 """Items the model never saw (added after its training), placed by their title: each is scored
-like the known items whose hashed title words are nearest (:mod:`graphrec.models.item_text`),
-weighted by how near. Its vector is the weighted mean of theirs, and its item-item score the
-weighted mean of theirs (:meth:`NewItems.add_history`), so a new item reaches the shoppers of
-its look-alikes under every model. An item whose title shares no word with a known one gets
-its brand's and category's mean vector (:func:`content_vector`)."""
+like the known items whose titles are nearest (:mod:`graphrec.models.item_text`: by hashed
+words, else as ``GRAPHREC_NEW_ITEM_TEXT`` says), weighted by how near. Its vector is the
+weighted mean of theirs, and its item-item score the weighted mean of theirs
+(:meth:`NewItems.add_history`), so a new item reaches the shoppers of its look-alikes under
+every model. An item whose title is near no known one gets its brand's and category's mean
+vector (:func:`content_vector`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from graphrec.models.item_text import TitleWords, text_neighbours
+from graphrec.models.item_text import KnownTexts, nearest
 from graphrec.serving.cold_start import content_vector
 from graphrec.serving.live import LiveGraph
 
@@ -20,15 +21,22 @@ NEIGHBOURS = 20
 
 
 class NewItems:
-    """The placed items, their look-alikes and weights; the title words of the known items
-    (made when first needed: half a second for 12,000 titles)."""
+    """The placed items, their look-alikes and weights; the known items' texts (made when
+    first needed: half a second for 12,000 titles as hashed words).
 
-    def __init__(self, live: LiveGraph) -> None:
+    ``text``: how titles are compared (``words``, ``sentences`` or ``both``, see
+    :class:`~graphrec.models.item_text.KnownTexts`); ``sentences``: for the last two, a unit
+    sentence vector per item of the store at start (zeros for an item without a title)."""
+
+    def __init__(
+        self, live: LiveGraph, text: str = "words", sentences: np.ndarray | None = None
+    ) -> None:
         self.live = live
+        self.text, self.sentences = text, sentences
         self.items = np.zeros(0, dtype=np.int64)
         self.neighbours = np.zeros((0, NEIGHBOURS), dtype=np.int64)
         self.weights = np.zeros((0, NEIGHBOURS), dtype=np.float32)
-        self._words: tuple[TitleWords, np.ndarray] | None = None
+        self._known: tuple[KnownTexts, np.ndarray] | None = None
 
     def adopt(self, arrays: dict[str, np.ndarray]) -> None:
         """The placements made by another process from the same data (shared arrays)."""
@@ -43,12 +51,18 @@ class NewItems:
             "new_item_weights": self.weights,
         }
 
-    def _known_words(self, known: np.ndarray) -> tuple[TitleWords, np.ndarray]:
-        if self._words is None:
+    def _known_texts(self, known: np.ndarray) -> tuple[KnownTexts, np.ndarray]:
+        if self._known is None:
             indices = np.flatnonzero(known)
+            vectors = None
+            if self.text != "words":
+                if self.sentences is None:
+                    raise ValueError(f"new item text {self.text!r} needs the sentence vectors")
+                indices = indices[indices < len(self.sentences)]
+                vectors = np.asarray(self.sentences[indices])
             titles = [self.live.titles[i] or "" for i in indices.tolist()]
-            self._words = (TitleWords(titles), indices)
-        return self._words
+            self._known = (KnownTexts(titles, self.text, vectors), indices)
+        return self._known
 
     def place(self, item: int, vectors: np.ndarray, known: np.ndarray) -> np.ndarray | None:
         """The vector of new item ``item`` from the known items (``known``: a mask over
@@ -57,10 +71,10 @@ class NewItems:
         title = self.live.titles[item] if item < len(self.live.titles) else None
         if not title:
             return None
-        words, indices = self._known_words(known)
+        texts, indices = self._known_texts(known)
         if not len(indices):
             return None
-        top, weights = text_neighbours(words.encode([title]), words.rows, NEIGHBOURS)
+        top, weights = nearest(texts.cosines([title]), NEIGHBOURS)
         if weights.sum() <= 0:
             return None
         chosen = np.zeros(NEIGHBOURS, dtype=np.int64)
@@ -73,13 +87,13 @@ class NewItems:
         return np.asarray(chosen_weights @ vectors[chosen], dtype=np.float32)
 
     def look_alikes(self, item: int, known: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` known items whose title words are nearest to ``item``'s, with their cosines
-        (only those sharing a word), nearest first."""
+        """The ``k`` known items whose titles are nearest to ``item``'s, with their cosines
+        (only positive ones), nearest first."""
         title = self.live.titles[item] if item < len(self.live.titles) else None
-        words, indices = self._known_words(known)
+        texts, indices = self._known_texts(known)
         if not title or not len(indices):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        sims = (words.encode([title]) @ words.rows.T).toarray()[0]
+        sims = texts.cosines([title])[0]
         order = np.lexsort((indices, -sims))[:k]
         order = order[sims[order] > 0]
         return indices[order], sims[order].astype(np.float64)

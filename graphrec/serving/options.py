@@ -51,6 +51,9 @@ class EngineConfig:
     #: Shoppers up to which :meth:`Engine.precompute_candidates` runs at load (0: never);
     #: it keeps about 2.3 KB per shopper. As many shoppers' path nodes are built at load.
     precompute_users: int = 200_000
+    #: how a new item's title is compared with the known items' (words, sentences or both:
+    #: :class:`graphrec.models.item_text.KnownTexts`)
+    new_item_text: str = "words"
 
 
 @dataclass

@@ -49,6 +49,8 @@ from graphrec.serving.vectors import (
     data_key,
     inductive_encoder,
     model_arrays,
+    title_sentences,
+    titles_key,
 )
 from graphrec.store.base import GraphBatch, GraphStore, empty_table
 
@@ -160,9 +162,13 @@ class Service:
             activity=config.activity,
             shared=lambda make: self.shared.get(evidence_key, make),
         )
+        sentences = None
+        if config.new_item_text != "words":  # the titles' sentence vectors, made once
+            key = titles_key(live)
+            sentences = self.shared.get(key, lambda: title_sentences(live))["sentences"]
         arrays = self.shared.get(
             arrays_key(artifact, data, config),
-            lambda: model_arrays(artifact, snapshot, live, config),
+            lambda: model_arrays(artifact, snapshot, live, config, sentences),
         )
         neighbours = None
         if "neighbours_indptr" in arrays:
@@ -184,6 +190,7 @@ class Service:
         engine.item_encoder = inductive_encoder(artifact, engine)  # for items that arrive
         if "ranked" in arrays:
             engine.stored.adopt(arrays, engine.candidate_stamp())
+        engine.new_items.sentences = sentences
         if "new_items" in arrays:
             engine.new_items.adopt(arrays)
         engine.prepare_views()

@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from graphrec.errors import InvalidInput
 from graphrec.graph.snapshot import Snapshot
 from graphrec.models.artifact import Artifact
+from graphrec.models.item_text import ENCODER_PACKAGE, encode_sentences
 from graphrec.models.names import INDUCTIVE, servable, servable_names
 from graphrec.models.serving_parts import ServingParts
 from graphrec.serving.cold_start import content_vector
@@ -114,8 +115,27 @@ def inductive_encoder(
     return encode
 
 
+def title_sentences(live: LiveGraph) -> dict[str, np.ndarray]:
+    """Every item's title as a unit sentence vector (zeros for an item without one), for
+    ``GRAPHREC_NEW_ITEM_TEXT`` other than ``words``; about 40 s for 12,000 titles on two
+    CPU cores, made once per catalogue's titles (:func:`titles_key`)."""
+    titles = [title or "" for title in live.titles]
+    vectors = encode_sentences(titles, progress=len(titles) > 10_000)
+    vectors[[i for i, title in enumerate(titles) if not title.strip()]] = 0.0
+    return {"sentences": vectors}
+
+
+def titles_key(live: LiveGraph) -> str:
+    """What :func:`title_sentences` depends on, as a hash: the encoder and the titles."""
+    return fingerprint(["title sentences", ENCODER_PACKAGE, live.titles], [])
+
+
 def model_arrays(
-    artifact: Artifact, snapshot: Snapshot, live: LiveGraph, config: EngineConfig
+    artifact: Artifact,
+    snapshot: Snapshot,
+    live: LiveGraph,
+    config: EngineConfig,
+    sentences: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """What serving derives from a model version and the store's data, the same in every
     process that loads the same: the item vectors (an item the model never saw embedded by its
@@ -134,6 +154,7 @@ def model_arrays(
         half_life=parts.half_life,
         known_items=known_items,
     )
+    engine.new_items.sentences = sentences
     encode = inductive_encoder(artifact, engine)
     for index in np.flatnonzero(~known_items).tolist():  # in the store, not in training
         # placed by its title's look-alikes, else the model's network (else its content's
@@ -179,5 +200,6 @@ def arrays_key(artifact: Artifact, data: str, config: EngineConfig) -> str:
         config.session_half_life,
         config.session_items,
         config.precompute_users,
+        config.new_item_text,
     )
     return fingerprint([ARRAYS_FORMAT, artifact.path.name, settings, data], [])

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from graphrec.errors import InvalidInput
 from graphrec.models.item_text import (
+    KnownTexts,
     TitleWords,
     encode_sentences,
     item_texts,
@@ -55,3 +57,21 @@ def test_the_sentence_encoder_loads_offline_and_puts_paraphrases_together(
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3
+
+
+@pytest.mark.skipif(not sentence_encoder_installed(), reason="pip install 'graphrec[text]'")
+def test_known_texts_compare_by_words_by_meaning_or_both() -> None:
+    known = ["Glow Serum", "Night Cream", "Red Lipstick", "Long Mascara"]
+    vectors = encode_sentences(known)
+    new = ["Eyelash lengthening wand", "Long Mascara"]
+    words = KnownTexts(known).cosines(new)
+    sentences = KnownTexts(known, "sentences", vectors).cosines(new)
+    both = KnownTexts(known, "both", vectors).cosines(new)
+    assert words[0].tolist() == [0.0] * 4  # no word in common
+    assert sentences[0].argmax() == 3  # but it means a mascara
+    assert words[1, 3] == pytest.approx(1.0) and sentences[1, 3] == pytest.approx(1.0, abs=1e-5)
+    np.testing.assert_allclose(both, (words + sentences) / 2, atol=1e-6)
+    with pytest.raises(InvalidInput, match="kind must be one of"):
+        KnownTexts(known, "letters")
+    with pytest.raises(InvalidInput, match="needs one sentence vector per text"):
+        KnownTexts(known, "sentences", vectors[:2])

