@@ -8,7 +8,8 @@ A new item is then scored like the known items whose text is nearest to its own
 mean of those items' vectors, for item-item models the weighted mean of their scores. On
 Amazon Beauty's new items the hashed words placed them best (recall@20 0.32 with GF-CF, the
 sentence encoder 0.29, brand and category 0.20: benchmarks/quality/cold_items.py), so serving
-uses them; the encoder is there for shops whose titles share fewer words.
+uses them by default; the encoder is there for shops whose titles share fewer words
+(``GRAPHREC_NEW_ITEM_TEXT=sentences`` or ``both``: :class:`KnownTexts`).
 """
 
 from __future__ import annotations
