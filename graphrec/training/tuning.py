@@ -23,6 +23,7 @@ from graphrec.graph.snapshot import Snapshot
 from graphrec.graph.splits import Split
 from graphrec.models import MODELS
 from graphrec.models.base import Recommender
+from graphrec.models.lightgcn import LightGCN
 from graphrec.models.names import servable
 
 #: What each model's search tries, setting by setting, most important first; its start
@@ -83,18 +84,7 @@ SEARCH_STARTS["lightgcn"] = {
 #: side say what the graph's propagation adds. GraphSAGE (title words, brand and category
 #: through two layers) answers from a shopper's items too, with the training that suited it on
 #: Amazon Beauty. Neither is a default candidate of ``--model auto`` (benchmarks/quality).
-SEARCH_STARTS["mf"] = {
-    **SEARCH_STARTS["lightgcn"],
-    "loss": "softmax",
-    "lr": 2e-3,
-    "batch_size": 8192,
-    "tau": 0.15,
-    "num_negatives": 256,
-    "in_batch": 256,
-    "weight_decay": 1e-6,
-    "eval_every": 2,
-    "patience": 4,
-}
+SEARCH_STARTS["mf"] = {**SEARCH_STARTS["lightgcn"], **LightGCN.defaults}
 SEARCH_STARTS["sage"] = {
     "users_from_items": True,
     "recency_half_life": 2.0,

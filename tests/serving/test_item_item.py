@@ -113,23 +113,28 @@ def test_the_newest_items_partner_comes_first_and_an_event_changes_it(
         service.close()
 
 
-@pytest.mark.parametrize("name", ["ease", "gfcf"])
-def test_new_items_are_scored_like_the_known_items_their_title_resembles(
-    embedded: GraphStore, tmp_path: Path, name: str
-) -> None:
-    two_pairs_shop(embedded, newest="lipstick")
-    # in the store, not in training: placed when the version is loaded
-    extra = GraphBatch(
+def new_item(item_id: str, title: str) -> GraphBatch:
+    """An item with a title only: no price, no date, in stock."""
+    return GraphBatch(
         items=pa.table(
             {
-                "id": ["mascara-xl"],
-                "title": ["Long Mascara XL"],
+                "id": [item_id],
+                "title": [title],
                 "price": pa.array([None], pa.float64()),
                 "in_stock": [True],
                 "created_at": pa.array([None], pa.int64()),
             }
         )
     )
+
+
+@pytest.mark.parametrize("name", ["ease", "gfcf"])
+def test_new_items_are_scored_like_the_known_items_their_title_resembles(
+    embedded: GraphStore, tmp_path: Path, name: str
+) -> None:
+    two_pairs_shop(embedded, newest="lipstick")
+    # in the store, not in training: placed when the version is loaded
+    extra = new_item("mascara-xl", "Long Mascara XL")
     params = {"l2": 1.0} if name == "ease" else {"beta": 0.0}
     service = served(embedded, tmp_path, name, {**params, "recency_half_life": 1.0}, extra)
     try:
@@ -164,17 +169,7 @@ def test_new_items_can_be_placed_by_what_their_title_means(
     embedded: GraphStore, tmp_path: Path, text: str
 ) -> None:
     two_pairs_shop(embedded, newest="lipstick")
-    wand = GraphBatch(
-        items=pa.table(
-            {
-                "id": ["wand"],
-                "title": ["Eyelash lengthening wand"],  # no word of "Long Mascara"
-                "price": pa.array([None], pa.float64()),
-                "in_stock": [True],
-                "created_at": pa.array([None], pa.int64()),
-            }
-        )
-    )
+    wand = new_item("wand", "Eyelash lengthening wand")  # no word of "Long Mascara"
     params = {"l2": 1.0, "recency_half_life": 1.0}
     by_words = served(embedded, tmp_path, "ease", params, wand)  # the wand: after training
     try:
