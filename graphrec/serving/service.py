@@ -47,10 +47,11 @@ from graphrec.serving.vectors import (
     arrays_key,
     check_servable,
     data_key,
+    in_live_order,
     inductive_encoder,
     model_arrays,
+    sentences_key,
     title_sentences,
-    titles_key,
 )
 from graphrec.store.base import GraphBatch, GraphStore, empty_table
 
@@ -163,9 +164,10 @@ class Service:
             shared=lambda make: self.shared.get(evidence_key, make),
         )
         sentences = None
-        if config.new_item_text != "words":  # the titles' sentence vectors, made once
-            key = titles_key(live)
-            sentences = self.shared.get(key, lambda: title_sentences(live))["sentences"]
+        if config.new_item_text != "words":  # the trained titles' sentence vectors, made once
+            key = sentences_key(artifact)
+            trained = self.shared.get(key, lambda: title_sentences(artifact))["sentences"]
+            sentences = in_live_order(artifact, live, trained)
         arrays = self.shared.get(
             arrays_key(artifact, data, config),
             lambda: model_arrays(artifact, snapshot, live, config, sentences),

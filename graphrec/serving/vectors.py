@@ -115,19 +115,30 @@ def inductive_encoder(
     return encode
 
 
-def title_sentences(live: LiveGraph) -> dict[str, np.ndarray]:
-    """Every item's title as a unit sentence vector (zeros for an item without one), for
-    ``GRAPHREC_NEW_ITEM_TEXT`` other than ``words``; about 40 s for 12,000 titles on two
-    CPU cores, made once per catalogue's titles (:func:`titles_key`)."""
-    titles = [title or "" for title in live.titles]
+def title_sentences(artifact: Artifact) -> dict[str, np.ndarray]:
+    """The title of every item a model version was trained with, as a unit sentence vector
+    (zeros for an item without one), for ``GRAPHREC_NEW_ITEM_TEXT`` other than ``words``:
+    about 40 s for 12,000 titles on two CPU cores, made once per version
+    (:func:`sentences_key`); new items' titles are encoded as they come."""
+    titles = [title or "" for title in artifact.snapshot.items.column("title").to_pylist()]
     vectors = encode_sentences(titles, progress=len(titles) > 10_000)
     vectors[[i for i, title in enumerate(titles) if not title.strip()]] = 0.0
     return {"sentences": vectors}
 
 
-def titles_key(live: LiveGraph) -> str:
-    """What :func:`title_sentences` depends on, as a hash: the encoder and the titles."""
-    return fingerprint(["title sentences", ENCODER_PACKAGE, live.titles], [])
+def sentences_key(artifact: Artifact) -> str:
+    """What :func:`title_sentences` depends on, as a hash: the encoder and the version."""
+    return fingerprint(["title sentences", ENCODER_PACKAGE, artifact.path.name], [])
+
+
+def in_live_order(artifact: Artifact, live: LiveGraph, trained: np.ndarray) -> np.ndarray:
+    """Rows of ``trained`` (one per item of the version's training) in the order of ``live``;
+    zeros for the items it was not trained with."""
+    item_at = {item: i for i, item in enumerate(artifact.snapshot.items.column("id").to_pylist())}
+    rows = np.array([item_at.get(item_id, -1) for item_id in live.item_ids], dtype=np.int64)
+    out = np.zeros((live.num_items, trained.shape[1]), dtype=np.float32)
+    out[rows >= 0] = trained[rows[rows >= 0]]
+    return out
 
 
 def model_arrays(
