@@ -1,9 +1,11 @@
 """What serving takes from a trained artifact: the user and item vectors, aligned to the items
-and users in memory, and, for a model that can embed items it never saw (GraphSAGE), an
-encoder for items that arrive while serving."""
+and users in memory; for a model that can embed items it never saw (GraphSAGE), an encoder for
+items that arrive while serving; and, where new items are placed by what their titles mean,
+the trained titles' sentence vectors."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +24,8 @@ from graphrec.serving.engine import Engine
 from graphrec.serving.live import LiveGraph
 from graphrec.serving.options import EngineConfig
 from graphrec.serving.shared_arrays import fingerprint
+
+log = logging.getLogger(__name__)
 
 #: Bumped when model_arrays changes what it makes (old cache entries then go unused).
 ARRAYS_FORMAT = 3
@@ -121,6 +125,7 @@ def title_sentences(artifact: Artifact) -> dict[str, np.ndarray]:
     about 40 s for 12,000 titles on two CPU cores, made once per version
     (:func:`sentences_key`); new items' titles are encoded as they come."""
     titles = [title or "" for title in artifact.snapshot.items.column("title").to_pylist()]
+    log.info("encoding the %d titles of %s for new items, once", len(titles), artifact.path.name)
     vectors = encode_sentences(titles, progress=len(titles) > 10_000)
     vectors[[i for i, title in enumerate(titles) if not title.strip()]] = 0.0
     return {"sentences": vectors}
