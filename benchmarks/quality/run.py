@@ -59,7 +59,8 @@ def main() -> None:
 
     def on_trial(trial: Trial, spent: float) -> None:
         score = f"{trial.score:.4f}" if trial.score is not None else trial.error
-        print(f"  {spent:7.0f} s  {trial.model:9s} {trial.params}  valid {score}", flush=True)
+        note = f"  {trial.note}" if trial.note else ""
+        print(f"  {spent:7.0f} s  {trial.model:9s} {trial.params}  valid {score}{note}", flush=True)
 
     models = [m for m in args.models.split(",") if m]
     if args.params:

@@ -84,7 +84,7 @@ def print_tuning(tuning: Tuning) -> None:
         table.add_column(column, justify="right" if column in ("trials", "seconds") else "left")
     for row in tuning.table():
         score = row["valid_recall@20"]
-        note = row["error"] or ("" if row["servable"] else "not servable")
+        note = row["error"] or row["note"] or ("" if row["servable"] else "not servable")
         table.add_row(
             row["model"],
             f"{score:.4f}" if score is not None else "-",

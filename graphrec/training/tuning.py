@@ -146,6 +146,8 @@ class Trial:
     #: the best epoch on validation, of a model that trains epoch by epoch (the final fit on
     #: training and validation together trains that many)
     epochs: int | None = None
+    #: what else the table says of it (a blend: its gain over the leader, with an interval)
+    note: str = ""
 
 
 @dataclass
@@ -183,6 +185,7 @@ class Tuning:
                     "trials": len(tried),
                     "seconds": sum(t.seconds for t in tried),
                     "error": next((t.error for t in tried if t.error), ""),
+                    "note": best.note if best else "",
                     "servable": servable(model),
                 }
             )

@@ -13,7 +13,7 @@ from graphrec.graph.snapshot import export_snapshot
 from graphrec.graph.splits import make_split
 from graphrec.models import ALS, EASE, Blend, ItemKNN, LightGCN, Recommender
 from graphrec.store import GraphStore
-from graphrec.training.blending import blend_trials, tune_and_blend
+from graphrec.training.blending import blend_trials, gain_note, tune_and_blend
 from graphrec.training.train import fit_final
 from tests.models.test_recency import two_pairs_shop
 from tests.models.test_tuning import communities_split
@@ -73,15 +73,24 @@ def test_mixes_score_as_blends_of_those_weights_do() -> None:
     mixes = [[a / blend.scales[0], b / blend.scales[1]] for a, b in weights]
     # batches of 32 of the 120 shoppers: every batch's scores serve every mix
     recalls = mixed_validation_recalls(blend.models, mixes, split, batch_size=32)
-    for (a, b), recall in zip(weights, recalls, strict=True):
+    assert recalls.shape == (4, 120)  # each shopper's recall under each mix
+    assert set(np.unique(recalls)) <= {0.0, 1.0}  # one validation item each: found or not
+    for (a, b), row in zip(weights, recalls, strict=True):
         blend.set_weights([a, b])
-        assert recall == validation_recall(blend, split)
+        assert row.mean() == pytest.approx(validation_recall(blend, split), abs=1e-6)
     # a mix of one model alone ranks as that model does
-    assert recalls[2] == validation_recall(blend.models[0], split)
-    assert recalls[3] == validation_recall(blend.models[1], split)
-    assert len(set(recalls)) > 1  # the weights matter here
+    assert recalls[2].mean() == pytest.approx(validation_recall(blend.models[0], split), abs=1e-6)
+    assert recalls[3].mean() == pytest.approx(validation_recall(blend.models[1], split), abs=1e-6)
+    assert len({row.mean() for row in recalls}) > 1  # the weights matter here
     with pytest.raises(InvalidInput, match="one factor per model"):
         mixed_validation_recalls(blend.models, [[1.0]], split)
+
+
+def test_the_blends_gain_is_given_with_its_interval() -> None:
+    differences = np.array([1.0, 0.0, 0.0, 1.0, -1.0, 0.0, 1.0, 0.0])  # mean 0.25
+    half = 1.96 * differences.std(ddof=1) / np.sqrt(8)
+    assert gain_note(differences, "lightgcn") == f"+0.2500 ± {half:.4f} over lightgcn (95 %)"
+    assert gain_note(np.array([1.0]), "ease") == ""  # one shopper: no interval
 
 
 def test_bad_blends_are_refused_with_what_is_wrong() -> None:
@@ -120,6 +129,9 @@ def test_the_search_blends_its_two_best_models_at_the_weight_best_on_validation(
     again = Blend(**blend.params, device="cpu")
     again.fit(split)
     assert validation_recall(again, split) == pytest.approx(blend.score)
+    # the table says how much it gains over the leader, and how surely
+    assert blend.note.endswith(f" over {leader.model} (95 %)")
+    assert float(blend.note.split()[0]) == pytest.approx(blend.score - leader.score, abs=1e-4)
     # its final fit trains both parts on training and validation
     model, final, _ = fit_final(blend, split, None, device="cpu")
     assert isinstance(model, Blend) and final.valid.nnz == 0
