@@ -276,9 +276,13 @@ class Service:
                 user = self.engine.live.user(user_id)
                 if user is not None:
                     self.engine.forget(user)
+        # the model versions first: the rebuild then reads the served one without the shopper,
+        # and the two do not read saved arrays at the same time (on Python 3.11, two threads
+        # parsing array headers at once once failed with "AST constructor recursion depth
+        # mismatch", a CPython bug)
+        self.forget_beyond_store(user_id)
         if derived:  # the BOUGHT_WITH weights they counted in: made again without them
             self.follower.rebuild(None, "BOUGHT_WITH derived again after a privacy delete")
-        self.forget_beyond_store(user_id)
         return existed or user is not None
 
     def forget_beyond_store(self, user_id: str) -> None:
