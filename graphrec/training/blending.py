@@ -82,7 +82,10 @@ def blend_trials(
     weight = weights[best]
     params = {"parts": parts, "weights": [weight, round(1.0 - weight, 6)]}
     seconds = time.perf_counter() - started
-    score = float(recalls[best].mean())
+    # the leader's score plus the gain: a blend that ranks as the leader does ties with it
+    # (and the earlier trial, the leader, wins a tie), whatever the rounding of either mean
+    gain = float((recalls[best] - recalls[0]).mean())
+    score = score_of(leader) + gain
     note = gain_note(recalls[best] - recalls[0], leader.model)
     return [*trials, Trial("blend", params, score, seconds, note=note)]
 

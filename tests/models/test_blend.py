@@ -174,3 +174,25 @@ def test_a_runner_up_with_another_half_life_is_tried_at_the_leaders(
     )
     tuning.fitted.pop("als")
     assert blend_trials(tuning, split) == []  # one model kept: nothing to blend
+
+
+def test_a_blend_that_ranks_as_its_leader_ties_with_it_and_the_leader_stays(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import graphrec.training.blending as blending
+
+    split = communities_split()
+    tuning = tune_and_blend(split, ["itemknn", "ease"], budget_seconds=60, device="cpu")
+    leader = max(tuning.trials[:-1], key=lambda t: t.score or 0.0)
+    # every mix finds what the leader alone finds, shopper by shopper (a float32 mean of the
+    # same hits may round either way: the blend's score is the leader's plus the gain)
+    monkeypatch.setattr(
+        blending, "mixed_validation_recalls", lambda models, mixes, split: np.full((6, 9), 0.7)
+    )
+    tuning = tune_and_blend(split, ["itemknn", "ease"], budget_seconds=60, device="cpu")
+    blend = tuning.trials[-1]
+    assert blend.model == "blend" and blend.score == leader.score
+    assert blend.params["weights"] == [0.9, 0.1]  # the leader's largest weight on a tie
+    assert blend.note == f"+0.0000 ± 0.0000 over {leader.model} (95 %)"
+    chosen = tuning.best(servable_only=True)
+    assert chosen is not None and chosen.model == leader.model
