@@ -122,7 +122,7 @@ def inductive_encoder(
 def title_sentences(artifact: Artifact) -> dict[str, np.ndarray]:
     """The title of every item a model version was trained with, as a unit sentence vector
     (zeros for an item without one), for ``GRAPHREC_NEW_ITEM_TEXT`` other than ``words``:
-    about 40 s for 12,000 titles on two CPU cores, made once per version
+    about a minute for 12,000 titles on two CPU cores, made once per version
     (:func:`sentences_key`); new items' titles are encoded as they come."""
     titles = [title or "" for title in artifact.snapshot.items.column("title").to_pylist()]
     log.info("encoding the %d titles of %s for new items, once", len(titles), artifact.path.name)
