@@ -145,7 +145,6 @@ class KnownTexts:
             raise InvalidInput(f"item text: kind must be one of {TEXT_KINDS}, got {kind!r}")
         if kind != "words" and (vectors is None or len(vectors) != len(texts)):
             raise InvalidInput(f"item text: {kind!r} needs one sentence vector per text")
-        self.kind = kind
         self.words = TitleWords(texts) if kind != "sentences" else None
         self.vectors = vectors if kind != "words" else None
 

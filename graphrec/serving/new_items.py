@@ -25,14 +25,15 @@ class NewItems:
     first needed: half a second for 12,000 titles as hashed words).
 
     ``text``: how titles are compared (``words``, ``sentences`` or ``both``, see
-    :class:`~graphrec.models.item_text.KnownTexts`); ``sentences``: for the last two, a unit
-    sentence vector per item of the store at start (zeros for an item without a title)."""
+    :class:`~graphrec.models.item_text.KnownTexts`)."""
 
-    def __init__(
-        self, live: LiveGraph, text: str = "words", sentences: np.ndarray | None = None
-    ) -> None:
+    def __init__(self, live: LiveGraph, text: str = "words") -> None:
         self.live = live
-        self.text, self.sentences = text, sentences
+        self.text = text
+        #: for ``sentences`` and ``both``: a unit sentence vector per item of the store at
+        #: start (zeros for an item the model was not trained with or without a title), set
+        #: by whoever builds the engine
+        self.sentences: np.ndarray | None = None
         self.items = np.zeros(0, dtype=np.int64)
         self.neighbours = np.zeros((0, NEIGHBOURS), dtype=np.int64)
         self.weights = np.zeros((0, NEIGHBOURS), dtype=np.float32)

@@ -44,14 +44,12 @@ from graphrec.serving.live import LiveGraph
 from graphrec.serving.options import EngineConfig
 from graphrec.serving.shared_arrays import SharedArrays, fingerprint
 from graphrec.serving.vectors import (
+    TitleSentences,
     arrays_key,
     check_servable,
     data_key,
-    in_live_order,
     inductive_encoder,
     model_arrays,
-    sentences_key,
-    title_sentences,
 )
 from graphrec.store.base import GraphBatch, GraphStore, empty_table
 
@@ -87,6 +85,8 @@ class Service:
         self.store = store
         self.artifact = artifact
         self.shared = SharedArrays(cache_dir)
+        #: for new items placed by what their titles mean (GRAPHREC_NEW_ITEM_TEXT)
+        self.title_sentences = TitleSentences(self.shared)
         self.kind_weights = kind_weights or {}
         self.started = time.time()
         self.store_ok = True
@@ -164,10 +164,8 @@ class Service:
             shared=lambda make: self.shared.get(evidence_key, make),
         )
         sentences = None
-        if config.new_item_text != "words":  # the trained titles' sentence vectors, made once
-            key = sentences_key(artifact)
-            trained = self.shared.get(key, lambda: title_sentences(artifact))["sentences"]
-            sentences = in_live_order(artifact, live, trained)
+        if config.new_item_text != "words":
+            sentences = self.title_sentences.in_live_order(artifact, live)
         arrays = self.shared.get(
             arrays_key(artifact, data, config),
             lambda: model_arrays(artifact, snapshot, live, config, sentences),

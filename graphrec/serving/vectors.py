@@ -23,7 +23,7 @@ from graphrec.serving.compiled import Csr
 from graphrec.serving.engine import Engine
 from graphrec.serving.live import LiveGraph
 from graphrec.serving.options import EngineConfig
-from graphrec.serving.shared_arrays import fingerprint
+from graphrec.serving.shared_arrays import SharedArrays, fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,23 @@ def in_live_order(artifact: Artifact, live: LiveGraph, trained: np.ndarray) -> n
     out = np.zeros((live.num_items, trained.shape[1]), dtype=np.float32)
     out[rows >= 0] = trained[rows[rows >= 0]]
     return out
+
+
+class TitleSentences:
+    """A version's trained titles as sentence vectors (:func:`title_sentences`): made once
+    per version, shared through ``shared``'s cache, and kept for this process's rebuilds."""
+
+    def __init__(self, shared: SharedArrays) -> None:
+        self.shared = shared
+        self.last: tuple[str, np.ndarray] | None = None
+
+    def in_live_order(self, artifact: Artifact, live: LiveGraph) -> np.ndarray:
+        """One row per item of ``live`` (:func:`in_live_order`)."""
+        key = sentences_key(artifact)
+        if self.last is None or self.last[0] != key:
+            made = self.shared.get(key, lambda: title_sentences(artifact))["sentences"]
+            self.last = (key, made)
+        return in_live_order(artifact, live, self.last[1])
 
 
 def model_arrays(

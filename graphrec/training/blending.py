@@ -84,9 +84,9 @@ def blend_trials(
     seconds = time.perf_counter() - started
     # the leader's score plus the gain: a blend that ranks as the leader does ties with it
     # (and the earlier trial, the leader, wins a tie), whatever the rounding of either mean
-    gain = float((recalls[best] - recalls[0]).mean())
-    score = score_of(leader) + gain
-    note = gain_note(recalls[best] - recalls[0], leader.model)
+    differences = recalls[best] - recalls[0]
+    score = score_of(leader) + float(differences.mean())
+    note = gain_note(differences, leader.model)
     return [*trials, Trial("blend", params, score, seconds, note=note)]
 
 
